@@ -164,7 +164,8 @@ export class DockerHostProvider implements HostProvider {
     try {
       await container.start();
       const info = await container.inspect();
-      const address = info.NetworkSettings.IPAddress || '127.0.0.1';
+      const networks = Object.values(info.NetworkSettings.Networks ?? {});
+      const address = networks.find((n) => n.IPAddress)?.IPAddress ?? '127.0.0.1';
       const name = info.Name.replace(/^\//, '');
       return new DockerHost(this.docker, container, info.Id, name, address, labels, this.now);
     } catch (error) {

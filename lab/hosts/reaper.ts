@@ -1,12 +1,14 @@
 import type Docker from 'dockerode';
 import { dockerClient } from './docker-client.ts';
-import { isOwnerAlive, KEEP_LABEL, OWNER_LABEL, RUN_LABEL } from './labels.ts';
+import { isOwnerAlive, KEEP_LABEL, OWNER_LABEL, ownerToken, RUN_LABEL } from './labels.ts';
 
 export interface ReapOptions {
   /** Remove every labelled container and snapshot, even those of live processes. */
   all?: boolean;
   /** Only this run's. */
   runId?: string;
+  /** Only what this very process made: its own clean-up when interrupted. */
+  mine?: boolean;
 }
 
 export interface ReapResult {
@@ -21,6 +23,7 @@ export interface ReapResult {
 export async function reap(options: ReapOptions = {}, docker: Docker = dockerClient()): Promise<ReapResult> {
   const filter = options.runId ? `${RUN_LABEL}=${options.runId}` : RUN_LABEL;
   const orphaned = (labels: Record<string, string> | undefined): boolean => {
+    if (options.mine) return labels?.[OWNER_LABEL] === ownerToken();
     if (options.all || options.runId) return true;
     if (labels?.[KEEP_LABEL]) return false;
     return !isOwnerAlive(labels?.[OWNER_LABEL]);

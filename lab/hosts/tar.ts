@@ -9,7 +9,7 @@ export function packFiles(files: readonly FileToCopy[]): Readable {
     pack.entry({ name: file.path.replace(/^\/+/, ''), mode: file.mode ?? 0o644, size: content.length }, content);
   }
   pack.finalize();
-  return pack;
+  return pack as unknown as Readable;
 }
 
 /** Reads the first regular file of a tar stream (what Docker's archive endpoint returns for one path). */

@@ -39,7 +39,7 @@ export function baseTag(suite: string): string {
 }
 
 export function definitionHash(def: ImageDefinition): string {
-  const { file, description, ...meaningful } = def;
+  const { file, description, checks, ...meaningful } = def;
   const files = def.files.map((f) => sha256(readFileSync(sourceOf(file, f.source))));
   return shortHash({ builder: BUILDER_VERSION, base: baseTag(def.suite), def: meaningful, files });
 }

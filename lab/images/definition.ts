@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { packageName } from '../config/names.ts';
@@ -32,6 +32,8 @@ export const imageDefinitionSchema = z
       })
       .optional(),
     ports: z.array(z.number().int().min(1).max(65535)).default([]),
+    /** Checks a lab run uses when the user names none: goss YAML files and browser specs, relative to the definition. */
+    checks: z.array(z.string().min(1)).default([]),
   })
   .strict();
 
@@ -54,6 +56,9 @@ export function loadImageDefinition(file: string): ImageDefinition {
     } catch {
       throw new InputError(file, [`files[${i}].source: expected a readable file, ${sourceOf(file, f.source)} is not`]);
     }
+  });
+  parsed.checks.forEach((c, i) => {
+    if (!existsSync(sourceOf(file, c))) throw new InputError(file, [`checks[${i}]: expected a check file, ${sourceOf(file, c)} does not exist`]);
   });
   return { ...parsed, file: resolve(file) };
 }

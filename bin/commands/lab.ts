@@ -1,0 +1,76 @@
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { dataDir } from '../../lab/config/paths.ts';
+import { DockerHostProvider } from '../../lab/hosts/docker-provider.ts';
+import { reap } from '../../lab/hosts/reaper.ts';
+import { resolveImage } from '../../lab/images/build.ts';
+import { PackageCache } from '../../lab/patches/cache.ts';
+import { parsePatchArgs } from '../../lab/patches/request.ts';
+import { stderrProgress } from '../../lab/progress.ts';
+import { checkFilesFor, loadCheckSuite } from '../../lab/run/check-suite.ts';
+import { runLab } from '../../lab/run/lab-run.ts';
+import { summarize } from '../../lab/run/report.ts';
+import { exitCodeOf } from '../../lab/run/verdict.ts';
+import { collect, dockerStartup, mirrorFrom, newRunId, type MirrorFlags } from './common.ts';
+
+export interface LabRunFlags extends MirrorFlags {
+  image: string;
+  patch: string[];
+  checks?: string[];
+  reportDir?: string;
+  json?: boolean;
+}
+
+/** Runs the lab once and prints the summary; resolves to the exit status the verdict calls for. */
+export async function labRun(flags: LabRunFlags): Promise<number> {
+  const progress = stderrProgress('lab');
+  const request = parsePatchArgs(flags.patch);
+  await dockerStartup(progress);
+  const runId = newRunId('lab');
+  const image = await resolveImage(flags.image, { progress });
+  const reportDir = flags.reportDir ?? join(dataDir(), 'runs', runId);
+  const checkFiles = flags.checks?.length ? flags.checks : checkFilesFor(image.definition);
+  const checks = await loadCheckSuite(checkFiles, { screenshotDir: join(reportDir, 'screenshots') });
+  progress(`run ${runId}: image ${flags.image} (${image.tag}), patch ${flags.patch.join(' ')}, ${checkFiles.length} check file(s)`);
+  const report = await runLab({
+    runId,
+    image: { name: flags.image, tag: image.tag, ...(image.definition ? { definition: image.definition } : {}) },
+    request,
+    requestText: flags.patch,
+    checks,
+    provider: new DockerHostProvider(),
+    cache: new PackageCache(),
+    mirror: mirrorFrom(flags, image.definition?.suite),
+    reportDir,
+    progress,
+  });
+  console.log(flags.json ? JSON.stringify(report, null, 2) : summarize(report));
+  if (!flags.json) console.log(`report: ${join(reportDir, 'report.json')}  junit: ${join(reportDir, 'junit.xml')}`);
+  return exitCodeOf(report.verdict);
+}
+
+export function labCommand(program: Command): void {
+  const lab = program.command('lab').description('prove a patch on disposable twins of a production image');
+  lab
+    .command('run')
+    .description('start twin hosts, patch one, check both, roll back, and write a report (exit 0 pass, 1 fail, 2 error)')
+    .requiredOption('--image <name>', 'image definition name (web, db) or a local image reference')
+    .requiredOption('--patch <what>', '"security", "all", package[=version] names, or a .deb file (repeatable, comma separated)', collect)
+    .option('--checks <file>', 'goss YAML or browser spec (.ts/.mjs); default: the image definition\'s checks', collect)
+    .option('--report-dir <dir>', 'where report.json, junit.xml and screenshots go (default: $PATCHLAB_HOME/runs/<run id>)')
+    .option('--json', 'print the whole report as JSON')
+    .option('--mirror <url>', 'Debian archive (default: from this machine\'s apt sources)')
+    .option('--security-mirror <url>', 'Debian security archive (default: from this machine\'s apt sources)')
+    .action(async (flags: LabRunFlags) => {
+      process.exitCode = await labRun(flags);
+    });
+  lab
+    .command('reap')
+    .description('remove containers and snapshots left behind by dead patchlab processes')
+    .option('--all', 'remove every patchlab container and snapshot, even those of running processes')
+    .action(async (flags: { all?: boolean }) => {
+      const removed = await reap({ all: flags.all ?? false });
+      console.log(`removed ${removed.containers.length} container(s), ${removed.images.length} snapshot image(s)`);
+      for (const name of [...removed.containers, ...removed.images]) console.log(`  ${name}`);
+    });
+}

@@ -1,0 +1,86 @@
+import { mustExec, type Host } from '../hosts/host.ts';
+import { DPKG_QUERY_ARGV, diffVersions, parseDpkgQuery, type VersionChange, type VersionMap } from './apt-output.ts';
+import type { PackageCache } from './cache.ts';
+
+const DPKG_ENV = { DEBIAN_FRONTEND: 'noninteractive' };
+/** Keep the host's own config files on upgrade, as an unattended upgrade does. */
+const DPKG_CONFFILES = ['--force-confdef', '--force-confold'];
+
+export async function installedVersions(host: Host): Promise<VersionMap> {
+  return parseDpkgQuery((await mustExec(host, DPKG_QUERY_ARGV)).stdout);
+}
+
+export interface ApplyOutcome {
+  ok: boolean;
+  before: VersionMap;
+  after: VersionMap;
+  changes: VersionChange[];
+  /** dpkg's output: the evidence when an install fails. */
+  output: string;
+  durationMs: number;
+}
+
+/** Installs the fetched files from the read-only cache mount with one dpkg call. */
+export async function applyPatch(host: Host, installFiles: readonly string[], removals: readonly string[] = []): Promise<ApplyOutcome> {
+  const started = Date.now();
+  const before = await installedVersions(host);
+  let output = '';
+  let ok = true;
+  if (removals.length > 0) {
+    const removed = await host.exec(['dpkg', '--remove', '--force-depends', ...removals], { env: DPKG_ENV, timeoutMs: 300_000 });
+    output += removed.stdout + removed.stderr;
+    ok = removed.exitCode === 0;
+  }
+  if (ok && installFiles.length > 0) {
+    const installed = await host.exec(['dpkg', ...DPKG_CONFFILES, '-i', ...installFiles], { env: DPKG_ENV, timeoutMs: 600_000 });
+    output += installed.stdout + installed.stderr;
+    ok = installed.exitCode === 0 && !installed.timedOut;
+  }
+  const after = await installedVersions(host);
+  return { ok, before, after, changes: diffVersions(before, after), output, durationMs: Date.now() - started };
+}
+
+export interface RollbackOutcome {
+  /** True when every package is back on its version from before the patch. */
+  restored: boolean;
+  /** What still differs from before, if anything. */
+  remaining: VersionChange[];
+  reinstalled: string[];
+  purged: string[];
+  output: string;
+  durationMs: number;
+}
+
+/**
+ * Puts every package back on the exact version it had before, from the cache (the fetcher
+ * downloaded the replaced versions alongside the new ones), then verifies with dpkg-query.
+ */
+export async function rollbackPatch(host: Host, before: VersionMap, cache: PackageCache): Promise<RollbackOutcome> {
+  const started = Date.now();
+  const changes = diffVersions(before, await installedVersions(host));
+  const purged = changes.filter((c) => c.before === undefined).map((c) => c.name);
+  const reinstall = changes.filter((c) => c.before !== undefined);
+  const files = reinstall.map((c) => {
+    const file = cache.cachedDeb(c.name, c.before ?? '');
+    if (!file) throw new Error(`rollback on ${host.name}: ${c.name} ${c.before} is not in the package cache`);
+    return file;
+  });
+  let output = '';
+  if (purged.length > 0) {
+    const result = await host.exec(['dpkg', '--purge', '--force-depends', ...purged], { env: DPKG_ENV, timeoutMs: 300_000 });
+    output += result.stdout + result.stderr;
+  }
+  if (files.length > 0) {
+    const result = await host.exec(['dpkg', ...DPKG_CONFFILES, '-i', ...files], { env: DPKG_ENV, timeoutMs: 600_000 });
+    output += result.stdout + result.stderr;
+  }
+  const remaining = diffVersions(before, await installedVersions(host));
+  return {
+    restored: remaining.length === 0,
+    remaining,
+    reinstalled: reinstall.map((c) => `${c.name}=${c.before}`),
+    purged,
+    output,
+    durationMs: Date.now() - started,
+  };
+}

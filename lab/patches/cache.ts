@@ -1,0 +1,205 @@
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { DebianMirror } from '../config/mirror.ts';
+import { dataDir } from '../config/paths.ts';
+import { HostCommandError, mustExec, type Host, type HostProvider, type Mount } from '../hosts/host.ts';
+import { sha256, shortHash } from '../images/hash.ts';
+import { withLock } from '../images/lock.ts';
+import { silent, type Progress } from '../progress.ts';
+import { debFileName, isSecurityOrigin, parseAptSimulation, sourceSuite, type AptPlan } from './apt-output.ts';
+import type { CandidatePatch, SelectedPatch } from './request.ts';
+
+/** Where every host sees the cache, read-only. */
+export const CACHE_MOUNT = '/var/cache/patchlab';
+
+export interface FetchedPatch {
+  selected: SelectedPatch;
+  plan: AptPlan;
+  /** Host paths under CACHE_MOUNT to hand to dpkg -i, in one call. */
+  installFiles: string[];
+  /** Bytes this fetch pulled from the mirror; 0 when everything was cached already. */
+  downloadedBytes: number;
+  /** Files that were already in the cache. */
+  reusedFiles: number;
+}
+
+/**
+ * The one package cache of the lab. A single fetcher host downloads each .deb once (the new
+ * versions and the versions they replace, so a rollback needs no network); every lab host
+ * mounts the cache read-only and installs from it, never N downloads for N hosts.
+ */
+export class PackageCache {
+  readonly root: string;
+
+  constructor(root = join(dataDir(), 'cache')) {
+    this.root = root;
+    for (const dir of ['archives/partial', 'lists/partial', 'local']) mkdirSync(join(root, dir), { recursive: true });
+  }
+
+  /** Mount this on a lab host so it can install from the cache. */
+  hostMount(): Mount {
+    return { source: this.root, target: CACHE_MOUNT, readOnly: true };
+  }
+
+  /** Finds the cached .deb of an exact version, whatever its architecture. */
+  cachedDeb(name: string, version: string): string | undefined {
+    const prefix = debFileName(name, version, '').replace(/\.deb$/, '');
+    const file = readdirSync(join(this.root, 'archives')).find((f) => f.startsWith(prefix) && f.endsWith('.deb'));
+    return file ? `${CACHE_MOUNT}/archives/${file}` : undefined;
+  }
+
+  /** Copies a local .deb into the cache under a content-addressed name. */
+  addLocalDeb(path: string): string {
+    const name = `${sha256(readFileSync(path)).slice(0, 12)}_${basename(path)}`;
+    const target = join(this.root, 'local', name);
+    if (!existsSync(target)) copyFileSync(path, target);
+    return `${CACHE_MOUNT}/local/${name}`;
+  }
+
+  async openFetcher(options: {
+    provider: HostProvider;
+    image: string;
+    runId: string;
+    mirror: DebianMirror;
+    progress?: Progress;
+  }): Promise<Fetcher> {
+    const host = await options.provider.start({
+      image: options.image,
+      runId: options.runId,
+      role: 'fetcher',
+      mounts: [{ source: this.root, target: CACHE_MOUNT }],
+    });
+    try {
+      const fetcher = new Fetcher(this, host, options.progress ?? silent);
+      await fetcher.refresh(options.mirror);
+      return fetcher;
+    } catch (error) {
+      await host.stop();
+      throw error;
+    }
+  }
+}
+
+export class Fetcher {
+  private suite = 'bookworm';
+  private aptOptions: string[] = [];
+
+  constructor(
+    private readonly cache: PackageCache,
+    readonly host: Host,
+    private readonly progress: Progress,
+  ) {}
+
+  /** Adds the suite's security and updates archives to the host and refreshes the package lists. */
+  async refresh(mirror: DebianMirror): Promise<void> {
+    const release = (await mustExec(this.host, ['cat', '/etc/os-release'])).stdout;
+    this.suite = /^VERSION_CODENAME=(\w+)/m.exec(release)?.[1] ?? this.suite;
+    const sources = [
+      `deb ${mirror.archive} ${this.suite}-updates main`,
+      `deb ${mirror.security} ${this.suite}-security main`,
+      '',
+    ].join('\n');
+    await this.host.copyIn([{ path: '/etc/apt/sources.list.d/patchlab-updates.list', content: sources }]);
+    const imageSources = (await this.host.exec(['cat', '/etc/apt/sources.list'])).stdout;
+    // Lists are shared by every image whose sources are the same.
+    const lists = `lists/${shortHash({ imageSources, sources })}`;
+    mkdirSync(join(this.cache.root, lists, 'partial'), { recursive: true });
+    this.aptOptions = [
+      '-o', `Dir::Cache::Archives=${CACHE_MOUNT}/archives`,
+      '-o', `Dir::State::Lists=${CACHE_MOUNT}/${lists}`,
+      // The cache belongs to root on the lab machine; apt's _apt user could not write it.
+      '-o', 'APT::Sandbox::User=root',
+      '-o', 'Acquire::Retries=3',
+    ];
+    this.progress(`package lists: apt-get update on ${this.suite}, ${this.suite}-updates, ${this.suite}-security`);
+    await withLock(join(this.cache.root, '..', 'locks'), 'package-cache', () =>
+      mustExec(this.host, ['apt-get', ...this.aptOptions, '-q', 'update'], { timeoutMs: 300_000 }),
+    );
+  }
+
+  /** What the image can upgrade, as the security and updates archives stand now. */
+  async discover(): Promise<CandidatePatch[]> {
+    const plan = parseAptSimulation((await this.apt(['-s', 'dist-upgrade'])).stdout);
+    return plan.installs
+      .filter((i) => i.from !== undefined)
+      .map((i) => ({
+        name: i.name,
+        installed: i.from ?? '',
+        candidate: i.to,
+        suite: sourceSuite(i.origin, this.suite),
+        origin: i.origin,
+        security: isSecurityOrigin(i.origin),
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * Downloads what the patch needs (with its new dependencies) and the versions it replaces,
+   * each .deb once. apt leaves a file alone that is already in the cache.
+   */
+  async fetch(selected: SelectedPatch): Promise<FetchedPatch> {
+    const localFiles = selected.debs.map((d) => this.cache.addLocalDeb(d));
+    const targets = [...selected.packages.map((p) => `${p.name}=${p.version}`), ...localFiles];
+    const simulated = await this.apt(['-s', 'install', ...targets], true);
+    const plan = parseAptSimulation(simulated.stdout);
+    if (simulated.exitCode !== 0) {
+      throw new Error(`apt cannot install the patch on ${this.host.name}: ${lastLines(simulated.stdout + simulated.stderr)}`);
+    }
+    const before = this.archiveSizes();
+    await withLock(join(this.cache.root, '..', 'locks'), 'package-cache', async () => {
+      this.progress(`package cache: downloading ${plan.installs.length} package(s) and the versions they replace`);
+      if (targets.length > 0) await this.apt(['install', '--download-only', '-y', '--no-install-recommends', ...targets]);
+      const previous = [
+        ...plan.installs.filter((i) => i.from).map((i) => ({ name: i.name, version: i.from ?? '' })),
+        ...plan.removals,
+      ].filter((p) => !this.cache.cachedDeb(p.name, p.version));
+      if (previous.length > 0) {
+        await mustExec(this.host, ['apt-get', ...this.aptOptions, '-q', 'download', ...previous.map((p) => `${p.name}=${p.version}`)], {
+          workdir: `${CACHE_MOUNT}/archives`,
+          timeoutMs: 600_000,
+        });
+      }
+    });
+    const after = this.archiveSizes();
+    const localByName = new Map<string, string>();
+    for (const file of localFiles) {
+      const field = await mustExec(this.host, ['dpkg-deb', '--field', file, 'Package']);
+      localByName.set(field.stdout.trim(), file);
+    }
+    const installFiles = plan.installs.map((i) => {
+      const cached = localByName.get(i.name) ?? this.cache.cachedDeb(i.name, i.to);
+      if (!cached) throw new Error(`package cache: ${debFileName(i.name, i.to, i.arch)} is missing after the download`);
+      return cached;
+    });
+    for (const file of localFiles) if (!installFiles.includes(file)) installFiles.push(file);
+    let downloadedBytes = 0;
+    for (const [file, size] of after) if (!before.has(file)) downloadedBytes += size;
+    return {
+      selected,
+      plan,
+      installFiles,
+      downloadedBytes,
+      reusedFiles: installFiles.filter((f) => before.has(basename(f))).length,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.host.stop();
+  }
+
+  private archiveSizes(): Map<string, number> {
+    const dir = join(this.cache.root, 'archives');
+    return new Map(readdirSync(dir).filter((f) => f.endsWith('.deb')).map((f) => [f, statSync(join(dir, f)).size]));
+  }
+
+  private async apt(args: string[], allowFailure = false) {
+    const argv = ['apt-get', ...this.aptOptions, '-q', ...args];
+    const result = await this.host.exec(argv, { timeoutMs: 600_000, env: { DEBIAN_FRONTEND: 'noninteractive' } });
+    if (!allowFailure && (result.exitCode !== 0 || result.timedOut)) throw new HostCommandError(this.host.name, argv, result);
+    return result;
+  }
+}
+
+function lastLines(text: string, n = 6): string {
+  return text.trim().split('\n').filter((l) => !/^(Reading|Building|Note,)/.test(l)).slice(-n).join('\n');
+}

@@ -1,0 +1,68 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { assertPackageName } from '../config/names.ts';
+
+export interface SyntheticDeb {
+  name: string;
+  version: string;
+  description: string;
+  /** Files the package ships, by absolute path. */
+  files: { path: string; content: string; mode?: number }[];
+  depends?: string[];
+  postinst?: string;
+}
+
+/**
+ * Builds a real .deb with dpkg-deb: a vendor hotfix stand-in, or a deliberately bad package
+ * that rollouts and tests inject as a fault.
+ */
+export function buildDeb(spec: SyntheticDeb, outDir: string): string {
+  assertPackageName(spec.name, 'synthetic package name');
+  const root = mkdtempSync(join(tmpdir(), 'patchlab-deb-'));
+  try {
+    mkdirSync(join(root, 'DEBIAN'));
+    const control = [
+      `Package: ${spec.name}`,
+      `Version: ${spec.version}`,
+      'Architecture: all',
+      'Maintainer: patchlab <patchlab@localhost>',
+      ...(spec.depends?.length ? [`Depends: ${spec.depends.join(', ')}`] : []),
+      `Description: ${spec.description.replace(/\n/g, ' ')}`,
+      '',
+    ].join('\n');
+    writeFileSync(join(root, 'DEBIAN', 'control'), control);
+    if (spec.postinst) {
+      writeFileSync(join(root, 'DEBIAN', 'postinst'), spec.postinst);
+      chmodSync(join(root, 'DEBIAN', 'postinst'), 0o755);
+    }
+    for (const file of spec.files) {
+      const target = join(root, file.path);
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, file.content);
+      chmodSync(target, file.mode ?? 0o644);
+    }
+    mkdirSync(outDir, { recursive: true });
+    const out = join(outDir, `${spec.name}_${spec.version}_all.deb`);
+    const result = spawnSync('dpkg-deb', ['--root-owner-group', '--build', root, out], { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`dpkg-deb could not build ${spec.name}: ${result.stderr || result.error?.message}`);
+    return out;
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** A package whose only effect is a config file nginx refuses: the service does not come back after restart. */
+export function nginxBreakingDeb(outDir: string): string {
+  return buildDeb(
+    {
+      name: 'patchlab-nginx-tuning',
+      version: '1.0-1',
+      description: 'synthetic bad patch: ships an nginx config fragment with an unknown directive',
+      depends: ['nginx-common'],
+      files: [{ path: '/etc/nginx/conf.d/zz-patchlab-tuning.conf', content: 'worker_tuning_level aggressive;\n' }],
+    },
+    outDir,
+  );
+}

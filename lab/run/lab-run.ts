@@ -1,0 +1,193 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CheckResult, CheckTarget } from '../checks/types.ts';
+import type { DebianMirror } from '../config/mirror.ts';
+import type { Host, HostProvider } from '../hosts/host.ts';
+import { restartService, startService, type ServiceOutcome } from '../hosts/services.ts';
+import type { ImageDefinition } from '../images/definition.ts';
+import { applyPatch, rollbackPatch } from '../patches/apply.ts';
+import type { PackageCache } from '../patches/cache.ts';
+import { isEmptyPatch, selectPatch, type PatchRequest } from '../patches/request.ts';
+import { silent, type Progress } from '../progress.ts';
+import { junitXml, type LabReport } from './report.ts';
+import { compareChecks, decideVerdict } from './verdict.ts';
+
+/** The checks of a run, whatever their kind (goss, browser): run against one host at a time. */
+export interface CheckSuite {
+  run(target: CheckTarget): Promise<CheckResult[]>;
+  close(): Promise<void>;
+}
+
+export interface LabRunOptions {
+  runId: string;
+  image: { name: string; tag: string; definition?: ImageDefinition };
+  request: PatchRequest;
+  /** The words the user gave, for the report. */
+  requestText: string[];
+  checks: CheckSuite;
+  provider: HostProvider;
+  cache: PackageCache;
+  mirror: DebianMirror;
+  reportDir: string;
+  progress?: Progress;
+  now?: () => number;
+}
+
+/**
+ * Proves a patch on twin hosts: both start from the same image, only one is patched, both are
+ * checked, so a failure is blamed on the patch only when the twin passes. Then the patch is
+ * rolled back to show it can be undone. Every host is removed in `finally`, whatever happened.
+ */
+export async function runLab(options: LabRunOptions): Promise<LabReport> {
+  const now = options.now ?? Date.now;
+  const progress = options.progress ?? silent;
+  const startedAt = now();
+  const timings: Record<string, number> = {};
+  const hosts: Host[] = [];
+  const report: LabReport = {
+    runId: options.runId,
+    image: { name: options.image.name, tag: options.image.tag },
+    hostKind: 'container',
+    startedAt: new Date(startedAt).toISOString(),
+    finishedAt: '',
+    durationMs: 0,
+    verdict: 'error',
+    reasons: [],
+    patch: { request: options.requestText, packages: [], debs: options.request.debs, downloadedBytes: 0, reusedFiles: 0 },
+    candidates: [],
+    services: {},
+    checks: [],
+    timings,
+    hosts: {},
+  };
+  const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const t = now();
+    progress(name);
+    try {
+      return await work();
+    } finally {
+      timings[name] = now() - t;
+    }
+  };
+
+  let labError: string | undefined;
+  let installFailed: string[] = [];
+  let baselineResults: CheckResult[] = [];
+  let patchedResults: CheckResult[] = [];
+  let rollbackResults: CheckResult[] = [];
+  let twinsStarting: Promise<Host[]> | undefined;
+  try {
+    const fetcher = await phase('refresh package lists', () =>
+      options.cache.openFetcher({ provider: options.provider, image: options.image.tag, runId: options.runId, mirror: options.mirror, progress }),
+    );
+    hosts.push(fetcher.host);
+    // Twins start while the fetcher downloads: the slowest steps overlap.
+    twinsStarting = phase('start twin hosts', async () => {
+      // allSettled: when one twin fails, the other must still be known, so `finally` removes it.
+      const settled = await Promise.allSettled(
+        (['baseline', 'patched'] as const).map(async (role) => {
+          const host = await options.provider.start({ image: options.image.tag, runId: options.runId, role, mounts: [options.cache.hostMount()] });
+          hosts.push(host);
+          report.hosts[role] = host.name;
+          return host;
+        }),
+      );
+      const failed = settled.find((s) => s.status === 'rejected');
+      if (failed) throw failed.reason;
+      return settled.map((s) => (s as PromiseFulfilledResult<Host>).value);
+    });
+    twinsStarting.catch(() => undefined); // awaited below; this only stops an unhandled rejection meanwhile
+    const fetched = await (async () => {
+      try {
+        report.candidates = await phase('discover candidate patches', () => fetcher.discover());
+        const selected = selectPatch(options.request, report.candidates, options.image.name);
+        if (isEmptyPatch(selected)) return undefined;
+        return await phase('fetch into the package cache', () => fetcher.fetch(selected));
+      } finally {
+        await fetcher.close();
+      }
+    })();
+    const [baseline, patched] = await twinsStarting;
+    if (!baseline || !patched) throw new Error('twin hosts did not start');
+    if (!fetched) {
+      report.reasons = [`nothing to patch: no pending update matches ${options.requestText.join(' ')} on image ${options.image.name}`];
+      report.verdict = 'pass';
+      return report;
+    }
+    const byName = new Map(report.candidates.map((c) => [c.name, c]));
+    report.patch.packages = fetched.plan.installs.map((i) => ({
+      name: i.name,
+      ...(i.from ? { from: i.from } : {}),
+      to: i.to,
+      ...(byName.get(i.name) ? { suite: byName.get(i.name)?.suite, security: byName.get(i.name)?.security } : {}),
+    }));
+    report.patch.downloadedBytes = fetched.downloadedBytes;
+    report.patch.reusedFiles = fetched.reusedFiles;
+
+    [report.services.baseline, report.services.patched] = await phase('start services', () =>
+      Promise.all([startService(baseline, options.image.definition), startService(patched, options.image.definition)]),
+    );
+    if (!report.services.baseline.ok) {
+      throw new Error(`the service of image ${options.image.name} does not start on the unpatched twin: ${report.services.baseline.output}`);
+    }
+    const install = await phase('apply the patch', () => applyPatch(patched, fetched.installFiles, fetched.plan.removals.map((r) => r.name)));
+    report.install = { ok: install.ok, changes: install.changes, output: install.output, durationMs: install.durationMs };
+    if (!install.ok) installFailed = failedPackages(install.output, fetched.plan.installs.map((i) => i.name));
+    report.services.patched = await phase('restart the service on the patched host', () => restartService(patched, options.image.definition));
+    [baselineResults, patchedResults] = await phase('run checks on both twins', () =>
+      Promise.all([options.checks.run({ host: baseline, label: 'baseline' }), options.checks.run({ host: patched, label: 'patched' })]),
+    );
+    const rollback = await phase('roll back the patch', () => rollbackPatch(patched, install.before, options.cache));
+    report.rollback = {
+      restored: rollback.restored,
+      remaining: rollback.remaining,
+      reinstalled: rollback.reinstalled,
+      purged: rollback.purged,
+      durationMs: rollback.durationMs,
+    };
+    report.services.afterRollback = await phase('restart the service after rollback', () => restartService(patched, options.image.definition));
+    rollbackResults = await phase('run checks after rollback', () => options.checks.run({ host: patched, label: 'rolled-back' }));
+  } catch (error) {
+    labError = `lab error: ${(error as Error).message}`;
+  } finally {
+    // A twin still starting when something failed must be waited for, or it would be left behind.
+    await twinsStarting?.catch(() => undefined);
+    await phase('remove hosts', () => Promise.all(hosts.map((h) => h.stop().catch(() => undefined))));
+    await options.checks.close().catch(() => undefined);
+  }
+  if (report.reasons.length === 0) {
+    report.checks = compareChecks(baselineResults, patchedResults, rollbackResults);
+    const outcome = decideVerdict({
+      checks: report.checks,
+      ...(report.install ? { install: { ok: report.install.ok, failedPackages: installFailed, output: report.install.output } } : {}),
+      ...(report.rollback ? { rollback: { restored: report.rollback.restored, remaining: report.rollback.remaining.map(describeChange) } } : {}),
+      ...(labError ? { labError } : {}),
+    });
+    report.verdict = outcome.verdict;
+    report.reasons = outcome.reasons;
+  }
+  report.finishedAt = new Date(now()).toISOString();
+  report.durationMs = now() - startedAt;
+  writeReport(report, options.reportDir);
+  return report;
+}
+
+function describeChange(change: { name: string; before?: string; after?: string }): string {
+  return `${change.name} (${change.after ?? 'removed'} instead of ${change.before ?? 'absent'})`;
+}
+
+/** dpkg names the packages it could not configure; fall back to the whole set. */
+function failedPackages(output: string, names: readonly string[]): string[] {
+  const failed = new Set<string>();
+  for (const m of output.matchAll(/^ ([a-z0-9][a-z0-9+.-]+)(?::\w+)?$/gm)) if (m[1]) failed.add(m[1]);
+  for (const m of output.matchAll(/error processing (?:package|archive) \S*?([a-z0-9][a-z0-9+.-]+)(?::\w+)?[_ (]/g)) if (m[1]) failed.add(m[1]);
+  return failed.size > 0 ? [...failed] : [...names];
+}
+
+export function writeReport(report: LabReport, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(dir, 'junit.xml'), junitXml(report));
+}
+
+export type { ServiceOutcome };
