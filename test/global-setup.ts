@@ -1,14 +1,13 @@
 import Docker from 'dockerode';
 import { buildAll } from '../lab/images/build.ts';
 import { assertDockerReachable } from '../lab/hosts/docker-client.ts';
-import { RUN_LABEL } from '../lab/hosts/labels.ts';
+import { isOwnerAlive, KEEP_LABEL, OWNER_LABEL, RUN_LABEL } from '../lab/hosts/labels.ts';
 import { reap } from '../lab/hosts/reaper.ts';
 import { stderrProgress } from '../lab/progress.ts';
 
 /**
  * Real parts: the suite needs the Docker engine and the production images. Builds are cached by
- * definition hash, so this is quick unless a definition changed. After the suite, any container
- * still labelled patchlab.run is a leak, and fails the run.
+ * definition hash, so this is quick unless a definition changed.
  */
 export async function setup(): Promise<void> {
   await assertDockerReachable();
@@ -16,11 +15,17 @@ export async function setup(): Promise<void> {
   await buildAll({ progress: stderrProgress('images') });
 }
 
+/**
+ * Every test process has exited by now, so a labelled container whose owner is dead was left
+ * behind by a test. Containers of live processes (someone's run beside the suite) are not ours.
+ */
 export async function teardown(): Promise<void> {
   const docker = new Docker();
-  const left = await docker.listContainers({ all: true, filters: { label: [RUN_LABEL] } });
+  const left = (await docker.listContainers({ all: true, filters: { label: [RUN_LABEL] } })).filter(
+    (c) => !c.Labels[KEEP_LABEL] && !isOwnerAlive(c.Labels[OWNER_LABEL]),
+  );
   if (left.length > 0) {
-    await reap({ all: true });
+    await reap();
     throw new Error(
       `containers left behind by the tests (now removed): ${left.map((c) => `${c.Names[0]} [${c.Labels[RUN_LABEL]}]`).join(', ')}`,
     );

@@ -30,7 +30,10 @@ export async function labRun(flags: LabRunFlags): Promise<number> {
   const image = await resolveImage(flags.image, { progress });
   const reportDir = flags.reportDir ?? join(dataDir(), 'runs', runId);
   const checkFiles = flags.checks?.length ? flags.checks : checkFilesFor(image.definition);
-  const checks = await loadCheckSuite(checkFiles, { screenshotDir: join(reportDir, 'screenshots') });
+  const checks = await loadCheckSuite(checkFiles, {
+    screenshotDir: join(reportDir, 'screenshots'),
+    ...(image.definition?.ports[0] ? { port: image.definition.ports[0] } : {}),
+  });
   progress(`run ${runId}: image ${flags.image} (${image.tag}), patch ${flags.patch.join(' ')}, ${checkFiles.length} check file(s)`);
   const report = await runLab({
     runId,

@@ -11,7 +11,6 @@ import { MatcherSyntaxError, parseMatcherList, type ScalarMeaning } from './matc
  */
 
 export const GOSS_RESOURCE_TYPES = ['package', 'service', 'process', 'port', 'http', 'command', 'file'] as const;
-export type GossResourceType = (typeof GOSS_RESOURCE_TYPES)[number];
 
 export const FILE_TYPES = ['file', 'directory', 'symlink', 'pipe', 'socket', 'character-device', 'block-device'] as const;
 export type FileType = (typeof FILE_TYPES)[number];
@@ -20,7 +19,11 @@ export type FileType = (typeof FILE_TYPES)[number];
 function attributes<S extends z.ZodRawShape>(shape: S) {
   const expected = Object.keys(shape).join(', ');
   return z.strictObject(shape, {
-    error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown attribute, expected one of ${expected}` : undefined),
+    error: (issue) => {
+      if (issue.code === 'unrecognized_keys') return `unknown attribute, expected one of ${expected}`;
+      if (issue.code === 'invalid_type') return `expected a map of attributes (${expected})`;
+      return undefined;
+    },
   });
 }
 
@@ -41,7 +44,7 @@ const skip = z.boolean().optional();
 const milliseconds = z.number().int().positive('expected a timeout in milliseconds, greater than 0');
 
 /** goss writes modes as quoted octal ("0644"); an unquoted 0644 reaches us as the number 644, meant as octal too. */
-const fileMode = z.union([z.string(), z.number()]).transform((value, ctx) => {
+const fileMode = z.union([z.string(), z.number()], { error: 'expected an octal mode such as "0644"' }).transform((value, ctx) => {
   const digits = String(value);
   if (!/^0?[0-7]{3,4}$/.test(digits)) {
     ctx.addIssue({ code: 'custom', message: `expected an octal mode such as "0644", got ${JSON.stringify(value)}` });
@@ -103,34 +106,39 @@ const fileAttributes = attributes({
 /** tcp:80, tcp6:80 or 80 (which goss reads as tcp:80). */
 export const PORT_KEY = /^(?:(tcp6?):)?([0-9]{1,5})$/;
 
-function checks<A extends z.ZodType>(key: z.ZodString, attrs: A) {
-  return z.record(key, attrs).optional();
+function checks<A extends z.ZodType>(key: z.ZodString, attrs: A, names: string) {
+  return z.record(key, attrs, { error: `expected a map of ${names} to their attributes` }).optional();
 }
 
 export const gossFileSchema = z.strictObject(
   {
-    package: checks(z.string().regex(DEBIAN_PACKAGE, 'expected a Debian package name'), packageAttributes),
-    service: checks(z.string().min(1, 'expected a service name'), serviceAttributes),
-    process: checks(z.string().min(1, 'expected a process name'), processAttributes),
+    package: checks(z.string().regex(DEBIAN_PACKAGE, 'expected a Debian package name'), packageAttributes, 'package names'),
+    service: checks(z.string().min(1, 'expected a service name'), serviceAttributes, 'service names'),
+    process: checks(z.string().min(1, 'expected a process name'), processAttributes, 'process names'),
     port: checks(
-      z.string().regex(PORT_KEY, 'expected tcp:PORT, tcp6:PORT or PORT (udp is not supported)').refine((key) => {
+      z.string().refine((key) => {
         const port = Number(PORT_KEY.exec(key)?.[2]);
         return port >= 1 && port <= 65535;
-      }, 'expected a port between 1 and 65535'),
+      }, 'expected tcp:PORT, tcp6:PORT or PORT with PORT from 1 to 65535 (udp is not supported)'),
       portAttributes,
+      'ports',
     ),
     http: checks(
       z.string().refine((key) => URL.canParse(key) && /^https?:$/.test(new URL(key).protocol), 'expected an http:// or https:// URL'),
       httpAttributes,
+      'URLs',
     ),
-    command: checks(z.string().min(1, 'expected a command'), commandAttributes),
-    file: checks(z.string().refine((key) => isAbsolute(key), 'expected an absolute path'), fileAttributes),
+    command: checks(z.string().min(1, 'expected a command'), commandAttributes, 'commands'),
+    file: checks(z.string().refine((key) => isAbsolute(key), 'expected an absolute path'), fileAttributes, 'paths'),
   },
   {
     error: (issue) => {
       if (issue.code === 'unrecognized_keys') return `unknown resource type, expected one of ${GOSS_RESOURCE_TYPES.join(', ')}`;
-      if (issue.code === 'invalid_type' && issue.path?.length === 0) {
-        return `expected a map of goss resource types (${GOSS_RESOURCE_TYPES.join(', ')}), got ${issue.input === null || issue.input === undefined ? 'an empty file' : 'something else'}`;
+      // Nested values report their own type errors; one arriving here is about the whole document.
+      if (issue.code === 'invalid_type') {
+        const input = issue.input;
+        const got = input === null || input === undefined ? 'an empty file' : Array.isArray(input) ? 'a list' : `a ${typeof input}`;
+        return `expected a map of goss resource types (${GOSS_RESOURCE_TYPES.join(', ')}), got ${got}`;
       }
       return undefined;
     },

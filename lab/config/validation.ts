@@ -30,7 +30,14 @@ export function parseYamlWith<S extends z.ZodType>(schema: S, text: string, file
   if (doc.errors.length > 0) {
     throw new InputError(file, doc.errors.map((e) => `not valid YAML: ${e.message.split('\n')[0]}`));
   }
-  const result = schema.safeParse(doc.toJS());
+  let value: unknown;
+  try {
+    // Some bad documents only show when converted: an alias to no anchor, an alias bomb.
+    value = doc.toJS({ maxAliasCount: 1000 });
+  } catch (error) {
+    throw new InputError(file, [`not valid YAML: ${(error as Error).message}`]);
+  }
+  const result = schema.safeParse(value);
   if (!result.success) throw new InputError(file, describeIssues(result.error));
   return result.data;
 }

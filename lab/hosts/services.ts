@@ -52,20 +52,25 @@ export async function startService(host: Host, def: ImageDefinition | undefined,
   };
 }
 
-export async function stopService(host: Host, def: ImageDefinition | undefined): Promise<void> {
-  if (!def?.service?.stop) return;
-  await host.exec(def.service.stop, { timeoutMs: 30_000 });
+/** Stops the service and waits for its ports to close; returns what a failed stop printed. */
+export async function stopService(host: Host, def: ImageDefinition | undefined): Promise<string | undefined> {
+  if (!def?.service?.stop) return undefined;
+  const result = await host.exec(def.service.stop, { timeoutMs: 30_000 });
+  const failure = result.exitCode === 0 ? undefined : `stop exited ${result.exitCode}: ${`${result.stdout}${result.stderr}`.trim()}`;
   // Give the old process time to release its ports, or the restart would find them taken.
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     const open = await openPorts(host);
-    if (!def.service.ready.some((p) => open.has(p))) return;
+    if (!def.service.ready.some((p) => open.has(p))) return failure;
     await sleep(100);
   }
+  return failure ?? `ports ${def.service.ready.join(', ')} still open 10 s after stop`;
 }
 
 /** What a fleet does after patching (needrestart): stop, then start with the new files. */
 export async function restartService(host: Host, def: ImageDefinition | undefined): Promise<ServiceOutcome> {
-  await stopService(host, def);
-  return startService(host, def);
+  const stopFailure = await stopService(host, def);
+  const started = await startService(host, def);
+  if (!stopFailure) return started;
+  return { ...started, ok: false, output: `${stopFailure}\n${started.output}`.trim() };
 }

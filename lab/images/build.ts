@@ -138,8 +138,19 @@ export async function buildDefinition(def: ImageDefinition, options: BuildOption
     const stream = await docker.buildImage(context as unknown as NodeJS.ReadableStream, { t: tag, rm: true, forcerm: true });
     await followBuild(docker, stream, progress);
     progress(`image ${def.name}: built ${tag}`);
+    await removeOlderBuilds(docker, `patchlab/${def.name}`, tag);
     return { name: def.name, tag, hash, built: true, definition: def };
   });
+}
+
+/** Builds of an older definition only take space; one still used by a container stays. */
+async function removeOlderBuilds(docker: Docker, repo: string, keep: string): Promise<void> {
+  const images = await docker.listImages({ filters: { reference: [repo] } });
+  for (const image of images) {
+    for (const tag of image.RepoTags ?? []) {
+      if (tag !== keep) await docker.getImage(tag).remove().catch(() => undefined);
+    }
+  }
 }
 
 export interface ResolvedImage {

@@ -32,8 +32,8 @@ describe('patch request properties', () => {
     const snapshot = fc.dictionary(fc.constantFrom('a', 'b', 'c', 'd', 'e'), fc.constantFrom('1', '2', '3'));
     fc.assert(
       fc.property(snapshot, snapshot, (b, a) => {
-        const before = new Map(Object.entries(b));
-        const after = new Map(Object.entries(a));
+        const before = new Map<string, string>(Object.entries(b));
+        const after = new Map<string, string>(Object.entries(a));
         const changes = diffVersions(before, after);
         expect(changes.length === 0).toBe(canonicalJson(b) === canonicalJson(a));
         const replayed = new Map(before);

@@ -1,0 +1,144 @@
+import type { ExecOptions, ExecResult } from '../hosts/host.ts';
+import { listeningPorts } from '../hosts/services.ts';
+import type { FileType } from './goss-schema.ts';
+import type { CheckTarget } from './types.ts';
+
+/**
+ * What a check asks a host, through host.exec with argv arrays only. Images are minbase Debian:
+ * no ps, pgrep, ss or curl, so everything is read from /proc, dpkg-query and coreutils.
+ */
+
+/** The check could not judge the host: it hung, or the host would not run the probe. */
+export class ProbeError extends Error {
+  constructor(
+    message: string,
+    readonly timedOut: boolean,
+  ) {
+    super(message);
+    this.name = 'ProbeError';
+  }
+}
+
+export interface ProbeContext {
+  target: CheckTarget;
+  /** The check's limit, for each probe it makes. */
+  timeoutMs: number;
+}
+
+export function onHost(target: CheckTarget): string {
+  return `on host ${target.label} (${target.host.name})`;
+}
+
+/** Probes read tool messages ("No such file or directory"), so they must not be translated. */
+const UNTRANSLATED: ExecOptions['env'] = { LC_ALL: 'C' };
+
+/** Runs argv on the host; a hang or a failure to run at all becomes a ProbeError naming host and command. */
+export async function probe(
+  ctx: ProbeContext,
+  argv: readonly string[],
+  options: { what?: string; timeoutMs?: number; env?: ExecOptions['env'] } = {},
+): Promise<ExecResult> {
+  const what = options.what ?? JSON.stringify(argv);
+  const timeoutMs = options.timeoutMs ?? ctx.timeoutMs;
+  let result: ExecResult;
+  try {
+    result = await ctx.target.host.exec(argv, { timeoutMs, env: options.env ?? UNTRANSLATED });
+  } catch (error) {
+    throw new ProbeError(`${onHost(ctx.target)}: ${what} could not run: ${(error as Error).message}`, false);
+  }
+  if (result.timedOut) throw new ProbeError(`${onHost(ctx.target)}: ${what} timed out after ${timeoutMs} ms`, true);
+  return result;
+}
+
+/** Versions dpkg has installed under this name (several with multiarch); empty when none is. */
+export async function installedVersions(ctx: ProbeContext, name: string): Promise<string[]> {
+  const result = await probe(ctx, ['dpkg-query', '-W', '-f=${db:Status-Status}\t${Version}\n', name]);
+  // 1 means "no package matches": a valid answer. Anything else is dpkg itself failing.
+  if (result.exitCode > 1) throw new ProbeError(`${onHost(ctx.target)}: dpkg-query failed: ${result.stderr.trim()}`, false);
+  return result.stdout
+    .split('\n')
+    .map((line) => line.split('\t'))
+    .filter(([status]) => status === 'installed')
+    .map(([, version]) => version ?? '');
+}
+
+export async function runningProcesses(ctx: ProbeContext): Promise<Set<string>> {
+  // A fixed script, nothing interpolated: the glob needs a shell. Processes that exit between
+  // the glob and the read make cat complain; what it did read is still the answer.
+  const result = await probe(ctx, ['sh', '-c', 'cat /proc/[0-9]*/stat 2>/dev/null']);
+  return runningProcessNames(result.stdout);
+}
+
+/**
+ * Command names (the kernel's comm, as goss uses) of live processes, from /proc/PID/stat lines:
+ * "PID (comm) STATE ...". Zombies are left out: a stopped daemon nobody reaped is not running. Pure.
+ */
+export function runningProcessNames(procStat: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of procStat.split('\n')) {
+    const open = line.indexOf('(');
+    const close = line.lastIndexOf(')');
+    if (open < 0 || close < open) continue;
+    const state = line.charAt(close + 2);
+    if (state !== 'Z' && state !== 'X') names.add(line.slice(open + 1, close));
+  }
+  return names;
+}
+
+/** The kernel keeps 15 characters of a command name; goss compares against what it keeps. */
+export function commName(name: string): string {
+  return name.slice(0, 15);
+}
+
+export async function listeningOn(ctx: ProbeContext, protocol: 'tcp' | 'tcp6'): Promise<Set<number>> {
+  // A kernel without IPv6 has no /proc/net/tcp6: nothing listens there, which is an answer.
+  const result = await probe(ctx, ['cat', `/proc/net/${protocol}`]);
+  return listeningPorts(result.stdout);
+}
+
+export interface FileStat {
+  filetype: FileType;
+  mode: number;
+  owner: string;
+  group: string;
+  size: number;
+}
+
+/** stat without -L, as goss uses lstat: a symlink is described, not followed. undefined when absent. */
+export async function statFile(ctx: ProbeContext, path: string): Promise<FileStat | undefined> {
+  const result = await probe(ctx, ['stat', '-c', '%F\t%a\t%U\t%G\t%s', '--', path]);
+  if (result.exitCode !== 0) {
+    if (/No such file or directory|Not a directory/.test(result.stderr)) return undefined;
+    throw new ProbeError(`${onHost(ctx.target)}: stat ${path} failed: ${result.stderr.trim()}`, false);
+  }
+  return parseStat(result.stdout);
+}
+
+const STAT_FILE_TYPES: Record<string, FileType> = {
+  'regular file': 'file',
+  'regular empty file': 'file',
+  directory: 'directory',
+  'symbolic link': 'symlink',
+  fifo: 'pipe',
+  socket: 'socket',
+  'character special file': 'character-device',
+  'block special file': 'block-device',
+};
+
+/** One line of `stat -c '%F\t%a\t%U\t%G\t%s'`. Pure. */
+export function parseStat(line: string): FileStat {
+  const [type = '', mode = '', owner = '', group = '', size = ''] = line.trim().split('\t');
+  return {
+    filetype: STAT_FILE_TYPES[type] ?? 'file',
+    mode: Number.parseInt(mode, 8),
+    owner,
+    group,
+    size: Number(size),
+  };
+}
+
+/** The file's text, or why it could not be read (a directory, no permission). */
+export async function readText(ctx: ProbeContext, path: string): Promise<{ text: string } | { unreadable: string }> {
+  const result = await probe(ctx, ['cat', '--', path]);
+  return result.exitCode === 0 ? { text: result.stdout } : { unreadable: result.stderr.trim() };
+}

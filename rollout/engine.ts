@@ -1,0 +1,217 @@
+import type { Decision, Figures, HostFailureReport } from './decision.ts';
+import { formatDuration, listNames, plural } from './format.ts';
+import { ringHealth, type RingHealth } from './health.ts';
+import { ringLatency, type LatencyVerdict } from './latency-gate.ts';
+import { indexObservations, type Observation, type ObservationIndex } from './observations.ts';
+import { soakFor, type RolloutPolicy } from './policy.ts';
+import { currentRing, hostsOfRing, mayRunNewVersion, type RolloutState } from './state.ts';
+
+/**
+ * What to do next, from the state, the check results so far and the time; nothing else. Health
+ * comes first: a ring over its failure budget rolls back every host patched so far, even while
+ * paused or awaiting approval; a failure nobody has accepted yet pauses the rollout at once;
+ * a failed check waiting for its re-check holds everything. Only then does the engine patch,
+ * soak, judge latency and promote.
+ *
+ * Observations come as a list, or already indexed by host (oldest first), which a simulator of a
+ * large fleet keeps up to date as checks arrive rather than have every decision sort them again.
+ */
+export function decide(state: RolloutState, observations: readonly Observation[] | ObservationIndex, now: number, policy: RolloutPolicy): Decision {
+  if (state.phase === 'completed') return hold(state, [`the rollout completed; nothing left to do`]);
+  if (state.phase === 'rolled-back') return hold(state, [`the rollout was rolled back; nothing left to do`]);
+  if (state.phase === 'rolling-back') return rollbackRemaining(state);
+
+  const history = 'get' in observations ? observations : indexObservations(observations);
+  const health = state.rings.slice(0, state.ring + 1).map((_, ring) => ringHealth(state, ring, history, now, policy));
+  const figures = Object.assign({}, ...health.map(healthFigures)) as Figures;
+
+  const breached = health.filter((h) => h.breached);
+  if (breached.length > 0) {
+    return rollback(state, breached.map(describeBreach), health.flatMap((h) => h.failed), figures);
+  }
+  if (state.paused) {
+    const { by, at, reason } = state.paused;
+    return hold(state, [`paused by ${by} at ${new Date(at).toISOString()}: ${reason}`], figures);
+  }
+  const unaccepted = health
+    .map((h) => ({ h, fresh: h.failed.filter((f) => !f.accepted) }))
+    .filter(({ fresh }) => fresh.length > 0);
+  if (unaccepted.length > 0) {
+    return {
+      action: 'pause',
+      ring: state.ring,
+      failures: unaccepted.flatMap(({ fresh }) => fresh.map(({ hostId, reason }) => ({ hostId, reason }))),
+      reasons: [
+        ...unaccepted.map(
+          ({ h, fresh }) =>
+            `ring ${h.name}: ${plural(fresh.length, 'host')} failed, ${h.failed.length} in all, within its failure budget of ${h.budget}: ${describeHosts(fresh)}`,
+        ),
+        'promotion stops until a release manager resumes (accepting these failures) or rolls back',
+      ],
+      figures,
+    };
+  }
+  return advance(state, health, history, now, policy, figures);
+}
+
+function advance(
+  state: RolloutState,
+  health: readonly RingHealth[],
+  history: ObservationIndex,
+  now: number,
+  policy: RolloutPolicy,
+  figures: Figures,
+): Decision {
+  const ring = currentRing(state);
+  if (ring.startedAt === null && ring.requiresApproval && !ring.approval) {
+    return { action: 'await-approval', ring: state.ring, reasons: [`ring ${ring.name} needs a release manager's approval before its first host is patched`], figures };
+  }
+  const suspects = health.flatMap((h) => h.suspect);
+  if (suspects.length > 0) {
+    return hold(state, [`waiting for the re-check of ${describeHosts(suspects)} before patching or promoting further`], figures);
+  }
+
+  const pending = hostsOfRing(state, state.ring).filter((h) => h.phase === 'pending');
+  const patching = state.hosts.filter((h) => h.phase === 'patching').length;
+  const slots = ring.concurrency - patching;
+  const work = { ...figures, concurrency: ring.concurrency, patching, pending: pending.length };
+  if (pending.length > 0 && slots <= 0) {
+    return hold(state, [`ring ${ring.name}: ${plural(patching, 'host')} patching, as many as its concurrency of ${ring.concurrency} allows`], work);
+  }
+  if (pending.length > 0) {
+    const hosts = pending.slice(0, slots).map((h) => h.id);
+    return {
+      action: 'patch-hosts',
+      ring: state.ring,
+      hosts,
+      reasons: [`ring ${ring.name}: patching ${listNames(hosts)} (${pending.length} of ${ring.hostIds.length} hosts not yet patched, ${patching} patching, concurrency ${ring.concurrency})`],
+      figures: work,
+    };
+  }
+  if (patching > 0) return hold(state, [`ring ${ring.name}: waiting for ${plural(patching, 'host')} to finish patching`], work);
+
+  // A ring promoted by hand may still have hosts nobody has checked yet; they count as much as this ring's.
+  const unobserved = health.flatMap((h) => h.unobserved);
+  if (unobserved.length > 0) {
+    return hold(state, [`waiting for the first check results of ${listNames(unobserved)}`], figures);
+  }
+  const current = health[state.ring];
+  if (!current) throw new Error(`no health for ring ${state.ring}`);
+  if (ring.soakStartedAt === null) throw new Error(`ring ${ring.name} is fully patched but its soak never started`);
+  const soak = soakFor(ring, policy);
+  const soaked = now - ring.soakStartedAt - ring.pausedDuringSoakMs;
+  const soakFigures = { ...figures, soakMs: soak, soakedMs: soaked, policy: policy.name };
+  if (soaked < soak) {
+    return hold(state, [`ring ${ring.name}: soaking, ${formatDuration(soaked)} of ${formatDuration(soak)} (${policy.name} policy)`], soakFigures);
+  }
+
+  const latency = ring.healthGate.latency ? ringLatency(state, state.ring, history, policy.latency) : null;
+  const judged = { ...soakFigures, ...(latency ? latencyFigures(ring.name, latency) : {}) };
+  if (latency?.regressed) {
+    return rollback(state, latency.compared.filter((c) => c.regressed).map((c) => describeRegression(ring.name, c, latency.alphaPerCheck)), health.flatMap((h) => h.failed), judged);
+  }
+
+  const reasons = [
+    `ring ${ring.name} soaked ${formatDuration(soaked)} with ${current.passing} of ${plural(current.size, 'host')} passing` +
+      (current.flaky.length > 0 ? ` (flaky, cleared on re-check: ${listNames(current.flaky)})` : '') +
+      (current.failed.length > 0 ? ` and ${current.failed.length} accepted failures` : ''),
+    ...(latency ? describeLatency(latency) : [`ring ${ring.name} is not judged on latency`]),
+  ];
+  const next = state.rings[state.ring + 1];
+  if (!next) return { action: 'complete', ring: state.ring, reasons: [...reasons, 'every ring is patched'], figures: judged };
+  return { action: 'promote', ring: state.ring, toRing: state.ring + 1, reasons: [...reasons, `promoting to ring ${next.name}`], figures: judged };
+}
+
+function rollback(state: RolloutState, why: string[], failures: readonly HostFailureReport[], figures: Figures): Decision {
+  const hosts = state.hosts.filter(mayRunNewVersion).map((h) => h.id);
+  return {
+    action: 'rollback',
+    ring: state.ring,
+    hosts,
+    failures: failures.map(({ hostId, reason }) => ({ hostId, reason })),
+    reasons: [...why, `rolling back every host patched so far: ${plural(hosts.length, 'host')}`],
+    figures: { ...figures, rollingBack: hosts.length },
+  };
+}
+
+/** Repeated while the rollback runs, so a restarted driver learns what is left to restore. */
+function rollbackRemaining(state: RolloutState): Decision {
+  const hosts = state.hosts.filter(mayRunNewVersion).map((h) => h.id);
+  return {
+    action: 'rollback',
+    ring: state.ring,
+    hosts,
+    failures: [],
+    reasons: [`rolling back: ${plural(hosts.length, 'host')} still to return to their base version`],
+    figures: { rollingBack: hosts.length },
+  };
+}
+
+function hold(state: RolloutState, reasons: string[], figures: Figures = {}): Decision {
+  return { action: 'hold', ring: state.ring, reasons, figures };
+}
+
+function describeBreach(h: RingHealth): string {
+  return `ring ${h.name}: ${plural(h.failed.length, 'failed host')}, over its failure budget of ${h.budget}: ${describeHosts(h.failed)}`;
+}
+
+function describeHosts(hosts: readonly HostFailureReport[]): string {
+  return listNames(hosts.map((h) => `${h.hostId} (${h.reason})`));
+}
+
+function describeRegression(ring: string, c: LatencyVerdict['compared'][number], alpha: number): string {
+  const shift = Math.round((c.medianPatchedMs / c.medianBaselineMs - 1) * 100);
+  return (
+    `ring ${ring}: check ${c.check} is slower on patched hosts, median ${round(c.medianPatchedMs)} ms against ${round(c.medianBaselineMs)} ms` +
+    (Number.isFinite(shift) ? ` (+${shift} %)` : '') +
+    `, p = ${c.p.toPrecision(2)} < ${alpha.toPrecision(2)} (Mann-Whitney U, ${c.patchedSamples} patched and ${c.baselineSamples} baseline samples)`
+  );
+}
+
+function describeLatency(latency: LatencyVerdict): string[] {
+  const judged = latency.compared.map(
+    (c) => `latency of ${c.check}: median ${round(c.medianPatchedMs)} ms patched against ${round(c.medianBaselineMs)} ms, p = ${c.p.toPrecision(2)}, no regression`,
+  );
+  const unjudged = latency.tooFewSamples.map(
+    (s) => `latency of ${s.check} not judged: ${s.patchedSamples} patched and ${s.baselineSamples} baseline samples`,
+  );
+  return judged.length + unjudged.length > 0 ? [...judged, ...unjudged] : ['no latency samples to judge'];
+}
+
+function healthFigures(h: RingHealth): Figures {
+  return {
+    [`${h.name}.size`]: h.size,
+    [`${h.name}.patched`]: h.patched,
+    [`${h.name}.passing`]: h.passing,
+    [`${h.name}.flaky`]: h.flaky.length,
+    [`${h.name}.suspect`]: h.suspect.length,
+    [`${h.name}.unobserved`]: h.unobserved.length,
+    [`${h.name}.failed`]: h.failed.length,
+    [`${h.name}.budget`]: h.budget,
+    [`${h.name}.passRate`]: h.passRate,
+  };
+}
+
+function latencyFigures(ring: string, latency: LatencyVerdict): Figures {
+  const figures: Figures = { [`${ring}.latency.alphaPerCheck`]: latency.alphaPerCheck };
+  for (const c of latency.compared) {
+    const key = `${ring}.latency.${c.check}`;
+    Object.assign(figures, {
+      [`${key}.p`]: c.p,
+      [`${key}.u`]: c.u,
+      [`${key}.z`]: c.z,
+      [`${key}.medianPatchedMs`]: c.medianPatchedMs,
+      [`${key}.medianBaselineMs`]: c.medianBaselineMs,
+      [`${key}.patchedSamples`]: c.patchedSamples,
+      [`${key}.baselineSamples`]: c.baselineSamples,
+    });
+  }
+  for (const s of latency.tooFewSamples) {
+    Object.assign(figures, { [`${ring}.latency.${s.check}.patchedSamples`]: s.patchedSamples, [`${ring}.latency.${s.check}.baselineSamples`]: s.baselineSamples });
+  }
+  return figures;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}

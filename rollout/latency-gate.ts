@@ -1,0 +1,86 @@
+import type { ObservationIndex } from './observations.ts';
+import type { LatencyGate } from './policy.ts';
+import type { RolloutState } from './state.ts';
+import { mannWhitneyGreater } from './stats/mann-whitney.ts';
+import { median } from './stats/median.ts';
+
+export interface LatencyComparison {
+  check: string;
+  patchedSamples: number;
+  baselineSamples: number;
+  medianPatchedMs: number;
+  medianBaselineMs: number;
+  u: number;
+  z: number;
+  p: number;
+  regressed: boolean;
+}
+
+export interface LatencyVerdict {
+  /** The gate's alpha shared among the checks compared (Bonferroni), so more checks do not mean more false alarms. */
+  alphaPerCheck: number;
+  compared: LatencyComparison[];
+  /** Checks with too few samples on one side to be judged. */
+  tooFewSamples: { check: string; patchedSamples: number; baselineSamples: number }[];
+  regressed: boolean;
+}
+
+/**
+ * Automated canary analysis on check latency, check by check: patched samples against unpatched
+ * ones by a one-sided Mann-Whitney U test. A check regresses only when the shift is both
+ * significant and large enough to matter, so a thousand samples cannot fail a ring over 1 ms.
+ */
+export function compareLatency(
+  patched: ReadonlyMap<string, readonly number[]>,
+  baseline: ReadonlyMap<string, readonly number[]>,
+  gate: LatencyGate,
+): LatencyVerdict {
+  const checks = [...new Set([...patched.keys(), ...baseline.keys()])].sort();
+  const sized = checks.map((check) => ({ check, x: patched.get(check) ?? [], y: baseline.get(check) ?? [] }));
+  const judged = sized.filter(({ x, y }) => x.length >= gate.minSamples && y.length >= gate.minSamples);
+  const alphaPerCheck = gate.alpha / Math.max(judged.length, 1);
+  const compared = judged.map(({ check, x, y }): LatencyComparison => {
+    const { u, z, p } = mannWhitneyGreater(x, y);
+    const medianPatchedMs = median(x);
+    const medianBaselineMs = median(y);
+    const largeEnough = medianPatchedMs > medianBaselineMs && medianPatchedMs >= medianBaselineMs * (1 + gate.minEffectRatio);
+    return { check, patchedSamples: x.length, baselineSamples: y.length, medianPatchedMs, medianBaselineMs, u, z, p, regressed: p < alphaPerCheck && largeEnough };
+  });
+  return {
+    alphaPerCheck,
+    compared,
+    tooFewSamples: sized
+      .filter((s) => !judged.includes(s))
+      .map(({ check, x, y }) => ({ check, patchedSamples: x.length, baselineSamples: y.length })),
+    regressed: compared.some((c) => c.regressed),
+  };
+}
+
+/**
+ * Patched samples: the ring's healthy hosts since their patch. Baseline: every host still on
+ * its old version since the ring started, so both sides saw the same load at the same time.
+ */
+export function ringLatency(state: RolloutState, ring: number, history: ObservationIndex, gate: LatencyGate): LatencyVerdict {
+  const target = state.patch.version;
+  const ringStart = state.rings[ring]?.startedAt ?? Number.POSITIVE_INFINITY;
+  const patchedSince = new Map(state.hosts.filter((h) => h.ring === ring && h.phase === 'healthy').map((h) => [h.id, h.patchedAt ?? Number.POSITIVE_INFINITY]));
+  const patched = new Map<string, number[]>();
+  const baseline = new Map<string, number[]>();
+  for (const [hostId, observations] of history) {
+    const since = patchedSince.get(hostId);
+    for (const o of observations) {
+      const isBaseline = o.version !== target && o.at >= ringStart;
+      const isPatched = o.version === target && since !== undefined && o.at >= since;
+      const side = isBaseline ? baseline : isPatched ? patched : null;
+      if (!side) continue;
+      for (const check of o.checks) {
+        const latency = check.metrics?.latencyMs;
+        if (check.status === 'skip' || latency === undefined || !Number.isFinite(latency)) continue;
+        const samples = side.get(check.id);
+        if (samples) samples.push(latency);
+        else side.set(check.id, [latency]);
+      }
+    }
+  }
+  return compareLatency(patched, baseline, gate);
+}

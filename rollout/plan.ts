@@ -1,0 +1,146 @@
+/** An absolute number of hosts, or a percentage of some whole (the fleet, or a ring). */
+export type Amount = { count: number } | { percent: number };
+
+/**
+ * Which hosts a ring takes from those earlier rings left over. A percentage is of the whole
+ * fleet, so "pilot: 10%" means the same thing whatever canary took. 'rest' takes everything left.
+ */
+export type HostSelector = Amount | { labels: Record<string, string> } | 'rest';
+
+export interface HealthGate {
+  /** Compare patched hosts' check latency with unpatched hosts' at the end of the soak. */
+  latency: boolean;
+}
+
+export interface RingSpec {
+  name: string;
+  hosts: HostSelector;
+  /** How many hosts of this ring may be patching at the same moment; a percentage is of the ring. */
+  concurrency: Amount;
+  /** How many of this ring's hosts may fail before every patched host is rolled back; a percentage is of the ring. */
+  failureBudget: Amount;
+  /** How long the fully patched ring is watched before promotion, before the policy scales it. */
+  soakMs: number;
+  /** A release manager approves before the ring's first host is patched. */
+  requiresApproval: boolean;
+  healthGate: HealthGate;
+}
+
+export interface FleetHost {
+  id: string;
+  labels: Record<string, string>;
+  /** What the host runs before the rollout; a rollback returns it here. */
+  version: string;
+}
+
+const MINUTE = 60_000;
+
+export const DEFAULT_RINGS: readonly RingSpec[] = [
+  {
+    name: 'canary',
+    hosts: { percent: 1 },
+    concurrency: { count: 1 },
+    failureBudget: { count: 0 },
+    soakMs: 30 * MINUTE,
+    requiresApproval: false,
+    healthGate: { latency: true },
+  },
+  {
+    name: 'pilot',
+    hosts: { percent: 10 },
+    concurrency: { percent: 25 },
+    failureBudget: { percent: 2 },
+    soakMs: 120 * MINUTE,
+    requiresApproval: true,
+    healthGate: { latency: true },
+  },
+  {
+    name: 'broad',
+    hosts: 'rest',
+    concurrency: { percent: 10 },
+    failureBudget: { percent: 1 },
+    soakMs: 60 * MINUTE,
+    requiresApproval: false,
+    // Once broad is patched no unpatched host is left to compare with.
+    healthGate: { latency: false },
+  },
+];
+
+/** The plan cannot be laid over this fleet; every problem is listed. */
+export class PlanError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.length === 1 ? problems[0] : `rollout plan:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'PlanError';
+  }
+}
+
+/**
+ * Host ids per ring, in the order rings are listed. Count and percentage selectors draw hosts in
+ * an order shuffled by a hash of the seed, so canaries are a spread of the fleet rather than its
+ * alphabetical head, and the same seed always draws the same hosts.
+ */
+export function assignRings(hosts: readonly FleetHost[], rings: readonly RingSpec[], seed = ''): string[][] {
+  const problems = [...duplicates(hosts.map((h) => h.id)).map((id) => `host ${id} is listed twice`)];
+  problems.push(...duplicates(rings.map((r) => r.name)).map((name) => `ring ${name} is listed twice`));
+  if (rings.length === 0) problems.push('a plan needs at least one ring');
+
+  const order = new Map(hosts.map((h) => [h.id, drawOrder(seed, h.id)]));
+  let remaining = [...hosts].sort((a, b) => order.get(a.id)! - order.get(b.id)! || compare(a.id, b.id));
+  const membership = rings.map((ring, index) => {
+    if (ring.hosts === 'rest' && index !== rings.length - 1) {
+      problems.push(`ring ${ring.name} takes the rest of the fleet, so it must be the last ring`);
+    }
+    const taken = select(remaining, ring.hosts, hosts.length);
+    const takenIds = new Set(taken.map((h) => h.id));
+    remaining = remaining.filter((h) => !takenIds.has(h.id));
+    if (taken.length === 0) problems.push(`ring ${ring.name} selects no hosts`);
+    return taken.map((h) => h.id);
+  });
+  if (remaining.length > 0) {
+    problems.push(`${remaining.length} hosts are in no ring (${remaining.slice(0, 3).map((h) => h.id).join(', ')}); end the plan with a ring that takes the rest`);
+  }
+  if (problems.length > 0) throw new PlanError(problems);
+  return membership;
+}
+
+function select(remaining: readonly FleetHost[], selector: HostSelector, fleetSize: number): readonly FleetHost[] {
+  if (selector === 'rest') return remaining;
+  if ('labels' in selector) {
+    const wanted = Object.entries(selector.labels);
+    return remaining.filter((h) => wanted.every(([key, value]) => h.labels[key] === value));
+  }
+  // Rounded up, so a small fleet still gets one canary from "1%".
+  const count = 'count' in selector ? selector.count : Math.ceil((selector.percent / 100) * fleetSize);
+  return remaining.slice(0, count);
+}
+
+/** Hosts patched at once in a ring: at least one, or the ring never moves. */
+export function resolveConcurrency(amount: Amount, ringSize: number): number {
+  const hosts = 'count' in amount ? amount.count : Math.ceil((amount.percent / 100) * ringSize);
+  return Math.max(1, Math.min(Math.floor(hosts), Math.max(ringSize, 1)));
+}
+
+/** Failed hosts a ring tolerates; a percentage rounds down, the cautious way. */
+export function resolveFailureBudget(amount: Amount, ringSize: number): number {
+  const hosts = 'count' in amount ? amount.count : (amount.percent / 100) * ringSize;
+  return Math.max(0, Math.floor(hosts));
+}
+
+function duplicates(values: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return [...new Set(values.filter((v) => seen.size === seen.add(v).size))];
+}
+
+/** FNV-1a: a stable shuffle key with no dependency and no platform difference. */
+function drawOrder(seed: string, id: string): number {
+  let hash = 0x811c9dc5;
+  for (const char of `${seed}\u0000${id}`) {
+    hash ^= char.codePointAt(0) ?? 0;
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,169 @@
+import type { DecisionAction, Figures } from './decision.ts';
+import { assignRings, PlanError, resolveConcurrency, resolveFailureBudget, type FleetHost, type HealthGate, type RingSpec } from './plan.ts';
+import type { Severity } from './policy.ts';
+
+/*
+ * The whole rollout as plain data: no classes, no Dates, no undefined (absent is null), so
+ * JSON.parse(JSON.stringify(state)) gives back an equal state and a restarted process resumes
+ * from exactly what was stored. Times are ms since the epoch from the injected clock.
+ */
+
+export type Phase = 'running' | 'paused' | 'awaiting-approval' | 'rolling-back' | 'rolled-back' | 'completed';
+
+export type HostPhase = 'pending' | 'patching' | 'healthy' | 'failed' | 'rolling-back' | 'rolled-back';
+
+/** The actor of the engine's own audit entries; people act under their own names. */
+export const ENGINE = 'engine';
+
+export interface PatchRef {
+  name: string;
+  /** The version the rollout installs; "on the new version" means exactly this. */
+  version: string;
+  severity: Severity;
+}
+
+export interface HostFailure {
+  reason: string;
+  at: number;
+  /** A release manager who resumed or promoted past this failure; it still counts against the budget. */
+  acceptedBy: string | null;
+}
+
+export interface HostState {
+  id: string;
+  ring: number;
+  phase: HostPhase;
+  baseVersion: string;
+  /** The version the fleet driver last reported. */
+  version: string;
+  patchStartedAt: number | null;
+  /** When the patch finished, well or badly; health is judged on checks from then on. */
+  patchedAt: number | null;
+  failure: HostFailure | null;
+}
+
+export interface Signature {
+  by: string;
+  at: number;
+  reason: string;
+}
+
+export interface RingState {
+  name: string;
+  hostIds: string[];
+  concurrency: number;
+  failureBudget: number;
+  soakMs: number;
+  requiresApproval: boolean;
+  healthGate: HealthGate;
+  approval: Signature | null;
+  startedAt: number | null;
+  /** When the ring's last host finished patching. */
+  soakStartedAt: number | null;
+  /** Time the rollout spent paused after the soak began; it does not count as soaking. */
+  pausedDuringSoakMs: number;
+  promotedAt: number | null;
+}
+
+export type AuditAction = Exclude<DecisionAction, 'hold'> | 'approve' | 'resume' | 'rolled-back';
+
+export interface AuditEntry {
+  at: number;
+  /** ENGINE, or the person who gave the command. */
+  actor: string;
+  action: AuditAction;
+  ring: number;
+  reasons: string[];
+  figures: Figures;
+  /** Hosts the step started patching or rolling back. */
+  hosts: string[];
+}
+
+export interface RolloutState {
+  id: string;
+  patch: PatchRef;
+  phase: Phase;
+  /** Index of the ring being patched, soaked or awaiting approval. */
+  ring: number;
+  rings: RingState[];
+  /** Ring by ring, in the order hosts are patched. */
+  hosts: HostState[];
+  paused: Signature | null;
+  createdAt: number;
+  audit: AuditEntry[];
+}
+
+export interface NewRollout {
+  id: string;
+  patch: PatchRef;
+  /** Hosts that need the patch; one already on patch.version could not be told apart after a rollback. */
+  hosts: readonly FleetHost[];
+  rings: readonly RingSpec[];
+  now: number;
+}
+
+export function createRollout({ id, patch, hosts, rings, now }: NewRollout): RolloutState {
+  const current = hosts.filter((h) => h.version === patch.version);
+  if (current.length > 0) {
+    throw new PlanError(current.map((h) => `host ${h.id} already runs ${patch.version}`));
+  }
+  const membership = assignRings(hosts, rings, id);
+  const byId = new Map(hosts.map((h) => [h.id, h]));
+  return {
+    id,
+    patch,
+    phase: 'running',
+    ring: 0,
+    rings: rings.map((spec, index) => {
+      const hostIds = membership[index] ?? [];
+      return {
+        name: spec.name,
+        hostIds,
+        concurrency: resolveConcurrency(spec.concurrency, hostIds.length),
+        failureBudget: resolveFailureBudget(spec.failureBudget, hostIds.length),
+        soakMs: spec.soakMs,
+        requiresApproval: spec.requiresApproval,
+        healthGate: { ...spec.healthGate },
+        approval: null,
+        startedAt: null,
+        soakStartedAt: null,
+        pausedDuringSoakMs: 0,
+        promotedAt: null,
+      };
+    }),
+    hosts: membership.flatMap((ids, ring) =>
+      ids.map((hostId): HostState => {
+        const version = byId.get(hostId)?.version ?? '';
+        return { id: hostId, ring, phase: 'pending', baseVersion: version, version, patchStartedAt: null, patchedAt: null, failure: null };
+      }),
+    ),
+    paused: null,
+    createdAt: now,
+    audit: [],
+  };
+}
+
+export function currentRing(state: RolloutState): RingState {
+  const ring = state.rings[state.ring];
+  if (!ring) throw new Error(`rollout ${state.id} has no ring ${state.ring}`);
+  return ring;
+}
+
+export function hostsOfRing(state: RolloutState, ring: number): HostState[] {
+  return state.hosts.filter((h) => h.ring === ring);
+}
+
+/** Hosts the patch may have touched: what a rollback must return to their base version. */
+export function mayRunNewVersion(host: HostState): boolean {
+  return host.phase !== 'pending' && host.phase !== 'rolled-back';
+}
+
+/** Hosts a driver has work in flight on, such as after a restart: finish these before acting on a new decision. */
+export function hostsInFlight(state: RolloutState): HostState[] {
+  return state.hosts.filter((h) => h.phase === 'patching' || h.phase === 'rolling-back');
+}
+
+/** A transition or command the rollout's current state does not allow; the message says why. */
+export class RolloutError extends Error {
+  override name = 'RolloutError';
+}

@@ -1,0 +1,190 @@
+import type { Decision, Figures, HostFailureReport } from './decision.ts';
+import { plural } from './format.ts';
+import {
+  ENGINE,
+  hostsOfRing,
+  mayRunNewVersion,
+  RolloutError,
+  type AuditEntry,
+  type HostState,
+  type RingState,
+  type RolloutState,
+} from './state.ts';
+
+/** What a fleet driver reports back about one host. */
+export type HostEvent =
+  | { type: 'patched'; hostId: string; version: string }
+  | { type: 'patch-failed'; hostId: string; version: string; reason: string }
+  | { type: 'rolled-back'; hostId: string; version: string };
+
+/**
+ * The state after a decision or a host event. Both carry absolute values, so applying the same
+ * one twice returns the state of the first time; a step that changes nothing returns the very
+ * same state and leaves no audit entry.
+ */
+export function apply(state: RolloutState, step: Decision | HostEvent, now: number): RolloutState {
+  return 'action' in step ? applyDecision(state, step, now) : applyHostEvents(state, [step], now);
+}
+
+function applyDecision(state: RolloutState, decision: Decision, now: number): RolloutState {
+  const entry = { at: now, actor: ENGINE, ring: decision.ring, reasons: decision.reasons, figures: decision.figures, hosts: [] };
+  switch (decision.action) {
+    case 'hold':
+      return state;
+    case 'patch-hosts': {
+      if (state.phase !== 'running') return state;
+      const ring = state.rings[state.ring];
+      const patching = state.hosts.filter((h) => h.phase === 'patching').length;
+      const wanted = new Set(decision.hosts);
+      // A stale decision must not overrun the concurrency, so it is enforced here as well.
+      const start = hostsOfRing(state, state.ring)
+        .filter((h) => h.phase === 'pending' && wanted.has(h.id))
+        .slice(0, Math.max((ring?.concurrency ?? 0) - patching, 0))
+        .map((h) => h.id);
+      if (start.length === 0) return state;
+      const starting = new Set(start);
+      return withAudit(
+        {
+          ...state,
+          hosts: state.hosts.map((h) => (starting.has(h.id) ? { ...h, phase: 'patching', patchStartedAt: now } : h)),
+          rings: updateRing(state.rings, state.ring, (r) => (r.startedAt === null ? { ...r, startedAt: now } : r)),
+        },
+        { ...entry, action: 'patch-hosts', hosts: start },
+      );
+    }
+    case 'promote':
+      if (state.phase !== 'running' || state.ring !== decision.ring || !state.rings[decision.toRing]) return state;
+      return withAudit(
+        { ...state, ring: decision.toRing, rings: updateRing(state.rings, decision.ring, (r) => ({ ...r, promotedAt: now })) },
+        { ...entry, action: 'promote' },
+      );
+    case 'complete':
+      if (state.phase !== 'running') return state;
+      return withAudit({ ...state, phase: 'completed' }, { ...entry, action: 'complete' });
+    case 'await-approval':
+      if (state.phase !== 'running') return state;
+      return withAudit({ ...state, phase: 'awaiting-approval' }, { ...entry, action: 'await-approval' });
+    case 'pause': {
+      const hosts = recordFailures(state.hosts, decision.failures, now);
+      const pauses = state.phase === 'running' || state.phase === 'awaiting-approval';
+      if (!pauses && hosts === state.hosts) return state;
+      const paused = pauses ? { by: ENGINE, at: now, reason: decision.reasons.join('; ') } : state.paused;
+      return withAudit({ ...state, hosts, phase: pauses ? 'paused' : state.phase, paused }, { ...entry, action: 'pause' });
+    }
+    case 'rollback':
+      return startRollback(state, ENGINE, decision.reasons, decision.figures, decision.failures, now);
+  }
+}
+
+/** Several events at once cost one copy of the host list, which matters with a hundred thousand hosts. */
+export function applyHostEvents(state: RolloutState, events: readonly HostEvent[], now: number): RolloutState {
+  const position = new Map(state.hosts.map((h, i) => [h.id, i]));
+  const hosts = [...state.hosts];
+  let changed = false;
+  for (const event of events) {
+    const i = position.get(event.hostId);
+    const host = i === undefined ? undefined : hosts[i];
+    if (i === undefined || !host) throw new RolloutError(`rollout ${state.id} has no host ${event.hostId}`);
+    const next = hostAfter(host, event, state.patch.version, now);
+    if (next !== host) {
+      hosts[i] = next;
+      changed = true;
+    }
+  }
+  if (!changed) return state;
+  return finishRollback(startSoak({ ...state, hosts }, now), now);
+}
+
+function hostAfter(host: HostState, event: HostEvent, target: string, now: number): HostState {
+  const repeated = host.version === event.version;
+  // A patch still in flight when the rollback was ordered lands on a host already marked for rollback.
+  if (host.phase === 'rolling-back' && event.type !== 'rolled-back') return repeated ? host : { ...host, version: event.version };
+  switch (event.type) {
+    case 'patched':
+      if (host.phase === 'patching') {
+        if (event.version !== target) return failedHost(host, event.version, `installed ${event.version} instead of ${target}`, now);
+        return { ...host, phase: 'healthy', version: event.version, patchedAt: now };
+      }
+      if ((host.phase === 'healthy' || host.phase === 'failed') && repeated) return host;
+      break;
+    case 'patch-failed':
+      if (host.phase === 'patching') return failedHost(host, event.version, `patch failed: ${event.reason}`, now);
+      if (host.phase === 'failed' && repeated) return host;
+      break;
+    case 'rolled-back':
+      if (event.version === target) throw new RolloutError(`host ${host.id} reports a rollback but still runs ${target}`);
+      if (host.phase === 'rolling-back') return { ...host, phase: 'rolled-back', version: event.version };
+      if (host.phase === 'rolled-back' && repeated) return host;
+      break;
+  }
+  throw new RolloutError(`host ${host.id} is ${host.phase} on ${host.version}; it cannot report ${event.type} on ${event.version}`);
+}
+
+function failedHost(host: HostState, version: string, reason: string, now: number): HostState {
+  return { ...host, phase: 'failed', version, patchedAt: now, failure: { reason, at: now, acceptedBy: null } };
+}
+
+/** The soak clock starts when the ring's last host finishes patching. */
+function startSoak(state: RolloutState, now: number): RolloutState {
+  const ring = state.rings[state.ring];
+  if (!ring || ring.startedAt === null || ring.soakStartedAt !== null || state.phase === 'rolling-back') return state;
+  const busy = hostsOfRing(state, state.ring).some((h) => h.phase === 'pending' || h.phase === 'patching');
+  return busy ? state : { ...state, rings: updateRing(state.rings, state.ring, (r) => ({ ...r, soakStartedAt: now })) };
+}
+
+function finishRollback(state: RolloutState, now: number): RolloutState {
+  if (state.phase !== 'rolling-back' || state.hosts.some(mayRunNewVersion)) return state;
+  const restored = state.hosts.filter((h) => h.phase === 'rolled-back').length;
+  return withAudit(
+    { ...state, phase: 'rolled-back' },
+    {
+      at: now,
+      actor: ENGINE,
+      action: 'rolled-back',
+      ring: state.ring,
+      reasons: [`every host the patch touched is back on its base version (${plural(restored, 'host')}); none runs ${state.patch.version}`],
+      figures: { rolledBack: restored },
+      hosts: [],
+    },
+  );
+}
+
+/** Shared by the engine's rollback and a release manager's: every host the patch may have touched goes back. */
+export function startRollback(
+  state: RolloutState,
+  actor: string,
+  reasons: string[],
+  figures: Figures,
+  failures: readonly HostFailureReport[],
+  now: number,
+): RolloutState {
+  if (state.phase === 'rolling-back' || state.phase === 'rolled-back') return state;
+  const recorded = recordFailures(state.hosts, failures, now);
+  const targets = recorded.filter(mayRunNewVersion).map((h) => h.id);
+  const restoring = new Set(targets);
+  const rolling: RolloutState = {
+    ...state,
+    phase: 'rolling-back',
+    paused: null,
+    hosts: recorded.map((h) => (restoring.has(h.id) ? { ...h, phase: 'rolling-back' } : h)),
+  };
+  return finishRollback(withAudit(rolling, { at: now, actor, action: 'rollback', ring: state.ring, reasons, figures, hosts: targets }), now);
+}
+
+/** Failures the engine judged from check results become part of the state, so they outlive the observations. */
+function recordFailures(hosts: HostState[], failures: readonly HostFailureReport[], now: number): HostState[] {
+  const reasons = new Map(failures.map((f) => [f.hostId, f.reason]));
+  if (!hosts.some((h) => h.phase === 'healthy' && reasons.has(h.id))) return hosts;
+  return hosts.map((h) => {
+    const reason = reasons.get(h.id);
+    return h.phase === 'healthy' && reason !== undefined ? { ...h, phase: 'failed', failure: { reason, at: now, acceptedBy: null } } : h;
+  });
+}
+
+export function updateRing(rings: RingState[], index: number, change: (ring: RingState) => RingState): RingState[] {
+  return rings.map((r, i) => (i === index ? change(r) : r));
+}
+
+export function withAudit(state: RolloutState, entry: AuditEntry): RolloutState {
+  return { ...state, audit: [...state.audit, entry] };
+}
