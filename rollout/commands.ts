@@ -44,7 +44,7 @@ export function approve(state: RolloutState, command: Command & { ring: string }
   const ring = state.rings[index];
   if (!ring || ring.approval) return state;
   if (!ring.requiresApproval) throw new RolloutError(`ring ${ring.name} does not need approval`);
-  if (!['running', 'paused', 'awaiting-approval'].includes(state.phase)) throw new RolloutError(`cannot approve a ring of a rollout that is ${state.phase}`);
+  if (!isUnderway(state)) throw new RolloutError(`cannot approve a ring of a rollout that is ${state.phase}`);
   const starts = state.phase === 'awaiting-approval' && index === state.ring;
   return withAudit(
     {
@@ -65,7 +65,7 @@ export function promote(state: RolloutState, command: Command & { ring: string }
   check(command);
   const index = ringIndex(state, command.ring);
   if (index <= state.ring) return state;
-  if (!['running', 'paused', 'awaiting-approval'].includes(state.phase)) throw new RolloutError(`cannot promote a rollout that is ${state.phase}`);
+  if (!isUnderway(state)) throw new RolloutError(`cannot promote a rollout that is ${state.phase}`);
   if (index !== state.ring + 1) throw new RolloutError(`promote one ring at a time: the rollout is in ring ${state.rings[state.ring]?.name}`);
   const unfinished = hostsOfRing(state, state.ring).filter((h) => h.phase === 'pending' || h.phase === 'patching');
   if (unfinished.length > 0) throw new RolloutError(`ring ${state.rings[state.ring]?.name} still has ${unfinished.length} hosts to patch`);
@@ -85,6 +85,11 @@ export function promote(state: RolloutState, command: Command & { ring: string }
 export function rollback(state: RolloutState, command: Command, now: number): RolloutState {
   check(command);
   return startRollback(state, command.actor, [command.reason], {}, [], now);
+}
+
+/** Neither finished nor rolling back: a ring can still be approved or promoted. */
+function isUnderway(state: RolloutState): boolean {
+  return state.phase === 'running' || state.phase === 'paused' || state.phase === 'awaiting-approval';
 }
 
 function acceptFailures(hosts: HostState[], actor: string): HostState[] {

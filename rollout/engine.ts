@@ -1,7 +1,8 @@
 import type { Decision, Figures, HostFailureReport } from './decision.ts';
+import { describeBreach, describeHosts, describeLatency, describeRegression, healthFigures, latencyFigures } from './explain.ts';
 import { formatDuration, listNames, plural } from './format.ts';
 import { ringHealth, type RingHealth } from './health.ts';
-import { ringLatency, type LatencyVerdict } from './latency-gate.ts';
+import { ringLatency } from './latency-gate.ts';
 import { indexObservations, type Observation, type ObservationIndex } from './observations.ts';
 import { soakFor, type RolloutPolicy } from './policy.ts';
 import { currentRing, hostsOfRing, mayRunNewVersion, type RolloutState } from './state.ts';
@@ -16,7 +17,12 @@ import { currentRing, hostsOfRing, mayRunNewVersion, type RolloutState } from '.
  * Observations come as a list, or already indexed by host (oldest first), which a simulator of a
  * large fleet keeps up to date as checks arrive rather than have every decision sort them again.
  */
-export function decide(state: RolloutState, observations: readonly Observation[] | ObservationIndex, now: number, policy: RolloutPolicy): Decision {
+export function decide(
+  state: RolloutState,
+  observations: readonly Observation[] | ObservationIndex,
+  now: number,
+  policy: RolloutPolicy,
+): Decision {
   if (state.phase === 'completed') return hold(state, [`the rollout completed; nothing left to do`]);
   if (state.phase === 'rolled-back') return hold(state, [`the rollout was rolled back; nothing left to do`]);
   if (state.phase === 'rolling-back') return rollbackRemaining(state);
@@ -44,7 +50,8 @@ export function decide(state: RolloutState, observations: readonly Observation[]
       reasons: [
         ...unaccepted.map(
           ({ h, fresh }) =>
-            `ring ${h.name}: ${plural(fresh.length, 'host')} failed, ${h.failed.length} in all, within its failure budget of ${h.budget}: ${describeHosts(fresh)}`,
+            `ring ${h.name}: ${plural(fresh.length, 'host')} failed, ${h.failed.length} in all, ` +
+            `within its failure budget of ${h.budget}: ${describeHosts(fresh)}`,
         ),
         'promotion stops until a release manager resumes (accepting these failures) or rolls back',
       ],
@@ -64,7 +71,8 @@ function advance(
 ): Decision {
   const ring = currentRing(state);
   if (ring.startedAt === null && ring.requiresApproval && !ring.approval) {
-    return { action: 'await-approval', ring: state.ring, reasons: [`ring ${ring.name} needs a release manager's approval before its first host is patched`], figures };
+    const reason = `ring ${ring.name} needs a release manager's approval before its first host is patched`;
+    return { action: 'await-approval', ring: state.ring, reasons: [reason], figures };
   }
   const suspects = health.flatMap((h) => h.suspect);
   if (suspects.length > 0) {
@@ -84,7 +92,10 @@ function advance(
       action: 'patch-hosts',
       ring: state.ring,
       hosts,
-      reasons: [`ring ${ring.name}: patching ${listNames(hosts)} (${pending.length} of ${ring.hostIds.length} hosts not yet patched, ${patching} patching, concurrency ${ring.concurrency})`],
+      reasons: [
+        `ring ${ring.name}: patching ${listNames(hosts)} ` +
+          `(${pending.length} of ${ring.hostIds.length} hosts not yet patched, ${patching} patching, concurrency ${ring.concurrency})`,
+      ],
       figures: work,
     };
   }
@@ -95,8 +106,7 @@ function advance(
   if (unobserved.length > 0) {
     return hold(state, [`waiting for the first check results of ${listNames(unobserved)}`], figures);
   }
-  const current = health[state.ring];
-  if (!current) throw new Error(`no health for ring ${state.ring}`);
+  const current = health[state.ring]!;
   if (ring.soakStartedAt === null) throw new Error(`ring ${ring.name} is fully patched but its soak never started`);
   const soak = soakFor(ring, policy);
   const soaked = now - ring.soakStartedAt - ring.pausedDuringSoakMs;
@@ -105,10 +115,12 @@ function advance(
     return hold(state, [`ring ${ring.name}: soaking, ${formatDuration(soaked)} of ${formatDuration(soak)} (${policy.name} policy)`], soakFigures);
   }
 
+  // Judged once, when the soak ends: testing at every tick would multiply the chances of a false alarm.
   const latency = ring.healthGate.latency ? ringLatency(state, state.ring, history, policy.latency) : null;
   const judged = { ...soakFigures, ...(latency ? latencyFigures(ring.name, latency) : {}) };
   if (latency?.regressed) {
-    return rollback(state, latency.compared.filter((c) => c.regressed).map((c) => describeRegression(ring.name, c, latency.alphaPerCheck)), health.flatMap((h) => h.failed), judged);
+    const slower = latency.compared.filter((c) => c.regressed).map((c) => describeRegression(ring.name, c, latency.alphaPerCheck));
+    return rollback(state, slower, health.flatMap((h) => h.failed), judged);
   }
 
   const reasons = [
@@ -149,69 +161,4 @@ function rollbackRemaining(state: RolloutState): Decision {
 
 function hold(state: RolloutState, reasons: string[], figures: Figures = {}): Decision {
   return { action: 'hold', ring: state.ring, reasons, figures };
-}
-
-function describeBreach(h: RingHealth): string {
-  return `ring ${h.name}: ${plural(h.failed.length, 'failed host')}, over its failure budget of ${h.budget}: ${describeHosts(h.failed)}`;
-}
-
-function describeHosts(hosts: readonly HostFailureReport[]): string {
-  return listNames(hosts.map((h) => `${h.hostId} (${h.reason})`));
-}
-
-function describeRegression(ring: string, c: LatencyVerdict['compared'][number], alpha: number): string {
-  const shift = Math.round((c.medianPatchedMs / c.medianBaselineMs - 1) * 100);
-  return (
-    `ring ${ring}: check ${c.check} is slower on patched hosts, median ${round(c.medianPatchedMs)} ms against ${round(c.medianBaselineMs)} ms` +
-    (Number.isFinite(shift) ? ` (+${shift} %)` : '') +
-    `, p = ${c.p.toPrecision(2)} < ${alpha.toPrecision(2)} (Mann-Whitney U, ${c.patchedSamples} patched and ${c.baselineSamples} baseline samples)`
-  );
-}
-
-function describeLatency(latency: LatencyVerdict): string[] {
-  const judged = latency.compared.map(
-    (c) => `latency of ${c.check}: median ${round(c.medianPatchedMs)} ms patched against ${round(c.medianBaselineMs)} ms, p = ${c.p.toPrecision(2)}, no regression`,
-  );
-  const unjudged = latency.tooFewSamples.map(
-    (s) => `latency of ${s.check} not judged: ${s.patchedSamples} patched and ${s.baselineSamples} baseline samples`,
-  );
-  return judged.length + unjudged.length > 0 ? [...judged, ...unjudged] : ['no latency samples to judge'];
-}
-
-function healthFigures(h: RingHealth): Figures {
-  return {
-    [`${h.name}.size`]: h.size,
-    [`${h.name}.patched`]: h.patched,
-    [`${h.name}.passing`]: h.passing,
-    [`${h.name}.flaky`]: h.flaky.length,
-    [`${h.name}.suspect`]: h.suspect.length,
-    [`${h.name}.unobserved`]: h.unobserved.length,
-    [`${h.name}.failed`]: h.failed.length,
-    [`${h.name}.budget`]: h.budget,
-    [`${h.name}.passRate`]: h.passRate,
-  };
-}
-
-function latencyFigures(ring: string, latency: LatencyVerdict): Figures {
-  const figures: Figures = { [`${ring}.latency.alphaPerCheck`]: latency.alphaPerCheck };
-  for (const c of latency.compared) {
-    const key = `${ring}.latency.${c.check}`;
-    Object.assign(figures, {
-      [`${key}.p`]: c.p,
-      [`${key}.u`]: c.u,
-      [`${key}.z`]: c.z,
-      [`${key}.medianPatchedMs`]: c.medianPatchedMs,
-      [`${key}.medianBaselineMs`]: c.medianBaselineMs,
-      [`${key}.patchedSamples`]: c.patchedSamples,
-      [`${key}.baselineSamples`]: c.baselineSamples,
-    });
-  }
-  for (const s of latency.tooFewSamples) {
-    Object.assign(figures, { [`${ring}.latency.${s.check}.patchedSamples`]: s.patchedSamples, [`${ring}.latency.${s.check}.baselineSamples`]: s.baselineSamples });
-  }
-  return figures;
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 10) / 10;
 }

@@ -1,7 +1,7 @@
 import type { HostFailureReport } from './decision.ts';
+import { formatDuration } from './format.ts';
 import { failingChecks, type Observation, type ObservationIndex } from './observations.ts';
 import type { RolloutPolicy } from './policy.ts';
-import { formatDuration } from './format.ts';
 import { hostsOfRing, type HostState, type RolloutState } from './state.ts';
 
 /**

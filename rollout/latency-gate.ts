@@ -44,7 +44,8 @@ export function compareLatency(
     const medianPatchedMs = median(x);
     const medianBaselineMs = median(y);
     const largeEnough = medianPatchedMs > medianBaselineMs && medianPatchedMs >= medianBaselineMs * (1 + gate.minEffectRatio);
-    return { check, patchedSamples: x.length, baselineSamples: y.length, medianPatchedMs, medianBaselineMs, u, z, p, regressed: p < alphaPerCheck && largeEnough };
+    const regressed = p < alphaPerCheck && largeEnough;
+    return { check, patchedSamples: x.length, baselineSamples: y.length, medianPatchedMs, medianBaselineMs, u, z, p, regressed };
   });
   return {
     alphaPerCheck,
@@ -63,7 +64,9 @@ export function compareLatency(
 export function ringLatency(state: RolloutState, ring: number, history: ObservationIndex, gate: LatencyGate): LatencyVerdict {
   const target = state.patch.version;
   const ringStart = state.rings[ring]?.startedAt ?? Number.POSITIVE_INFINITY;
-  const patchedSince = new Map(state.hosts.filter((h) => h.ring === ring && h.phase === 'healthy').map((h) => [h.id, h.patchedAt ?? Number.POSITIVE_INFINITY]));
+  const patchedSince = new Map(
+    state.hosts.filter((h) => h.ring === ring && h.phase === 'healthy').map((h) => [h.id, h.patchedAt ?? Number.POSITIVE_INFINITY]),
+  );
   const patched = new Map<string, number[]>();
   const baseline = new Map<string, number[]>();
   for (const [hostId, observations] of history) {

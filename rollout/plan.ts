@@ -84,8 +84,10 @@ export function assignRings(hosts: readonly FleetHost[], rings: readonly RingSpe
   problems.push(...duplicates(rings.map((r) => r.name)).map((name) => `ring ${name} is listed twice`));
   if (rings.length === 0) problems.push('a plan needs at least one ring');
 
-  const order = new Map(hosts.map((h) => [h.id, drawOrder(seed, h.id)]));
-  let remaining = [...hosts].sort((a, b) => order.get(a.id)! - order.get(b.id)! || compare(a.id, b.id));
+  let remaining = hosts
+    .map((host) => ({ host, key: drawOrder(seed, host.id) }))
+    .sort((a, b) => a.key - b.key || compare(a.host.id, b.host.id))
+    .map(({ host }) => host);
   const membership = rings.map((ring, index) => {
     if (ring.hosts === 'rest' && index !== rings.length - 1) {
       problems.push(`ring ${ring.name} takes the rest of the fleet, so it must be the last ring`);
@@ -97,7 +99,8 @@ export function assignRings(hosts: readonly FleetHost[], rings: readonly RingSpe
     return taken.map((h) => h.id);
   });
   if (remaining.length > 0) {
-    problems.push(`${remaining.length} hosts are in no ring (${remaining.slice(0, 3).map((h) => h.id).join(', ')}); end the plan with a ring that takes the rest`);
+    const some = remaining.slice(0, 3).map((h) => h.id).join(', ');
+    problems.push(`${remaining.length} hosts are in no ring (${some}); end the plan with a ring that takes the rest`);
   }
   if (problems.length > 0) throw new PlanError(problems);
   return membership;

@@ -52,25 +52,31 @@ export async function startService(host: Host, def: ImageDefinition | undefined,
   };
 }
 
-/** Stops the service and waits for its ports to close; returns what a failed stop printed. */
-export async function stopService(host: Host, def: ImageDefinition | undefined): Promise<string | undefined> {
-  if (!def?.service?.stop) return undefined;
+export interface StopOutcome {
+  /** False when the old process still holds its ports: a start now would only seem to work. */
+  released: boolean;
+  output: string;
+}
+
+/** Stops the service and waits for its ports to close. */
+export async function stopService(host: Host, def: ImageDefinition | undefined): Promise<StopOutcome> {
+  if (!def?.service?.stop) return { released: true, output: '' };
   const result = await host.exec(def.service.stop, { timeoutMs: 30_000 });
-  const failure = result.exitCode === 0 ? undefined : `stop exited ${result.exitCode}: ${`${result.stdout}${result.stderr}`.trim()}`;
+  const output = result.exitCode === 0 ? '' : `stop exited ${result.exitCode}: ${`${result.stdout}${result.stderr}`.trim()}`;
   // Give the old process time to release its ports, or the restart would find them taken.
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     const open = await openPorts(host);
-    if (!def.service.ready.some((p) => open.has(p))) return failure;
+    if (!def.service.ready.some((p) => open.has(p))) return { released: true, output };
     await sleep(100);
   }
-  return failure ?? `ports ${def.service.ready.join(', ')} still open 10 s after stop`;
+  return { released: false, output: `${output}\nports ${def.service.ready.join(', ')} still open 10 s after stop`.trim() };
 }
 
 /** What a fleet does after patching (needrestart): stop, then start with the new files. */
 export async function restartService(host: Host, def: ImageDefinition | undefined): Promise<ServiceOutcome> {
-  const stopFailure = await stopService(host, def);
+  const stopped = await stopService(host, def);
   const started = await startService(host, def);
-  if (!stopFailure) return started;
-  return { ...started, ok: false, output: `${stopFailure}\n${started.output}`.trim() };
+  const output = [stopped.output, started.output].filter(Boolean).join('\n');
+  return { ...started, ok: started.ok && stopped.released, output };
 }

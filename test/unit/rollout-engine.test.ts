@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { approve, pause, promote, resume, rollback } from '../../rollout/commands.ts';
 import type { Decision } from '../../rollout/decision.ts';
 import { decide } from '../../rollout/engine.ts';
+import { indexObservations } from '../../rollout/observations.ts';
 import type { RingSpec } from '../../rollout/plan.ts';
 import { STANDARD_POLICY } from '../../rollout/policy.ts';
 import { RolloutError, type RolloutState } from '../../rollout/state.ts';
@@ -49,6 +50,12 @@ describe('decide and apply', () => {
       reasons: ['ring canary: 1 host patching, as many as its concurrency of 1 allows'],
       figures: { concurrency: 1, patching: 1, pending: 1 },
     });
+  });
+
+  it('takes observations as a list or already indexed by host', () => {
+    const lab = smallLab();
+    stepUntil(lab, 'hold');
+    expect(decide(lab.state, indexObservations(lab.observations), lab.now, STANDARD_POLICY)).toEqual(decideNow(lab));
   });
 
   it('applies a decision once however often it is applied', () => {
