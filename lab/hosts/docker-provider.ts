@@ -163,14 +163,20 @@ export class DockerHostProvider implements HostProvider {
     }
     try {
       await container.start();
-      const info = await container.inspect();
-      const networks = Object.values(info.NetworkSettings.Networks ?? {});
-      const address = networks.find((n) => n.IPAddress)?.IPAddress ?? '127.0.0.1';
-      const name = info.Name.replace(/^\//, '');
-      return new DockerHost(this.docker, container, info.Id, name, address, labels, this.now);
+      return await this.attach(container.id);
     } catch (error) {
       await container.remove({ force: true, v: true }).catch(() => undefined);
       throw error;
     }
+  }
+
+  /** A Host for a container that already runs, such as a rollout's fleet after a restart. */
+  async attach(containerId: string): Promise<DockerHost> {
+    const container = this.docker.getContainer(containerId);
+    const info = await container.inspect();
+    const networks = Object.values(info.NetworkSettings.Networks ?? {});
+    const address = networks.find((n) => n.IPAddress)?.IPAddress ?? '127.0.0.1';
+    const name = info.Name.replace(/^\//, '');
+    return new DockerHost(this.docker, container, info.Id, name, address, info.Config.Labels ?? {}, this.now);
   }
 }

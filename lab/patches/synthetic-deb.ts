@@ -66,3 +66,18 @@ export function nginxBreakingDeb(outDir: string): string {
     outDir,
   );
 }
+
+/** A package that makes the web image's /healthz answer addMs later: a latency regression from a real install. */
+export function nginxLatencyDeb(outDir: string, addMs: number): string {
+  const seconds = (Math.max(0, Math.round(addMs)) / 1000).toFixed(3);
+  return buildDeb(
+    {
+      name: 'patchlab-healthz-latency',
+      version: `1.0-${Math.round(addMs)}`,
+      description: `synthetic latency regression: /healthz answers ${addMs} ms later`,
+      depends: ['nginx-common'],
+      files: [{ path: '/etc/nginx/patchlab-faults/healthz-latency.conf', content: `echo_sleep ${seconds};\n` }],
+    },
+    outDir,
+  );
+}

@@ -11,13 +11,12 @@ import { isTimeZone } from './zoned-time.ts';
  */
 export const MAX_OFFSET_DAYS = 27;
 
-const name = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'expected a lower-case name (letters, digits, "_", ".", "-"), such as web-monthly');
+const lowerCaseName = (example: string) =>
+  z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, `expected a lower-case name (letters, digits, "_", ".", "-"), such as ${example}`);
 
-const timeZone = z
-  .string()
-  .refine(isTimeZone, { error: (issue) => `expected an IANA time zone such as Europe/Berlin or UTC, got ${JSON.stringify(issue.input)}` });
+const timeZone = z.string().refine(isTimeZone, {
+  error: (issue) => `expected an IANA time zone such as Europe/Berlin or UTC, got ${JSON.stringify(issue.input)}`,
+});
 
 const at = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a 24-hour wall-clock time HH:MM, such as 03:00');
 
@@ -35,8 +34,8 @@ const patch = z
   });
 
 const common = {
-  name,
-  images: z.array(name).min(1, 'expected at least one image name'),
+  name: lowerCaseName('web-monthly'),
+  images: z.array(lowerCaseName('web')).min(1, 'expected at least one image name'),
   patch,
   webhook: z.url({ protocol: /^https?$/, error: 'expected an http or https URL' }).optional(),
 };
@@ -86,7 +85,9 @@ function cronProblem(expression: string): string | undefined {
     return `expected a five-field cron expression such as "0 3 * * 2": ${(error as Error).message.replace(/^CronPattern: /, '')}`;
   }
   // A fixed start keeps validation pure; every five-field pattern that ever matches recurs within 28 years.
-  if (job.nextRun(new Date(Date.UTC(2000, 0, 1))) === null) return `expected a cron expression that matches some date, ${JSON.stringify(expression)} never does`;
+  if (job.nextRun(new Date(Date.UTC(2000, 0, 1))) === null) {
+    return `expected a cron expression that matches some date, ${JSON.stringify(expression)} never does`;
+  }
   return undefined;
 }
 

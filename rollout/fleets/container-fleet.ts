@@ -1,0 +1,221 @@
+import type Docker from 'dockerode';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CheckResult } from '../../lab/checks/types.ts';
+import { dockerClient } from '../../lab/hosts/docker-client.ts';
+import { DockerHostProvider } from '../../lab/hosts/docker-provider.ts';
+import type { Host } from '../../lab/hosts/host.ts';
+import { KEEP_LABEL, RUN_LABEL } from '../../lab/hosts/labels.ts';
+import { restartService, startService, stopService } from '../../lab/hosts/services.ts';
+import type { ImageDefinition } from '../../lab/images/definition.ts';
+import { applyPatch, rollbackPatch } from '../../lab/patches/apply.ts';
+import type { PackageCache } from '../../lab/patches/cache.ts';
+import { silent, type Progress } from '../../lab/progress.ts';
+import type { CheckSuite } from '../../lab/run/lab-run.ts';
+import type { Fleet } from '../fleet.ts';
+import type { Observation } from '../observations.ts';
+import type { FleetHost } from '../plan.ts';
+import type { HostEvent } from '../transitions.ts';
+import type { HostFault, PreparedPatch } from './prepared-patch.ts';
+
+export const FLEET_HOST_LABEL = 'patchlab.fleet-host';
+
+interface Member {
+  host: Host;
+  labels: Record<string, string>;
+  version: string;
+  /** Check runs still to fail on purpose (the flaky fault). */
+  flakesLeft: number;
+  lost: boolean;
+}
+
+export interface ContainerFleetOptions {
+  rolloutId: string;
+  image: { tag: string; definition?: ImageDefinition };
+  prepared: PreparedPatch;
+  cache: PackageCache;
+  checks: CheckSuite;
+  faults: ReadonlyMap<string, readonly HostFault[]>;
+  progress?: Progress;
+  now?: () => number;
+  docker?: Docker;
+}
+
+/**
+ * The real fleet: each host a long-lived container from the production image, patched, checked
+ * and rolled back through the lab's own code. Its containers carry the rollout's id as
+ * patchlab.keep, so a restarted process finds them again instead of reaping them.
+ */
+export class ContainerFleet implements Fleet {
+  private constructor(
+    private readonly options: ContainerFleetOptions,
+    private readonly members: Map<string, Member>,
+  ) {}
+
+  /** Starts the fleet: `groups` label the first hosts, the rest are unlabelled. */
+  static async provision(
+    options: ContainerFleetOptions & { size: number; groups?: { count: number; labels: Record<string, string> }[]; namePrefix?: string },
+  ): Promise<ContainerFleet> {
+    const provider = new DockerHostProvider(options.docker ?? dockerClient());
+    const progress = options.progress ?? silent;
+    const labelsOf = labelsByIndex(options.size, options.groups ?? []);
+    const prefix = options.namePrefix ?? 'host';
+    const members = new Map<string, Member>();
+    const ids = Array.from({ length: options.size }, (_, i) => `${prefix}-${String(i + 1).padStart(2, '0')}`);
+    progress(`fleet: starting ${options.size} hosts from ${options.image.tag}`);
+    try {
+      // Four at a time: two cores, and each start also starts the service.
+      for (let i = 0; i < ids.length; i += 4) {
+        await Promise.all(
+          ids.slice(i, i + 4).map(async (id, j) => {
+            const labels = labelsOf[i + j] ?? {};
+            const host = await provider.start({
+              image: options.image.tag,
+              runId: options.rolloutId,
+              role: 'fleet',
+              name: `patchlab-${options.rolloutId}-${id}`,
+              mounts: [options.cache.hostMount()],
+              labels: { [KEEP_LABEL]: options.rolloutId, [FLEET_HOST_LABEL]: id, ...prefixed(labels) },
+            });
+            members.set(id, { host, labels, version: options.prepared.baseVersion, flakesLeft: 0, lost: false });
+            const started = await startService(host, options.image.definition);
+            if (!started.ok) throw new Error(`fleet host ${id}: the service does not start: ${started.output}`);
+          }),
+        );
+      }
+    } catch (error) {
+      await Promise.all([...members.values()].map((m) => m.host.stop().catch(() => undefined)));
+      throw error;
+    }
+    progress(`fleet: ${members.size} hosts up`);
+    return new ContainerFleet(options, new Map([...members].sort(([a], [b]) => a.localeCompare(b))));
+  }
+
+  /** Finds the containers of a rollout again, after a restart of the process that started them. */
+  static async attach(options: ContainerFleetOptions): Promise<ContainerFleet> {
+    const docker = options.docker ?? dockerClient();
+    const provider = new DockerHostProvider(docker);
+    const found = await docker.listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${options.rolloutId}`, FLEET_HOST_LABEL] } });
+    const members = new Map<string, Member>();
+    for (const c of found) {
+      const id = c.Labels[FLEET_HOST_LABEL] ?? c.Id;
+      const host = await provider.attach(c.Id);
+      const labels = unprefixed(c.Labels);
+      const member: Member = { host, labels, version: options.prepared.baseVersion, flakesLeft: 0, lost: c.State !== 'running' };
+      if (!member.lost) member.version = await versionOf(host, options.prepared);
+      members.set(id, member);
+    }
+    return new ContainerFleet(options, new Map([...members].sort(([a], [b]) => a.localeCompare(b))));
+  }
+
+  hosts(): FleetHost[] {
+    return [...this.members].map(([id, m]) => ({ id, labels: m.labels, version: m.version }));
+  }
+
+  async patch(hostId: string): Promise<HostEvent> {
+    const member = this.member(hostId);
+    const { prepared } = this.options;
+    const faults = this.options.faults.get(hostId) ?? [];
+    const extra = faults.flatMap((f) => (f.kind === 'bad-package' || f.kind === 'latency' ? [prepared.faultDebs[f.kind] ?? []] : [])).flat();
+    const installing = applyPatch(member.host, [...prepared.installFiles, ...extra], prepared.removals);
+    if (faults.some((f) => f.kind === 'host-lost')) {
+      // The host goes away while dpkg runs, as a machine that loses power mid-patch would.
+      await sleep(300);
+      member.lost = true;
+      await member.host.stop();
+      await installing.catch(() => undefined);
+      return { type: 'patch-failed', hostId, version: member.version, reason: 'the host went away mid-patch' };
+    }
+    let outcome;
+    try {
+      outcome = await installing;
+    } catch (error) {
+      return { type: 'patch-failed', hostId, version: member.version, reason: (error as Error).message };
+    }
+    if (!outcome.ok) {
+      member.version = await versionOf(member.host, prepared);
+      return { type: 'patch-failed', hostId, version: member.version, reason: lastLine(outcome.output) };
+    }
+    await restartService(member.host, this.options.image.definition);
+    member.version = prepared.version;
+    member.flakesLeft = faults.reduce((n, f) => (f.kind === 'flaky' ? n + f.failures : n), 0);
+    return { type: 'patched', hostId, version: member.version };
+  }
+
+  async rollback(hostId: string): Promise<HostEvent> {
+    const member = this.member(hostId);
+    const { prepared } = this.options;
+    // A lost host runs nothing at all, and certainly not the new version.
+    if (member.lost) return { type: 'rolled-back', hostId, version: prepared.baseVersion };
+    const outcome = await rollbackPatch(member.host, new Map(Object.entries(prepared.baseVersions)), this.options.cache);
+    await restartService(member.host, this.options.image.definition);
+    member.version = outcome.restored ? prepared.baseVersion : await versionOf(member.host, prepared);
+    if (!outcome.restored) throw new Error(`fleet host ${hostId}: rollback left ${outcome.remaining.map((r) => r.name).join(', ')} changed`);
+    return { type: 'rolled-back', hostId, version: member.version };
+  }
+
+  async check(hostId: string): Promise<Observation> {
+    const member = this.member(hostId);
+    const now = this.options.now ?? Date.now;
+    const at = now();
+    if (member.lost) {
+      return { hostId, at, version: member.version, checks: [{ id: 'host:reachable', status: 'error' }] };
+    }
+    let results: CheckResult[];
+    if (member.flakesLeft > 0) {
+      // The flaky fault: the service is really down for this one check run, then back.
+      member.flakesLeft -= 1;
+      await stopService(member.host, this.options.image.definition);
+      results = await this.options.checks.run({ host: member.host, label: hostId });
+      await startService(member.host, this.options.image.definition);
+    } else {
+      results = await this.options.checks.run({ host: member.host, label: hostId });
+    }
+    return {
+      hostId,
+      at,
+      version: member.version,
+      checks: results.map((r) => ({ id: r.id, status: r.status, ...(r.metrics ? { metrics: r.metrics } : {}) })),
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.members.values()].map((m) => m.host.stop().catch(() => undefined)));
+    await this.options.checks.close().catch(() => undefined);
+  }
+
+  private member(hostId: string): Member {
+    const member = this.members.get(hostId);
+    if (!member) throw new Error(`the fleet of rollout ${this.options.rolloutId} has no host ${hostId}`);
+    return member;
+  }
+}
+
+/** A host runs the patch when every package of it is on its new version. */
+async function versionOf(host: Host, prepared: PreparedPatch): Promise<string> {
+  const result = await host.exec(['dpkg-query', '-W', '-f=${Package}\\t${Version}\\n', ...prepared.packages.map((p) => p.name)]);
+  const installed = new Map(result.stdout.split('\n').map((l) => l.split('\t') as [string, string]));
+  return prepared.packages.every((p) => installed.get(p.name) === p.to) ? prepared.version : prepared.baseVersion;
+}
+
+function labelsByIndex(size: number, groups: readonly { count: number; labels: Record<string, string> }[]): Record<string, string>[] {
+  const out: Record<string, string>[] = [];
+  for (const g of groups) for (let i = 0; i < g.count && out.length < size; i++) out.push(g.labels);
+  while (out.length < size) out.push({});
+  return out;
+}
+
+const LABEL_PREFIX = 'patchlab.label.';
+function prefixed(labels: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).map(([k, v]) => [`${LABEL_PREFIX}${k}`, v]));
+}
+function unprefixed(labels: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(labels)
+      .filter(([k]) => k.startsWith(LABEL_PREFIX))
+      .map(([k, v]) => [k.slice(LABEL_PREFIX.length), v]),
+  );
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').filter(Boolean).slice(-2).join(' / ') || 'dpkg failed';
+}

@@ -1,0 +1,27 @@
+/**
+ * A patch made ready for a fleet: fetched once into the central cache, with everything a host
+ * needs to install it or go back, as plain data so a resumed rollout finds it in the store.
+ */
+export interface PreparedPatch {
+  /** What the engine calls the patch: "3 security updates". */
+  name: string;
+  /** What a patched host runs; stands for the whole package set. */
+  version: string;
+  /** What an unpatched host runs. */
+  baseVersion: string;
+  packages: { name: string; from?: string; to: string }[];
+  /** Paths under the cache mount, for one dpkg -i. */
+  installFiles: string[];
+  removals: string[];
+  /** dpkg's view of an unpatched host: every host starts from the same image. */
+  baseVersions: Record<string, string>;
+  /** Extra packages that play a fault on chosen hosts, by fault kind. */
+  faultDebs: Partial<Record<'bad-package' | 'latency', string>>;
+}
+
+/** A fault the real fleet plays on one host. */
+export type HostFault =
+  | { kind: 'bad-package' }
+  | { kind: 'latency'; addMs: number }
+  | { kind: 'host-lost' }
+  | { kind: 'flaky'; failures: number };

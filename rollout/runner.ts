@@ -1,0 +1,121 @@
+import type { Decision } from './decision.ts';
+import { decide } from './engine.ts';
+import type { Fleet } from './fleet.ts';
+import type { Observation } from './observations.ts';
+import type { RolloutPolicy } from './policy.ts';
+import { hostsInFlight, type RolloutState } from './state.ts';
+import { apply, applyHostEvents, type HostEvent } from './transitions.ts';
+
+/** The slice of the store the runner needs: read the current state, append a transition atomically. */
+export interface RunnerStore {
+  current(id: string): { state: RolloutState; seq: number };
+  /** Stores the state after a step; false when another process wrote first (reload and decide again). */
+  commit(id: string, step: { at: number; actor: string; kind: 'decision' | 'host-events'; payload: unknown }, after: RolloutState, expectedSeq: number): boolean;
+  observe?(id: string, observations: readonly Observation[]): void;
+}
+
+export interface RunnerOptions {
+  store: RunnerStore;
+  fleet: Fleet;
+  policy: RolloutPolicy;
+  checkIntervalMs: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Told of every stored decision, for a live view. */
+  onDecision?: (decision: Decision, state: RolloutState) => void;
+  onError?: (message: string) => void;
+  /** Observations from before a restart. */
+  history?: Observation[];
+  signal?: AbortSignal;
+}
+
+const TICK_MS = 250;
+const TERMINAL = new Set(['completed', 'rolled-back']);
+
+/**
+ * Drives one rollout to its end: decide, store, then act, so a step is never acted on unless it
+ * was stored first. Host work runs in the background; its results come back as host events,
+ * applied in this loop only, so this process is the single writer of its own steps. Commands
+ * from people (other processes) land in the store; the loop reads the state anew every tick.
+ */
+export async function driveRollout(id: string, options: RunnerOptions): Promise<RolloutState> {
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const observations: Observation[] = [...(options.history ?? [])];
+  const events: HostEvent[] = [];
+  const busy = new Set<string>();
+  let nextCheckAt = 0;
+  let checking: Promise<void> | undefined;
+
+  const work = (hostId: string, job: () => Promise<HostEvent>) => {
+    if (busy.has(hostId)) return;
+    busy.add(hostId);
+    job()
+      .then((event) => events.push(event))
+      .catch((error: Error) => options.onError?.(`host ${hostId}: ${error.message}; will try again`))
+      .finally(() => busy.delete(hostId));
+  };
+  const patchOrConfirm = (hostId: string, state: RolloutState) =>
+    work(hostId, async () => {
+      // After a restart the host may have finished before the process died: never patch it twice.
+      const version = options.fleet.hosts().find((h) => h.id === hostId)?.version;
+      if (version === state.patch.version) return { type: 'patched', hostId, version };
+      return options.fleet.patch(hostId);
+    });
+  const rollbackOrConfirm = (hostId: string, state: RolloutState) =>
+    work(hostId, async () => {
+      const version = options.fleet.hosts().find((h) => h.id === hostId)?.version;
+      if (version !== undefined && version !== state.patch.version) {
+        const base = state.hosts.find((h) => h.id === hostId)?.baseVersion;
+        if (version === base) return { type: 'rolled-back', hostId, version };
+      }
+      return options.fleet.rollback(hostId);
+    });
+
+  for (;;) {
+    if (options.signal?.aborted) return options.store.current(id).state;
+    const { state, seq } = options.store.current(id);
+    if (TERMINAL.has(state.phase) && busy.size === 0) return state;
+
+    if (events.length > 0) {
+      const batch = events.splice(0, events.length);
+      const after = applyHostEvents(state, batch, now());
+      if (after !== state && !options.store.commit(id, { at: now(), actor: 'fleet', kind: 'host-events', payload: batch }, after, seq)) {
+        events.unshift(...batch);
+      }
+      continue;
+    }
+
+    for (const host of hostsInFlight(state)) {
+      if (host.phase === 'patching') patchOrConfirm(host.id, state);
+      else rollbackOrConfirm(host.id, state);
+    }
+
+    if (!checking && now() >= nextCheckAt) {
+      nextCheckAt = now() + options.checkIntervalMs;
+      const idle = options.fleet.hosts().filter((h) => !busy.has(h.id));
+      checking = Promise.all(idle.map((h) => options.fleet.check(h.id)))
+        .then((batch) => {
+          observations.push(...batch);
+          options.store.observe?.(id, batch);
+        })
+        .catch((error: Error) => options.onError?.(`checks: ${error.message}`))
+        .finally(() => {
+          checking = undefined;
+        });
+    }
+
+    if (!TERMINAL.has(state.phase)) {
+      const decision = decide(state, observations, now(), options.policy);
+      const after = apply(state, decision, now());
+      if (after !== state) {
+        if (!options.store.commit(id, { at: now(), actor: 'engine', kind: 'decision', payload: decision }, after, seq)) continue;
+        options.onDecision?.(decision, after);
+        if (decision.action === 'patch-hosts') for (const hostId of decision.hosts) patchOrConfirm(hostId, after);
+        if (decision.action === 'rollback') for (const hostId of decision.hosts) rollbackOrConfirm(hostId, after);
+        continue;
+      }
+    }
+    await sleep(TICK_MS);
+  }
+}
