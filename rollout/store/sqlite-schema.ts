@@ -1,0 +1,88 @@
+import type Database from 'better-sqlite3';
+import { StoreError } from './store.ts';
+
+/*
+ * The schema as an ordered list of migrations; the database's user_version says how many have
+ * been applied. Append a migration for every change, never edit one that has shipped.
+ *
+ * The current state of a rollout is one row, replaced on every transition; the transitions are
+ * the log that explains it. Phase, ring and patch are copied out of the state so that a list of
+ * rollouts does not parse every state (a large fleet's is megabytes).
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE rollouts (
+    id TEXT PRIMARY KEY,
+    scenario TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    phase TEXT NOT NULL,
+    ring TEXT NOT NULL,
+    patch_name TEXT NOT NULL,
+    patch_version TEXT NOT NULL,
+    patch_severity TEXT NOT NULL,
+    state TEXT NOT NULL,
+    policy TEXT NOT NULL,
+    meta TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX rollouts_by_creation ON rollouts (created_at);
+
+  CREATE TABLE transitions (
+    rollout_id TEXT NOT NULL REFERENCES rollouts (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL CHECK (actor <> ''),
+    kind TEXT NOT NULL CHECK (kind IN ('decision', 'host-events', 'command')),
+    payload TEXT NOT NULL,
+    PRIMARY KEY (rollout_id, seq)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE health_samples (
+    rollout_id TEXT NOT NULL REFERENCES rollouts (id) ON DELETE CASCADE,
+    at INTEGER NOT NULL,
+    ring TEXT NOT NULL,
+    pass_rate REAL,
+    failed INTEGER NOT NULL,
+    budget INTEGER NOT NULL,
+    latency_p50 REAL
+  ) STRICT;
+  CREATE INDEX health_samples_by_rollout ON health_samples (rollout_id, at);
+
+  CREATE TABLE lab_runs (
+    run_id TEXT PRIMARY KEY,
+    image TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    report TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX lab_runs_by_start ON lab_runs (started_at);
+  CREATE INDEX lab_runs_by_image ON lab_runs (image, started_at);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings the schema up to date in one transaction; a database from a newer patchlab is refused untouched. */
+export function migrate(db: Database.Database, path: string): void {
+  const versionOf = () => db.pragma('user_version', { simple: true }) as number;
+  const refuseNewer = (version: number) => {
+    if (version > SCHEMA_VERSION) {
+      throw new StoreError(
+        'newer-schema',
+        `${path} has schema version ${version}, but this patchlab knows versions up to ${SCHEMA_VERSION}: upgrade patchlab to use it`,
+      );
+    }
+  };
+  const found = versionOf();
+  refuseNewer(found);
+  if (found === SCHEMA_VERSION) return;
+  // Immediate, and read again inside: two processes opening a new database must not both migrate it.
+  db.transaction(() => {
+    const version = versionOf();
+    refuseNewer(version);
+    for (const sql of MIGRATIONS.slice(version)) db.exec(sql);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}

@@ -1,0 +1,127 @@
+import type { LabReport } from '../../lab/run/report.ts';
+import type { Verdict } from '../../lab/run/verdict.ts';
+import type { RolloutPolicy } from '../policy.ts';
+import type { PatchRef, Phase, RolloutState } from '../state.ts';
+
+/*
+ * Where rollouts, their transitions, ring health over time and lab runs are kept. Every method
+ * returns a promise, although SQLite answers at once, so that a PostgreSQL store shared by several
+ * workers can stand behind the same interface.
+ *
+ * The protocol that makes a restart resume exactly: load the rollout (state and seq), compute the
+ * next state, record it, and only then act on it (patch hosts, tell the fleet to roll back).
+ * Recording passes the seq the new state was computed from; if another writer (a release manager's
+ * command from the CLI while `serve` runs) got there first, the store refuses with 'stale' instead
+ * of silently dropping that writer's step: load again and recompute. Commands set absolute values,
+ * so recomputing them is safe.
+ */
+
+export interface NewStoredRollout {
+  /** The rollout's id and creation time are the state's own. */
+  state: RolloutState;
+  /** The scenario the rollout came from, as the user named it. */
+  scenario: string;
+  policy: RolloutPolicy;
+  meta?: Record<string, unknown>;
+}
+
+export interface StoredRollout {
+  id: string;
+  scenario: string;
+  createdAt: number;
+  /** When the last transition happened, on the rollout's own clock. */
+  updatedAt: number;
+  state: RolloutState;
+  policy: RolloutPolicy;
+  meta: Record<string, unknown>;
+  /** How many transitions are stored; pass it to the next recordTransition. */
+  seq: number;
+}
+
+export interface RolloutSummary {
+  id: string;
+  scenario: string;
+  phase: Phase;
+  /** Name of the ring being patched, soaked or awaiting approval. */
+  ring: string;
+  patch: PatchRef;
+  createdAt: number;
+  updatedAt: number;
+  seq: number;
+}
+
+/** A decision of the engine, host events a fleet driver reported, or a release manager's command. */
+export type TransitionKind = 'decision' | 'host-events' | 'command';
+
+export interface NewTransition {
+  at: number;
+  /** ENGINE, the fleet driver, or the person who gave the command. */
+  actor: string;
+  kind: TransitionKind;
+  /** The decision, the events or the command as they were applied, with their reasons. */
+  payload: unknown;
+}
+
+export interface StoredTransition extends NewTransition {
+  /** 1 for a rollout's first transition, then one more for each. */
+  seq: number;
+}
+
+export interface HealthSample {
+  at: number;
+  /** Ring name. */
+  ring: string;
+  /** Share of patched hosts not failed; null before any host is patched. */
+  passRate: number | null;
+  failed: number;
+  budget: number;
+  latencyP50: number | null;
+}
+
+export interface LabRunSummary {
+  runId: string;
+  /** Image name, without the tag. */
+  image: string;
+  verdict: Verdict;
+  startedAt: string;
+  durationMs: number;
+}
+
+export interface Store {
+  /** Refuses an id already stored ('duplicate'). */
+  createRollout(rollout: NewStoredRollout): Promise<void>;
+  /**
+   * Appends the transition and replaces the current state in one transaction, and returns the
+   * transition's seq. `expectedSeq` is the seq of the state `stateAfter` was computed from.
+   * Refuses an unknown rollout ('not-found'), a newer stored seq ('stale'), and a state or
+   * payload JSON would not give back exactly ('invalid'); a refusal stores nothing.
+   */
+  recordTransition(id: string, transition: NewTransition, stateAfter: RolloutState, expectedSeq: number): Promise<number>;
+  loadRollout(id: string): Promise<StoredRollout | undefined>;
+  /** Newest first. */
+  listRollouts(): Promise<RolloutSummary[]>;
+  /** In seq order; `afterSeq` gives only the newer ones, for a timeline that polls. */
+  transitions(id: string, range?: { afterSeq?: number; limit?: number }): Promise<StoredTransition[]>;
+  recordHealthSample(id: string, sample: Omit<HealthSample, 'latencyP50'> & { latencyP50?: number | null }): Promise<void>;
+  /** Oldest first. */
+  healthSamples(id: string): Promise<HealthSample[]>;
+  /** Saving a run again replaces it, so a retried save is harmless. */
+  saveLabRun(report: LabReport): Promise<void>;
+  loadLabRun(runId: string): Promise<LabReport | undefined>;
+  /** Newest first; `image` is the image name without the tag. */
+  listLabRuns(filter?: { image?: string; limit?: number }): Promise<LabRunSummary[]>;
+  close(): Promise<void>;
+}
+
+export type StoreErrorCode = 'not-found' | 'duplicate' | 'stale' | 'invalid' | 'newer-schema';
+
+/** A refusal the caller can act on: 'not-found' and 'duplicate' map to 404 and 409, 'stale' means load again. */
+export class StoreError extends Error {
+  override name = 'StoreError';
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
