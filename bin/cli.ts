@@ -3,6 +3,7 @@ import { reap } from '../lab/hosts/reaper.ts';
 import { imagesCommand } from './commands/images.ts';
 import { labCommand, labRun } from './commands/lab.ts';
 import { patchesCommand } from './commands/patches.ts';
+import { rolloutCommand } from './commands/rollout.ts';
 
 const program = new Command('patchlab')
   .description('Patch test-lab and staged-rollout simulator: prove Debian patches on disposable twins of production images.')
@@ -12,6 +13,7 @@ const program = new Command('patchlab')
 imagesCommand(program);
 patchesCommand(program);
 labCommand(program);
+rolloutCommand(program);
 program
   .command('demo')
   .description('the main job on the built-in demo: a lab run of the pending security updates on the web image')

@@ -8,10 +8,9 @@ import { apply, applyHostEvents, type HostEvent } from './transitions.ts';
 
 /** The slice of the store the runner needs: read the current state, append a transition atomically. */
 export interface RunnerStore {
-  current(id: string): { state: RolloutState; seq: number };
+  current(id: string): Promise<{ state: RolloutState; seq: number }>;
   /** Stores the state after a step; false when another process wrote first (reload and decide again). */
-  commit(id: string, step: { at: number; actor: string; kind: 'decision' | 'host-events'; payload: unknown }, after: RolloutState, expectedSeq: number): boolean;
-  observe?(id: string, observations: readonly Observation[]): void;
+  commit(id: string, step: { at: number; actor: string; kind: 'decision' | 'host-events'; payload: unknown }, after: RolloutState, expectedSeq: number): Promise<boolean>;
 }
 
 export interface RunnerOptions {
@@ -73,14 +72,14 @@ export async function driveRollout(id: string, options: RunnerOptions): Promise<
     });
 
   for (;;) {
-    if (options.signal?.aborted) return options.store.current(id).state;
-    const { state, seq } = options.store.current(id);
+    if (options.signal?.aborted) return (await options.store.current(id)).state;
+    const { state, seq } = await options.store.current(id);
     if (TERMINAL.has(state.phase) && busy.size === 0) return state;
 
     if (events.length > 0) {
       const batch = events.splice(0, events.length);
       const after = applyHostEvents(state, batch, now());
-      if (after !== state && !options.store.commit(id, { at: now(), actor: 'fleet', kind: 'host-events', payload: batch }, after, seq)) {
+      if (after !== state && !(await options.store.commit(id, { at: now(), actor: 'fleet', kind: 'host-events', payload: batch }, after, seq))) {
         events.unshift(...batch);
       }
       continue;
@@ -97,7 +96,6 @@ export async function driveRollout(id: string, options: RunnerOptions): Promise<
       checking = Promise.all(idle.map((h) => options.fleet.check(h.id)))
         .then((batch) => {
           observations.push(...batch);
-          options.store.observe?.(id, batch);
         })
         .catch((error: Error) => options.onError?.(`checks: ${error.message}`))
         .finally(() => {
@@ -109,7 +107,7 @@ export async function driveRollout(id: string, options: RunnerOptions): Promise<
       const decision = decide(state, observations, now(), options.policy);
       const after = apply(state, decision, now());
       if (after !== state) {
-        if (!options.store.commit(id, { at: now(), actor: 'engine', kind: 'decision', payload: decision }, after, seq)) continue;
+        if (!(await options.store.commit(id, { at: now(), actor: 'engine', kind: 'decision', payload: decision }, after, seq))) continue;
         options.onDecision?.(decision, after);
         if (decision.action === 'patch-hosts') for (const hostId of decision.hosts) patchOrConfirm(hostId, after);
         if (decision.action === 'rollback') for (const hostId of decision.hosts) rollbackOrConfirm(hostId, after);

@@ -15,6 +15,7 @@ import type { Fleet } from '../fleet.ts';
 import type { Observation } from '../observations.ts';
 import type { FleetHost } from '../plan.ts';
 import type { HostEvent } from '../transitions.ts';
+import { hostLabels } from '../../scenarios/fleet.ts';
 import type { HostFault, PreparedPatch } from './prepared-patch.ts';
 
 export const FLEET_HOST_LABEL = 'patchlab.fleet-host';
@@ -57,7 +58,7 @@ export class ContainerFleet implements Fleet {
   ): Promise<ContainerFleet> {
     const provider = new DockerHostProvider(options.docker ?? dockerClient());
     const progress = options.progress ?? silent;
-    const labelsOf = labelsByIndex(options.size, options.groups ?? []);
+    const labelsOf = hostLabels({ hosts: options.size, groups: options.groups ?? [] });
     const prefix = options.namePrefix ?? 'host';
     const members = new Map<string, Member>();
     const ids = Array.from({ length: options.size }, (_, i) => `${prefix}-${String(i + 1).padStart(2, '0')}`);
@@ -67,7 +68,7 @@ export class ContainerFleet implements Fleet {
       for (let i = 0; i < ids.length; i += 4) {
         await Promise.all(
           ids.slice(i, i + 4).map(async (id, j) => {
-            const labels = labelsOf[i + j] ?? {};
+            const labels = { ...(labelsOf[i + j] ?? {}) };
             const host = await provider.start({
               image: options.image.tag,
               runId: options.rolloutId,
@@ -195,13 +196,6 @@ async function versionOf(host: Host, prepared: PreparedPatch): Promise<string> {
   const result = await host.exec(['dpkg-query', '-W', '-f=${Package}\\t${Version}\\n', ...prepared.packages.map((p) => p.name)]);
   const installed = new Map(result.stdout.split('\n').map((l) => l.split('\t') as [string, string]));
   return prepared.packages.every((p) => installed.get(p.name) === p.to) ? prepared.version : prepared.baseVersion;
-}
-
-function labelsByIndex(size: number, groups: readonly { count: number; labels: Record<string, string> }[]): Record<string, string>[] {
-  const out: Record<string, string>[] = [];
-  for (const g of groups) for (let i = 0; i < g.count && out.length < size; i++) out.push(g.labels);
-  while (out.length < size) out.push({});
-  return out;
 }
 
 const LABEL_PREFIX = 'patchlab.label.';

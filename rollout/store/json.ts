@@ -8,35 +8,46 @@ import { StoreError } from './store.ts';
 export function strictJson(value: unknown, what: string): string {
   let text: string | undefined;
   try {
-    text = JSON.stringify(value, function (this: Record<string, unknown>, key, replaced: unknown) {
-      // `replaced` has been through toJSON already; the holder still has the original.
-      const problem = notJson(this[key]);
-      if (problem) throw new StoreError('invalid', `${what}: ${key === '' ? 'the value' : `"${key}"`} is ${problem}, which JSON does not store as it is`);
-      return replaced;
-    });
+    text = JSON.stringify(value);
   } catch (error) {
-    if (error instanceof StoreError) throw error;
     // Cycles and BigInts.
     throw new StoreError('invalid', `${what}: ${(error as Error).message}`);
   }
-  if (text === undefined) throw new StoreError('invalid', `${what} is not a JSON value`);
+  // A separate walk costs a third of what a replacer function would; stringify has ruled out cycles.
+  const problem = notJson(value);
+  if (problem || text === undefined) {
+    const [path, found] = problem ?? ['', typeof value];
+    throw new StoreError('invalid', `${what}: ${path === '' ? 'the value' : path.replace(/^\./, '')} is ${found}, which JSON does not store as it is`);
+  }
   return text;
 }
 
-function notJson(value: unknown): string | null {
+/** The path to the first value JSON would change, and what it is; null if there is none. */
+function notJson(value: unknown): [path: string, found: string] | null {
   switch (typeof value) {
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-      return typeof value;
+    case 'string':
+    case 'boolean':
+      return null;
     case 'number':
-      return Number.isFinite(value) ? null : String(value);
+      return Number.isFinite(value) ? null : ['', String(value)];
     case 'object': {
-      if (value === null || Array.isArray(value)) return null;
+      if (value === null) return null;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          const problem = i in value ? notJson(value[i]) : (['', 'a hole'] as [string, string]);
+          if (problem) return [`[${i}]${problem[0]}`, problem[1]];
+        }
+        return null;
+      }
       const prototype: unknown = Object.getPrototypeOf(value);
-      return prototype === Object.prototype || prototype === null ? null : `a ${value.constructor?.name ?? 'non-plain object'}`;
+      if (prototype !== Object.prototype && prototype !== null) return ['', `a ${value.constructor?.name ?? 'non-plain object'}`];
+      for (const key of Object.keys(value)) {
+        const problem = notJson((value as Record<string, unknown>)[key]);
+        if (problem) return [`.${key}${problem[0]}`, problem[1]];
+      }
+      return null;
     }
     default:
-      return null;
+      return ['', typeof value];
   }
 }

@@ -10,6 +10,7 @@ import {
   StoreError,
   type HealthSample,
   type LabRunSummary,
+  type NewHealthSample,
   type NewStoredRollout,
   type NewTransition,
   type RolloutSummary,
@@ -30,14 +31,15 @@ export function openStore(path: string = defaultStorePath()): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
   try {
+    db.pragma('foreign_keys = ON');
+    // First, so that a database from a newer patchlab is refused before anything about it changes.
+    migrate(db, path);
     db.pragma('journal_mode = WAL');
     // FULL fsyncs the WAL at every commit. NORMAL would survive a kill -9 as well (committed
     // transactions sit in the OS's page cache), but a power cut or kernel panic could lose the
     // last ones: a host told to patch whose decision is then gone would be patched twice. A
     // transition happens a few times a second at most, so the fsync costs nothing that matters.
     db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
-    migrate(db, path);
     return new SqliteStore(db);
   } catch (error) {
     db.close();
@@ -143,16 +145,17 @@ class SqliteStore implements Store {
     this.selectLabRunsOfImage = db.prepare<[string, number], LabRunRow>(
       `SELECT ${labRunColumns} FROM lab_runs WHERE image = ? ORDER BY started_at DESC, run_id LIMIT ?`,
     );
-    this.record = db.transaction((id: string, transition: NewTransition, payload: string, stateAfter: RolloutState, state: string, expected: number) => {
-      const { changes } = this.updateState.run({ id, expected, updated_at: transition.at, state, ...summaryColumns(stateAfter) });
+    // The update goes first: its `seq = @expected` is the check that the rollout exists and nobody wrote since.
+    this.record = db.transaction((row: TransitionRow & { id: string; expected: number; state: string; phase: string; ring: string }) => {
+      const { id, expected, at, state, phase, ring } = row;
+      const { changes } = this.updateState.run({ id, expected, updated_at: at, state, phase, ring });
       if (changes === 0) {
-        const stored = this.seqOf.get(id);
-        if (stored === undefined) throw new StoreError('not-found', `no rollout ${id} is stored`);
-        throw new StoreError('stale', `rollout ${id} is at transition ${stored}, not ${expected}: load it again and recompute`);
+        const stored = this.seqOf.get(row.id);
+        if (stored === undefined) throw new StoreError('not-found', `no rollout ${row.id} is stored`);
+        throw new StoreError('stale', `rollout ${row.id} is at transition ${stored}, not ${row.expected}: load it again and recompute`);
       }
-      const seq = expected + 1;
-      this.insertTransition.run({ rollout_id: id, seq, at: transition.at, actor: transition.actor, kind: transition.kind, payload });
-      return seq;
+      this.insertTransition.run({ rollout_id: row.id, seq: row.seq, at: row.at, actor: row.actor, kind: row.kind, payload: row.payload });
+      return row.seq;
     });
   }
 
@@ -180,10 +183,20 @@ class SqliteStore implements Store {
 
   async recordTransition(id: string, transition: NewTransition, stateAfter: RolloutState, expectedSeq: number): Promise<number> {
     if (stateAfter.id !== id) throw new StoreError('invalid', `the state of rollout ${stateAfter.id} cannot be stored as rollout ${id}`);
-    const payload = strictJson(transition.payload, `payload of a ${transition.kind} transition of rollout ${id}`);
-    const state = strictJson(stateAfter, `state of rollout ${id}`);
-    // Immediate: the write lock is taken (or waited for) up front, so a concurrent writer can never make it fail half-way.
-    return this.record.immediate(id, transition, payload, stateAfter, state, expectedSeq);
+    const row = {
+      id,
+      expected: expectedSeq,
+      seq: expectedSeq + 1,
+      at: transition.at,
+      actor: transition.actor,
+      kind: transition.kind,
+      payload: strictJson(transition.payload, `payload of a ${transition.kind} transition of rollout ${id}`),
+      state: strictJson(stateAfter, `state of rollout ${id}`),
+      ...summaryColumns(stateAfter),
+    };
+    // Immediate: the write lock is waited for up front. A deferred transaction would read first and
+    // could then fail with SQLITE_BUSY on upgrading to a write, which the busy timeout does not wait out.
+    return this.record.immediate(row);
   }
 
   async loadRollout(id: string): Promise<StoredRollout | undefined> {
@@ -218,9 +231,9 @@ class SqliteStore implements Store {
     return this.selectTransitions.all(id, afterSeq, limit).map((row) => ({ ...row, payload: JSON.parse(row.payload) as unknown }));
   }
 
-  async recordHealthSample(id: string, sample: Omit<HealthSample, 'latencyP50'> & { latencyP50?: number | null }): Promise<void> {
-    const numbers = [sample.passRate ?? 0, sample.failed, sample.budget, sample.latencyP50 ?? 0];
-    if (!numbers.every(Number.isFinite)) throw new StoreError('invalid', `health sample of rollout ${id} has a number that is not finite: ${JSON.stringify(sample)}`);
+  async recordHealthSample(id: string, sample: NewHealthSample): Promise<void> {
+    const numbers = [sample.at, sample.passRate ?? 0, sample.failed, sample.budget, sample.latencyP50 ?? 0];
+    if (!numbers.every(Number.isFinite)) throw new StoreError('invalid', `health sample of rollout ${id}: ${numbers.join(', ')} are not all finite`);
     try {
       this.insertHealth.run({
         rollout_id: id,

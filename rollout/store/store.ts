@@ -78,6 +78,8 @@ export interface HealthSample {
   latencyP50: number | null;
 }
 
+export type NewHealthSample = Omit<HealthSample, 'latencyP50'> & { latencyP50?: number | null };
+
 export interface LabRunSummary {
   runId: string;
   /** Image name, without the tag. */
@@ -102,7 +104,7 @@ export interface Store {
   listRollouts(): Promise<RolloutSummary[]>;
   /** In seq order; `afterSeq` gives only the newer ones, for a timeline that polls. */
   transitions(id: string, range?: { afterSeq?: number; limit?: number }): Promise<StoredTransition[]>;
-  recordHealthSample(id: string, sample: Omit<HealthSample, 'latencyP50'> & { latencyP50?: number | null }): Promise<void>;
+  recordHealthSample(id: string, sample: NewHealthSample): Promise<void>;
   /** Oldest first. */
   healthSamples(id: string): Promise<HealthSample[]>;
   /** Saving a run again replaces it, so a retried save is harmless. */

@@ -23,10 +23,10 @@ const goss = new URL('../../lab/images/definitions/web/web.goss.yaml', import.me
 class StepLog implements RunnerStore {
   steps: { kind: string; payload: unknown }[] = [];
   constructor(private state: RolloutState) {}
-  current() {
+  async current() {
     return { state: this.state, seq: this.steps.length };
   }
-  commit(_id: string, step: { kind: string; payload: unknown }, after: RolloutState, expectedSeq: number) {
+  async commit(_id: string, step: { kind: string; payload: unknown }, after: RolloutState, expectedSeq: number) {
     if (expectedSeq !== this.steps.length) return false;
     this.steps.push(step);
     this.state = after;

@@ -1,0 +1,49 @@
+import { approve, pause, promote, resume, rollback, type Command } from './commands.ts';
+import type { RolloutState } from './state.ts';
+import { StoreError, type Store } from './store/store.ts';
+
+export type CommandName = 'pause' | 'resume' | 'rollback' | 'promote' | 'approve';
+
+export interface CommandRequest extends Command {
+  name: CommandName;
+  /** For promote and approve: the ring it is about. */
+  ring?: string;
+}
+
+/**
+ * A release manager's command, as the CLI and the web page both give it: load, apply, store with
+ * the seq it was computed from, and on a concurrent write load again and retry. Commands set
+ * absolute values, so a retry (or a double click) cannot do the thing twice.
+ */
+export async function giveCommand(store: Store, id: string, request: CommandRequest, now: () => number = Date.now): Promise<RolloutState> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const record = await store.loadRollout(id);
+    if (!record) throw new StoreError('not-found', `no rollout ${id}`);
+    const at = now();
+    const after = applyCommand(record.state, request, at);
+    if (after === record.state) return after;
+    try {
+      await store.recordTransition(id, { at, actor: request.actor, kind: 'command', payload: request }, after, record.seq);
+      return after;
+    } catch (error) {
+      if (!(error instanceof StoreError && error.code === 'stale')) throw error;
+    }
+  }
+  throw new Error(`rollout ${id} changes too fast to apply ${request.name}; try again`);
+}
+
+function applyCommand(state: RolloutState, request: CommandRequest, now: number): RolloutState {
+  const command = { actor: request.actor, reason: request.reason };
+  switch (request.name) {
+    case 'pause':
+      return pause(state, command, now);
+    case 'resume':
+      return resume(state, command, now);
+    case 'rollback':
+      return rollback(state, command, now);
+    case 'promote':
+      return promote(state, { ...command, ring: request.ring ?? '' }, now);
+    case 'approve':
+      return approve(state, { ...command, ring: request.ring ?? '' }, now);
+  }
+}

@@ -1,0 +1,22 @@
+import type { RunnerStore } from '../runner.ts';
+import { StoreError, type Store } from './store.ts';
+
+/** The runner's view of the store: a stale write (someone else wrote first) is a "try again", not an error. */
+export function runnerStore(store: Store): RunnerStore {
+  return {
+    async current(id) {
+      const record = await store.loadRollout(id);
+      if (!record) throw new StoreError('not-found', `no rollout ${id} in the store`);
+      return { state: record.state, seq: record.seq };
+    },
+    async commit(id, step, after, expectedSeq) {
+      try {
+        await store.recordTransition(id, step, after, expectedSeq);
+        return true;
+      } catch (error) {
+        if (error instanceof StoreError && error.code === 'stale') return false;
+        throw error;
+      }
+    },
+  };
+}

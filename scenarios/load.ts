@@ -1,0 +1,192 @@
+import { statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { InputError, loadYamlFile, parseYamlWith } from '../lab/config/validation.ts';
+import { parsePatchArgs, PatchRequestError, type PatchRequest } from '../lab/patches/request.ts';
+import { formatDuration } from '../rollout/format.ts';
+import { DEFAULT_RINGS, type RingSpec } from '../rollout/plan.ts';
+import { policyFor, type RolloutPolicy, type Severity } from '../rollout/policy.ts';
+import type { Fault } from './faults.ts';
+import { assignmentProblems, demandProblems, hostLabels, unmatchedLabels, type ScenarioFleet } from './fleet.ts';
+import { scenarioSchema, shown, type ScenarioFault, type ScenarioFile } from './schema.ts';
+
+/** One staged rollout, ready for a fleet driver: paths absolute, durations in ms, defaults filled in. */
+export interface Scenario {
+  /** The scenario file, absolute. */
+  file: string;
+  name: string;
+  description: string;
+  /** An image definition name (web, db) or a local image reference, as `lab run --image` takes it. */
+  image: string;
+  patch: PatchRequest;
+  /** The patch as words, .deb paths made absolute: what `--patch` would be given, and what reports show. */
+  patchWords: string[];
+  severity: Severity;
+  /** Check files, absolute; empty means the image definition's own checks. */
+  checks: string[];
+  fleet: ScenarioFleet;
+  rings: RingSpec[];
+  /** policyFor(severity) with the scenario's overrides. */
+  policy: RolloutPolicy;
+  /** How often every host's checks run: the driver's cadence, which the engine only sees as results. */
+  checkIntervalMs: number;
+  faults: Fault[];
+}
+
+export function loadScenario(file: string): Scenario {
+  return complete(loadYamlFile(scenarioSchema, file), file);
+}
+
+export function parseScenario(text: string, file: string): Scenario {
+  return complete(parseYamlWith(scenarioSchema, text, file), file);
+}
+
+const CHECK_FILE = /\.(ya?ml|ts|mts|js|mjs)$/;
+
+/** Checks that need more than one field, and the conversion into the engine's types; every problem is listed. */
+function complete(raw: ScenarioFile, file: string): Scenario {
+  const dir = dirname(resolve(file));
+  const problems: string[] = [];
+
+  const expectedName = basename(file).replace(/\.ya?ml$/, '');
+  if (raw.name !== expectedName) problems.push(`name: expected ${JSON.stringify(expectedName)} to match the file name, got ${JSON.stringify(raw.name)}`);
+
+  const patch = readPatch(raw.patch, dir, problems);
+  const checks = raw.checks.map((check, i) => {
+    const path = resolve(dir, check);
+    if (!CHECK_FILE.test(path)) problems.push(`checks[${i}]: expected a goss YAML file (.yaml, .yml) or a browser spec (.ts, .mts, .js, .mjs), got ${shown(check)}`);
+    else if (!isFile(path)) problems.push(`checks[${i}]: expected a check file, ${path} does not exist`);
+    return path;
+  });
+
+  const grouped = raw.fleet.groups.reduce((sum, g) => sum + g.count, 0);
+  if (grouped > raw.fleet.hosts) {
+    problems.push(`fleet.groups: expected counts adding up to at most ${raw.fleet.hosts} (fleet.hosts), they add up to ${grouped}`);
+  }
+
+  const rings = raw.rings?.map(ringSpec) ?? DEFAULT_RINGS.map((r) => structuredClone(r));
+  problems.push(...planProblems(raw, rings));
+
+  const severity = raw.severity ?? (patch.request.security || patch.request.all ? 'high' : 'medium');
+  const policy = policyOf(raw, severity);
+  const checkIntervalMs = raw.policy.checkInterval;
+  if (checkIntervalMs >= policy.checkTimeoutMs) {
+    const from = raw.policy.checkTimeout !== undefined ? 'policy.checkTimeout' : `the ${policy.name} policy`;
+    problems.push(
+      `policy.checkInterval: expected less than the check timeout (${formatDuration(policy.checkTimeoutMs)}, from ${from}), got ${formatDuration(checkIntervalMs)}`,
+    );
+  }
+
+  raw.faults.forEach((fault, i) => problems.push(...faultProblems(fault, `faults[${i}].hosts`, raw.fleet, rings)));
+
+  if (problems.length > 0) throw new InputError(file, problems);
+  return {
+    file: resolve(file),
+    name: raw.name,
+    description: raw.description,
+    image: raw.image,
+    patch: patch.request,
+    patchWords: patch.words,
+    severity,
+    checks,
+    fleet: raw.fleet,
+    rings,
+    policy,
+    checkIntervalMs,
+    faults: raw.faults.map(faultOf),
+  };
+}
+
+/**
+ * The patch words through the CLI's own grammar, each list entry on its own so an error names
+ * it. A .deb path is relative to the scenario file, not to wherever the command was started.
+ */
+function readPatch(values: readonly string[], dir: string, problems: string[]): { request: PatchRequest; words: string[] } {
+  const request: PatchRequest = { security: false, all: false, packages: [], debs: [] };
+  const words: string[] = [];
+  values.forEach((value, i) => {
+    const at = values.length === 1 ? 'patch' : `patch[${i}]`;
+    const entryWords = value
+      .split(',')
+      .map((w) => w.trim())
+      .filter(Boolean)
+      .map((w) => (w.endsWith('.deb') ? resolve(dir, w) : w));
+    const missing = entryWords.filter((w) => w.endsWith('.deb') && !isFile(w));
+    if (missing.length > 0) {
+      problems.push(...missing.map((path) => `${at}: expected a readable .deb file, ${path} does not exist`));
+      return;
+    }
+    try {
+      const entry = parsePatchArgs(entryWords, at);
+      request.security ||= entry.security;
+      request.all ||= entry.all;
+      request.packages.push(...entry.packages);
+      request.debs.push(...entry.debs);
+      words.push(...entryWords);
+    } catch (error) {
+      if (!(error instanceof PatchRequestError)) throw error;
+      problems.push(error.message);
+    }
+  });
+  return { request, words };
+}
+
+function ringSpec(ring: NonNullable<ScenarioFile['rings']>[number]): RingSpec {
+  const { soak, ...rest } = ring;
+  return { ...rest, soakMs: soak };
+}
+
+function planProblems(raw: ScenarioFile, rings: readonly RingSpec[]): string[] {
+  const at = (i: number) => (raw.rings ? `rings[${i}].hosts` : `rings (none given, so the default ring ${rings[i]?.name ?? i})`);
+  const unmatched = rings.flatMap((ring, i) => {
+    const wrong = ring.hosts !== 'rest' && 'labels' in ring.hosts ? unmatchedLabels(ring.hosts.labels, raw.fleet.groups) : null;
+    return wrong ? [`${at(i)}.labels: ${wrong}`] : [];
+  });
+  const { hosts, simulate } = raw.fleet;
+  const real = demandProblems(rings, hostLabels(raw.fleet), 'fleet.hosts', at);
+  const simulated =
+    simulate.hosts === hosts ? [] : demandProblems(rings, hostLabels(raw.fleet, simulate.hosts), 'fleet.simulate.hosts', at);
+  // The engine's own assignment only when the cheap checks pass: it would report their problems again, less clearly.
+  const assigned =
+    unmatched.length + real.length === 0 ? assignmentProblems(rings, hostLabels(raw.fleet), raw.name, at) : [];
+  return [...unmatched, ...real, ...simulated, ...assigned];
+}
+
+function policyOf(raw: ScenarioFile, severity: Severity): RolloutPolicy {
+  const base = policyFor(severity);
+  const { checkTimeout, maxFlaps, latency, soakFactor } = raw.policy;
+  const adjusted = checkTimeout !== undefined || maxFlaps !== undefined || latency !== undefined || soakFactor !== undefined;
+  return {
+    name: adjusted ? `${base.name} as adjusted by ${raw.name}` : base.name,
+    soakFactor: soakFactor ?? base.soakFactor,
+    checkTimeoutMs: checkTimeout ?? base.checkTimeoutMs,
+    maxFlaps: maxFlaps ?? base.maxFlaps,
+    latency: {
+      alpha: latency?.alpha ?? base.latency.alpha,
+      minEffectRatio: latency?.minEffectRatio ?? base.latency.minEffectRatio,
+      minSamples: latency?.minSamples ?? base.latency.minSamples,
+    },
+  };
+}
+
+function faultProblems(fault: ScenarioFault, at: string, fleet: ScenarioFleet, rings: readonly RingSpec[]): string[] {
+  const { ring, indices, labels } = fault.hosts;
+  const problems: string[] = [];
+  const names = rings.map((r) => r.name);
+  if (ring !== undefined && !names.includes(ring)) problems.push(`${at}.ring: expected one of the rings ${names.join(', ')}, got ${shown(ring)}`);
+  indices?.forEach((index, j) => {
+    if (index >= fleet.hosts) problems.push(`${at}.indices[${j}]: expected a host index from 0 to ${fleet.hosts - 1} (fleet.hosts is ${fleet.hosts}), got ${index}`);
+  });
+  const wrong = labels ? unmatchedLabels(labels, fleet.groups) : null;
+  if (wrong) problems.push(`${at}.labels: ${wrong}`);
+  return problems;
+}
+
+function faultOf(fault: ScenarioFault): Fault {
+  if (fault.kind !== 'slow-report') return fault;
+  const { delay, ...rest } = fault;
+  return { ...rest, delayMs: delay };
+}
+
+function isFile(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+}

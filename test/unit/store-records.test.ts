@@ -1,0 +1,78 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { STANDARD_POLICY } from '../../rollout/policy.ts';
+import { openStore } from '../../rollout/store/sqlite-store.ts';
+import { StoreError, type Store } from '../../rollout/store/store.ts';
+import { sampleReport, sampleState, T0 } from '../fixtures/store/samples.ts';
+
+let dir: string;
+let store: Store;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'patchlab-store-'));
+  store = openStore(join(dir, 'patchlab.db'));
+});
+
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('health samples', () => {
+  it('gives back a rollout’s samples oldest first, for a chart of ring health over time', async () => {
+    await store.createRollout({ state: sampleState('rollout-1'), scenario: 's.yaml', policy: STANDARD_POLICY });
+    await store.createRollout({ state: sampleState('rollout-2'), scenario: 's.yaml', policy: STANDARD_POLICY });
+    await store.recordHealthSample('rollout-1', { at: T0 + 2000, ring: 'pilot', passRate: 0.75, failed: 1, budget: 1, latencyP50: 12.5 });
+    await store.recordHealthSample('rollout-1', { at: T0 + 1000, ring: 'canary', passRate: null, failed: 0, budget: 0 });
+    await store.recordHealthSample('rollout-2', { at: T0, ring: 'canary', passRate: 1, failed: 0, budget: 0 });
+
+    expect(await store.healthSamples('rollout-1')).toEqual([
+      { at: T0 + 1000, ring: 'canary', passRate: null, failed: 0, budget: 0, latencyP50: null },
+      { at: T0 + 2000, ring: 'pilot', passRate: 0.75, failed: 1, budget: 1, latencyP50: 12.5 },
+    ]);
+    expect(await store.healthSamples('nope')).toEqual([]);
+  });
+
+  it('refuses a sample of an unknown rollout, or one with a number that is not finite', async () => {
+    await expect(store.recordHealthSample('nope', { at: T0, ring: 'canary', passRate: 1, failed: 0, budget: 0 })).rejects.toMatchObject({
+      code: 'not-found',
+    });
+    await store.createRollout({ state: sampleState(), scenario: 's.yaml', policy: STANDARD_POLICY });
+    await expect(store.recordHealthSample('rollout-1', { at: T0, ring: 'canary', passRate: Number.NaN, failed: 0, budget: 0 })).rejects.toBeInstanceOf(
+      StoreError,
+    );
+    expect(await store.healthSamples('rollout-1')).toEqual([]);
+  });
+});
+
+describe('lab runs', () => {
+  it('gives back the report it was given; saving it again replaces it', async () => {
+    const report = sampleReport('run-1', 'web-nginx', '2025-01-14T09:00:00.000Z');
+    await store.saveLabRun(report);
+    expect(await store.loadLabRun('run-1')).toEqual(report);
+
+    const failed = { ...report, verdict: 'fail' as const, reasons: ['broken'] };
+    await store.saveLabRun(failed);
+    expect(await store.loadLabRun('run-1')).toEqual(failed);
+    expect(await store.listLabRuns()).toHaveLength(1);
+    expect(await store.loadLabRun('nope')).toBeUndefined();
+  });
+
+  it('lists summaries newest first, by image and up to a limit', async () => {
+    await store.saveLabRun(sampleReport('run-1', 'web-nginx', '2025-01-14T09:00:00.000Z'));
+    await store.saveLabRun(sampleReport('run-2', 'db-postgres', '2025-01-14T10:00:00.000Z', 'fail'));
+    await store.saveLabRun(sampleReport('run-3', 'web-nginx', '2025-01-14T11:00:00.000Z', 'error'));
+
+    expect(await store.listLabRuns()).toEqual([
+      { runId: 'run-3', image: 'web-nginx', verdict: 'error', startedAt: '2025-01-14T11:00:00.000Z', durationMs: 61_500 },
+      { runId: 'run-2', image: 'db-postgres', verdict: 'fail', startedAt: '2025-01-14T10:00:00.000Z', durationMs: 61_500 },
+      { runId: 'run-1', image: 'web-nginx', verdict: 'pass', startedAt: '2025-01-14T09:00:00.000Z', durationMs: 61_500 },
+    ]);
+    expect((await store.listLabRuns({ image: 'web-nginx' })).map((r) => r.runId)).toEqual(['run-3', 'run-1']);
+    expect((await store.listLabRuns({ image: 'web-nginx', limit: 1 })).map((r) => r.runId)).toEqual(['run-3']);
+    expect((await store.listLabRuns({ limit: 2 })).map((r) => r.runId)).toEqual(['run-3', 'run-2']);
+    expect(await store.listLabRuns({ image: 'mail-postfix' })).toEqual([]);
+  });
+});
