@@ -1,4 +1,5 @@
 import type { Decision } from './decision.ts';
+import { hostsToCheck } from './check-selection.ts';
 import { decide } from './engine.ts';
 import type { Fleet } from './fleet.ts';
 import type { Observation } from './observations.ts';
@@ -23,6 +24,11 @@ export interface RunnerOptions {
   /** Told of every stored decision, for a live view. */
   onDecision?: (decision: Decision, state: RolloutState) => void;
   onError?: (message: string) => void;
+  /**
+   * Told of every round of check results before the engine may judge by them, so that a store
+   * can keep them first: a restarted runner then decides from the same evidence.
+   */
+  onObservations?: (batch: Observation[], state: RolloutState) => Promise<void>;
   /** Observations from before a restart. */
   history?: Observation[];
   signal?: AbortSignal;
@@ -92,9 +98,10 @@ export async function driveRollout(id: string, options: RunnerOptions): Promise<
 
     if (!checking && now() >= nextCheckAt) {
       nextCheckAt = now() + options.checkIntervalMs;
-      const idle = options.fleet.hosts().filter((h) => !busy.has(h.id));
-      checking = Promise.all(idle.map((h) => options.fleet.check(h.id)))
-        .then((batch) => {
+      const idle = hostsToCheck(state).filter((h) => !busy.has(h));
+      checking = Promise.all(idle.map((h) => options.fleet.check(h)))
+        .then(async (batch) => {
+          await options.onObservations?.(batch, state);
           observations.push(...batch);
         })
         .catch((error: Error) => options.onError?.(`checks: ${error.message}`))

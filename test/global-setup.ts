@@ -1,7 +1,7 @@
 import Docker from 'dockerode';
 import { buildAll } from '../lab/images/build.ts';
 import { assertDockerReachable } from '../lab/hosts/docker-client.ts';
-import { isOwnerAlive, KEEP_LABEL, OWNER_LABEL, RUN_LABEL } from '../lab/hosts/labels.ts';
+import { isOwnerAlive, OWNER_LABEL, RUN_LABEL } from '../lab/hosts/labels.ts';
 import { reap } from '../lab/hosts/reaper.ts';
 import { stderrProgress } from '../lab/progress.ts';
 
@@ -22,10 +22,11 @@ export async function setup(): Promise<void> {
 export async function teardown(): Promise<void> {
   const docker = new Docker();
   const left = (await docker.listContainers({ all: true, filters: { label: [RUN_LABEL] } })).filter(
-    (c) => !c.Labels[KEEP_LABEL] && !isOwnerAlive(c.Labels[OWNER_LABEL]),
+    // Kept fleets too: a test that leaves one for a resume must remove it before it ends.
+    (c) => !isOwnerAlive(c.Labels[OWNER_LABEL]),
   );
   if (left.length > 0) {
-    await reap();
+    await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
     throw new Error(
       `containers left behind by the tests (now removed): ${left.map((c) => `${c.Names[0]} [${c.Labels[RUN_LABEL]}]`).join(', ')}`,
     );

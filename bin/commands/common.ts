@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { debianMirror, type DebianMirror } from '../../lab/config/mirror.ts';
-import { assertDockerReachable } from '../../lab/hosts/docker-client.ts';
-import { reap } from '../../lab/hosts/reaper.ts';
-import { stderrProgress, type Progress } from '../../lab/progress.ts';
+
+export { dockerStartup } from '../../lab/hosts/startup.ts';
+export { newRunId } from '../../lab/run/run-id.ts';
 
 export interface MirrorFlags {
   mirror?: string;
@@ -14,20 +13,6 @@ export function mirrorFrom(flags: MirrorFlags, suite = 'bookworm'): DebianMirror
     ...(flags.mirror ? { archive: flags.mirror } : {}),
     ...(flags.securityMirror ? { security: flags.securityMirror } : {}),
   });
-}
-
-/** Every command that touches Docker first removes what a dead patchlab process left behind. */
-export async function dockerStartup(progress: Progress = stderrProgress()): Promise<void> {
-  await assertDockerReachable();
-  const reaped = await reap();
-  if (reaped.containers.length + reaped.images.length > 0) {
-    progress(`removed ${reaped.containers.length} container(s) and ${reaped.images.length} image(s) left by a dead run`);
-  }
-}
-
-export function newRunId(kind: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  return `${kind}-${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
 export function collect(value: string, previous: string[] = []): string[] {

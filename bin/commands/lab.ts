@@ -11,6 +11,7 @@ import { checkFilesFor, loadCheckSuite } from '../../lab/run/check-suite.ts';
 import { runLab } from '../../lab/run/lab-run.ts';
 import { summarize } from '../../lab/run/report.ts';
 import { exitCodeOf } from '../../lab/run/verdict.ts';
+import { openStore } from '../../rollout/store/sqlite-store.ts';
 import { collect, dockerStartup, mirrorFrom, newRunId, type MirrorFlags } from './common.ts';
 
 export interface LabRunFlags extends MirrorFlags {
@@ -47,6 +48,13 @@ export async function labRun(flags: LabRunFlags): Promise<number> {
     reportDir,
     progress,
   });
+  // Kept in the store as well, so `serve` shows it beside the rollouts and a schedule's history can compare runs.
+  const store = openStore();
+  try {
+    await store.saveLabRun(report);
+  } finally {
+    await store.close();
+  }
   console.log(flags.json ? JSON.stringify(report, null, 2) : summarize(report));
   if (!flags.json) console.log(`report: ${join(reportDir, 'report.json')}  junit: ${join(reportDir, 'junit.xml')}`);
   return exitCodeOf(report.verdict);

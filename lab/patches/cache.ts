@@ -31,7 +31,8 @@ export interface FetchedPatch {
 export class PackageCache {
   readonly root: string;
 
-  constructor(root = join(dataDir(), 'cache')) {
+  /** PATCHLAB_CACHE lets several data directories (a team's, a test's) share one cache. */
+  constructor(root = process.env.PATCHLAB_CACHE || join(dataDir(), 'cache')) {
     this.root = root;
     for (const dir of ['archives/partial', 'lists/partial', 'local']) mkdirSync(join(root, dir), { recursive: true });
   }

@@ -116,6 +116,13 @@ export class ContainerFleet implements Fleet {
     const member = this.member(hostId);
     const { prepared } = this.options;
     const faults = this.options.faults.get(hostId) ?? [];
+    // A patch whose process was killed goes on inside the host: let it end, and never run it twice.
+    await dpkgSettled(member.host);
+    if ((await versionOf(member.host, prepared)) === prepared.version && !faults.some((f) => f.kind === 'host-lost')) {
+      await restartService(member.host, this.options.image.definition);
+      member.version = prepared.version;
+      return { type: 'patched', hostId, version: member.version };
+    }
     const extra = faults.flatMap((f) => (f.kind === 'bad-package' || f.kind === 'latency' ? [prepared.faultDebs[f.kind] ?? []] : [])).flat();
     const installing = applyPatch(member.host, [...prepared.installFiles, ...extra], prepared.removals);
     if (faults.some((f) => f.kind === 'host-lost')) {
@@ -188,6 +195,18 @@ export class ContainerFleet implements Fleet {
     const member = this.members.get(hostId);
     if (!member) throw new Error(`the fleet of rollout ${this.options.rolloutId} has no host ${hostId}`);
     return member;
+  }
+}
+
+const DPKG_SETTLE_MS = 300_000;
+
+/** Waits while a dpkg runs on the host (one a killed patchlab process started). */
+async function dpkgSettled(host: Host): Promise<void> {
+  const deadline = Date.now() + DPKG_SETTLE_MS;
+  // A fixed script: nothing of the user's reaches this shell.
+  while ((await host.exec(['sh', '-c', 'grep -qsx dpkg /proc/[0-9]*/comm'], { timeoutMs: 10_000 })).exitCode === 0) {
+    if (Date.now() > deadline) throw new Error(`a dpkg still runs on ${host.name} after ${DPKG_SETTLE_MS / 1000} s`);
+    await sleep(500);
   }
 }
 

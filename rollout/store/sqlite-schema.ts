@@ -60,6 +60,18 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX lab_runs_by_start ON lab_runs (started_at);
   CREATE INDEX lab_runs_by_image ON lab_runs (image, started_at);
   `,
+  // The check results the engine judged by: without them a restarted runner would forget a
+  // suspect host's first failure, or a latency sample, and decide differently than it would have.
+  `
+  CREATE TABLE observations (
+    rollout_id TEXT NOT NULL REFERENCES rollouts (id) ON DELETE CASCADE,
+    host_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    version TEXT NOT NULL,
+    checks TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX observations_by_rollout ON observations (rollout_id, at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

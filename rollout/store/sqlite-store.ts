@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { dataDir } from '../../lab/config/paths.ts';
 import type { LabReport } from '../../lab/run/report.ts';
+import type { Observation } from '../observations.ts';
 import type { RolloutState } from '../state.ts';
 import { strictJson } from './json.ts';
 import { migrate } from './sqlite-schema.ts';
@@ -99,6 +100,8 @@ class SqliteStore implements Store {
   private readonly selectTransitions;
   private readonly insertHealth;
   private readonly selectHealth;
+  private readonly insertObservation;
+  private readonly selectObservations;
   private readonly upsertLabRun;
   private readonly selectLabRun;
   private readonly selectLabRuns;
@@ -132,6 +135,12 @@ class SqliteStore implements Store {
     );
     this.selectHealth = db.prepare<[string], HealthRow>(
       'SELECT at, ring, pass_rate, failed, budget, latency_p50 FROM health_samples WHERE rollout_id = ? ORDER BY at, rowid',
+    );
+    this.insertObservation = db.prepare<{ rollout_id: string; host_id: string; at: number; version: string; checks: string }>(
+      'INSERT INTO observations (rollout_id, host_id, at, version, checks) VALUES (@rollout_id, @host_id, @at, @version, @checks)',
+    );
+    this.selectObservations = db.prepare<[string, number], { host_id: string; at: number; version: string; checks: string }>(
+      'SELECT host_id, at, version, checks FROM observations WHERE rollout_id = ? AND at >= ? ORDER BY at, rowid',
     );
     this.upsertLabRun = db.prepare<LabRunRow & { report: string }>(
       `INSERT INTO lab_runs (run_id, image, verdict, started_at, duration_ms, report)
@@ -259,6 +268,22 @@ class SqliteStore implements Store {
       budget: row.budget,
       latencyP50: row.latency_p50,
     }));
+  }
+
+  async recordObservations(id: string, observations: readonly Observation[]): Promise<void> {
+    const rows = observations.map((o) => ({ rollout_id: id, host_id: o.hostId, at: o.at, version: o.version, checks: strictJson(o.checks, `observation of ${o.hostId} in rollout ${id}`) }));
+    try {
+      this.db.transaction(() => {
+        for (const row of rows) this.insertObservation.run(row);
+      })();
+    } catch (error) {
+      if (sqliteCode(error) === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new StoreError('not-found', `no rollout ${id} is stored`);
+      throw error;
+    }
+  }
+
+  async observations(id: string, { sinceAt = Number.MIN_SAFE_INTEGER }: { sinceAt?: number } = {}): Promise<Observation[]> {
+    return this.selectObservations.all(id, sinceAt).map((row) => ({ hostId: row.host_id, at: row.at, version: row.version, checks: JSON.parse(row.checks) as Observation['checks'] }));
   }
 
   async saveLabRun(report: LabReport): Promise<void> {

@@ -1,6 +1,7 @@
 import type { LabReport } from '../../lab/run/report.ts';
 import type { Verdict } from '../../lab/run/verdict.ts';
 import type { RolloutPolicy } from '../policy.ts';
+import type { Observation } from '../observations.ts';
 import type { PatchRef, Phase, RolloutState } from '../state.ts';
 
 /*
@@ -107,6 +108,10 @@ export interface Store {
   recordHealthSample(id: string, sample: NewHealthSample): Promise<void>;
   /** Oldest first. */
   healthSamples(id: string): Promise<HealthSample[]>;
+  /** One batch in one transaction: a restart sees all of a check round or none of it. */
+  recordObservations(id: string, observations: readonly Observation[]): Promise<void>;
+  /** Oldest first; `sinceAt` keeps only those taken at or after it. */
+  observations(id: string, range?: { sinceAt?: number }): Promise<Observation[]>;
   /** Saving a run again replaces it, so a retried save is harmless. */
   saveLabRun(report: LabReport): Promise<void>;
   loadLabRun(runId: string): Promise<LabReport | undefined>;

@@ -1,0 +1,183 @@
+import { debianMirror } from '../lab/config/mirror.ts';
+import { dockerClient } from '../lab/hosts/docker-client.ts';
+import { DockerHostProvider } from '../lab/hosts/docker-provider.ts';
+import { isOwnerAlive, KEEP_LABEL, OWNER_LABEL } from '../lab/hosts/labels.ts';
+import { dockerStartup } from '../lab/hosts/startup.ts';
+import { resolveImage } from '../lab/images/build.ts';
+import { PackageCache } from '../lab/patches/cache.ts';
+import { silent, type Progress } from '../lab/progress.ts';
+import { checkFilesFor, loadCheckSuite } from '../lab/run/check-suite.ts';
+import { newRunId } from '../lab/run/run-id.ts';
+import { hostLabels } from '../scenarios/fleet.ts';
+import { loadScenario, type Scenario } from '../scenarios/load.ts';
+import type { Decision } from './decision.ts';
+import { ContainerFleet } from './fleets/container-fleet.ts';
+import { faultsForHosts } from './fleets/faults-for-hosts.ts';
+import { preparePatch } from './fleets/prepare.ts';
+import type { HostFault, PreparedPatch } from './fleets/prepared-patch.ts';
+import { healthSamplesOf } from './health-samples.ts';
+import type { Observation } from './observations.ts';
+import { driveRollout } from './runner.ts';
+import { createRollout, type RolloutState } from './state.ts';
+import { runnerStore } from './store/runner-store.ts';
+import { openStore } from './store/sqlite-store.ts';
+import type { Store } from './store/store.ts';
+
+/** What a resumed rollout needs that is not in the engine's state; stored as the rollout's meta. */
+export interface RolloutMeta {
+  image: { name: string; tag: string };
+  prepared: PreparedPatch;
+  checks: string[];
+  faults: [string, HostFault[]][];
+  checkIntervalMs: number;
+}
+
+export interface ScenarioRunOptions {
+  /** A new id by default; the id of a stored, unfinished rollout resumes it. */
+  id?: string;
+  /** Leave the fleet's containers running at the end. */
+  keep?: boolean;
+  /** Defaults to the SQLite store under the data directory, opened and closed here. */
+  store?: Store;
+  cache?: PackageCache;
+  mirror?: { archive?: string; security?: string };
+  progress?: Progress;
+  /** Told once the rollout is stored, before the first decision: its id and first state. */
+  onStart?: (id: string, state: RolloutState) => void;
+  onDecision?: (decision: Decision, state: RolloutState) => void;
+  /** Stops driving (the fleet is kept, so the rollout can be resumed). */
+  signal?: AbortSignal;
+}
+
+const TERMINAL = new Set(['completed', 'rolled-back']);
+
+/**
+ * A scenario's rollout on a real fleet of containers, start to end: prepare the patch once,
+ * start the fleet, store the rollout, then drive it; or, for an id already stored, find its
+ * containers and evidence again and go on where it stopped. Used by `rollout start` and `serve`.
+ */
+export async function runScenario(file: string, options: ScenarioRunOptions = {}): Promise<RolloutState> {
+  const progress = options.progress ?? silent;
+  const scenario = loadScenario(file);
+  const store = options.store ?? openStore();
+  let fleet: ContainerFleet | undefined;
+  let aborted = false;
+  try {
+    await dockerStartup(progress);
+    const reaped = await reapFinishedFleets(store);
+    if (reaped > 0) progress(`removed ${reaped} container(s) of finished rollouts`);
+    const id = options.id ?? newRunId('rollout');
+    const cache = options.cache ?? new PackageCache();
+    const existing = await store.loadRollout(id);
+    let meta: RolloutMeta;
+    if (existing) {
+      meta = existing.meta as unknown as RolloutMeta;
+      if (TERMINAL.has(existing.state.phase)) {
+        progress(`rollout ${id}: already ${existing.state.phase}`);
+        return existing.state;
+      }
+      progress(`rollout ${id}: resuming (${existing.state.phase}, ring ${existing.state.rings[existing.state.ring]?.name})`);
+      fleet = await ContainerFleet.attach({ rolloutId: id, image: await resolveImage(meta.image.name), prepared: meta.prepared, cache, checks: await fleetChecks(meta.checks), faults: new Map(meta.faults) });
+    } else {
+      ({ fleet, meta } = await newRollout(id, scenario, store, cache, options, progress));
+    }
+    const record = await store.loadRollout(id);
+    if (!record) throw new Error(`rollout ${id} vanished from the store`);
+    options.onStart?.(id, record.state);
+    const history = await store.observations(id);
+    const seen: Observation[] = [...history];
+    const final = await driveRollout(id, {
+      store: runnerStore(store),
+      fleet,
+      policy: scenario.policy,
+      checkIntervalMs: meta.checkIntervalMs,
+      history,
+      onDecision: options.onDecision,
+      onError: (message) => progress(message),
+      onObservations: async (batch, state) => {
+        if (batch.length === 0) return;
+        await store.recordObservations(id, batch);
+        seen.push(...batch);
+        const at = Math.max(...batch.map((o) => o.at));
+        for (const sample of healthSamplesOf(state, seen, at, scenario.policy)) await store.recordHealthSample(id, sample);
+      },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    aborted = options.signal?.aborted === true && !TERMINAL.has(final.phase);
+    progress(`rollout ${id}: ${final.phase}`);
+    return final;
+  } finally {
+    if (fleet && !options.keep && !aborted) await fleet.close();
+    if (!options.store) await store.close();
+  }
+}
+
+async function newRollout(id: string, scenario: Scenario, store: Store, cache: PackageCache, options: ScenarioRunOptions, progress: Progress) {
+  const image = await resolveImage(scenario.image, { progress });
+  const checks = scenario.checks.length > 0 ? scenario.checks : checkFilesFor(image.definition).filter((f) => /\.ya?ml$/.test(f));
+  progress(`rollout ${id}: scenario ${scenario.name}, ${scenario.fleet.hosts} ${scenario.image} hosts, rings ${scenario.rings.map((r) => r.name).join(' → ')}`);
+  const latency = scenario.faults.find((f) => f.kind === 'latency');
+  const prepared = await preparePatch({
+    runId: id,
+    image: { name: scenario.image, tag: image.tag },
+    request: scenario.patch,
+    provider: new DockerHostProvider(),
+    cache,
+    mirror: debianMirror(image.definition?.suite ?? 'bookworm', options.mirror ?? {}),
+    faults: {
+      badPackage: scenario.faults.some((f) => f.kind === 'bad-package'),
+      latencyMs: latency && 'addMs' in latency ? latency.addMs : 0,
+    },
+    progress,
+  });
+  progress(`patch: ${prepared.name} as ${prepared.version}`);
+  // Rings and faults are settled before any container starts, so the fleet starts with its faults.
+  const prefix = scenario.image.replace(/[^a-z0-9]+/g, '-');
+  const planned = hostLabels(scenario.fleet).map((labels, i) => ({ id: `${prefix}-${String(i + 1).padStart(2, '0')}`, labels: { ...labels }, version: prepared.baseVersion }));
+  const state = createRollout({ id, patch: { name: prepared.name, version: prepared.version, severity: scenario.severity }, hosts: planned, rings: scenario.rings, now: Date.now() });
+  const faults = faultsForHosts(scenario.faults, planned, state, scenario.fleet.seed);
+  for (const [host, list] of faults) progress(`fault on ${host}: ${list.map((f) => f.kind).join(', ')}`);
+  const meta: RolloutMeta = { image: { name: scenario.image, tag: image.tag }, prepared, checks, faults: [...faults], checkIntervalMs: scenario.checkIntervalMs };
+  const fleet = await ContainerFleet.provision({
+    rolloutId: id,
+    image,
+    prepared,
+    cache,
+    checks: await fleetChecks(checks),
+    faults,
+    size: scenario.fleet.hosts,
+    groups: scenario.fleet.groups,
+    namePrefix: prefix,
+    progress,
+  });
+  try {
+    await store.createRollout({ state, scenario: scenario.file, policy: scenario.policy, meta: meta as unknown as Record<string, unknown> });
+  } catch (error) {
+    await fleet.close();
+    throw error;
+  }
+  return { fleet, meta };
+}
+
+function fleetChecks(files: string[]) {
+  return loadCheckSuite(files, { screenshotDir: '/tmp' });
+}
+
+/**
+ * Fleet containers outlive a killed process on purpose (patchlab.keep), so the rollout can be
+ * resumed. Once their rollout is over or unknown, and their owner is dead, they go.
+ */
+export async function reapFinishedFleets(store: Store): Promise<number> {
+  const docker = dockerClient();
+  const kept = await docker.listContainers({ all: true, filters: { label: [KEEP_LABEL] } });
+  let removed = 0;
+  for (const c of kept) {
+    const id = c.Labels[KEEP_LABEL] ?? '';
+    if (isOwnerAlive(c.Labels[OWNER_LABEL])) continue;
+    const record = await store.loadRollout(id);
+    if (record && !TERMINAL.has(record.state.phase)) continue;
+    await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+    removed++;
+  }
+  return removed;
+}
