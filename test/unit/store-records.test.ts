@@ -20,6 +20,26 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+describe('observations', () => {
+  it('gives back the check results a runner judged by, oldest first, so a restart decides from the same evidence', async () => {
+    await store.createRollout({ state: sampleState('rollout-1'), scenario: 's.yaml', policy: STANDARD_POLICY });
+    const late = { hostId: 'web-02', at: T0 + 2000, version: '2', checks: [{ id: 'http:/', status: 'fail' as const, metrics: { latencyMs: 210.5 } }] };
+    const early = { hostId: 'web-01', at: T0 + 1000, version: '1', checks: [{ id: 'http:/', status: 'pass' as const }] };
+    await store.recordObservations('rollout-1', [late, early]);
+    expect(await store.observations('rollout-1')).toEqual([early, late]);
+    expect(await store.observations('rollout-1', { sinceAt: T0 + 1500 })).toEqual([late]);
+  });
+
+  it('stores none of a batch when one of it cannot be stored as it is', async () => {
+    await store.createRollout({ state: sampleState('rollout-1'), scenario: 's.yaml', policy: STANDARD_POLICY });
+    const good = { hostId: 'web-01', at: T0, version: '1', checks: [{ id: 'a', status: 'pass' as const }] };
+    const bad = { hostId: 'web-02', at: T0, version: '1', checks: [{ id: 'a', status: 'pass' as const, metrics: { latencyMs: Number.NaN } }] };
+    await expect(store.recordObservations('rollout-1', [good, bad])).rejects.toMatchObject({ code: 'invalid' });
+    await expect(store.recordObservations('nope', [good])).rejects.toMatchObject({ code: 'not-found' });
+    expect(await store.observations('rollout-1')).toEqual([]);
+  });
+});
+
 describe('health samples', () => {
   it('gives back a rollout’s samples oldest first, for a chart of ring health over time', async () => {
     await store.createRollout({ state: sampleState('rollout-1'), scenario: 's.yaml', policy: STANDARD_POLICY });
