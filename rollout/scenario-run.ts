@@ -4,6 +4,7 @@ import { DockerHostProvider } from '../lab/hosts/docker-provider.ts';
 import { isOwnerAlive, KEEP_LABEL, OWNER_LABEL } from '../lab/hosts/labels.ts';
 import { dockerStartup } from '../lab/hosts/startup.ts';
 import { resolveImage } from '../lab/images/build.ts';
+import { shortHash } from '../lab/images/hash.ts';
 import { PackageCache } from '../lab/patches/cache.ts';
 import { silent, type Progress } from '../lab/progress.ts';
 import { checkFilesFor, loadCheckSuite } from '../lab/run/check-suite.ts';
@@ -50,6 +51,10 @@ export interface ScenarioRunOptions {
 }
 
 const TERMINAL = new Set(['completed', 'rolled-back']);
+
+/** Which store a kept fleet's rollout lives in, as a short hash of the store's location. */
+export const STORE_LABEL = 'patchlab.store';
+const storeTag = (store: Store) => shortHash(store.location);
 
 /**
  * A scenario's rollout on a real fleet of containers, start to end: prepare the patch once,
@@ -148,6 +153,7 @@ async function newRollout(id: string, scenario: Scenario, store: Store, cache: P
     size: scenario.fleet.hosts,
     groups: scenario.fleet.groups,
     namePrefix: prefix,
+    labels: { [STORE_LABEL]: storeTag(store) },
     progress,
   });
   try {
@@ -169,7 +175,8 @@ function fleetChecks(files: string[]) {
  */
 export async function reapFinishedFleets(store: Store): Promise<number> {
   const docker = dockerClient();
-  const kept = await docker.listContainers({ all: true, filters: { label: [KEEP_LABEL] } });
+  // Only this store's: a fleet another store (another PATCHLAB_HOME, a test's) knows is not ours to judge.
+  const kept = await docker.listContainers({ all: true, filters: { label: [KEEP_LABEL, `${STORE_LABEL}=${storeTag(store)}`] } });
   let removed = 0;
   for (const c of kept) {
     const id = c.Labels[KEEP_LABEL] ?? '';

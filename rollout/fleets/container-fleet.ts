@@ -39,6 +39,8 @@ export interface ContainerFleetOptions {
   progress?: Progress;
   now?: () => number;
   docker?: Docker;
+  /** More labels for every container of the fleet. */
+  labels?: Record<string, string>;
 }
 
 /**
@@ -75,7 +77,7 @@ export class ContainerFleet implements Fleet {
               role: 'fleet',
               name: `patchlab-${options.rolloutId}-${id}`,
               mounts: [options.cache.hostMount()],
-              labels: { [KEEP_LABEL]: options.rolloutId, [FLEET_HOST_LABEL]: id, ...prefixed(labels) },
+              labels: { ...options.labels, [KEEP_LABEL]: options.rolloutId, [FLEET_HOST_LABEL]: id, ...prefixed(labels) },
             });
             members.set(id, { host, labels, version: options.prepared.baseVersion, flakesLeft: 0, lost: false });
             const started = await startService(host, options.image.definition);

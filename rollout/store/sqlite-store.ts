@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { dataDir } from '../../lab/config/paths.ts';
 import type { LabReport } from '../../lab/run/report.ts';
@@ -41,7 +41,7 @@ export function openStore(path: string = defaultStorePath()): Store {
     // last ones: a host told to patch whose decision is then gone would be patched twice. A
     // transition happens a few times a second at most, so the fsync costs nothing that matters.
     db.pragma('synchronous = FULL');
-    return new SqliteStore(db);
+    return new SqliteStore(db, path === ':memory:' ? path : resolve(path));
   } catch (error) {
     db.close();
     throw error;
@@ -108,7 +108,10 @@ class SqliteStore implements Store {
   private readonly selectLabRunsOfImage;
   private readonly record;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    readonly location: string,
+  ) {
     this.insertRollout = db.prepare<Omit<RolloutRow, 'seq'>>(
       `INSERT INTO rollouts (id, scenario, created_at, updated_at, seq, phase, ring, patch_name, patch_version, patch_severity, state, policy, meta)
        VALUES (@id, @scenario, @created_at, @updated_at, 0, @phase, @ring, @patch_name, @patch_version, @patch_severity, @state, @policy, @meta)`,

@@ -117,6 +117,8 @@ export interface Store {
   loadLabRun(runId: string): Promise<LabReport | undefined>;
   /** Newest first; `image` is the image name without the tag. */
   listLabRuns(filter?: { image?: string; limit?: number }): Promise<LabRunSummary[]>;
+  /** Where the store keeps its data (a file path, or ':memory:'): tells one store's fleets from another's. */
+  readonly location: string;
   close(): Promise<void>;
 }
 

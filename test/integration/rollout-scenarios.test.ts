@@ -30,9 +30,10 @@ const ENDINGS: Record<string, Ending> = {
   'good-security-patch.yaml': {
     phase: 'completed',
     ring: 'broad',
-    also: (state) => {
-      // Critical: the policy cut every soak to a quarter.
-      expect(state.rings.map((r) => r.soakMs)).toEqual([5_000, 5_000, 2_000]);
+    also: (_state, decisions) => {
+      // Critical: the policy cut every soak (20 s, 20 s, 8 s) to a quarter.
+      const judged = decisions.filter((d) => d.action === 'promote' || d.action === 'complete');
+      expect(judged.map((d) => d.figures.soakMs)).toEqual([5_000, 5_000, 2_000]);
     },
   },
   'bad-patch-canary.yaml': {
@@ -48,7 +49,7 @@ const ENDINGS: Record<string, Ending> = {
     ring: 'pilot',
     also: (_state, decisions) => {
       const rollback = decided(decisions, 'rollback')[0];
-      expect(rollback?.reasons.join(' ')).toMatch(/latency/i);
+      expect(rollback?.reasons.join(' ')).toMatch(/slower on patched hosts.*Mann-Whitney/);
       // Caught by the statistics, not by a failed check.
       expect(rollback?.figures['pilot.failed']).toBe(0);
     },

@@ -67,9 +67,11 @@ describe('shipped scenarios', () => {
     const scenario = loadScenario(join(shipped, name));
     expect(scenario.name).toBe(name.replace(/\.yaml$/, ''));
     expect(scenario.image).toBe('web');
-    expect(scenario.fleet.hosts).toBe(16);
     expect(scenario.checks).toEqual([]);
-    expect(ringHosts(scenario, 'any').map((ids) => ids.length)).toEqual([2, 4, 10]);
+    // Every host in exactly one ring of three.
+    const rings = ringHosts(scenario, 'any');
+    expect(rings).toHaveLength(3);
+    expect(new Set(rings.flat()).size).toBe(scenario.fleet.hosts);
     // Real containers: a run should take about a minute.
     expect(Math.max(...scenario.rings.map((r) => r.soakMs))).toBeLessThanOrEqual(20_000);
     expect(scenario.checkIntervalMs).toBe(2_000);
@@ -85,6 +87,8 @@ describe('shipped scenarios', () => {
     expect(demo.severity).toBe('high');
     expect(demo.faults).toEqual([]);
     expect(demo.rings.some((r) => r.requiresApproval)).toBe(false);
+    // The demo fleet: 2 canary, 4 pilot, 10 broad web hosts.
+    expect(ringHosts(demo, 'any').map((ids) => ids.length)).toEqual([2, 4, 10]);
   });
 
   it('a critical security patch gets the faster policy', () => {

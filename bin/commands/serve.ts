@@ -1,0 +1,61 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { imageCatalog } from '../../lab/images/definition.ts';
+import { PackageCache } from '../../lab/patches/cache.ts';
+import { stderrProgress } from '../../lab/progress.ts';
+import { runScenario } from '../../rollout/scenario-run.ts';
+import { openStore } from '../../rollout/store/sqlite-store.ts';
+import { loadScenario } from '../../scenarios/load.ts';
+import { createApp } from '../../web/app.ts';
+import { UserStore } from '../../web/auth/user-store.ts';
+import { listen } from '../../web/server.ts';
+import { dockerDiscover, PatchDiscovery } from '../../web/services/patch-discovery.ts';
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65_535) throw new InvalidArgumentError('expected a port number from 0 to 65535');
+  return port;
+}
+
+export interface ServeFlags {
+  port: number;
+  host: string;
+  scenario?: string;
+}
+
+export function serveCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('the web page: rollouts with their rings, hosts and decisions, lab runs, candidate patches; release managers steer rollouts from it')
+    .option('--port <port>', 'port to listen on', parsePort, 8080)
+    .option('--host <address>', 'address to listen on (127.0.0.1: this machine only)', '127.0.0.1')
+    .option('--scenario <file>', 'also run the rollout this scenario describes, in this process, e.g. scenarios/demo.yaml')
+    .action(serve);
+}
+
+export async function serve(flags: ServeFlags): Promise<void> {
+  const progress = stderrProgress('serve');
+  // A broken scenario is refused before anything listens.
+  if (flags.scenario) loadScenario(flags.scenario);
+  const store = openStore();
+  const users = UserStore.open();
+  const cache = new PackageCache();
+  const discovery = new PatchDiscovery(dockerDiscover(cache), () => [...imageCatalog().keys()]);
+  const app = createApp({ store, users, discovery });
+  const server = await listen(app, { host: flags.host, port: flags.port });
+  console.log(`patchlab serve: ${server.url}`);
+  if (users.listUsers().length === 0) console.log('no user can log in yet; add the first admin with: patchlab users add <name> --role admin');
+
+  if (flags.scenario) {
+    const file = flags.scenario;
+    // Not awaited: the page shows the rollout while it runs, and serving goes on after it ends.
+    runScenario(file, {
+      store,
+      cache,
+      progress: stderrProgress('rollout'),
+      onStart: (id) => console.log(`rollout ${id}: ${server.url}/rollouts/${encodeURIComponent(id)}`),
+    }).then(
+      (state) => progress(`rollout ${state.id} ${state.phase}; still serving`),
+      (error: Error) => progress(`the rollout of ${file} stopped: ${error.message}; still serving`),
+    );
+  }
+}

@@ -1,0 +1,403 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { LabReport } from '../../lab/run/report.ts';
+import { openStore } from '../../rollout/store/sqlite-store.ts';
+import type { Store } from '../../rollout/store/store.ts';
+import { createApp } from '../../web/app.ts';
+import { LoginThrottle } from '../../web/auth/login-throttle.ts';
+import { UserStore } from '../../web/auth/user-store.ts';
+import { listen, type RunningServer } from '../../web/server.ts';
+import { PatchDiscovery } from '../../web/services/patch-discovery.ts';
+import { driveModel, storeSnapshot } from './web-fixtures.ts';
+
+/*
+ * The web app over real HTTP on a loopback port, with an in-memory rollout store and user store
+ * and an injected clock: every refusal the UI promises (login, roles, CSRF, sizes, unknown routes)
+ * is checked here as a browser would meet it, without Docker.
+ */
+
+const PASSWORD = 'correct horse battery';
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+
+class Client {
+  readonly cookies = new Map<string, string>();
+  constructor(private readonly base: string) {}
+
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size > 0) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    const res = await fetch(this.base + path, { ...init, headers, redirect: 'manual' });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';');
+      const eq = pair.indexOf('=');
+      const value = pair.slice(eq + 1);
+      if (/Max-Age=0/.test(line)) this.cookies.delete(pair.slice(0, eq));
+      else this.cookies.set(pair.slice(0, eq), value);
+    }
+    return res;
+  }
+
+  get(path: string, headers: Record<string, string> = {}) {
+    return this.request(path, { headers });
+  }
+
+  post(path: string, form: Record<string, string>, headers: Record<string, string> = {}) {
+    return this.request(path, { method: 'POST', body: new URLSearchParams(form), headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
+  }
+
+  /** The session's CSRF token, as every page's logout form carries it. */
+  async csrf(): Promise<string> {
+    const page = await (await this.get('/rollouts')).text();
+    const token = /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
+    if (!token) throw new Error('no CSRF token on the page');
+    return token;
+  }
+}
+
+async function login(client: Client, username: string, password = PASSWORD): Promise<Response> {
+  const form = await (await client.get('/login')).text();
+  const token = /name="_csrf" value="([^"]+)"/.exec(form)?.[1] ?? '';
+  return client.post('/login', { _csrf: token, username, password, next: '/rollouts' });
+}
+
+let store: Store;
+let users: UserStore;
+let server: RunningServer;
+let clock: { now: number };
+let logged: string[];
+let rolloutId: string;
+let discovered: string[];
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'patchlab-web-app-'));
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  store = openStore(':memory:');
+  users = UserStore.open(':memory:', { cost: { N: 1024, r: 8, p: 1 }, now: () => clock.now });
+  const snapshot = driveModel((lab) => lab.state.rings[0]!.soakStartedAt !== null);
+  clock = { now: snapshot.lab.now };
+  rolloutId = await storeSnapshot(store, snapshot, 'scenarios/<script>window.__x=1</script>.yaml');
+  await users.addUser('root', 'admin', PASSWORD);
+  await users.addUser('alice', 'release-manager', PASSWORD);
+  await users.addUser('victor', 'viewer', PASSWORD);
+  logged = [];
+  discovered = [];
+  const discovery = new PatchDiscovery(
+    async (image) => {
+      discovered.push(image);
+      await new Promise((r) => setTimeout(r, 50));
+      return [{ name: 'tzdata', installed: '2024a-0+deb12u1', candidate: '2025b-0+deb12u1', suite: 'bookworm-updates', origin: 'Debian', security: false }];
+    },
+    () => ['web'],
+    () => clock.now,
+  );
+  const app = createApp({ store, users, discovery, now: () => clock.now, throttle: new LoginThrottle({ now: () => clock.now }), log: (m) => logged.push(m) });
+  server = await listen(app, { host: '127.0.0.1', port: 0 });
+});
+
+afterEach(async () => {
+  await server.close();
+  await store.close();
+  users.close();
+});
+
+describe('anonymous requests', () => {
+  it('are sent to the login page, which brings them back where they were going', async () => {
+    const client = new Client(server.url);
+    const page = await client.get(`/rollouts/${rolloutId}`);
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe(`/login?next=${encodeURIComponent(`/rollouts/${rolloutId}`)}`);
+    const post = await client.post(`/rollouts/${rolloutId}/actions`, { action: 'pause', reason: 'x' });
+    expect([post.status, post.headers.get('location')]).toEqual([303, '/login?next=%2F']);
+    const poll = await client.get(`/rollouts/${rolloutId}/live`, { 'hx-request': 'true', 'hx-current-url': `${server.url}/rollouts/${rolloutId}` });
+    expect([poll.status, poll.headers.get('hx-redirect')]).toEqual([401, `/login?next=${encodeURIComponent(`/rollouts/${rolloutId}`)}`]);
+    expect((await store.loadRollout(rolloutId))?.seq).toBe(0);
+  });
+});
+
+describe('login', () => {
+  it('sets an HttpOnly, SameSite=Strict session cookie for the right password only', async () => {
+    const client = new Client(server.url);
+    const wrong = await login(client, 'alice', 'not the password');
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toContain('Wrong user name or password.');
+    const right = await login(client, 'alice');
+    expect(right.status).toBe(303);
+    expect(right.headers.get('location')).toBe('/rollouts');
+    expect(right.headers.getSetCookie().find((c) => c.startsWith('patchlab_session='))).toMatch(/; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200$/);
+    const page = await client.get('/rollouts');
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('alice <small>release manager</small>');
+  });
+
+  it('refuses a login form that did not come from the login page', async () => {
+    const client = new Client(server.url);
+    const res = await client.post('/login', { username: 'alice', password: PASSWORD });
+    expect(res.status).toBe(403);
+    expect(client.cookies.has('patchlab_session')).toBe(false);
+  });
+
+  it('goes back only to a local page after login', async () => {
+    const client = new Client(server.url);
+    const form = await (await client.get('/login')).text();
+    const token = /name="_csrf" value="([^"]+)"/.exec(form)?.[1] ?? '';
+    const res = await client.post('/login', { _csrf: token, username: 'alice', password: PASSWORD, next: '//evil.example/x' });
+    expect(res.headers.get('location')).toBe('/');
+  });
+
+  it('is rate-limited per address and user name, on the injected clock', async () => {
+    const client = new Client(server.url);
+    for (let i = 0; i < 5; i++) expect((await login(client, 'alice', 'guess number ' + i)).status).toBe(401);
+    const limited = await login(client, 'alice');
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBe(15 * 60);
+    expect(await limited.text()).toContain('Too many failed attempts for alice');
+    // Another user from the same address is not held back.
+    expect((await login(new Client(server.url), 'victor')).status).toBe(303);
+    clock.now += 15 * 60_000;
+    expect((await login(client, 'alice')).status).toBe(303);
+  });
+
+  it('ends the session on logout', async () => {
+    const client = new Client(server.url);
+    await login(client, 'alice');
+    const out = await client.post('/logout', { _csrf: await client.csrf() });
+    expect([out.status, out.headers.get('location')]).toEqual([303, '/login']);
+    expect((await client.get('/rollouts')).status).toBe(303);
+  });
+});
+
+describe('rollout commands', () => {
+  const act = async (client: Client, form: Record<string, string>, headers: Record<string, string> = { 'hx-request': 'true' }) =>
+    client.post(`/rollouts/${rolloutId}/actions`, form, headers);
+
+  it('refuses a viewer, even with a valid token, and changes nothing', async () => {
+    const client = new Client(server.url);
+    await login(client, 'victor');
+    const page = await (await client.get(`/rollouts/${rolloutId}`)).text();
+    expect(page).not.toContain('value="promote:pilot"');
+    const res = await act(client, { _csrf: await client.csrf(), action: 'promote:pilot', reason: 'viewer tries' });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('needs the release manager role');
+    expect((await store.loadRollout(rolloutId))?.seq).toBe(0);
+  });
+
+  it('refuses a request without the CSRF token, with a wrong one, or marked cross-site', async () => {
+    const client = new Client(server.url);
+    await login(client, 'alice');
+    const token = await client.csrf();
+    expect((await act(client, { action: 'pause', reason: 'no token' })).status).toBe(403);
+    expect((await act(client, { _csrf: `${token}x`, action: 'pause', reason: 'wrong token' })).status).toBe(403);
+    expect((await act(client, { _csrf: token, action: 'pause', reason: 'cross site' }, { 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    expect((await store.loadRollout(rolloutId))?.seq).toBe(0);
+  });
+
+  it('promotes with the reason and the person in the audit log, once however often it is sent', async () => {
+    const client = new Client(server.url);
+    await login(client, 'alice');
+    const token = await client.csrf();
+    const res = await act(client, { _csrf: token, action: 'promote:pilot', reason: 'canary looks fine, CHG-7' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('hx-trigger')).toBe('rollout-changed');
+    const fragment = await res.text();
+    expect(fragment).toContain('<hx-partial hx-target="#flash"');
+    expect(fragment).toContain('Promoted pilot by alice: canary looks fine, CHG-7');
+    const record = await store.loadRollout(rolloutId);
+    expect(record?.state.ring).toBe(1);
+    expect(record?.state.audit.at(-1)).toMatchObject({ actor: 'alice', action: 'promote', reasons: ['canary looks fine, CHG-7'] });
+    const [transition] = await store.transitions(rolloutId);
+    expect(transition).toMatchObject({ kind: 'command', actor: 'alice', payload: { name: 'promote', ring: 'pilot', reason: 'canary looks fine, CHG-7' } });
+    // A double click: the same absolute command again changes nothing.
+    expect((await act(client, { _csrf: token, action: 'promote:pilot', reason: 'again' })).status).toBe(200);
+    expect((await store.loadRollout(rolloutId))?.seq).toBe(1);
+  });
+
+  it('answers a plain form post with a redirect back to the rollout', async () => {
+    const client = new Client(server.url);
+    await login(client, 'alice');
+    const res = await act(client, { _csrf: await client.csrf(), action: 'pause', reason: 'lunch' }, {});
+    expect([res.status, res.headers.get('location')]).toEqual([303, `/rollouts/${rolloutId}`]);
+    expect((await store.loadRollout(rolloutId))?.state.phase).toBe('paused');
+  });
+
+  it('refuses a missing reason, an unknown command and one the state does not allow, saying why', async () => {
+    const client = new Client(server.url);
+    await login(client, 'alice');
+    const token = await client.csrf();
+    const blank = await act(client, { _csrf: token, action: 'pause', reason: '   ' });
+    expect(blank.status).toBe(400);
+    expect(await blank.text()).toContain('give a reason: it goes into the audit log');
+    const unknown = await act(client, { _csrf: token, action: 'delete-everything', reason: 'x' });
+    expect(unknown.status).toBe(400);
+    expect(await unknown.text()).toContain('is not a command');
+    const skip = await act(client, { _csrf: token, action: 'promote:broad', reason: 'skip pilot <b>now</b>' });
+    expect(skip.status).toBe(409);
+    const text = await skip.text();
+    expect(text).toContain('promote one ring at a time');
+    // The reason typed is given back, escaped, so it need not be typed again.
+    expect(text).toContain('skip pilot &lt;b&gt;now&lt;/b&gt;</textarea>');
+    const plain = await act(client, { _csrf: token, action: 'promote:broad', reason: 'x' }, {});
+    expect(plain.status).toBe(409);
+    expect(await plain.text()).toContain('<h1><span class="status">409</span> Not possible now</h1>');
+    expect((await store.loadRollout(rolloutId))?.seq).toBe(0);
+  });
+
+  it('answers 404 for a rollout that does not exist', async () => {
+    const client = new Client(server.url);
+    await login(client, 'alice');
+    expect((await client.get('/rollouts/nope')).status).toBe(404);
+    expect((await client.post('/rollouts/nope/actions', { _csrf: await client.csrf(), action: 'pause', reason: 'x' })).status).toBe(404);
+  });
+});
+
+describe('hardening', () => {
+  it('refuses an oversized body with 413, declared or streamed', async () => {
+    const client = new Client(server.url);
+    await login(client, 'alice');
+    const token = await client.csrf();
+    const big = await client.post(`/rollouts/${rolloutId}/actions`, { _csrf: token, action: 'pause', reason: 'x'.repeat(20_000) });
+    expect(big.status).toBe(413);
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(`_csrf=${token}&action=pause&reason=`));
+        for (let i = 0; i < 40; i++) controller.enqueue(new TextEncoder().encode('y'.repeat(1024)));
+        controller.close();
+      },
+    });
+    const chunked = await client.request(`/rollouts/${rolloutId}/actions`, { method: 'POST', body: stream, headers: { 'content-type': 'application/x-www-form-urlencoded' }, duplex: 'half' } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect((await store.loadRollout(rolloutId))?.seq).toBe(0);
+  });
+
+  it('refuses a body that is not a form with 415', async () => {
+    const client = new Client(server.url);
+    await login(client, 'alice');
+    const res = await client.request(`/rollouts/${rolloutId}/actions`, { method: 'POST', body: JSON.stringify({ action: 'pause' }), headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(415);
+  });
+
+  it('answers an unknown route with 404 and an unexpected failure with 500, neither with a stack trace', async () => {
+    const client = new Client(server.url);
+    await login(client, 'alice');
+    const missing = await client.get('/no/such/page');
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).not.toMatch(/\n\s+at /);
+    expect((await client.get('/static/nothing.css')).status).toBe(404);
+    store.listRollouts = async () => {
+      throw new Error('disk on fire');
+    };
+    const failed = await client.get('/rollouts');
+    expect(failed.status).toBe(500);
+    const body = await failed.text();
+    expect(body).toContain('the details are in its log');
+    expect(body).not.toContain('disk on fire');
+    expect(body).not.toMatch(/\n\s+at /);
+    expect(logged.join('\n')).toMatch(/disk on fire\n\s+at /);
+  });
+
+  it('sends a Content-Security-Policy without inline script or eval', async () => {
+    const res = await new Client(server.url).get('/login');
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self';");
+    expect(res.headers.get('content-security-policy')).not.toMatch(/unsafe-(inline|eval)/);
+    expect(res.headers.get('x-powered-by')).toBeNull();
+  });
+
+  it('serves htmx from the installed package', async () => {
+    const res = await new Client(server.url).get('/static/htmx.min.js');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('4.0.1');
+  });
+});
+
+describe('lab runs', () => {
+  function report(screenshot: string): LabReport {
+    const check = { id: 'browser:web.browser.ts', kind: 'browser' as const, name: 'browser <web>', status: 'pass' as const, message: '', durationMs: 900, evidence: { screenshot } };
+    return {
+      runId: 'lab-1',
+      image: { name: 'web', tag: 'patchlab/web:abc' },
+      hostKind: 'container',
+      startedAt: '2026-11-23T10:00:00.000Z',
+      finishedAt: '2026-11-23T10:01:00.000Z',
+      durationMs: 60_000,
+      verdict: 'pass',
+      reasons: ['1 check(s) pass on the patched host as on its unpatched twin'],
+      patch: { request: ['tzdata'], packages: [{ name: 'tzdata', from: '2024a', to: '2025b', suite: 'bookworm-updates', security: false }], debs: [], downloadedBytes: 1000, reusedFiles: 0 },
+      candidates: [],
+      install: { ok: true, changes: [{ name: 'tzdata', before: '2024a', after: '2025b' }], output: 'Unpacking tzdata <2025b>', durationMs: 2000 },
+      services: {},
+      checks: [{ id: check.id, name: check.name, kind: 'browser', comparison: 'ok', baseline: check, patched: check }],
+      timings: { install: 2000 },
+      hosts: {},
+    };
+  }
+
+  it('shows a run with its checks, logs and screenshots, serving only the files the report lists', async () => {
+    const shot = join(dir, 'shot.png');
+    writeFileSync(shot, PNG);
+    await store.saveLabRun(report(shot));
+    const client = new Client(server.url);
+    await login(client, 'victor');
+    const page = await (await client.get('/lab-runs/lab-1')).text();
+    expect(page).toContain('browser &lt;web&gt;');
+    expect(page).toContain('Unpacking tzdata &lt;2025b&gt;');
+    expect(page).toContain('src="/lab-runs/lab-1/screenshots/0"');
+    const image = await client.get('/lab-runs/lab-1/screenshots/1');
+    expect(image.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await image.arrayBuffer())).toEqual(PNG);
+    expect((await client.get('/lab-runs/lab-1/screenshots/2')).status).toBe(404);
+    expect((await client.get('/lab-runs/lab-1/screenshots/..%2F..%2Fetc%2Fpasswd')).status).toBe(404);
+    await store.saveLabRun(report('/etc/passwd'));
+    expect((await client.get('/lab-runs/lab-1/screenshots/0')).status).toBe(404);
+  });
+});
+
+describe('users page', () => {
+  it('is for admins only; an admin adds a user and is told what is wrong with bad input', async () => {
+    const viewer = new Client(server.url);
+    await login(viewer, 'alice');
+    expect((await viewer.get('/users')).status).toBe(403);
+    const admin = new Client(server.url);
+    await login(admin, 'root');
+    const token = await admin.csrf();
+    const added = await admin.post('/users', { _csrf: token, name: 'carol', role: 'release-manager', password: 'a long enough password' });
+    expect(added.status).toBe(200);
+    expect(await added.text()).toContain('Added carol as release-manager.');
+    expect(users.getUser('carol')?.role).toBe('release-manager');
+    const bad = await admin.post('/users', { _csrf: token, name: '<script>', role: 'viewer', password: 'a long enough password' });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('&quot;&lt;script&gt;&quot;: a user name is');
+    const self = await admin.post('/users/root/remove', { _csrf: token });
+    expect(self.status).toBe(400);
+    expect(users.getUser('root')).toBeDefined();
+  });
+});
+
+describe('patches page', () => {
+  it('discovers on request only, once at a time, and only for release managers', async () => {
+    const viewer = new Client(server.url);
+    await login(viewer, 'victor');
+    expect(await (await viewer.get('/patches')).text()).toContain('not discovered since the server started');
+    expect(discovered).toEqual([]);
+    expect((await viewer.post('/patches/web/refresh', { _csrf: await viewer.csrf() })).status).toBe(403);
+    const manager = new Client(server.url);
+    await login(manager, 'alice');
+    const token = await manager.csrf();
+    expect((await manager.post('/patches/web/refresh', { _csrf: token }, { 'hx-request': 'true' })).status).toBe(200);
+    const again = await manager.post('/patches/web/refresh', { _csrf: token }, { 'hx-request': 'true' });
+    expect(await again.text()).toContain('discovering');
+    expect((await manager.post('/patches/nope/refresh', { _csrf: token })).status).toBe(404);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(discovered).toEqual(['web']);
+    const page = await (await manager.get('/patches')).text();
+    expect(page).toContain('data-package="tzdata"');
+    expect(page).toContain('severity-medium');
+  });
+});

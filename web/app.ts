@@ -1,0 +1,144 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import { RolloutError } from '../rollout/state.ts';
+import { StoreError, type Store } from '../rollout/store/store.ts';
+import { LoginThrottle } from './auth/login-throttle.ts';
+import { csrfGuard, loadSession, requireLogin, viewerOf } from './auth/middleware.ts';
+import { UserError, type UserStore } from './auth/user-store.ts';
+import type { WebContext } from './context.ts';
+import { HttpError, isHtmx, sendHtml } from './http.ts';
+import { authRoutes } from './routes/auth-routes.ts';
+import { labRoutes } from './routes/lab-routes.ts';
+import { patchRoutes } from './routes/patch-routes.ts';
+import { rolloutRoutes } from './routes/rollout-routes.ts';
+import { userRoutes } from './routes/user-routes.ts';
+import { PatchDiscovery } from './services/patch-discovery.ts';
+import { errorFlash, errorPage } from './views/error-page.ts';
+
+export interface WebAppOptions {
+  store: Store;
+  users: UserStore;
+  /** Without one, the patches page lists no image. */
+  discovery?: PatchDiscovery;
+  throttle?: LoginThrottle;
+  now?: () => number;
+  pollMs?: number;
+  bodyLimitBytes?: number;
+  log?: (message: string) => void;
+}
+
+const PUBLIC_DIR = join(import.meta.dirname, 'public');
+const HTMX_FILE = createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js');
+
+/**
+ * Scripts and styles from this server only, no inline script or style and no eval: escaping is
+ * the first defence against injected markup, this is the second. htmx works within it as long as
+ * the pages use no hx-on and no js: values.
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const securityHeaders: RequestHandler = (_req, res, next) => {
+  res.set({
+    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'same-origin',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+  });
+  next();
+};
+
+/** Refuses a body before reading it when its declared size is over the limit, and any type but a form. */
+function bodyGate(limit: number): RequestHandler {
+  return (req, _res, next) => {
+    const length = Number(req.get('content-length') ?? 0);
+    if (length > limit) return next(new HttpError(413, `the request body is ${length} bytes; at most ${limit} are accepted`));
+    const hasBody = length > 0 || req.get('transfer-encoding') !== undefined;
+    if (hasBody && !req.is('application/x-www-form-urlencoded')) {
+      return next(new HttpError(415, 'only form submissions (application/x-www-form-urlencoded) are accepted'));
+    }
+    next();
+  };
+}
+
+export function createApp(options: WebAppOptions): express.Express {
+  const now = options.now ?? Date.now;
+  const ctx: WebContext = {
+    store: options.store,
+    users: options.users,
+    discovery: options.discovery ?? new PatchDiscovery(async () => [], () => [], now),
+    throttle: options.throttle ?? new LoginThrottle({ now }),
+    now,
+    pollMs: options.pollMs ?? 2_000,
+    bodyLimitBytes: options.bodyLimitBytes ?? 16 * 1024,
+    log: options.log ?? ((message) => process.stderr.write(`${message}\n`)),
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(securityHeaders);
+
+  app.get('/static/htmx.min.js', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=3600').type('js').sendFile(HTMX_FILE);
+  });
+  app.use('/static', express.static(PUBLIC_DIR, { index: false, dotfiles: 'ignore', maxAge: '1h' }));
+  app.use('/static', (req, _res, next) => next(new HttpError(404, `no file ${req.path} here`)));
+
+  app.use(bodyGate(ctx.bodyLimitBytes));
+  app.use(express.urlencoded({ extended: false, limit: ctx.bodyLimitBytes, parameterLimit: 50 }));
+  app.use(loadSession(ctx.users));
+  app.use(csrfGuard);
+  app.use(authRoutes(ctx));
+  app.use(requireLogin);
+  app.get('/', (_req, res) => res.redirect(303, '/rollouts'));
+  app.use(rolloutRoutes(ctx));
+  app.use(labRoutes(ctx));
+  app.use(patchRoutes(ctx));
+  app.use(userRoutes(ctx));
+
+  app.use((req, _res, next) => next(new HttpError(404, `nothing at ${req.path}`)));
+  app.use(errorHandler(ctx));
+  return app;
+}
+
+/** Every error becomes a page (or, for htmx, a line in the page's flash area) with no stack trace. */
+function errorHandler(ctx: WebContext): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const [status, message] = describe(error);
+    if (status >= 500) ctx.log(`patchlab serve: ${req.method} ${req.originalUrl}: ${(error as Error)?.stack ?? String(error)}`);
+    if (res.headersSent) return res.end();
+    if (status === 413 || status === 415) res.set('Connection', 'close');
+    if (isHtmx(req)) {
+      res.set({ 'HX-Retarget': '#flash', 'HX-Reswap': 'innerHTML' });
+      return sendHtml(res, status, errorFlash(message));
+    }
+    sendHtml(res, status, errorPage(status, message, viewerOf(res)));
+  };
+}
+
+function describe(error: unknown): [number, string] {
+  if (error instanceof HttpError) return [error.status, error.message];
+  if (error instanceof RolloutError) return [409, error.message];
+  if (error instanceof StoreError) {
+    if (error.code === 'not-found') return [404, error.message];
+    if (error.code === 'duplicate') return [409, error.message];
+  }
+  if (error instanceof UserError) return [error.code === 'invalid' ? 400 : error.code === 'not-found' ? 404 : 409, error.message];
+  // body-parser's own refusals carry a status and a type.
+  const parser = error as { status?: number; type?: string };
+  if (parser.type === 'entity.too.large') return [413, 'the request body is larger than this server accepts'];
+  if (typeof parser.status === 'number' && parser.status >= 400 && parser.status < 500) return [parser.status, 'the request could not be read'];
+  return [500, 'the server failed to answer this request; the details are in its log'];
+}

@@ -1,0 +1,19 @@
+import type { Store } from '../rollout/store/store.ts';
+import type { LoginThrottle } from './auth/login-throttle.ts';
+import type { UserStore } from './auth/user-store.ts';
+import type { PatchDiscovery } from './services/patch-discovery.ts';
+
+/** What the routes share: the stores, the clock and the settings, injected so tests can set each. */
+export interface WebContext {
+  store: Store;
+  users: UserStore;
+  discovery: PatchDiscovery;
+  throttle: LoginThrottle;
+  now: () => number;
+  /** How often live parts of a page ask for news. */
+  pollMs: number;
+  /** Largest request body accepted; anything bigger is refused with 413 before it is read. */
+  bodyLimitBytes: number;
+  /** Where unexpected errors go, with their stack; the client only hears that something failed. */
+  log: (message: string) => void;
+}

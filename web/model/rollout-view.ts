@@ -1,0 +1,180 @@
+import { ringHealth, type RingHealth } from '../../rollout/health.ts';
+import { failingChecks, indexObservations, type ObservedCheck, type Observation } from '../../rollout/observations.ts';
+import { soakFor, type RolloutPolicy } from '../../rollout/policy.ts';
+import type { HostFailure, HostPhase, Phase, RolloutState, Signature } from '../../rollout/state.ts';
+
+/*
+ * What the rollout page shows, worked out from the stored rollout, its check results and the
+ * time: pure, so the page and its tests see the same figures the engine judges by (ringHealth
+ * with the same policy), and the buttons offered are the commands the state would accept.
+ */
+
+export type RingStatus =
+  | 'waiting'
+  | 'awaiting-approval'
+  | 'patching'
+  | 'soaking'
+  | 'soaked'
+  | 'paused'
+  | 'promoted'
+  | 'completed'
+  | 'rolling-back'
+  | 'rolled-back'
+  | 'not-reached';
+
+export interface SoakView {
+  totalMs: number;
+  elapsedMs: number;
+  leftMs: number;
+}
+
+export interface RingView {
+  index: number;
+  name: string;
+  size: number;
+  status: RingStatus;
+  current: boolean;
+  counts: Record<HostPhase, number>;
+  /** The engine's own judgement; null for a ring the rollout has not reached. */
+  health: RingHealth | null;
+  failureBudget: number;
+  concurrency: number;
+  /** Soak as the policy scales it, and how far it has gone; null before the ring is fully patched. */
+  soak: SoakView | null;
+  plannedSoakMs: number;
+  requiresApproval: boolean;
+  approval: Signature | null;
+}
+
+export interface LastCheck {
+  at: number;
+  version: string;
+  checks: readonly ObservedCheck[];
+  /** Checks that did not pass; null when every check was skipped. */
+  failing: string[] | null;
+}
+
+export interface HostView {
+  id: string;
+  ring: number;
+  phase: HostPhase;
+  baseVersion: string;
+  version: string;
+  onTarget: boolean;
+  failure: HostFailure | null;
+  lastCheck: LastCheck | null;
+}
+
+export interface AvailableActions {
+  pause: boolean;
+  resume: boolean;
+  rollback: boolean;
+  /** The ring a promotion would move to, when the current ring is fully patched. */
+  promoteTo: string | null;
+  /** Rings still needing a release manager's approval, the current one first. */
+  approve: string[];
+}
+
+export interface RolloutView {
+  state: RolloutState;
+  rings: RingView[];
+  hosts: HostView[];
+  actions: AvailableActions;
+  policy: RolloutPolicy;
+  /** Hosts patched to the target version over all hosts. */
+  progress: { onTarget: number; total: number };
+  /** Nothing more will happen on its own. */
+  finished: boolean;
+}
+
+const UNDERWAY: ReadonlySet<Phase> = new Set(['running', 'paused', 'awaiting-approval']);
+const PHASES: readonly HostPhase[] = ['pending', 'patching', 'healthy', 'failed', 'rolling-back', 'rolled-back'];
+
+export function rolloutView(state: RolloutState, policy: RolloutPolicy, observations: readonly Observation[], now: number): RolloutView {
+  const index = indexObservations(observations);
+  const hosts: HostView[] = state.hosts.map((host) => {
+    const last = index.get(host.id)?.at(-1);
+    return {
+      id: host.id,
+      ring: host.ring,
+      phase: host.phase,
+      baseVersion: host.baseVersion,
+      version: host.version,
+      onTarget: host.version === state.patch.version,
+      failure: host.failure,
+      lastCheck: last ? { at: last.at, version: last.version, checks: last.checks, failing: failingChecks(last) } : null,
+    };
+  });
+  const rings = state.rings.map((ring, i): RingView => {
+    const counts = Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<HostPhase, number>;
+    for (const host of state.hosts) if (host.ring === i) counts[host.phase]++;
+    const reached = i <= state.ring;
+    return {
+      index: i,
+      name: ring.name,
+      size: ring.hostIds.length,
+      status: ringStatus(state, i, counts),
+      current: i === state.ring && UNDERWAY.has(state.phase),
+      counts,
+      health: reached ? ringHealth(state, i, index, now, policy) : null,
+      failureBudget: ring.failureBudget,
+      concurrency: ring.concurrency,
+      // A soak only counts down while the rollout can still go on.
+      soak: i === state.ring && UNDERWAY.has(state.phase) ? soakOf(state, policy, now) : null,
+      plannedSoakMs: soakFor(ring, policy),
+      requiresApproval: ring.requiresApproval,
+      approval: ring.approval,
+    };
+  });
+  return {
+    state,
+    rings,
+    hosts,
+    actions: availableActions(state),
+    policy,
+    progress: { onTarget: hosts.filter((h) => h.onTarget).length, total: hosts.length },
+    finished: isFinished(state),
+  };
+}
+
+/** Nothing more will happen to the rollout on its own, so its pages can stop polling. */
+export function isFinished(state: RolloutState): boolean {
+  return (state.phase === 'completed' || state.phase === 'rolled-back') && !state.hosts.some((h) => h.phase === 'patching' || h.phase === 'rolling-back');
+}
+
+function ringStatus(state: RolloutState, i: number, counts: Record<HostPhase, number>): RingStatus {
+  if (state.phase === 'rolling-back' || state.phase === 'rolled-back') return i <= state.ring ? state.phase : 'not-reached';
+  if (i < state.ring) return 'promoted';
+  if (i > state.ring) return 'waiting';
+  if (state.phase === 'completed') return 'completed';
+  if (state.phase === 'awaiting-approval') return 'awaiting-approval';
+  if (state.phase === 'paused') return 'paused';
+  if (counts.pending > 0 || counts.patching > 0) return state.rings[i]?.startedAt === null && counts.patching === 0 ? 'waiting' : 'patching';
+  const soak = state.rings[i]?.soakStartedAt;
+  return soak === null || soak === undefined ? 'patching' : 'soaking';
+}
+
+/** The current ring's soak, with time spent paused since the soak began left out, as the engine counts it. */
+export function soakOf(state: RolloutState, policy: RolloutPolicy, now: number): SoakView | null {
+  const ring = state.rings[state.ring];
+  if (!ring || ring.soakStartedAt === null) return null;
+  const totalMs = soakFor(ring, policy);
+  const pausedNow = state.paused ? Math.max(0, now - Math.max(state.paused.at, ring.soakStartedAt)) : 0;
+  const elapsedMs = Math.max(0, now - ring.soakStartedAt - ring.pausedDuringSoakMs - pausedNow);
+  return { totalMs, elapsedMs, leftMs: Math.max(0, totalMs - elapsedMs) };
+}
+
+/** The commands rollout/commands.ts would accept now; the server checks again when one is given. */
+export function availableActions(state: RolloutState): AvailableActions {
+  const underway = UNDERWAY.has(state.phase);
+  const current = state.hosts.filter((h) => h.ring === state.ring);
+  const ringPatched = current.every((h) => h.phase !== 'pending' && h.phase !== 'patching');
+  const next = state.rings[state.ring + 1];
+  return {
+    pause: state.phase === 'running' || state.phase === 'awaiting-approval',
+    resume: state.phase === 'paused',
+    rollback: state.phase !== 'rolling-back' && state.phase !== 'rolled-back',
+    promoteTo: underway && ringPatched && next ? next.name : null,
+    approve: underway ? state.rings.filter((r, i) => i >= state.ring && r.requiresApproval && !r.approval).map((r) => r.name) : [],
+  };
+}

@@ -1,0 +1,117 @@
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import { giveCommand, type CommandRequest } from '../../rollout/control.ts';
+import { RolloutError } from '../../rollout/state.ts';
+import { StoreError } from '../../rollout/store/store.ts';
+import { mustView, requireRole } from '../auth/middleware.ts';
+import type { WebContext } from '../context.ts';
+import { html } from '../html.ts';
+import { HttpError, isHtmx, param, sendHtml } from '../http.ts';
+import { isFinished, rolloutView } from '../model/rollout-view.ts';
+import { errorFlash } from '../views/error-page.ts';
+import type { Viewer } from '../views/layout.ts';
+import { MAX_REASON_LENGTH } from '../views/rollout-actions.ts';
+import { rolloutLive, rolloutPage, type RolloutPageData } from '../views/rollout-page.ts';
+import { rolloutsPage, rolloutsTable } from '../views/rollouts-page.ts';
+import { timelineUpdate } from '../views/timeline.ts';
+
+const RING = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** A command as the form sends it: the button's value names it (with its ring), the field gives the reason. */
+const commandForm = z.object({
+  action: z
+    .string({ error: 'choose what to do with one of the buttons' })
+    .transform((value, ctx) => {
+      const [name, ring, ...rest] = value.split(':');
+      if ((name === 'pause' || name === 'resume' || name === 'rollback') && ring === undefined) return { name } as const;
+      if ((name === 'promote' || name === 'approve') && ring !== undefined && RING.test(ring) && rest.length === 0) return { name, ring } as const;
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value.slice(0, 40))} is not a command; expected pause, resume, rollback, promote:<ring> or approve:<ring>` });
+      return z.NEVER;
+    }),
+  reason: z
+    .string({ error: 'give a reason: it goes into the audit log' })
+    .transform((s) => s.trim())
+    .pipe(z.string().min(1, 'give a reason: it goes into the audit log').max(MAX_REASON_LENGTH, `keep the reason under ${MAX_REASON_LENGTH} characters`)),
+});
+
+const DONE: Record<CommandRequest['name'], string> = {
+  pause: 'Paused',
+  resume: 'Resumed',
+  rollback: 'Rollback started',
+  promote: 'Promoted',
+  approve: 'Approved',
+};
+
+export function rolloutRoutes(ctx: WebContext): Router {
+  const router = Router();
+
+  const load = async (id: string, reason?: string): Promise<RolloutPageData> => {
+    const record = await ctx.store.loadRollout(id);
+    if (!record) throw new HttpError(404, `no rollout ${id}`);
+    const [observations, samples] = await Promise.all([ctx.store.observations(id), ctx.store.healthSamples(id)]);
+    const now = ctx.now();
+    return {
+      view: rolloutView(record.state, record.policy, observations, now),
+      scenario: record.scenario,
+      samples,
+      now,
+      pollMs: ctx.pollMs,
+      ...(reason !== undefined ? { reason } : {}),
+    };
+  };
+
+  router.get('/rollouts', async (_req, res) => {
+    sendHtml(res, 200, rolloutsPage(await ctx.store.listRollouts(), ctx.now(), ctx.pollMs, mustView(res)));
+  });
+
+  router.get('/rollouts/table', async (_req, res) => {
+    sendHtml(res, 200, rolloutsTable(await ctx.store.listRollouts(), ctx.now(), ctx.pollMs));
+  });
+
+  router.get('/rollouts/:id', async (req, res) => {
+    sendHtml(res, 200, rolloutPage(await load(req.params.id), mustView(res)));
+  });
+
+  router.get('/rollouts/:id/live', async (req, res) => {
+    sendHtml(res, 200, rolloutLive(await load(req.params.id), mustView(res)));
+  });
+
+  router.get('/rollouts/:id/timeline', async (req, res) => {
+    const after = Number(req.query.after ?? 0);
+    if (!Number.isSafeInteger(after) || after < 0) throw new HttpError(400, 'after: expected a whole number of entries already shown');
+    const record = await ctx.store.loadRollout(req.params.id);
+    if (!record) throw new HttpError(404, `no rollout ${req.params.id}`);
+    sendHtml(res, 200, timelineUpdate(record.state, after, ctx.pollMs, !isFinished(record.state)));
+  });
+
+  router.post('/rollouts/:id/actions', requireRole('release-manager'), async (req, res) => {
+    const viewer = mustView(res);
+    const id = param(req, 'id');
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const typedReason = typeof body.reason === 'string' ? body.reason.slice(0, MAX_REASON_LENGTH) : '';
+    const parsed = commandForm.safeParse(body);
+    if (!parsed.success) return refuse(res, 400, parsed.error.issues.map((i) => i.message).join('; '), id, typedReason, viewer);
+    const { action, reason } = parsed.data;
+    const request: CommandRequest = { name: action.name, actor: viewer.name, reason, ...('ring' in action ? { ring: action.ring } : {}) };
+    try {
+      await giveCommand(ctx.store, id, request, ctx.now);
+    } catch (error) {
+      if (error instanceof RolloutError) return refuse(res, 409, error.message, id, typedReason, viewer);
+      if (error instanceof StoreError && error.code === 'not-found') throw new HttpError(404, `no rollout ${id}`);
+      throw error;
+    }
+    if (!isHtmx(req)) return res.redirect(303, `/rollouts/${encodeURIComponent(id)}`);
+    const done = `${DONE[request.name]}${request.ring ? ` ${request.ring}` : ''} by ${viewer.name}: ${reason}`;
+    res.set('HX-Trigger', 'rollout-changed');
+    sendHtml(res, 200, html`${rolloutLive(await load(id), viewer)}<hx-partial hx-target="#flash" hx-swap="innerHTML"><p class="flash info" role="status">${done}</p></hx-partial>`);
+  });
+
+  /** A refused command: the page keeps the reason typed and says why, or an error page without htmx. */
+  async function refuse(res: Response, status: number, message: string, id: string, reason: string, viewer: Viewer): Promise<void> {
+    if (!isHtmx(res.req)) throw new HttpError(status, message);
+    const data = await load(id, reason);
+    sendHtml(res, status, html`${rolloutLive(data, viewer)}<hx-partial hx-target="#flash" hx-swap="innerHTML">${errorFlash(message)}</hx-partial>`);
+  }
+
+  return router;
+}

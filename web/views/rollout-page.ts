@@ -1,0 +1,58 @@
+import type { HealthSample } from '../../rollout/store/store.ts';
+import { html, path, type SafeHtml } from '../html.ts';
+import type { RolloutView } from '../model/rollout-view.ts';
+import { dateTime, words } from './format.ts';
+import { healthChart } from './health-chart.ts';
+import { hostGrid } from './host-grid.ts';
+import { layout, type Viewer } from './layout.ts';
+import { ringCards } from './ring-cards.ts';
+import { rolloutActions } from './rollout-actions.ts';
+import { timelineSection } from './timeline.ts';
+
+export interface RolloutPageData {
+  view: RolloutView;
+  scenario: string;
+  samples: readonly HealthSample[];
+  now: number;
+  pollMs: number;
+  /** A reason to put back in the field after a refused command. */
+  reason?: string;
+}
+
+/** Polls the live part while the rollout can still change; gone once it cannot, which ends the polling. */
+function livePoller(id: string, pollMs: number, finished: boolean): SafeHtml {
+  if (finished) return html``;
+  return html`<div id="live-poller" hidden hx-get="${path`/rollouts/${id}/live`}" hx-trigger="every ${pollMs}ms" hx-target="#live" hx-swap="innerMorph" hx-status:4xx="swap:none" hx-status:5xx="swap:none"></div>`;
+}
+
+/** Everything on the page that changes while the rollout runs; swapped by morphing, so nothing flickers. */
+export function rolloutLive(data: RolloutPageData, viewer: Viewer): SafeHtml {
+  const { view, samples, now, pollMs } = data;
+  const { state } = view;
+  return html`${livePoller(state.id, pollMs, view.finished)}
+<section class="summary card">
+  <div class="summary-head">
+    <span class="badge phase-${state.phase}" id="rollout-phase" data-phase="${state.phase}">${words(state.phase)}</span>
+    <span class="patch"><b>${state.patch.name}</b> ${state.patch.version}</span>
+    <span class="badge severity-${state.patch.severity}">${state.patch.severity}</span>
+  </div>
+  <p class="progress"><span id="rollout-progress">${view.progress.onTarget} of ${view.progress.total}</span> hosts on the new version · ring ${state.rings[state.ring]?.name ?? '?'} · policy ${view.policy.name}</p>
+  ${state.paused ? html`<p class="flash warn">Paused by ${state.paused.by === 'engine' ? 'the engine' : state.paused.by}: ${state.paused.reason}</p>` : ''}
+</section>
+${rolloutActions(state.id, view.actions, viewer, data.reason)}
+<section class="card" aria-labelledby="rings-title"><h2 id="rings-title">Rings</h2>${ringCards(view.rings)}</section>
+<section class="card" aria-labelledby="chart-title"><h2 id="chart-title">Ring health over time</h2>${healthChart(samples, state.rings.map((r) => r.name))}</section>
+<section class="card hosts" aria-labelledby="hosts-title"><h2 id="hosts-title">Hosts</h2>${hostGrid(view.rings, view.hosts, state.patch.version, now)}</section>`;
+}
+
+export function rolloutPage(data: RolloutPageData, viewer: Viewer): SafeHtml {
+  const { state } = data.view;
+  const body = html`<nav class="crumbs"><a href="/rollouts">Rollouts</a> ›</nav>
+<h1 class="rollout-title">${state.id}</h1>
+<p class="muted meta">scenario <span class="scenario">${data.scenario}</span> · started ${dateTime(state.createdAt)}</p>
+<div class="rollout-layout">
+  <div id="live">${rolloutLive(data, viewer)}</div>
+  ${timelineSection(state, data.pollMs, !data.view.finished)}
+</div>`;
+  return layout({ title: `Rollout ${state.id}`, section: 'rollouts', viewer, body });
+}

@@ -1,0 +1,36 @@
+import type { RolloutSummary } from '../../rollout/store/store.ts';
+import { html, path, type SafeHtml } from '../html.ts';
+import { ago, dateTime, words } from './format.ts';
+import { layout, type Viewer } from './layout.ts';
+
+const FINISHED = new Set(['completed', 'rolled-back']);
+
+/** The table of rollouts, newest first; polls itself while any rollout can still change. Pure. */
+export function rolloutsTable(rollouts: readonly RolloutSummary[], now: number, pollMs: number): SafeHtml {
+  const live = rollouts.some((r) => !FINISHED.has(r.phase));
+  const poller = live
+    ? html`<div id="rollouts-poller" hidden hx-get="/rollouts/table" hx-trigger="every ${pollMs}ms" hx-target="#rollouts" hx-swap="innerMorph" hx-status:4xx="swap:none" hx-status:5xx="swap:none"></div>`
+    : '';
+  if (rollouts.length === 0) {
+    return html`${poller}<p class="muted">No rollout yet. Start one with <code>patchlab rollout start scenarios/demo.yaml</code> or <code>patchlab serve --scenario scenarios/demo.yaml</code>.</p>`;
+  }
+  return html`${poller}<div class="table-wrap"><table class="list rollouts-table">
+  <thead><tr><th>Rollout</th><th>Patch</th><th>State</th><th>Ring</th><th class="wide">Scenario</th><th>Updated</th></tr></thead>
+  <tbody>${rollouts.map(
+    (r) => html`<tr id="rollout-${r.id}">
+    <td><a href="${path`/rollouts/${r.id}`}">${r.id}</a><br><small class="muted">${dateTime(r.createdAt)}</small></td>
+    <td><b>${r.patch.name}</b> <small>${r.patch.version}</small> <span class="badge severity-${r.patch.severity}">${r.patch.severity}</span></td>
+    <td><span class="badge phase-${r.phase}">${words(r.phase)}</span></td>
+    <td>${r.ring}</td>
+    <td class="wide scenario">${r.scenario}</td>
+    <td>${ago(r.updatedAt, now)}</td>
+  </tr>`,
+  )}</tbody>
+</table></div>`;
+}
+
+export function rolloutsPage(rollouts: readonly RolloutSummary[], now: number, pollMs: number, viewer: Viewer): SafeHtml {
+  const body = html`<h1>Rollouts</h1>
+<div id="rollouts">${rolloutsTable(rollouts, now, pollMs)}</div>`;
+  return layout({ title: 'Rollouts', section: 'rollouts', viewer, body });
+}
