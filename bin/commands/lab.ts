@@ -1,18 +1,13 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { dataDir } from '../../lab/config/paths.ts';
-import { DockerHostProvider } from '../../lab/hosts/docker-provider.ts';
 import { reap } from '../../lab/hosts/reaper.ts';
-import { resolveImage } from '../../lab/images/build.ts';
-import { PackageCache } from '../../lab/patches/cache.ts';
-import { parsePatchArgs } from '../../lab/patches/request.ts';
 import { stderrProgress } from '../../lab/progress.ts';
-import { checkFilesFor, loadCheckSuite } from '../../lab/run/check-suite.ts';
-import { runLab } from '../../lab/run/lab-run.ts';
 import { summarize } from '../../lab/run/report.ts';
+import { runLabOnImage } from '../../lab/run/run-image.ts';
 import { exitCodeOf } from '../../lab/run/verdict.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
-import { collect, dockerStartup, mirrorFrom, newRunId, type MirrorFlags } from './common.ts';
+import { collect, type MirrorFlags } from './common.ts';
 
 export interface LabRunFlags extends MirrorFlags {
   image: string;
@@ -24,30 +19,15 @@ export interface LabRunFlags extends MirrorFlags {
 
 /** Runs the lab once and prints the summary; resolves to the exit status the verdict calls for. */
 export async function labRun(flags: LabRunFlags): Promise<number> {
-  const progress = stderrProgress('lab');
-  const request = parsePatchArgs(flags.patch);
-  await dockerStartup(progress);
-  const runId = newRunId('lab');
-  const image = await resolveImage(flags.image, { progress });
-  const reportDir = flags.reportDir ?? join(dataDir(), 'runs', runId);
-  const checkFiles = flags.checks?.length ? flags.checks : checkFilesFor(image.definition);
-  const checks = await loadCheckSuite(checkFiles, {
-    screenshotDir: join(reportDir, 'screenshots'),
-    ...(image.definition?.ports[0] ? { port: image.definition.ports[0] } : {}),
+  const report = await runLabOnImage({
+    image: flags.image,
+    patch: flags.patch,
+    ...(flags.checks ? { checks: flags.checks } : {}),
+    ...(flags.reportDir ? { reportDir: flags.reportDir } : {}),
+    mirror: { ...(flags.mirror ? { archive: flags.mirror } : {}), ...(flags.securityMirror ? { security: flags.securityMirror } : {}) },
+    progress: stderrProgress('lab'),
   });
-  progress(`run ${runId}: image ${flags.image} (${image.tag}), patch ${flags.patch.join(' ')}, ${checkFiles.length} check file(s)`);
-  const report = await runLab({
-    runId,
-    image: { name: flags.image, tag: image.tag, ...(image.definition ? { definition: image.definition } : {}) },
-    request,
-    requestText: flags.patch,
-    checks,
-    provider: new DockerHostProvider(),
-    cache: new PackageCache(),
-    mirror: mirrorFrom(flags, image.definition?.suite),
-    reportDir,
-    progress,
-  });
+  const reportDir = flags.reportDir ?? join(dataDir(), 'runs', report.runId);
   // Kept in the store as well, so `serve` shows it beside the rollouts and a schedule's history can compare runs.
   const store = openStore();
   try {

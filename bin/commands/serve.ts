@@ -3,6 +3,8 @@ import { imageCatalog } from '../../lab/images/definition.ts';
 import { PackageCache } from '../../lab/patches/cache.ts';
 import { stderrProgress } from '../../lab/progress.ts';
 import { runScenario } from '../../rollout/scenario-run.ts';
+import { runSchedule } from '../../rollout/schedule/scheduled-run.ts';
+import { Scheduler } from '../../rollout/schedule/scheduler.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 import { loadScenario } from '../../scenarios/load.ts';
 import { createApp } from '../../web/app.ts';
@@ -43,6 +45,12 @@ export async function serve(flags: ServeFlags): Promise<void> {
   const app = createApp({ store, users, discovery });
   const server = await listen(app, { host: flags.host, port: flags.port });
   console.log(`patchlab serve: ${server.url}`);
+  // Schedules added with `patchlab schedule add` run here; missed slots run once, now.
+  new Scheduler({
+    store,
+    run: (spec, due) => runSchedule(spec, { store, slotAt: due.slotAt, coalesced: due.coalesced, cache, progress: stderrProgress('schedule') }),
+    progress: stderrProgress('schedule'),
+  }).start();
   if (users.listUsers().length === 0) console.log('no user can log in yet; add the first admin with: patchlab users add <name> --role admin');
 
   if (flags.scenario) {

@@ -51,7 +51,10 @@ export const patchTuesdayTimingSchema = z.strictObject({
   timeZone,
 });
 
-/** Plain five-field cron (minute hour day-of-month month day-of-week, or @daily and the like), Vixie semantics. */
+/**
+ * Plain five-field cron (minute hour day-of-month month day-of-week, or @daily and the like), Vixie
+ * semantics; six fields put seconds first, for a run a few seconds from now.
+ */
 export const cronTimingSchema = z.strictObject({
   kind: z.literal('cron'),
   expression: z.string().superRefine((expression, ctx) => {
@@ -74,7 +77,7 @@ export type ScheduleSpec = z.infer<typeof scheduleSpecSchema>;
 
 /** Validation and run times build jobs the same way, so an expression that validates is the one that runs. */
 export function cronJob(expression: string, timeZone?: string): Cron {
-  return new Cron(expression, { mode: '5-part', ...(timeZone ? { timezone: timeZone } : {}) });
+  return new Cron(expression, { mode: '5-or-6-parts', ...(timeZone ? { timezone: timeZone } : {}) });
 }
 
 function cronProblem(expression: string): string | undefined {
@@ -82,7 +85,7 @@ function cronProblem(expression: string): string | undefined {
   try {
     job = cronJob(expression);
   } catch (error) {
-    return `expected a five-field cron expression such as "0 3 * * 2": ${(error as Error).message.replace(/^CronPattern: /, '')}`;
+    return `expected a five-field cron expression such as "0 3 * * 2" (or six, seconds first): ${(error as Error).message.replace(/^CronPattern: /, '')}`;
   }
   // A fixed start keeps validation pure; every five-field pattern that ever matches recurs within 28 years.
   if (job.nextRun(new Date(Date.UTC(2000, 0, 1))) === null) {

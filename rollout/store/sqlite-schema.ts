@@ -72,6 +72,23 @@ const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX observations_by_rollout ON observations (rollout_id, at);
   `,
+  // Scheduled regression runs: the schedule as validated, and one row per run with what it found.
+  `
+  CREATE TABLE schedules (
+    name TEXT PRIMARY KEY,
+    added_at INTEGER NOT NULL,
+    spec TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE schedule_runs (
+    schedule TEXT NOT NULL REFERENCES schedules (name) ON DELETE CASCADE,
+    started_at INTEGER NOT NULL,
+    slot_at INTEGER,
+    finished_at INTEGER NOT NULL,
+    result TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX schedule_runs_by_schedule ON schedule_runs (schedule, started_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { dataDir } from '../../lab/config/paths.ts';
 import type { LabReport } from '../../lab/run/report.ts';
 import type { Observation } from '../observations.ts';
+import type { ScheduleSpec } from '../schedule/spec.ts';
 import type { RolloutState } from '../state.ts';
 import { strictJson } from './json.ts';
 import { migrate } from './sqlite-schema.ts';
@@ -15,6 +16,8 @@ import {
   type NewStoredRollout,
   type NewTransition,
   type RolloutSummary,
+  type ScheduleRunRecord,
+  type StoredScheduleRecord,
   type Store,
   type StoredRollout,
   type StoredTransition,
@@ -102,6 +105,11 @@ class SqliteStore implements Store {
   private readonly selectHealth;
   private readonly insertObservation;
   private readonly selectObservations;
+  private readonly insertSchedule;
+  private readonly selectSchedules;
+  private readonly deleteSchedule;
+  private readonly insertScheduleRun;
+  private readonly selectScheduleRuns;
   private readonly upsertLabRun;
   private readonly selectLabRun;
   private readonly selectLabRuns;
@@ -144,6 +152,15 @@ class SqliteStore implements Store {
     );
     this.selectObservations = db.prepare<[string, number], { host_id: string; at: number; version: string; checks: string }>(
       'SELECT host_id, at, version, checks FROM observations WHERE rollout_id = ? AND at >= ? ORDER BY at, rowid',
+    );
+    this.insertSchedule = db.prepare<{ name: string; added_at: number; spec: string }>('INSERT INTO schedules (name, added_at, spec) VALUES (@name, @added_at, @spec)');
+    this.selectSchedules = db.prepare<[], { added_at: number; spec: string }>('SELECT added_at, spec FROM schedules ORDER BY name');
+    this.deleteSchedule = db.prepare<[string]>('DELETE FROM schedules WHERE name = ?');
+    this.insertScheduleRun = db.prepare<{ schedule: string; started_at: number; slot_at: number | null; finished_at: number; result: string }>(
+      'INSERT INTO schedule_runs (schedule, started_at, slot_at, finished_at, result) VALUES (@schedule, @started_at, @slot_at, @finished_at, @result)',
+    );
+    this.selectScheduleRuns = db.prepare<[string | null, string | null], { result: string }>(
+      'SELECT result FROM schedule_runs WHERE (? IS NULL OR schedule = ?) ORDER BY started_at, rowid',
     );
     this.upsertLabRun = db.prepare<LabRunRow & { report: string }>(
       `INSERT INTO lab_runs (run_id, image, verdict, started_at, duration_ms, report)
@@ -287,6 +304,43 @@ class SqliteStore implements Store {
 
   async observations(id: string, { sinceAt = Number.MIN_SAFE_INTEGER }: { sinceAt?: number } = {}): Promise<Observation[]> {
     return this.selectObservations.all(id, sinceAt).map((row) => ({ hostId: row.host_id, at: row.at, version: row.version, checks: JSON.parse(row.checks) as Observation['checks'] }));
+  }
+
+  async addSchedule({ spec, addedAt }: StoredScheduleRecord): Promise<void> {
+    try {
+      this.insertSchedule.run({ name: spec.name, added_at: addedAt, spec: strictJson(spec, `schedule ${spec.name}`) });
+    } catch (error) {
+      if (sqliteCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new StoreError('duplicate', `a schedule named ${spec.name} exists already`);
+      throw error;
+    }
+  }
+
+  async listSchedules(): Promise<StoredScheduleRecord[]> {
+    return this.selectSchedules.all().map((row) => ({ addedAt: row.added_at, spec: JSON.parse(row.spec) as ScheduleSpec }));
+  }
+
+  async removeSchedule(name: string): Promise<void> {
+    if (this.deleteSchedule.run(name).changes === 0) throw new StoreError('not-found', `no schedule named ${name}`);
+  }
+
+  async recordScheduleRun(run: ScheduleRunRecord): Promise<void> {
+    try {
+      this.insertScheduleRun.run({
+        schedule: run.schedule,
+        started_at: run.startedAt,
+        slot_at: run.slotAt,
+        finished_at: run.finishedAt,
+        result: strictJson(run, `run of schedule ${run.schedule}`),
+      });
+    } catch (error) {
+      if (sqliteCode(error) === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new StoreError('not-found', `no schedule named ${run.schedule}`);
+      throw error;
+    }
+  }
+
+  async scheduleRuns({ schedule }: { schedule?: string } = {}): Promise<ScheduleRunRecord[]> {
+    const name = schedule ?? null;
+    return this.selectScheduleRuns.all(name, name).map((row) => JSON.parse(row.result) as ScheduleRunRecord);
   }
 
   async saveLabRun(report: LabReport): Promise<void> {

@@ -2,6 +2,9 @@ import type { LabReport } from '../../lab/run/report.ts';
 import type { Verdict } from '../../lab/run/verdict.ts';
 import type { RolloutPolicy } from '../policy.ts';
 import type { Observation } from '../observations.ts';
+import type { PackageVersion } from '../schedule/history.ts';
+import type { ScheduleSpec } from '../schedule/spec.ts';
+import type { CheckStatus } from '../../lab/checks/types.ts';
 import type { PatchRef, Phase, RolloutState } from '../state.ts';
 
 /*
@@ -90,6 +93,39 @@ export interface LabRunSummary {
   durationMs: number;
 }
 
+export interface StoredScheduleRecord {
+  spec: ScheduleSpec;
+  addedAt: number;
+}
+
+/** One image's part of a scheduled run. */
+export interface ScheduledImageResult {
+  image: string;
+  /** The lab run's id (its report is in the lab runs); absent when the lab could not even start. */
+  runId?: string;
+  verdict: Verdict;
+  /** Pending updates found, as name=version, and which of them were not pending at the schedule's previous run. */
+  upgradable: string[];
+  newlyUpgradable: string[];
+  /** What the run installed, and the patched host's check results. */
+  patches: PackageVersion[];
+  checks: { id: string; name: string; status: CheckStatus }[];
+  error?: string;
+}
+
+export interface ScheduleRunRecord {
+  schedule: string;
+  startedAt: number;
+  /** The slot it ran for; null for `schedule run-now`. */
+  slotAt: number | null;
+  /** More than one slot had passed (the server was down): this run stood for all of them. */
+  coalesced: boolean;
+  finishedAt: number;
+  images: ScheduledImageResult[];
+  /** The failure webhook's answer, when one was called. */
+  webhook?: { status?: number; error?: string };
+}
+
 export interface Store {
   /** Refuses an id already stored ('duplicate'). */
   createRollout(rollout: NewStoredRollout): Promise<void>;
@@ -117,6 +153,15 @@ export interface Store {
   loadLabRun(runId: string): Promise<LabReport | undefined>;
   /** Newest first; `image` is the image name without the tag. */
   listLabRuns(filter?: { image?: string; limit?: number }): Promise<LabRunSummary[]>;
+  /** Refuses a name already taken ('duplicate'). */
+  addSchedule(schedule: StoredScheduleRecord): Promise<void>;
+  /** By name. */
+  listSchedules(): Promise<StoredScheduleRecord[]>;
+  /** Its runs go with it; refuses an unknown name ('not-found'). */
+  removeSchedule(name: string): Promise<void>;
+  recordScheduleRun(run: ScheduleRunRecord): Promise<void>;
+  /** Oldest first. */
+  scheduleRuns(filter?: { schedule?: string }): Promise<ScheduleRunRecord[]>;
   /** Where the store keeps its data (a file path, or ':memory:'): tells one store's fleets from another's. */
   readonly location: string;
   close(): Promise<void>;

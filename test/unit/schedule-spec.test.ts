@@ -50,9 +50,10 @@ describe('schedule spec', () => {
 
   it('lets croner judge cron expressions: five fields, valid values, and some date that matches', () => {
     expect(problems({ ...cron, expression: '61 * * * *' })).toEqual([
-      'expression: expected a five-field cron expression such as "0 3 * * 2": Invalid value for minute: 61',
+      'expression: expected a five-field cron expression such as "0 3 * * 2" (or six, seconds first): Invalid value for minute: 61',
     ]);
-    expect(problems({ ...cron, expression: '0 0 3 * * *' })[0]).toMatch(/^expression: expected a five-field cron expression .* has 6 parts/);
+    expect(parseScheduleSpec({ ...cron, expression: '0 0 3 * * *' }).kind).toBe('cron');
+    expect(problems({ ...cron, expression: '0 0 0 3 * * *' })[0]).toMatch(/^expression: expected a five-field cron expression .* has 7 parts/);
     expect(problems({ ...cron, expression: '0 3 31 2 *' })).toEqual([
       'expression: expected a cron expression that matches some date, "0 3 31 2 *" never does',
     ]);

@@ -1,0 +1,139 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { stderrProgress } from '../../lab/progress.ts';
+import { nextRunAt } from '../../rollout/schedule/due.ts';
+import { imageHistories, type StoredRun } from '../../rollout/schedule/history.ts';
+import { runSchedule } from '../../rollout/schedule/scheduled-run.ts';
+import { parseScheduleSpec, type ScheduleSpec } from '../../rollout/schedule/spec.ts';
+import { lastSlotRuns } from '../../rollout/schedule/scheduler.ts';
+import { openStore } from '../../rollout/store/sqlite-store.ts';
+import type { ScheduleRunRecord, Store } from '../../rollout/store/store.ts';
+import { collect, type MirrorFlags } from './common.ts';
+
+interface AddFlags {
+  patchTuesday?: boolean;
+  offsetDays?: number;
+  at?: string;
+  cron?: string;
+  tz: string;
+  image: string[];
+  patch: string;
+  webhook?: string;
+}
+
+function wholeNumber(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number of days');
+  return Number(value);
+}
+
+async function withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
+  const store = openStore();
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** The flags as the one schedule schema sees them, so the CLI and a file get the same errors. */
+function specFrom(name: string, flags: AddFlags): ScheduleSpec {
+  if (Boolean(flags.patchTuesday) === Boolean(flags.cron)) throw new InvalidArgumentError('give exactly one of --patch-tuesday or --cron');
+  const common = { name, images: flags.image, patch: flags.patch, timeZone: flags.tz, ...(flags.webhook ? { webhook: flags.webhook } : {}) };
+  const input = flags.cron
+    ? { kind: 'cron', expression: flags.cron, ...common }
+    : { kind: 'patch-tuesday', offsetDays: flags.offsetDays ?? 0, at: flags.at ?? '03:00', ...common };
+  return parseScheduleSpec(input, 'the schedule add flags');
+}
+
+function describeTiming(spec: ScheduleSpec): string {
+  return spec.kind === 'cron'
+    ? `cron "${spec.expression}" (${spec.timeZone})`
+    : `Patch Tuesday${spec.offsetDays > 0 ? ` + ${spec.offsetDays} d` : ''} at ${spec.at} (${spec.timeZone})`;
+}
+
+const iso = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
+
+function storedRuns(runs: readonly ScheduleRunRecord[]): StoredRun[] {
+  return runs.flatMap((run) =>
+    run.images.map((i) => ({ runId: i.runId ?? `${run.schedule}@${run.startedAt}`, at: run.startedAt, image: i.image, verdict: i.verdict, patches: i.patches, checks: i.checks })),
+  );
+}
+
+export function scheduleCommand(program: Command): void {
+  const schedule = program.command('schedule').description('recurring regression lab runs: after Patch Tuesday, or on a cron expression; `serve` runs them');
+  schedule
+    .command('add')
+    .description('add a schedule')
+    .argument('<name>', 'a lower-case name, e.g. web-monthly')
+    .option('--patch-tuesday', 'the second Tuesday of each month (plus --offset-days), at --at')
+    .option('--offset-days <n>', 'days after Patch Tuesday, 0 to 27', wholeNumber)
+    .option('--at <HH:MM>', 'wall-clock time in --tz (default 03:00)')
+    .option('--cron <expression>', 'a five-field cron expression (six with seconds first), e.g. "0 3 * * 2"')
+    .option('--tz <zone>', 'IANA time zone', Intl.DateTimeFormat().resolvedOptions().timeZone)
+    .requiredOption('--image <name>', 'image to run the lab on (repeatable)', collect)
+    .option('--patch <what>', 'what to patch, as lab run --patch takes it, comma separated', 'security')
+    .option('--webhook <url>', 'POST the run as JSON to this URL when an image does not pass')
+    .action(async (name: string, flags: AddFlags) => {
+      const spec = specFrom(name, flags);
+      await withStore(async (store) => {
+        const addedAt = Date.now();
+        await store.addSchedule({ spec, addedAt });
+        console.log(`schedule ${spec.name}: ${describeTiming(spec)}, next run ${iso(nextRunAt(spec, addedAt))}`);
+      });
+    });
+  schedule
+    .command('list')
+    .description('list schedules with their next run')
+    .action(() =>
+      withStore(async (store) => {
+        const last = lastSlotRuns(await store.scheduleRuns());
+        for (const { spec, addedAt } of await store.listSchedules()) {
+          console.log(`${spec.name.padEnd(20)} ${describeTiming(spec).padEnd(44)} images ${spec.images.join(',').padEnd(10)} patch ${spec.patch.padEnd(10)} next ${iso(nextRunAt(spec, last.get(spec.name) ?? addedAt))}`);
+        }
+      }),
+    );
+  schedule
+    .command('run-now')
+    .description('run a schedule now, once, and store the result in its history')
+    .argument('<name>', 'schedule name')
+    .option('--mirror <url>', 'Debian archive (default: from this machine\'s apt sources)')
+    .option('--security-mirror <url>', 'Debian security archive (default: from this machine\'s apt sources)')
+    .action((name: string, flags: MirrorFlags) =>
+      withStore(async (store) => {
+        const found = (await store.listSchedules()).find((s) => s.spec.name === name);
+        if (!found) throw new Error(`no schedule named ${name}; see patchlab schedule list`);
+        const run = await runSchedule(found.spec, {
+          store,
+          slotAt: null,
+          progress: stderrProgress('schedule'),
+          mirror: { ...(flags.mirror ? { archive: flags.mirror } : {}), ...(flags.securityMirror ? { security: flags.securityMirror } : {}) },
+        });
+        for (const image of run.images) console.log(`${image.image}: ${image.verdict}${image.error ? ` (${image.error})` : ''}, ${image.newlyUpgradable.length} newly upgradable`);
+        process.exitCode = run.images.every((i) => i.verdict === 'pass') ? 0 : run.images.some((i) => i.verdict === 'error') ? 2 : 1;
+      }),
+    );
+  schedule
+    .command('history')
+    .description('runs per image: regressions, and which patch first broke which check')
+    .argument('[name]', 'only this schedule')
+    .action((name: string | undefined) =>
+      withStore(async (store) => {
+        const runs = await store.scheduleRuns(name ? { schedule: name } : {});
+        for (const run of runs) {
+          console.log(`${iso(run.startedAt)} ${run.schedule.padEnd(20)} ${run.slotAt === null ? 'by hand' : run.coalesced ? 'for missed slots' : 'on schedule'}`);
+          for (const image of run.images) console.log(`  ${image.image.padEnd(8)} ${image.verdict.padEnd(5)} new: ${image.newlyUpgradable.join(' ') || 'none'}`);
+        }
+        for (const history of imageHistories(storedRuns(runs))) {
+          const regressions = history.runs.filter((r) => r.regression);
+          console.log(`${history.image}: ${history.runs.length} run(s), ${regressions.length} regression(s)${regressions.map((r) => ` ${iso(r.at)}`).join('')}`);
+          for (const broke of history.firstBreaks) {
+            console.log(`  ${broke.checkName} first failed ${iso(broke.at)}, after ${broke.suspects.map((p) => `${p.name}=${p.version}`).join(' ') || 'no package change (flaky?)'}`);
+          }
+        }
+      }),
+    );
+  schedule
+    .command('remove')
+    .description('remove a schedule and its history')
+    .argument('<name>', 'schedule name')
+    .action((name: string) => withStore((store) => store.removeSchedule(name)));
+}

@@ -1,0 +1,52 @@
+import { join } from 'node:path';
+import { debianMirror } from '../config/mirror.ts';
+import { dataDir } from '../config/paths.ts';
+import { DockerHostProvider } from '../hosts/docker-provider.ts';
+import { dockerStartup } from '../hosts/startup.ts';
+import { resolveImage } from '../images/build.ts';
+import { PackageCache } from '../patches/cache.ts';
+import { parsePatchArgs } from '../patches/request.ts';
+import { silent, type Progress } from '../progress.ts';
+import { checkFilesFor, loadCheckSuite } from './check-suite.ts';
+import { runLab } from './lab-run.ts';
+import type { LabReport } from './report.ts';
+import { newRunId } from './run-id.ts';
+
+export interface ImageLabRun {
+  image: string;
+  /** The words of `--patch`: security, all, name[=version], .deb files. */
+  patch: string[];
+  checks?: string[];
+  reportDir?: string;
+  mirror?: { archive?: string; security?: string };
+  cache?: PackageCache;
+  progress?: Progress;
+}
+
+/** A lab run from names, as `lab run` and a scheduled run start one: the image's own checks unless others are given. */
+export async function runLabOnImage(options: ImageLabRun): Promise<LabReport> {
+  const progress = options.progress ?? silent;
+  const request = parsePatchArgs(options.patch);
+  await dockerStartup(progress);
+  const runId = newRunId('lab');
+  const image = await resolveImage(options.image, { progress });
+  const reportDir = options.reportDir ?? join(dataDir(), 'runs', runId);
+  const checkFiles = options.checks?.length ? options.checks : checkFilesFor(image.definition);
+  const checks = await loadCheckSuite(checkFiles, {
+    screenshotDir: join(reportDir, 'screenshots'),
+    ...(image.definition?.ports[0] ? { port: image.definition.ports[0] } : {}),
+  });
+  progress(`run ${runId}: image ${options.image} (${image.tag}), patch ${options.patch.join(' ')}, ${checkFiles.length} check file(s)`);
+  return runLab({
+    runId,
+    image: { name: options.image, tag: image.tag, ...(image.definition ? { definition: image.definition } : {}) },
+    request,
+    requestText: options.patch,
+    checks,
+    provider: new DockerHostProvider(),
+    cache: options.cache ?? new PackageCache(),
+    mirror: debianMirror(image.definition?.suite ?? 'bookworm', options.mirror ?? {}),
+    reportDir,
+    progress,
+  });
+}
