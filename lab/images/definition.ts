@@ -16,7 +16,12 @@ export const imageDefinitionSchema = z
     files: z
       .array(
         z.strictObject({
-          path: z.string().startsWith('/', 'expected an absolute path inside the image'),
+          // Docker expands $VAR and ${VAR}, and reads \ as its escape, in a COPY destination, even in
+          // the JSON form layerDockerfile writes: such a path would land somewhere else than it says.
+          path: z
+            .string()
+            .startsWith('/', 'expected an absolute path inside the image')
+            .regex(/^[^$\\\p{Cc}]*$/u, 'expected a path without "$", "\\" or control characters (Docker would expand $VAR in it)'),
           source: z.string().min(1, 'expected a file path relative to the definition'),
           mode: z.number().int().min(0).max(0o7777).optional(),
         }),

@@ -1,0 +1,233 @@
+import fc from 'fast-check';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadGossFile, type GossCheck } from '../../lab/checks/goss-load.ts';
+import { runGossChecks } from '../../lab/checks/goss-run.ts';
+import type { ExecResult, Host } from '../../lab/hosts/host.ts';
+import {
+  anyValue,
+  attempt,
+  FUZZ,
+  FUZZ_FEW,
+  getIn,
+  metaString,
+  pathsOf,
+  problemAt,
+  renameKey,
+  scratch,
+  setIn,
+  stringPathsOf,
+  write,
+  wrongTypeFor,
+  yaml,
+  type Path,
+} from '../fixtures/fuzz/kit.ts';
+
+/*
+ * Issue 6, "Bad input": the goss loader (lab/checks/goss-load.ts over goss-schema.ts), from a real
+ * file, and what its checks send to a host. goss defines a `command` check as a shell command: it
+ * runs as the single argument of `sh -c` on the disposable host under test, which is the user's
+ * own check doing what it says. Every other string from the file reaches the host only as a whole
+ * argv element, never inside a shell string.
+ */
+
+const { dir, remove } = scratch('fuzz-goss');
+afterAll(remove);
+const file = join(dir, 'fuzz.goss.yaml');
+
+function base() {
+  return {
+    package: { 'nginx-light': { installed: true, versions: ['1.22.1-9'] } },
+    service: { nginx: { enabled: true, running: true } },
+    process: { nginx: { running: true } },
+    port: { 'tcp:80': { listening: true } },
+    http: {
+      'http://localhost/healthz': {
+        status: 200,
+        body: ['ok', '/o+k/', '!error'],
+        headers: [{ 'contain-substring': 'nginx' }],
+        timeout: 5000,
+        method: 'GET',
+        'request-body': 'a=1',
+        'request-headers': ['X-Fuzz: yes'],
+        'no-follow-redirects': true,
+        'allow-insecure': false,
+      },
+    },
+    command: {
+      'nginx -t': {
+        exec: 'nginx -t',
+        'exit-status': 0,
+        stdout: ['ok'],
+        stderr: ['syntax is ok', { not: { 'match-regexp': 'emerg' } }, { and: ['a', { 'have-prefix': 'nginx' }] }],
+        timeout: 10000,
+      },
+    },
+    file: {
+      '/etc/nginx/nginx.conf': { exists: true, filetype: 'file', contents: ['http'], mode: '0644', owner: 'root', group: 'root', size: 10 },
+    },
+  };
+}
+
+const PATHS = pathsOf(base());
+const STRING_PATHS = stringPathsOf(base());
+/** Where a key is a name the file chooses: [resource type, key]. */
+const KEY_PATHS: Path[] = Object.entries(base()).flatMap(([kind, group]) => Object.keys(group).map((key) => [kind, key]));
+
+function load(doc: unknown) {
+  write(file, yaml(doc));
+  return attempt(file, () => loadGossFile(file));
+}
+
+function loadsOrNames(doc: unknown, path: Path) {
+  const outcome = load(doc);
+  if ('error' in outcome) expect(outcome.error.problems.some((p) => problemAt(p, path)), outcome.error.message).toBe(true);
+  return outcome;
+}
+
+/** A host that runs nothing and records every argv it is given. */
+function recordingHost(): { host: Host; argvs: string[][] } {
+  const argvs: string[][] = [];
+  const done: ExecResult = { exitCode: 0, stdout: '', stderr: '', durationMs: 0, timedOut: false };
+  const host: Host = {
+    id: 'fuzz',
+    name: 'fuzz-host',
+    address: '127.0.0.1',
+    exec: async (argv) => {
+      argvs.push([...argv]);
+      return done;
+    },
+    copyIn: async () => undefined,
+    copyOut: async () => Buffer.alloc(0),
+    snapshot: async () => 'fuzz',
+    stop: async () => undefined,
+  };
+  return { host, argvs };
+}
+
+/** The texts in a loaded attribute: plain strings, and matchers' {op, value}, {op: not, matcher}, {op: and, matchers}. */
+function textsIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(textsIn);
+  if (typeof value !== 'object' || value === null) return [];
+  const { value: text, matcher, matchers } = value as { value?: unknown; matcher?: unknown; matchers?: unknown };
+  return [...(typeof text === 'string' ? [text] : []), ...textsIn(matcher), ...textsIn(matchers)];
+}
+
+/** Every word patchlab itself writes into a probe's argv (lab/checks/host-probes.ts). */
+const FIXED_WORDS = new Set([
+  'dpkg-query', '-W', '-f=${db:Status-Status}\t${Version}\n', 'sh', '-c', 'cat /proc/[0-9]*/stat 2>/dev/null',
+  'cat', '/proc/net/tcp', '/proc/net/tcp6', 'stat', '%F\t%a\t%U\t%G\t%s', '--',
+]);
+
+describe('goss loader fuzzing', () => {
+  it('the base of the fuzzing loads', () => {
+    expect('value' in load(base())).toBe(true);
+  });
+
+  it('one field of another type is refused naming that field (or the file still loads)', () => {
+    const mutation = fc.constantFrom(...PATHS).chain((path) => fc.tuple(fc.constant(path), wrongTypeFor(getIn(base(), path))));
+    fc.assert(
+      fc.property(mutation, ([path, to]) => void loadsOrNames(setIn(base(), path, to), path)),
+      FUZZ,
+    );
+  });
+
+  it('huge and odd values anywhere are refused naming the field, or load', () => {
+    const huge = fc.oneof(
+      fc.integer({ min: 1_000, max: 100_000 }).map((n) => 'x'.repeat(n)),
+      fc.constantFrom(1e308, -1e308, 2 ** 64, 5e-324, Infinity, Number.NaN, -0),
+      fc.integer({ min: 1_000, max: 3_000 }).map((n) => Array(n).fill('ok')),
+      fc.integer({ min: 10, max: 60 }).map((n) => Array.from({ length: n }).reduce<unknown>((inner) => ({ not: inner }), 'deep')),
+      anyValue,
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(...PATHS), huge, (path, to) => void loadsOrNames(setIn(base(), path, to), path)),
+      FUZZ_FEW,
+    );
+  });
+
+  it('shell and control characters in any string attribute are kept as written, or refused naming the attribute', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...STRING_PATHS), metaString, (path, text) => {
+        const outcome = loadsOrNames(setIn(base(), path, text), path);
+        if (!('value' in outcome)) return;
+        const [kind, key, attribute] = path as [GossCheck['kind'], string, string];
+        const check = outcome.value.checks.find((c) => c.kind === kind && c.key === key);
+        const value = (check?.attributes as Record<string, unknown> | undefined)?.[attribute];
+        // Plain text is kept to the character; so is a matcher's text, unless it starts with one of
+        // goss's pattern operators ("!x" negates, "\\x" escapes, "/re/" is a regular expression).
+        if (typeof getIn(base(), path.slice(0, 3)) === 'string') expect(value).toBe(text);
+        else if (!/^[!\\/]/.test(text)) expect(textsIn(value)).toContain(text);
+      }),
+      FUZZ,
+    );
+  });
+
+  it('shell and control characters in a resource name: kept as written where goss allows any name, refused naming it where not', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...KEY_PATHS), metaString, (path, name) => {
+        const [kind] = path as [GossCheck['kind']];
+        const outcome = load(renameKey(base(), path, name));
+        if ('error' in outcome) {
+          expect(outcome.error.problems.some((p) => problemAt(p, [kind, name])), outcome.error.message).toBe(true);
+          // Only names with a grammar may be refused: a command, service or process may be called anything.
+          expect(['package', 'port', 'http', 'file']).toContain(kind);
+          return;
+        }
+        expect(outcome.value.checks.filter((c) => c.kind === kind).map((c) => c.key)).toEqual([name]);
+        if (kind === 'package') throw new Error(`package name ${JSON.stringify(name)} was accepted`);
+      }),
+      FUZZ_FEW,
+    );
+  });
+
+  it('nothing from the file reaches a shell, except a command check, which is the shell command goss defines', async () => {
+    // http checks are fetched from the lab, not run on the host; the rest all run probes.
+    const hostile = fc.record({
+      pkg: fc.constantFrom('nginx-light', 'libc6', 'a+b.c-d'),
+      service: metaString,
+      process: metaString,
+      command: metaString,
+      exec: metaString,
+      path: metaString.map((p) => `/${p}`),
+      owner: metaString,
+      pattern: metaString,
+    });
+    await fc.assert(
+      fc.asyncProperty(hostile, async (s) => {
+        const doc = {
+          package: { [s.pkg]: { installed: true, versions: [s.pattern] } },
+          service: { [s.service]: { running: true } },
+          process: { [s.process]: { running: false } },
+          port: { 'tcp6:443': { listening: true } },
+          command: { [s.command]: { stdout: [s.pattern] }, 'with exec': { exec: s.exec } },
+          file: { [s.path]: { exists: true, owner: s.owner, contents: [s.pattern] } },
+        };
+        const outcome = load(doc);
+        if (!('value' in outcome)) throw new Error(`refused: ${outcome.error.message}`);
+        const { host, argvs } = recordingHost();
+        await runGossChecks(outcome.value, { host, label: 'fuzz' }, { timeoutMs: 1_000 });
+        const fromFile = new Set([s.pkg, s.path]);
+        const commands = new Set([s.command, s.exec]);
+        expect(argvs.length).toBeGreaterThan(0);
+        for (const argv of argvs) {
+          if (argv[0] === 'sh') {
+            // sh -c with one script: patchlab's own fixed one, or a command check's command, verbatim.
+            expect(argv).toHaveLength(3);
+            expect(argv[1]).toBe('-c');
+            expect(argv[2] === 'cat /proc/[0-9]*/stat 2>/dev/null' || commands.has(argv[2] as string), JSON.stringify(argv)).toBe(true);
+            continue;
+          }
+          // Anything else: patchlab's own words, and the file's strings as whole words only.
+          for (const word of argv) expect(FIXED_WORDS.has(word) || fromFile.has(word), JSON.stringify(argv)).toBe(true);
+          // A path from the file comes after "--", so even "-rf" could not be read as an option.
+          if (argv.includes(s.path)) expect(argv.indexOf('--')).toBe(argv.indexOf(s.path) - 1);
+        }
+        // The command check's command is sent exactly once, as written, with no prefix or suffix.
+        expect(argvs.filter((a) => a[0] === 'sh' && a[2] === s.command)).toHaveLength(s.command === s.exec ? 2 : 1);
+      }),
+      FUZZ_FEW,
+    );
+  });
+});
