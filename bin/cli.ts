@@ -1,9 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { reap } from '../lab/hosts/reaper.ts';
 import { imagesCommand } from './commands/images.ts';
-import { labCommand, labRun } from './commands/lab.ts';
+import { demoCommand } from './commands/demo.ts';
+import { labCommand } from './commands/lab.ts';
 import { patchesCommand } from './commands/patches.ts';
 import { rolloutCommand } from './commands/rollout.ts';
+import { scheduleCommand } from './commands/schedule.ts';
+import { serveCommand } from './commands/serve.ts';
+import { usersCommand } from './commands/users.ts';
 
 const program = new Command('patchlab')
   .description('Patch test-lab and staged-rollout simulator: prove Debian patches on disposable twins of production images.')
@@ -14,12 +18,10 @@ imagesCommand(program);
 patchesCommand(program);
 labCommand(program);
 rolloutCommand(program);
-program
-  .command('demo')
-  .description('the main job on the built-in demo: a lab run of the pending security updates on the web image')
-  .action(async () => {
-    process.exitCode = await labRun({ image: 'web', patch: ['security'] });
-  });
+scheduleCommand(program);
+serveCommand(program);
+usersCommand(program);
+demoCommand(program);
 
 // Interrupted: remove this process's own hosts before leaving, as `finally` would have.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
