@@ -7,6 +7,7 @@ import { patchesCommand } from './commands/patches.ts';
 import { rolloutCommand } from './commands/rollout.ts';
 import { scheduleCommand } from './commands/schedule.ts';
 import { serveCommand } from './commands/serve.ts';
+import { simulateCommand } from './commands/simulate.ts';
 import { usersCommand } from './commands/users.ts';
 
 const program = new Command('patchlab')
@@ -20,6 +21,7 @@ labCommand(program);
 rolloutCommand(program);
 scheduleCommand(program);
 serveCommand(program);
+simulateCommand(program);
 usersCommand(program);
 demoCommand(program);
 

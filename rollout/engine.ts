@@ -1,4 +1,5 @@
 import type { Decision, Figures, HostFailureReport } from './decision.ts';
+import { patchingCount } from './engine-memo.ts';
 import { describeBreach, describeHosts, describeLatency, describeRegression, healthFigures, latencyFigures } from './explain.ts';
 import { formatDuration, listNames, plural } from './format.ts';
 import { ringHealth, type RingHealth } from './health.ts';
@@ -80,7 +81,7 @@ function advance(
   }
 
   const pending = hostsOfRing(state, state.ring).filter((h) => h.phase === 'pending');
-  const patching = state.hosts.filter((h) => h.phase === 'patching').length;
+  const patching = patchingCount(state.hosts);
   const slots = ring.concurrency - patching;
   const work = { ...figures, concurrency: ring.concurrency, patching, pending: pending.length };
   if (pending.length > 0 && slots <= 0) {

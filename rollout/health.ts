@@ -1,8 +1,10 @@
 import type { HostFailureReport } from './decision.ts';
 import { formatDuration } from './format.ts';
+import { ObservationLog } from './observation-log.ts';
 import { failingChecks, type Observation, type ObservationIndex } from './observations.ts';
 import type { RolloutPolicy } from './policy.ts';
-import { hostsOfRing, type HostState, type RolloutState } from './state.ts';
+import { ringHealthFromLog } from './ring-health-memo.ts';
+import { hostsOfRing, type HostState, type RingState, type RolloutState } from './state.ts';
 
 /**
  * How one patched host is doing. A failed check run is only a suspicion until it is confirmed:
@@ -71,7 +73,18 @@ export interface RingHealth {
 export function ringHealth(state: RolloutState, ring: number, history: ObservationIndex, now: number, policy: RolloutPolicy): RingHealth {
   const spec = state.rings[ring];
   if (!spec) throw new Error(`rollout ${state.id} has no ring ${ring}`);
-  const health: RingHealth = {
+  // A log kept for the whole rollout says which hosts changed since the last decision: only those are judged again.
+  if (history instanceof ObservationLog) return ringHealthFromLog(state, ring, history, now, policy);
+  const health = emptyRingHealth(spec, ring);
+  for (const host of hostsOfRing(state, ring)) {
+    if (host.phase !== 'healthy' && host.phase !== 'failed') continue;
+    countVerdict(health, host, judgeHost(host, history.get(host.id) ?? [], state.patch.version, now, policy));
+  }
+  return finishRingHealth(health);
+}
+
+export function emptyRingHealth(spec: RingState, ring: number): RingHealth {
+  return {
     ring,
     name: spec.name,
     size: spec.hostIds.length,
@@ -85,18 +98,21 @@ export function ringHealth(state: RolloutState, ring: number, history: Observati
     breached: false,
     passRate: null,
   };
-  for (const host of hostsOfRing(state, ring)) {
-    if (host.phase !== 'healthy' && host.phase !== 'failed') continue;
-    health.patched++;
-    const verdict = judgeHost(host, history.get(host.id) ?? [], state.patch.version, now, policy);
-    if (verdict.kind === 'passing') health.passing++;
-    else if (verdict.kind === 'flaky') {
-      health.passing++;
-      health.flaky.push(host.id);
-    } else if (verdict.kind === 'unobserved') health.unobserved.push(host.id);
-    else if (verdict.kind === 'suspect') health.suspect.push({ hostId: host.id, reason: verdict.reason });
-    else health.failed.push({ hostId: host.id, reason: verdict.reason, accepted: host.failure?.acceptedBy != null });
-  }
+}
+
+/** Counts one patched host's verdict; hosts come in ring order, which is the order the lists show. */
+export function countVerdict(health: RingHealth, host: HostState, verdict: HostVerdict): void {
+  health.patched++;
+  if (verdict.kind === 'passing') health.passing++;
+  else if (verdict.kind === 'flaky') {
+    health.passing++;
+    health.flaky.push(host.id);
+  } else if (verdict.kind === 'unobserved') health.unobserved.push(host.id);
+  else if (verdict.kind === 'suspect') health.suspect.push({ hostId: host.id, reason: verdict.reason });
+  else health.failed.push({ hostId: host.id, reason: verdict.reason, accepted: host.failure?.acceptedBy != null });
+}
+
+export function finishRingHealth(health: RingHealth): RingHealth {
   health.breached = health.failed.length > health.budget;
   health.passRate = health.patched === 0 ? null : (health.patched - health.failed.length) / health.patched;
   return health;

@@ -1,4 +1,5 @@
 import type { DecisionAction, Figures } from './decision.ts';
+import { hostsByRing } from './engine-memo.ts';
 import { assignRings, PlanError, resolveConcurrency, resolveFailureBudget, type FleetHost, type HealthGate, type RingSpec } from './plan.ts';
 import type { Severity } from './policy.ts';
 
@@ -149,8 +150,8 @@ export function currentRing(state: RolloutState): RingState {
   return ring;
 }
 
-export function hostsOfRing(state: RolloutState, ring: number): HostState[] {
-  return state.hosts.filter((h) => h.ring === ring);
+export function hostsOfRing(state: RolloutState, ring: number): readonly HostState[] {
+  return hostsByRing(state.hosts)[ring] ?? [];
 }
 
 /** Hosts the patch may have touched: what a rollback must return to their base version. */

@@ -1,4 +1,5 @@
 import type { Decision, Figures, HostFailureReport } from './decision.ts';
+import { hostPosition, patchingCount, withHostsChanged } from './engine-memo.ts';
 import { plural } from './format.ts';
 import {
   ENGINE,
@@ -34,7 +35,7 @@ function applyDecision(state: RolloutState, decision: Decision, now: number): Ro
     case 'patch-hosts': {
       if (state.phase !== 'running') return state;
       const ring = state.rings[state.ring];
-      const patching = state.hosts.filter((h) => h.phase === 'patching').length;
+      const patching = patchingCount(state.hosts);
       const wanted = new Set(decision.hosts);
       // A stale decision must not overrun the concurrency, so it is enforced here as well.
       const start = hostsOfRing(state, state.ring)
@@ -42,11 +43,10 @@ function applyDecision(state: RolloutState, decision: Decision, now: number): Ro
         .slice(0, Math.max((ring?.concurrency ?? 0) - patching, 0))
         .map((h) => h.id);
       if (start.length === 0) return state;
-      const starting = new Set(start);
       return withAudit(
         {
           ...state,
-          hosts: state.hosts.map((h) => (starting.has(h.id) ? { ...h, phase: 'patching', patchStartedAt: now } : h)),
+          hosts: withHostsChanged(state, start, (h) => ({ ...h, phase: 'patching', patchStartedAt: now })),
           rings: updateRing(state.rings, state.ring, (r) => (r.startedAt === null ? { ...r, startedAt: now } : r)),
         },
         { ...entry, action: 'patch-hosts', hosts: start },
@@ -78,11 +78,10 @@ function applyDecision(state: RolloutState, decision: Decision, now: number): Ro
 
 /** Several events at once cost one copy of the host list, which matters with a hundred thousand hosts. */
 export function applyHostEvents(state: RolloutState, events: readonly HostEvent[], now: number): RolloutState {
-  const position = new Map(state.hosts.map((h, i) => [h.id, i]));
   const hosts = [...state.hosts];
   let changed = false;
   for (const event of events) {
-    const i = position.get(event.hostId);
+    const i = hostPosition(state, event.hostId);
     const host = i === undefined ? undefined : hosts[i];
     if (i === undefined || !host) throw new RolloutError(`rollout ${state.id} has no host ${event.hostId}`);
     const next = hostAfter(host, event, state.patch.version, now);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Amount, HostSelector } from '../rollout/plan.ts';
+import { simulationShape } from './simulate-schema.ts';
 
 /** The largest fleet a scenario describes, real or simulated. */
 export const MAX_HOSTS = 100_000;
@@ -227,7 +228,7 @@ export const scenarioSchema = strictObject(
           .array(strictObject({ count: hostCount, labels }, 'a group {count, labels}'), { error: 'expected a list of groups such as [{count: 8, labels: {site: paris}}]' })
           .default([]),
         seed: seed.default(1),
-        simulate: strictObject({ hosts: hostCount.default(MAX_HOSTS), seed: seed.default(7) }).default({ hosts: MAX_HOSTS, seed: 7 }),
+        simulate: strictObject({ hosts: hostCount.default(MAX_HOSTS), seed: seed.default(7), ...simulationShape }).default({ hosts: MAX_HOSTS, seed: 7 }),
       },
       'a fleet {hosts, groups}',
     ),

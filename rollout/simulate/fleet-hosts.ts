@@ -1,0 +1,39 @@
+import type { FleetHost } from '../plan.ts';
+import { hostLabels, type ScenarioFleet } from '../../scenarios/fleet.ts';
+
+/** Versions of the simulated patch: what a host runs before, and what the rollout installs. */
+export const BASE_VERSION = 'base';
+export const TARGET_VERSION = 'patched';
+
+/** The simulated fleet: host ids and labels by index, built once and shared by every policy simulated on it. */
+export interface SimulatedFleet {
+  size: number;
+  prefix: string;
+  ids: readonly string[];
+  hosts: readonly FleetHost[];
+}
+
+/**
+ * `size` hosts named `<prefix>-<index>`, labelled as the scenario's groups say at that size (each
+ * group keeps its share). Hosts of a group share one labels object: nothing changes labels, and a
+ * million copies would cost a hundred megabytes.
+ */
+export function simulatedFleet(fleet: Pick<ScenarioFleet, 'hosts' | 'groups'>, size: number, prefix = 'host'): SimulatedFleet {
+  const labels = hostLabels(fleet, size);
+  const width = String(Math.max(size - 1, 0)).length;
+  const ids: string[] = new Array<string>(size);
+  const hosts: FleetHost[] = new Array<FleetHost>(size);
+  for (let i = 0; i < size; i++) {
+    const id = `${prefix}-${String(i).padStart(width, '0')}`;
+    ids[i] = id;
+    hosts[i] = { id, labels: labels[i] as Record<string, string>, version: BASE_VERSION };
+  }
+  return { size, prefix, ids, hosts };
+}
+
+/** The index in the fleet of a host the engine names, read from its id rather than looked up. */
+export function indexOfHost(fleet: SimulatedFleet, id: string): number {
+  const index = Number(id.slice(fleet.prefix.length + 1));
+  if (!Number.isInteger(index) || fleet.ids[index] !== id) throw new Error(`the simulated fleet has no host ${id}`);
+  return index;
+}

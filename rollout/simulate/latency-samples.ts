@@ -1,0 +1,75 @@
+import type { ObservationLog } from '../observation-log.ts';
+import { hostsOfRing, type RolloutState } from '../state.ts';
+import { checkLatency, type ObservationFactory } from './check-results.ts';
+import { BASE_VERSION, indexOfHost, TARGET_VERSION, type SimulatedFleet } from './fleet-hosts.ts';
+
+/** What the latency samples are drawn from: the run's hosts as the simulator knows them. */
+export interface SampleSource {
+  state: RolloutState;
+  ring: number;
+  now: number;
+  startedAt: number;
+  intervalMs: number;
+  seed: number;
+  fleet: SimulatedFleet;
+  index: ObservationLog;
+  factory: ObservationFactory;
+  /** 1 where the host runs the patch. */
+  onPatch: Uint8Array;
+  /** The latest round each host has an observation for; -1 when none. */
+  lastObservedRound: Float64Array;
+  offline: Uint8Array;
+  reportDelayMs: Float64Array;
+  latencyAddMs: Float32Array;
+  checkLatencyMs: number;
+  latencySpread: number;
+  /** Samples each side gets at most. */
+  budget: number;
+}
+
+/**
+ * Before a ring's latency gate is judged, the check results it would have had: the latest rounds
+ * of the ring's healthy patched hosts, and of the hosts still waiting for the patch since the
+ * ring started. The simulator otherwise keeps only the check runs that can change a verdict, and
+ * every run it skipped passed, so these are passing results drawn at rounds after each host's
+ * last kept one and already reported; the engine's Mann-Whitney test does the rest.
+ */
+export function addLatencySamples(source: SampleSource): { patched: number; baseline: number } {
+  const { state, ring, fleet } = source;
+  const ringStart = state.rings[ring]?.startedAt ?? source.now;
+  const patched: { host: number; since: number }[] = [];
+  for (const host of hostsOfRing(state, ring)) {
+    if (host.phase !== 'healthy' || host.patchedAt === null) continue;
+    const i = indexOfHost(fleet, host.id);
+    if (source.onPatch[i] === 1) patched.push({ host: i, since: host.patchedAt });
+  }
+  const baseline: { host: number; since: number }[] = [];
+  for (const host of state.hosts) {
+    if (host.phase !== 'pending') continue;
+    const i = indexOfHost(fleet, host.id);
+    if (source.onPatch[i] === 0 && source.offline[i] === 0) baseline.push({ host: i, since: ringStart });
+  }
+  return { patched: sample(source, patched, TARGET_VERSION), baseline: sample(source, baseline, BASE_VERSION) };
+}
+
+function sample(source: SampleSource, hosts: readonly { host: number; since: number }[], version: string): number {
+  if (hosts.length === 0) return 0;
+  const stride = Math.max(1, Math.ceil(hosts.length / source.budget));
+  const perHost = Math.max(1, Math.ceil(source.budget / hosts.length));
+  let added = 0;
+  for (let k = 0; k < hosts.length; k += stride) {
+    const { host, since } = hosts[k]!;
+    const id = source.fleet.ids[host]!;
+    const reported = Math.floor((source.now - (source.reportDelayMs[host] ?? 0) - source.startedAt) / source.intervalMs);
+    const first = Math.max(Math.ceil((since - source.startedAt) / source.intervalMs), (source.lastObservedRound[host] ?? -1) + 1, reported - perHost + 1);
+    if (first > reported) continue;
+    const addMs = version === TARGET_VERSION ? (source.latencyAddMs[host] ?? 0) : 0;
+    for (let round = first; round <= reported; round++) {
+      const latency = checkLatency(source.seed, host, round, source.checkLatencyMs, source.latencySpread, addMs);
+      source.index.append(source.factory.observation(id, source.startedAt + round * source.intervalMs, version, 'pass', latency));
+      added++;
+    }
+    source.lastObservedRound[host] = reported;
+  }
+  return added;
+}
