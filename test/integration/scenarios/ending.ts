@@ -1,0 +1,53 @@
+import Docker from 'dockerode';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { projectRoot } from '../../../lab/config/paths.ts';
+import { RUN_LABEL } from '../../../lab/hosts/labels.ts';
+import type { Decision } from '../../../rollout/decision.ts';
+import { runScenario } from '../../../rollout/scenario-run.ts';
+import type { RolloutState } from '../../../rollout/state.ts';
+import { openStore } from '../../../rollout/store/sqlite-store.ts';
+
+/*
+ * A shipped scenario run as `patchlab rollout start` runs it, on real containers, to the decision
+ * it is meant to end in. One file per scenario, so CI runs them side by side; a scenario without
+ * its file fails test/unit/scenario-coverage.test.ts.
+ */
+export interface Ending {
+  phase: RolloutState['phase'];
+  /** The ring whose decision ended the rollout. */
+  ring: string;
+  also?: (state: RolloutState, decisions: Decision[]) => void;
+}
+
+export const decided = (decisions: Decision[], action: Decision['action']) => decisions.filter((d) => d.action === action);
+
+export const SCENARIO_TIMEOUT_MS = 480_000;
+
+export async function expectEnding(file: string, ending: Ending): Promise<void> {
+  const home = mkdtempSync(join(tmpdir(), 'patchlab-scenario-'));
+  const store = openStore(join(home, 'patchlab.db'));
+  try {
+    const decisions: Decision[] = [];
+    const final = await runScenario(join(projectRoot, 'scenarios', file), { store, onDecision: (d) => decisions.push(d) });
+    expect(final.phase).toBe(ending.phase);
+    expect(final.rings[decisions.at(-1)?.ring ?? -1]?.name).toBe(ending.ring);
+    if (ending.phase === 'rolled-back') {
+      expect(final.hosts.every((h) => h.version !== final.patch.version)).toBe(true);
+    } else {
+      expect(final.hosts.every((h) => h.phase === 'healthy' && h.version === final.patch.version)).toBe(true);
+    }
+    ending.also?.(final, decisions);
+    // Every decision is in the store with its reasons, and the chart has its samples.
+    const stored = (await store.transitions(final.id)).filter((t) => t.kind === 'decision');
+    expect(stored.length).toBeGreaterThanOrEqual(decisions.length);
+    expect((await store.healthSamples(final.id)).length).toBeGreaterThan(0);
+    const left = await new Docker().listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${final.id}`] } });
+    expect(left).toEqual([]);
+  } finally {
+    await store.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
