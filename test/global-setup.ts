@@ -9,9 +9,13 @@ import { stderrProgress } from '../lab/progress.ts';
  * Real parts: the suite needs the Docker engine and the production images. Builds are cached by
  * definition hash, so this is quick unless a definition changed.
  */
+/** What was there before the suite (a kept fleet of someone's rollout): not the suite's to judge. */
+const before = new Set<string>();
+
 export async function setup(): Promise<void> {
   await assertDockerReachable();
   await reap();
+  for (const c of await new Docker().listContainers({ all: true, filters: { label: [RUN_LABEL] } })) before.add(c.Id);
   await buildAll({ progress: stderrProgress('images') });
 }
 
@@ -23,7 +27,7 @@ export async function teardown(): Promise<void> {
   const docker = new Docker();
   const left = (await docker.listContainers({ all: true, filters: { label: [RUN_LABEL] } })).filter(
     // Kept fleets too: a test that leaves one for a resume must remove it before it ends.
-    (c) => !isOwnerAlive(c.Labels[OWNER_LABEL]),
+    (c) => !before.has(c.Id) && !isOwnerAlive(c.Labels[OWNER_LABEL]),
   );
   if (left.length > 0) {
     await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
