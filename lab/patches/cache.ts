@@ -114,7 +114,8 @@ export class Fetcher {
     ];
     this.progress(`package lists: apt-get update on ${this.suite}, ${this.suite}-updates, ${this.suite}-security`);
     await withLock(join(this.cache.root, '..', 'locks'), 'package-cache', () =>
-      mustExec(this.host, ['apt-get', ...this.aptOptions, '-q', 'update'], { timeoutMs: 300_000 }),
+      // --error-on=any: an archive that cannot be reached must not pass for one with nothing new.
+      mustExec(this.host, ['apt-get', ...this.aptOptions, '-q', '--error-on=any', 'update'], { timeoutMs: 300_000 }),
     );
   }
 

@@ -129,10 +129,12 @@ export class ContainerFleet implements Fleet {
     const installing = applyPatch(member.host, [...prepared.installFiles, ...extra], prepared.removals);
     if (faults.some((f) => f.kind === 'host-lost')) {
       // The host goes away while dpkg runs, as a machine that loses power mid-patch would.
+      // Handled from the start: dpkg fails as soon as its host is gone, which may be before stop() returns.
+      const ended = installing.catch(() => undefined);
       await sleep(300);
       member.lost = true;
       await member.host.stop();
-      await installing.catch(() => undefined);
+      await ended;
       return { type: 'patch-failed', hostId, version: member.version, reason: 'the host went away mid-patch' };
     }
     let outcome;
