@@ -12,6 +12,7 @@ import { authRoutes } from './routes/auth-routes.ts';
 import { labRoutes } from './routes/lab-routes.ts';
 import { patchRoutes } from './routes/patch-routes.ts';
 import { rolloutRoutes } from './routes/rollout-routes.ts';
+import { scheduleRoutes } from './routes/schedule-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
 import { PatchDiscovery } from './services/patch-discovery.ts';
 import { errorFlash, errorPage } from './views/error-page.ts';
@@ -106,6 +107,7 @@ export function createApp(options: WebAppOptions): express.Express {
   app.use(rolloutRoutes(ctx));
   app.use(labRoutes(ctx));
   app.use(patchRoutes(ctx));
+  app.use(scheduleRoutes(ctx));
   app.use(userRoutes(ctx));
 
   app.use((req, _res, next) => next(new HttpError(404, `nothing at ${req.path}`)));

@@ -1,9 +1,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { stderrProgress } from '../../lab/progress.ts';
 import { nextRunAt } from '../../rollout/schedule/due.ts';
-import { imageHistories, type StoredRun } from '../../rollout/schedule/history.ts';
+import { imageHistories, storedRunsOf } from '../../rollout/schedule/history.ts';
 import { runSchedule } from '../../rollout/schedule/scheduled-run.ts';
-import { parseScheduleSpec, type ScheduleSpec } from '../../rollout/schedule/spec.ts';
+import { describeTiming, parseScheduleSpec, type ScheduleSpec } from '../../rollout/schedule/spec.ts';
 import { lastSlotRuns } from '../../rollout/schedule/scheduler.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 import type { ScheduleRunRecord, Store } from '../../rollout/store/store.ts';
@@ -44,19 +44,7 @@ function specFrom(name: string, flags: AddFlags): ScheduleSpec {
   return parseScheduleSpec(input, 'the schedule add flags');
 }
 
-function describeTiming(spec: ScheduleSpec): string {
-  return spec.kind === 'cron'
-    ? `cron "${spec.expression}" (${spec.timeZone})`
-    : `Patch Tuesday${spec.offsetDays > 0 ? ` + ${spec.offsetDays} d` : ''} at ${spec.at} (${spec.timeZone})`;
-}
-
 const iso = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
-
-function storedRuns(runs: readonly ScheduleRunRecord[]): StoredRun[] {
-  return runs.flatMap((run) =>
-    run.images.map((i) => ({ runId: i.runId ?? `${run.schedule}@${run.startedAt}`, at: run.startedAt, image: i.image, verdict: i.verdict, patches: i.patches, checks: i.checks })),
-  );
-}
 
 export function scheduleCommand(program: Command): void {
   const schedule = program.command('schedule').description('recurring regression lab runs: after Patch Tuesday, or on a cron expression; `serve` runs them');
@@ -122,7 +110,7 @@ export function scheduleCommand(program: Command): void {
           console.log(`${iso(run.startedAt)} ${run.schedule.padEnd(20)} ${run.slotAt === null ? 'by hand' : run.coalesced ? 'for missed slots' : 'on schedule'}`);
           for (const image of run.images) console.log(`  ${image.image.padEnd(8)} ${image.verdict.padEnd(5)} new: ${image.newlyUpgradable.join(' ') || 'none'}`);
         }
-        for (const history of imageHistories(storedRuns(runs))) {
+        for (const history of imageHistories(storedRunsOf(runs))) {
           const regressions = history.runs.filter((r) => r.regression);
           console.log(`${history.image}: ${history.runs.length} run(s), ${regressions.length} regression(s)${regressions.map((r) => ` ${iso(r.at)}`).join('')}`);
           for (const broke of history.firstBreaks) {

@@ -1,5 +1,6 @@
 import type { CheckStatus } from '../../lab/checks/types.ts';
 import type { Verdict } from '../../lab/run/verdict.ts';
+import type { ScheduleRunRecord } from '../store/store.ts';
 
 export interface PackageVersion {
   name: string;
@@ -40,6 +41,13 @@ export interface ImageHistory {
   image: string;
   runs: RunFlag[];
   firstBreaks: CheckBreak[];
+}
+
+/** A schedule's stored runs as the history judges them: one per image of each run. */
+export function storedRunsOf(runs: readonly ScheduleRunRecord[]): StoredRun[] {
+  return runs.flatMap((run) =>
+    run.images.map((i) => ({ runId: i.runId ?? `${run.schedule}@${run.startedAt}`, at: run.startedAt, image: i.image, verdict: i.verdict, patches: i.patches, checks: i.checks })),
+  );
 }
 
 const key = (p: PackageVersion) => `${p.name}=${p.version}`;

@@ -100,3 +100,10 @@ export function parseScheduleSpec(input: unknown, source = 'schedule'): Schedule
   if (!result.success) throw new InputError(source, describeIssues(result.error));
   return result.data;
 }
+
+/** The timing as a person reads it, for lists. */
+export function describeTiming(spec: ScheduleSpec): string {
+  return spec.kind === 'cron'
+    ? `cron "${spec.expression}" (${spec.timeZone})`
+    : `Patch Tuesday${spec.offsetDays > 0 ? ` + ${spec.offsetDays} d` : ''} at ${spec.at} (${spec.timeZone})`;
+}
