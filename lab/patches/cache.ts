@@ -150,7 +150,9 @@ export class Fetcher {
     const before = this.archiveSizes();
     await withLock(join(this.cache.root, '..', 'locks'), 'package-cache', async () => {
       this.progress(`package cache: downloading ${plan.installs.length} package(s) and the versions they replace`);
-      if (targets.length > 0) await this.apt(['install', '--download-only', '-y', '--no-install-recommends', ...targets]);
+      // apt would find every file in the cache and download nothing, after resolving the whole patch again.
+      const allCached = localFiles.length === 0 && plan.installs.every((i) => this.cache.cachedDeb(i.name, i.to));
+      if (targets.length > 0 && !allCached) await this.apt(['install', '--download-only', '-y', '--no-install-recommends', ...targets]);
       const previous = [
         ...plan.installs.filter((i) => i.from).map((i) => ({ name: i.name, version: i.from ?? '' })),
         ...plan.removals,
