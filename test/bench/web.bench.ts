@@ -1,0 +1,307 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, bench, describe } from 'vitest';
+import { giveCommand } from '../../rollout/control.ts';
+import { healthSamplesOf } from '../../rollout/health-samples.ts';
+import type { Observation } from '../../rollout/observations.ts';
+import { openStore } from '../../rollout/store/sqlite-store.ts';
+import type { Store } from '../../rollout/store/store.ts';
+import { createApp } from '../../web/app.ts';
+import { UserStore } from '../../web/auth/user-store.ts';
+import { rolloutView } from '../../web/model/rollout-view.ts';
+import { listen, type RunningServer } from '../../web/server.ts';
+import { rolloutLive, rolloutPage, type RolloutPageData } from '../../web/views/rollout-page.ts';
+import { CHECK } from '../unit/rollout-harness.ts';
+import { driveModel, storeSnapshot, WEB_POLICY } from '../unit/web-fixtures.ts';
+
+/*
+ * The rollout page (`GET /rollouts/<id>`) and the live fragment htmx polls on it
+ * (`GET /rollouts/<id>/live`) under a bounded load on loopback: 16 keep-alive connections from
+ * Node's own http client, a fixed number of requests per run. The app is the real one (createApp,
+ * SQLite store in a temp dir, real UserStore, logged in over HTTP); no containers. A 16-host
+ * rollout made by the real engine is stored, and while the load runs a writer appends to it every
+ * 100 ms a pause or resume command (giveCommand, alternately), and every second a check round of
+ * the 16 hosts and the rings' health samples, so every page is rendered from a changing store. Baselines, in the
+ * same run, on the same app and with the same load: the static CSS file (express.static, before
+ * the session is looked up) and the login page (session middleware, CSRF cookie, a rendered form).
+ */
+
+const CONNECTIONS = 16;
+const REQUESTS = 800;
+const RUNS = 3;
+const WRITE_EVERY_MS = 100;
+/** A check round of all 16 hosts (and the rings' health samples) every 10th write: each host checked once a second. */
+const CHECK_ROUND_EVERY = 10;
+const PASSWORD = 'correct horse battery staple';
+
+interface Run {
+  rps: number;
+  p50: number;
+  p99: number;
+  bytes: number;
+  observations: number;
+  transitions: number;
+}
+
+let dir: string;
+let store: Store;
+let users: UserStore;
+let server: RunningServer;
+let agent: Agent;
+let cookie = '';
+let rolloutId = '';
+let clock: () => number;
+let writer: NodeJS.Timeout | undefined;
+let writes = 0;
+const writeErrors: string[] = [];
+let observationCount = 0;
+const logged: string[] = [];
+const storeMs = { loadRollout: [] as number[], observations: [] as number[], healthSamples: [] as number[] };
+let measuring = false;
+
+/** The store the app reads through, timing the three reads the rollout page makes. */
+function timedStore(inner: Store): Store {
+  const timed = <K extends keyof typeof storeMs>(name: K) =>
+    (async (...args: unknown[]) => {
+      const started = performance.now();
+      const result = await (inner[name] as (...a: unknown[]) => Promise<unknown>)(...args);
+      if (measuring) storeMs[name].push(performance.now() - started);
+      return result;
+    }) as Store[K];
+  return new Proxy(inner, {
+    get(target, key, receiver) {
+      if (key === 'loadRollout' || key === 'observations' || key === 'healthSamples') return timed(key);
+      const value = Reflect.get(target, key, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** One write round: a command that really changes the state; every CHECK_ROUND_EVERY rounds, a check round of every host and the rings' health. */
+async function writeOnce(): Promise<void> {
+  const at = clock();
+  const name = writes % 2 === 0 ? 'pause' : 'resume';
+  const state = await giveCommand(store, rolloutId, { name, actor: 'bench', reason: `bench writer ${writes}` }, () => at);
+  writes++;
+  if (writes % CHECK_ROUND_EVERY !== 0) return;
+  const observations: Observation[] = state.hosts.map((h) => ({
+    hostId: h.id,
+    at,
+    version: h.version,
+    checks: [{ id: CHECK, status: 'pass', metrics: { latencyMs: 100 + ((writes * 7 + h.id.length) % 20) } }],
+  }));
+  await store.recordObservations(rolloutId, observations);
+  observationCount += observations.length;
+  for (const sample of healthSamplesOf(state, observations, at, WEB_POLICY)) await store.recordHealthSample(rolloutId, sample);
+}
+
+function startWriter(): void {
+  let busy = false;
+  writer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    writeOnce()
+      .catch((error: Error) => writeErrors.push(error.message))
+      .finally(() => {
+        busy = false;
+      });
+  }, WRITE_EVERY_MS);
+}
+
+/** One GET over the keep-alive agent: resolves with the status, the body size and the ms to the last byte. */
+function get(path: string, headers: Record<string, string>): Promise<{ status: number; bytes: number; ms: number }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request(`${server.url}${path}`, { agent, headers }, (res) => {
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, ms: performance.now() - started }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+
+/** REQUESTS requests over CONNECTIONS connections, each connection sending its next request when the last one is answered. */
+async function load(path: string, headers: Record<string, string>, requests = REQUESTS): Promise<Run> {
+  const latencies: number[] = [];
+  let next = 0;
+  let bytes = 0;
+  const transitionsBefore = (await store.loadRollout(rolloutId))?.seq ?? 0;
+  const observationsBefore = observationCount;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (next < requests) {
+        next++;
+        const answer = await get(path, headers);
+        if (answer.status !== 200) throw new Error(`GET ${path} answered ${answer.status}`);
+        latencies.push(answer.ms);
+        bytes += answer.bytes;
+      }
+    }),
+  );
+  const wall = performance.now() - started;
+  latencies.sort((a, b) => a - b);
+  return {
+    rps: requests / (wall / 1000),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    bytes: bytes / requests,
+    observations: observationsBefore,
+    transitions: ((await store.loadRollout(rolloutId))?.seq ?? 0) - transitionsBefore,
+  };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'patchlab-web-bench-'));
+  store = openStore(join(dir, 'patchlab.db'));
+  users = UserStore.open(join(dir, 'users.db'));
+  await users.addUser('rm', 'release-manager', PASSWORD);
+
+  // A 16-host rollout, driven by the real engine into its third ring (broad) with pilot approved.
+  const snapshot = driveModel((lab) => lab.state.ring === 2 && lab.state.hosts.some((h) => h.phase === 'patching'), { hosts: 16, maxTicks: 400 });
+  rolloutId = await storeSnapshot(store, snapshot, 'scenarios/demo.yaml', 'bench-rollout');
+  observationCount = snapshot.lab.observations.length;
+  const modelNow = snapshot.lab.now;
+  const wallStart = Date.now();
+  // The model's clock, moving on with the wall clock; one ms of wall time is one ms of rollout time.
+  clock = () => modelNow + (Date.now() - wallStart);
+
+  const app = createApp({ store: timedStore(store), users, now: clock, log: (m) => logged.push(m) });
+  server = await listen(app, { host: '127.0.0.1', port: 0 });
+  agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+
+  // Log in as a browser would: the form's CSRF cookie and token, then the session cookie.
+  const form = await fetch(`${server.url}/login`);
+  const loginCookie = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+  const posted = await fetch(`${server.url}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: loginCookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: token, username: 'rm', password: PASSWORD, next: '/rollouts' }),
+  });
+  cookie = posted.headers.getSetCookie().find((c) => c.startsWith('patchlab_session='))?.split(';')[0] ?? '';
+  if (posted.status !== 303 || !cookie) throw new Error(`login answered ${posted.status} without a session cookie`);
+
+  startWriter();
+  // Warm every route (JIT, prepared statements, sockets) before any timed run.
+  for (const target of targets) await load(target.path, target.headers(), 200);
+}, 120_000);
+
+afterAll(async () => {
+  if (writer) clearInterval(writer);
+  agent?.destroy();
+  await server?.close();
+  await store?.close();
+  users?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const targets = [
+  { key: 'css', label: 'baseline: GET /static/style.css', path: '/static/style.css', headers: () => ({}) },
+  { key: 'login', label: 'baseline: GET /login (anonymous, rendered form)', path: '/login', headers: () => ({}) },
+  { key: 'page', label: 'GET /rollouts/<id> (full page)', path: '/rollouts/bench-rollout', headers: () => ({ cookie }) },
+  { key: 'live', label: 'GET /rollouts/<id>/live (htmx poll)', path: '/rollouts/bench-rollout/live', headers: () => ({ cookie, 'hx-request': 'true' }) },
+] as const;
+
+const runs = new Map<string, Run[]>(targets.map((t) => [t.key, []]));
+
+/** In-process, without HTTP: what the page's reads and its rendering cost on the store as it now is (median of 20). */
+async function breakdown(): Promise<string[]> {
+  const viewer = { name: 'rm', role: 'release-manager' as const, csrfToken: 'x'.repeat(43) };
+  const times: Record<string, number[]> = { loadRollout: [], observations: [], healthSamples: [], rolloutView: [], rolloutPage: [], rolloutLive: [] };
+  let sizes = { observations: 0, samples: 0, audit: 0, stateBytes: 0 };
+  for (let i = 0; i < 20; i++) {
+    let t = performance.now();
+    const record = (await store.loadRollout(rolloutId))!;
+    times.loadRollout!.push(performance.now() - t);
+    t = performance.now();
+    const observations = await store.observations(rolloutId);
+    times.observations!.push(performance.now() - t);
+    t = performance.now();
+    const samples = await store.healthSamples(rolloutId);
+    times.healthSamples!.push(performance.now() - t);
+    const now = clock();
+    t = performance.now();
+    const view = rolloutView(record.state, record.policy, observations, now);
+    times.rolloutView!.push(performance.now() - t);
+    const data: RolloutPageData = { view, scenario: record.scenario, samples, now, pollMs: 2_000 };
+    t = performance.now();
+    rolloutPage(data, viewer);
+    times.rolloutPage!.push(performance.now() - t);
+    t = performance.now();
+    rolloutLive(data, viewer);
+    times.rolloutLive!.push(performance.now() - t);
+    sizes = { observations: observations.length, samples: samples.length, audit: record.state.audit.length, stateBytes: JSON.stringify(record.state).length };
+  }
+  return [
+    `  store at the end: ${sizes.observations} observations, ${sizes.samples} health samples, ${sizes.audit} audit entries, state JSON ${sizes.stateBytes} B`,
+    `  in-process, median ms: ${Object.entries(times)
+      .map(([name, values]) => `${name} ${median(values).toFixed(2)}`)
+      .join(', ')}`,
+  ];
+}
+
+async function report(): Promise<void> {
+  const row = (key: string) => {
+    const list = (runs.get(key) ?? []).slice(-RUNS);
+    return { rps: median(list.map((r) => r.rps)), p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)), bytes: median(list.map((r) => r.bytes)), list };
+  };
+  const css = row('css');
+  const lines = [
+    `\nweb page under load: ${CONNECTIONS} keep-alive connections, ${REQUESTS} requests per run, medians of ${RUNS} runs; writer every ${WRITE_EVERY_MS} ms, check round every ${CHECK_ROUND_EVERY} (${writes} rounds, ${writeErrors.length} errors)`,
+    `  ${'route'.padEnd(50)} ${'rps'.padStart(7)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'bytes'.padStart(7)}  rps/css  p99/css  runs rps (observations at start, transitions during)`,
+  ];
+  for (const target of targets) {
+    const r = row(target.key);
+    lines.push(
+      `  ${target.label.padEnd(50)} ${r.rps.toFixed(0).padStart(7)} ${r.p50.toFixed(2).padStart(7)} ${r.p99.toFixed(2).padStart(7)} ${r.bytes.toFixed(0).padStart(7)}` +
+        `  ${(r.rps / css.rps).toFixed(3).padStart(7)}  ${(r.p99 / css.p99).toFixed(1).padStart(6)}x  ` +
+        r.list.map((x) => `${x.rps.toFixed(0)} (${x.observations}, ${x.transitions})`).join(', '),
+    );
+  }
+  const login = row('login');
+  for (const key of ['page', 'live'] as const) {
+    const r = row(key);
+    lines.push(`  ${key === 'page' ? 'page' : 'live'} vs login page: rps ${(r.rps / login.rps).toFixed(3)}x, p99 ${(r.p99 / login.p99).toFixed(1)}x`);
+  }
+  const avg = (values: number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN);
+  lines.push(
+    `  store reads during the rollout runs, mean ms per call: loadRollout ${avg(storeMs.loadRollout).toFixed(2)}, observations ${avg(storeMs.observations).toFixed(2)}, healthSamples ${avg(storeMs.healthSamples).toFixed(2)}`,
+  );
+  lines.push(...(await breakdown()));
+  if (writeErrors.length) lines.push(`  writer errors: ${[...new Set(writeErrors)].join('; ')}`);
+  if (logged.length) lines.push(`  server log: ${logged.slice(0, 3).join(' | ')}`);
+  console.log(lines.join('\n'));
+}
+
+describe(`web page under load (${CONNECTIONS} connections, ${REQUESTS} requests, rollout changing every ${WRITE_EVERY_MS} ms)`, () => {
+  for (const target of targets) {
+    const last = target.key === targets[targets.length - 1]!.key;
+    bench(
+      target.label,
+      async () => {
+        measuring = target.key === 'page' || target.key === 'live';
+        const run = await load(target.path, target.headers());
+        measuring = false;
+        const list = runs.get(target.key)!;
+        list.push(run);
+        // Vitest shows no output from hooks in bench mode: the table follows the last timed run.
+        if (last && list.length === RUNS) await report();
+      },
+      { iterations: RUNS, warmupIterations: 0, time: 0, warmupTime: 0 },
+    );
+  }
+});
