@@ -8,6 +8,9 @@ import { indexObservations, type Observation, type ObservationIndex } from './ob
 import { soakFor, type RolloutPolicy } from './policy.ts';
 import { currentRing, hostsOfRing, mayRunNewVersion, type RolloutState } from './state.ts';
 
+/** How many soaks long a ring may soak at most while its latency gate waits for samples. */
+const LATENCY_SOAK_EXTENSION = 3;
+
 /**
  * What to do next, from the state, the check results so far and the time; nothing else. Health
  * comes first: a ring over its failure budget rolls back every host patched so far, even while
@@ -119,6 +122,12 @@ function advance(
   // Judged once, when the soak ends: testing at every tick would multiply the chances of a false alarm.
   const latency = ring.healthGate.latency ? ringLatency(state, state.ring, history, policy.latency) : null;
   const judged = { ...soakFigures, ...(latency ? latencyFigures(ring.name, latency) : {}) };
+  // A gate that could not judge has not passed: soak on while samples come in (a busy fleet
+  // checks less often than planned), up to the soak again twice over.
+  const unjudged = latency !== null && (latency.tooFewSamples.length > 0 || latency.compared.length === 0);
+  if (unjudged && soaked < soak * LATENCY_SOAK_EXTENSION) {
+    return hold(state, [`ring ${ring.name}: soaked ${formatDuration(soaked)}, soaking on until the latency gate has enough samples`, ...describeLatency(latency)], judged);
+  }
   if (latency?.regressed) {
     const slower = latency.compared.filter((c) => c.regressed).map((c) => describeRegression(ring.name, c, latency.alphaPerCheck));
     return rollback(state, slower, health.flatMap((h) => h.failed), judged);
