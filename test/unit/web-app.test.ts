@@ -307,6 +307,8 @@ describe('hardening', () => {
     const res = await new Client(server.url).get('/login');
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self';");
     expect(res.headers.get('content-security-policy')).not.toMatch(/unsafe-(inline|eval)/);
+    // Styles: this server's, and only the empty inline style (SHA-256 of "").
+    expect(res.headers.get('content-security-policy')).toContain("style-src 'self' 'unsafe-hashes' 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=';");
     expect(res.headers.get('x-powered-by')).toBeNull();
   });
 
