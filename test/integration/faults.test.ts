@@ -1,13 +1,13 @@
 import Docker from 'dockerode';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../lab/config/paths.ts';
-import { RUN_LABEL } from '../../lab/hosts/labels.ts';
+import { OWNER_LABEL, RUN_LABEL } from '../../lab/hosts/labels.ts';
 import { PackageCache } from '../../lab/patches/cache.ts';
 import type { LabReport } from '../../lab/run/report.ts';
 import type { Decision } from '../../rollout/decision.ts';
@@ -24,6 +24,17 @@ const home = mkdtempSync(join(tmpdir(), 'patchlab-faults-'));
 const env = { ...process.env, PATCHLAB_HOME: home, PATCHLAB_CACHE: new PackageCache().root };
 const containersOf = async (prefix: string) =>
   (await docker.listContainers({ all: true, filters: { label: [RUN_LABEL] } })).filter((c) => c.Labels[RUN_LABEL]?.startsWith(prefix));
+
+/** Whether the process named in an owner label (host:pid:start) is in the given process group. */
+function inGroup(owner: string | undefined, group: number): boolean {
+  const pid = owner?.split(':')[1];
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ppid pgrp ..."; comm may hold spaces, so split after it.
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[2] === String(group);
+  } catch {
+    return false;
+  }
+}
 
 describe('faults', () => {
   it('an unreachable mirror is a lab error naming it, not a pass with nothing to patch', async () => {
@@ -45,7 +56,8 @@ describe('faults', () => {
     let runId: string | undefined;
     while (!runId) {
       // Killed once the twins run: the patched one may be mid-dpkg.
-      runId = (await containersOf('lab-')).find((c) => c.Labels['patchlab.role'] === 'patched')?.Labels[RUN_LABEL];
+      // Its own, not those of a lab run another test file runs at the same time.
+      runId = (await containersOf('lab-')).find((c) => c.Labels['patchlab.role'] === 'patched' && inGroup(c.Labels[OWNER_LABEL], child.pid!))?.Labels[RUN_LABEL];
       if (Date.now() > deadline) throw new Error('the lab run never started its twins');
       await sleep(100);
     }
