@@ -8,11 +8,13 @@ export interface MirrorFlags {
   securityMirror?: string;
 }
 
+/** The archives the flags override; the rest come from this machine's apt sources. */
+export function mirrorOverrides(flags: MirrorFlags): { archive?: string; security?: string } {
+  return { ...(flags.mirror ? { archive: flags.mirror } : {}), ...(flags.securityMirror ? { security: flags.securityMirror } : {}) };
+}
+
 export function mirrorFrom(flags: MirrorFlags, suite = 'bookworm'): DebianMirror {
-  return debianMirror(suite, {
-    ...(flags.mirror ? { archive: flags.mirror } : {}),
-    ...(flags.securityMirror ? { security: flags.securityMirror } : {}),
-  });
+  return debianMirror(suite, mirrorOverrides(flags));
 }
 
 export function collect(value: string, previous: string[] = []): string[] {

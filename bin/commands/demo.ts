@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { projectRoot } from '../../lab/config/paths.ts';
 import { UserStore } from '../../web/auth/user-store.ts';
 import { labRun } from './lab.ts';
-import { serve } from './serve.ts';
+import { parsePort, serve } from './serve.ts';
 
 const DEMO_SCENARIO = join(projectRoot, 'scenarios', 'demo.yaml');
 
@@ -28,7 +28,7 @@ export function demoCommand(program: Command): void {
   program
     .command('demo')
     .description('the main job on the built-in demo: a lab run of the pending security updates on the web image, then, if it passes, their staged rollout to 16 web hosts (scenarios/demo.yaml), watched and steered in the web page')
-    .option('--port <port>', 'port of the web page', (v) => Number(v), 8080)
+    .option('--port <port>', 'port of the web page', parsePort, 8080)
     .option('--host <address>', 'address of the web page', '127.0.0.1')
     .action(async (flags: { port: number; host: string }) => {
       const verdict = await labRun({ image: 'web', patch: ['security'] });

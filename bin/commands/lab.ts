@@ -7,7 +7,7 @@ import { summarize } from '../../lab/run/report.ts';
 import { runLabOnImage } from '../../lab/run/run-image.ts';
 import { exitCodeOf } from '../../lab/run/verdict.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
-import { collect, type MirrorFlags } from './common.ts';
+import { collect, mirrorOverrides, type MirrorFlags } from './common.ts';
 
 export interface LabRunFlags extends MirrorFlags {
   image: string;
@@ -24,7 +24,7 @@ export async function labRun(flags: LabRunFlags): Promise<number> {
     patch: flags.patch,
     ...(flags.checks ? { checks: flags.checks } : {}),
     ...(flags.reportDir ? { reportDir: flags.reportDir } : {}),
-    mirror: { ...(flags.mirror ? { archive: flags.mirror } : {}), ...(flags.securityMirror ? { security: flags.securityMirror } : {}) },
+    mirror: mirrorOverrides(flags),
     progress: stderrProgress('lab'),
   });
   const reportDir = flags.reportDir ?? join(dataDir(), 'runs', report.runId);

@@ -6,7 +6,7 @@ import { decisionLines, ringLines } from '../../rollout/fleets/live-view.ts';
 import { runScenario } from '../../rollout/scenario-run.ts';
 import type { RolloutState } from '../../rollout/state.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
-import type { MirrorFlags } from './common.ts';
+import { mirrorOverrides, type MirrorFlags } from './common.ts';
 
 export function exitCodeOfRollout(state: RolloutState): number {
   return state.phase === 'completed' ? 0 : state.phase === 'rolled-back' ? 1 : 2;
@@ -17,7 +17,7 @@ export async function startRollout(file: string, flags: { id?: string; keep?: bo
   const final = await runScenario(file, {
     ...(flags.id ? { id: flags.id } : {}),
     ...(flags.keep ? { keep: true } : {}),
-    mirror: { ...(flags.mirror ? { archive: flags.mirror } : {}), ...(flags.securityMirror ? { security: flags.securityMirror } : {}) },
+    mirror: mirrorOverrides(flags),
     progress: stderrProgress('rollout'),
     onStart: (id, state) => {
       started = Date.now();

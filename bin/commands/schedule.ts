@@ -7,7 +7,7 @@ import { describeTiming, parseScheduleSpec, type ScheduleSpec } from '../../roll
 import { lastSlotRuns } from '../../rollout/schedule/scheduler.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 import type { ScheduleRunRecord, Store } from '../../rollout/store/store.ts';
-import { collect, type MirrorFlags } from './common.ts';
+import { collect, mirrorOverrides, type MirrorFlags } from './common.ts';
 
 interface AddFlags {
   patchTuesday?: boolean;
@@ -93,7 +93,7 @@ export function scheduleCommand(program: Command): void {
           store,
           slotAt: null,
           progress: stderrProgress('schedule'),
-          mirror: { ...(flags.mirror ? { archive: flags.mirror } : {}), ...(flags.securityMirror ? { security: flags.securityMirror } : {}) },
+          mirror: mirrorOverrides(flags),
         });
         for (const image of run.images) console.log(`${image.image}: ${image.verdict}${image.error ? ` (${image.error})` : ''}, ${image.newlyUpgradable.length} newly upgradable`);
         process.exitCode = run.images.every((i) => i.verdict === 'pass') ? 0 : run.images.some((i) => i.verdict === 'error') ? 2 : 1;

@@ -12,7 +12,7 @@ import { UserStore } from '../../web/auth/user-store.ts';
 import { listen } from '../../web/server.ts';
 import { dockerDiscover, PatchDiscovery } from '../../web/services/patch-discovery.ts';
 
-function parsePort(value: string): number {
+export function parsePort(value: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65_535) throw new InvalidArgumentError('expected a port number from 0 to 65535');
   return port;

@@ -1,4 +1,5 @@
 import { nextRunAt } from '../../rollout/schedule/due.ts';
+import { lastSlotRuns } from '../../rollout/schedule/scheduler.ts';
 import { imageHistories, storedRunsOf, type ImageHistory } from '../../rollout/schedule/history.ts';
 import { describeTiming } from '../../rollout/schedule/spec.ts';
 import type { ScheduleRunRecord, StoredScheduleRecord } from '../../rollout/store/store.ts';
@@ -23,8 +24,7 @@ function historyCard(history: ImageHistory): SafeHtml {
 
 /** The schedules with their next run, and per image the history of their runs. Pure. */
 export function schedulesPage(schedules: readonly StoredScheduleRecord[], runs: readonly ScheduleRunRecord[], viewer: Viewer): SafeHtml {
-  const lastSlot = new Map<string, number>();
-  for (const run of runs) if (run.slotAt !== null) lastSlot.set(run.schedule, Math.max(lastSlot.get(run.schedule) ?? 0, run.startedAt));
+  const lastSlot = lastSlotRuns(runs);
   const body = html`<h1>Schedules</h1>
 <p class="muted">Regression lab runs after Patch Tuesday or on cron, run by <code>patchlab serve</code>. Add one with <code>patchlab schedule add</code>.</p>
 ${schedules.length === 0
