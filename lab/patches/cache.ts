@@ -111,6 +111,8 @@ export class Fetcher {
       // The cache belongs to root on the lab machine; apt's _apt user could not write it.
       '-o', 'APT::Sandbox::User=root',
       '-o', 'Acquire::Retries=3',
+      // As the images were built: the plan, the download and the install must agree on what a patch pulls in.
+      '-o', 'APT::Install-Recommends=false',
     ];
     this.progress(`package lists: apt-get update on ${this.suite}, ${this.suite}-updates, ${this.suite}-security`);
     await withLock(join(this.cache.root, '..', 'locks'), 'package-cache', () =>
