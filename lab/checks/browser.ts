@@ -108,8 +108,9 @@ export class BrowserChecks {
 
   private async drive(check: BrowserCheck, page: Page, target: CheckTarget, file: string): Promise<Pick<CheckResult, 'status' | 'message' | 'timedOut'>> {
     const { port, timeoutMs, actionTimeoutMs } = this.options;
-    const host = target.host.address.includes(':') ? `[${target.host.address}]` : target.host.address;
-    const baseUrl = `http://${host}${port === 80 ? '' : `:${port}`}`;
+    const reached = target.host.endpoint(port);
+    const host = reached.address.includes(':') ? `[${reached.address}]` : reached.address;
+    const baseUrl = `http://${host}${reached.port === 80 ? '' : `:${reached.port}`}`;
     // Through then(): a check that throws before its first await must fail like one that rejects.
     const running = Promise.resolve().then(() =>
       check({ page, baseUrl, assert, expectText: (selector, text) => expectText(page, selector, text, actionTimeoutMs) }),

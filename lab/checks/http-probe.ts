@@ -1,3 +1,4 @@
+import type { Endpoint } from '../hosts/host.ts';
 import type { HttpAttributes } from './goss-schema.ts';
 import { onHost, ProbeError } from './host-probes.ts';
 import type { CheckTarget } from './types.ts';
@@ -10,9 +11,14 @@ import type { CheckTarget } from './types.ts';
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-export function urlOnHost(url: string, address: string): string {
+/** A VM host's ports are forwarded elsewhere on loopback, so the port can change too. */
+export function urlOnHost(url: string, address: string, endpoint: (port: number) => Endpoint = (port) => ({ address, port })): string {
   const parsed = new URL(url);
-  if (LOOPBACK.has(parsed.hostname)) parsed.hostname = address.includes(':') ? `[${address}]` : address;
+  if (!LOOPBACK.has(parsed.hostname)) return parsed.href;
+  const port = parsed.port ? Number(parsed.port) : parsed.protocol === 'https:' ? 443 : 80;
+  const reached = endpoint(port);
+  parsed.hostname = reached.address.includes(':') ? `[${reached.address}]` : reached.address;
+  parsed.port = String(reached.port);
   return parsed.href;
 }
 
@@ -27,7 +33,7 @@ export async function fetchFromHost(target: CheckTarget, url: string, attributes
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   const started = performance.now();
   try {
-    const response = await fetch(urlOnHost(url, target.host.address), {
+    const response = await fetch(urlOnHost(url, target.host.address, (port) => target.host.endpoint(port)), {
       method,
       headers: requestHeaders(attributes['request-headers'] ?? []),
       body: attributes['request-body'],

@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { Writable } from 'node:stream';
 import { dockerClient } from './docker-client.ts';
-import type { ExecOptions, ExecResult, FileToCopy, Host, HostProvider, HostSpec } from './host.ts';
+import type { Endpoint, ExecOptions, ExecResult, FileToCopy, Host, HostProvider, HostSpec } from './host.ts';
 import { hostLabels } from './labels.ts';
 import { firstFileOf, packFiles } from './tar.ts';
 
@@ -26,6 +26,7 @@ class CappedSink extends Writable {
 }
 
 export class DockerHost implements Host {
+  readonly kind = 'container';
   /** GNU timeout inside the host kills a hung command for real; without it the lab only stops waiting. */
   private hasTimeout: boolean | undefined;
 
@@ -38,6 +39,11 @@ export class DockerHost implements Host {
     private readonly labels: Record<string, string>,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** Containers are reached on their bridge address, every port as it is. */
+  endpoint(port: number): Endpoint {
+    return { address: this.address, port };
+  }
 
   async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     if (argv.length === 0) throw new Error(`on host ${this.name}: empty command`);

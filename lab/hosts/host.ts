@@ -39,16 +39,40 @@ export interface HostSpec {
   name?: string;
   mounts?: Mount[];
   env?: Record<string, string>;
+  /** Service ports the lab must reach; a VM forwards them to loopback, a container needs nothing. */
+  ports?: number[];
   /** Overrides the image's command; by default the host idles so the lab decides what runs. */
   command?: string[];
   labels?: Record<string, string>;
 }
 
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+
+export interface RebootOutcome {
+  /** The agent answered again within the time limit. */
+  ok: boolean;
+  /** What happened, in a sentence. */
+  detail: string;
+  durationMs: number;
+  /** uname -r after the reboot. */
+  kernel?: string;
+  /** The console since the reboot began: the evidence when the host does not come back. */
+  console: string;
+}
+
 export interface Host {
   readonly id: string;
   readonly name: string;
+  readonly kind: 'container' | 'vm';
   /** Address the lab process can reach the host's ports on. */
   readonly address: string;
+  /** Where the lab process reaches one of the host's ports. */
+  endpoint(port: number): Endpoint;
+  /** Hosts with a kernel of their own can reboot; a container cannot. */
+  reboot?(timeoutMs?: number): Promise<RebootOutcome>;
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
   copyIn(files: readonly FileToCopy[]): Promise<void>;
   copyOut(path: string): Promise<Buffer>;

@@ -92,7 +92,9 @@ function recordingHost(): { host: Host; argvs: string[][] } {
   const host: Host = {
     id: 'fuzz',
     name: 'fuzz-host',
+    kind: 'container',
     address: '127.0.0.1',
+    endpoint: (port) => ({ address: '127.0.0.1', port }),
     exec: async (argv) => {
       argvs.push([...argv]);
       return done;

@@ -74,7 +74,9 @@ function recordingHost(listening: boolean): { host: Host; argvs: string[][] } {
   const host: Host = {
     id: 'fuzz',
     name: 'fuzz-host',
+    kind: 'container',
     address: '127.0.0.1',
+    endpoint: (port) => ({ address: '127.0.0.1', port }),
     exec: async (argv): Promise<ExecResult> => {
       argvs.push([...argv]);
       return { exitCode: 0, stdout: argv[0] === 'cat' ? tcp : '', stderr: '', durationMs: 0, timedOut: false };

@@ -16,7 +16,9 @@ function scriptedHost(answer: (argv: readonly string[]) => Answer, address = '12
   const host: Host = {
     id: 'fake',
     name: 'fake-1',
+    kind: 'container',
     address,
+    endpoint: (port) => ({ address, port }),
     async exec(argv) {
       calls.push([...argv]);
       const reply = answer(argv);
