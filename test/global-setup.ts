@@ -3,6 +3,7 @@ import { buildAll } from '../lab/images/build.ts';
 import { assertDockerReachable } from '../lab/hosts/docker-client.ts';
 import { isOwnerAlive, OWNER_LABEL, RUN_LABEL } from '../lab/hosts/labels.ts';
 import { reap } from '../lab/hosts/reaper.ts';
+import { reapVms } from '../lab/hosts/vm/vm-reaper.ts';
 import { stderrProgress } from '../lab/progress.ts';
 
 /**
@@ -24,6 +25,9 @@ export async function setup(): Promise<void> {
  * behind by a test. Containers of live processes (someone's run beside the suite) are not ours.
  */
 export async function teardown(): Promise<void> {
+  // VM hosts whose owner is gone: a qemu process or a disk a test left behind.
+  const vms = reapVms();
+  if (vms.length > 0) throw new Error(`VM hosts left behind by the tests (now removed): ${vms.join(', ')}`);
   const docker = new Docker();
   const left = (await docker.listContainers({ all: true, filters: { label: [RUN_LABEL] } })).filter(
     // Kept fleets too: a test that leaves one for a resume must remove it before it ends.

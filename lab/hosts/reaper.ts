@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { dockerClient } from './docker-client.ts';
+import { reapVms } from './vm/vm-reaper.ts';
 import { isOwnerAlive, KEEP_LABEL, OWNER_LABEL, ownerToken, RUN_LABEL } from './labels.ts';
 
 export interface ReapOptions {
@@ -14,6 +15,8 @@ export interface ReapOptions {
 export interface ReapResult {
   containers: string[];
   images: string[];
+  /** VM hosts' folders (and their qemu, if one still ran). */
+  vms: string[];
 }
 
 /**
@@ -28,7 +31,7 @@ export async function reap(options: ReapOptions = {}, docker: Docker = dockerCli
     if (labels?.[KEEP_LABEL]) return false;
     return !isOwnerAlive(labels?.[OWNER_LABEL]);
   };
-  const removed: ReapResult = { containers: [], images: [] };
+  const removed: ReapResult = { containers: [], images: [], vms: reapVms(options) };
   const containers = await docker.listContainers({ all: true, filters: { label: [filter] } });
   await Promise.all(
     containers

@@ -6,7 +6,7 @@ import { reap } from './reaper.ts';
 export async function dockerStartup(progress: Progress = stderrProgress()): Promise<void> {
   await assertDockerReachable();
   const reaped = await reap();
-  if (reaped.containers.length + reaped.images.length > 0) {
-    progress(`removed ${reaped.containers.length} container(s) and ${reaped.images.length} image(s) left by a dead run`);
+  if (reaped.containers.length + reaped.images.length + reaped.vms.length > 0) {
+    progress(`removed ${reaped.containers.length} container(s), ${reaped.images.length} image(s) and ${reaped.vms.length} VM host(s) left by a dead run`);
   }
 }

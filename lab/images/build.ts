@@ -44,7 +44,7 @@ export function definitionHash(def: ImageDefinition): string {
   return shortHash({ builder: BUILDER_VERSION, base: baseTag(def.suite), def: meaningful, files });
 }
 
-async function imageExists(docker: Docker, tag: string): Promise<boolean> {
+export async function imageExists(docker: Docker, tag: string): Promise<boolean> {
   try {
     await docker.getImage(tag).inspect();
     return true;
@@ -104,7 +104,7 @@ export async function ensureBaseImage(suite: string, options: BuildOptions = {})
   });
 }
 
-async function followBuild(docker: Docker, stream: NodeJS.ReadableStream, progress: Progress): Promise<void> {
+export async function followBuild(docker: Docker, stream: NodeJS.ReadableStream, progress: Progress): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     docker.modem.followProgress(
       stream,

@@ -1,0 +1,36 @@
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { dataDir } from '../../config/paths.ts';
+import { isOwnerAlive, KEEP_LABEL, OWNER_LABEL, ownerToken, RUN_LABEL } from '../labels.ts';
+import { killLeftover } from './qemu-host.ts';
+import { VM_HOSTS_DIR, VM_META_FILE } from './qemu-provider.ts';
+
+/**
+ * The VM side of the reaper: a VM host is a folder (disk overlay, console, key, labels.json) and
+ * a qemu process. The watchdog normally removes both when its owner dies; this catches what a
+ * killed watchdog or a power cut left, by the same label rules as containers.
+ */
+export function reapVms(options: { all?: boolean; runId?: string; mine?: boolean } = {}, root = join(dataDir(), VM_HOSTS_DIR)): string[] {
+  if (!existsSync(root)) return [];
+  const removed: string[] = [];
+  for (const name of readdirSync(root)) {
+    const dir = join(root, name);
+    let labels: Record<string, string> = {};
+    try {
+      labels = JSON.parse(readFileSync(join(dir, VM_META_FILE), 'utf8')) as Record<string, string>;
+    } catch {
+      // a folder cut short before its labels were written: nobody can own it
+    }
+    if (options.runId && labels[RUN_LABEL] !== options.runId) continue;
+    const orphaned = options.mine
+      ? labels[OWNER_LABEL] === ownerToken()
+      : options.all || options.runId
+        ? true
+        : !labels[KEEP_LABEL] && !isOwnerAlive(labels[OWNER_LABEL]);
+    if (!orphaned) continue;
+    killLeftover(join(dir, 'qemu.pid'), dir);
+    rmSync(dir, { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
