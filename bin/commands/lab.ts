@@ -1,10 +1,10 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { join } from 'node:path';
 import { dataDir } from '../../lab/config/paths.ts';
 import { reap } from '../../lab/hosts/reaper.ts';
 import { stderrProgress } from '../../lab/progress.ts';
 import { summarize } from '../../lab/run/report.ts';
-import { runLabOnImage } from '../../lab/run/run-image.ts';
+import { runLabOnImage, type HostKind } from '../../lab/run/run-image.ts';
 import { exitCodeOf } from '../../lab/run/verdict.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 import { collect, mirrorOverrides, type MirrorFlags } from './common.ts';
@@ -15,6 +15,7 @@ export interface LabRunFlags extends MirrorFlags {
   checks?: string[];
   reportDir?: string;
   json?: boolean;
+  host?: HostKind;
 }
 
 /** Runs the lab once and prints the summary; resolves to the exit status the verdict calls for. */
@@ -24,6 +25,7 @@ export async function labRun(flags: LabRunFlags): Promise<number> {
     patch: flags.patch,
     ...(flags.checks ? { checks: flags.checks } : {}),
     ...(flags.reportDir ? { reportDir: flags.reportDir } : {}),
+    ...(flags.host ? { host: flags.host } : {}),
     mirror: mirrorOverrides(flags),
     progress: stderrProgress('lab'),
   });
@@ -49,6 +51,7 @@ export function labCommand(program: Command): void {
     .requiredOption('--patch <what>', '"security", "all", package[=version] names, or a .deb file (repeatable, comma separated)', collect)
     .option('--checks <file>', 'goss YAML or browser spec (.ts/.mjs); default: the image definition\'s checks', collect)
     .option('--report-dir <dir>', 'where report.json, junit.xml and screenshots go (default: $PATCHLAB_HOME/runs/<run id>)')
+    .addOption(new Option('--host <kind>', 'twin hosts: containers, or VMs that boot the image with Debian\'s kernel and reboot after the patch').choices(['container', 'vm']).default('container'))
     .option('--json', 'print the whole report as JSON')
     .option('--mirror <url>', 'Debian archive (default: from this machine\'s apt sources)')
     .option('--security-mirror <url>', 'Debian security archive (default: from this machine\'s apt sources)')
@@ -57,11 +60,11 @@ export function labCommand(program: Command): void {
     });
   lab
     .command('reap')
-    .description('remove containers and snapshots left behind by dead patchlab processes')
+    .description('remove containers, snapshots and VM hosts left behind by dead patchlab processes')
     .option('--all', 'remove every patchlab container and snapshot, even those of running processes')
     .action(async (flags: { all?: boolean }) => {
       const removed = await reap({ all: flags.all ?? false });
-      console.log(`removed ${removed.containers.length} container(s), ${removed.images.length} snapshot image(s)`);
-      for (const name of [...removed.containers, ...removed.images]) console.log(`  ${name}`);
+      console.log(`removed ${removed.containers.length} container(s), ${removed.images.length} snapshot image(s), ${removed.vms.length} VM host(s)`);
+      for (const name of [...removed.containers, ...removed.images, ...removed.vms]) console.log(`  ${name}`);
     });
 }

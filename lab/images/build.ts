@@ -144,7 +144,7 @@ export async function buildDefinition(def: ImageDefinition, options: BuildOption
 }
 
 /** Builds of an older definition only take space; one still used by a container stays. */
-async function removeOlderBuilds(docker: Docker, repo: string, keep: string): Promise<void> {
+export async function removeOlderBuilds(docker: Docker, repo: string, keep: string): Promise<void> {
   const images = await docker.listImages({ filters: { reference: [repo] } });
   for (const image of images) {
     for (const tag of image.RepoTags ?? []) {

@@ -21,19 +21,36 @@ export interface ApplyOutcome {
 }
 
 /** Installs the fetched files from the read-only cache mount with one dpkg call. */
-export async function applyPatch(host: Host, installFiles: readonly string[], removals: readonly string[] = []): Promise<ApplyOutcome> {
+export interface DpkgLimits {
+  /** How long one dpkg call may take; a VM under TCG needs many times a container's. */
+  timeoutMs?: number;
+}
+
+const DPKG_TIMEOUT_MS = 600_000;
+
+function timedOutNote(result: { timedOut: boolean }, timeoutMs: number): string {
+  return result.timedOut ? `\ndpkg did not finish within ${Math.round(timeoutMs / 1000)} s and was killed\n` : '';
+}
+
+export async function applyPatch(
+  host: Host,
+  installFiles: readonly string[],
+  removals: readonly string[] = [],
+  limits: DpkgLimits = {},
+): Promise<ApplyOutcome> {
+  const timeoutMs = limits.timeoutMs ?? DPKG_TIMEOUT_MS;
   const started = Date.now();
   const before = await installedVersions(host);
   let output = '';
   let ok = true;
   if (removals.length > 0) {
-    const removed = await host.exec(['dpkg', '--remove', '--force-depends', ...removals], { env: DPKG_ENV, timeoutMs: 300_000 });
-    output += removed.stdout + removed.stderr;
+    const removed = await host.exec(['dpkg', '--remove', '--force-depends', ...removals], { env: DPKG_ENV, timeoutMs });
+    output += removed.stdout + removed.stderr + timedOutNote(removed, timeoutMs);
     ok = removed.exitCode === 0;
   }
   if (ok && installFiles.length > 0) {
-    const installed = await host.exec(['dpkg', ...DPKG_CONFFILES, '-i', ...installFiles], { env: DPKG_ENV, timeoutMs: 600_000 });
-    output += installed.stdout + installed.stderr;
+    const installed = await host.exec(['dpkg', ...DPKG_CONFFILES, '-i', ...installFiles], { env: DPKG_ENV, timeoutMs });
+    output += installed.stdout + installed.stderr + timedOutNote(installed, timeoutMs);
     ok = installed.exitCode === 0 && !installed.timedOut;
   }
   const after = await installedVersions(host);
@@ -55,7 +72,8 @@ export interface RollbackOutcome {
  * Puts every package back on the exact version it had before, from the cache (the fetcher
  * downloaded the replaced versions alongside the new ones), then verifies with dpkg-query.
  */
-export async function rollbackPatch(host: Host, before: VersionMap, cache: PackageCache): Promise<RollbackOutcome> {
+export async function rollbackPatch(host: Host, before: VersionMap, cache: PackageCache, limits: DpkgLimits = {}): Promise<RollbackOutcome> {
+  const timeoutMs = limits.timeoutMs ?? DPKG_TIMEOUT_MS;
   const started = Date.now();
   const changes = diffVersions(before, await installedVersions(host));
   const purged = changes.filter((c) => c.before === undefined).map((c) => c.name);
@@ -67,12 +85,12 @@ export async function rollbackPatch(host: Host, before: VersionMap, cache: Packa
   });
   let output = '';
   if (purged.length > 0) {
-    const result = await host.exec(['dpkg', '--purge', '--force-depends', ...purged], { env: DPKG_ENV, timeoutMs: 300_000 });
-    output += result.stdout + result.stderr;
+    const result = await host.exec(['dpkg', '--purge', '--force-depends', ...purged], { env: DPKG_ENV, timeoutMs });
+    output += result.stdout + result.stderr + timedOutNote(result, timeoutMs);
   }
   if (files.length > 0) {
-    const result = await host.exec(['dpkg', ...DPKG_CONFFILES, '-i', ...files], { env: DPKG_ENV, timeoutMs: 600_000 });
-    output += result.stdout + result.stderr;
+    const result = await host.exec(['dpkg', ...DPKG_CONFFILES, '-i', ...files], { env: DPKG_ENV, timeoutMs });
+    output += result.stdout + result.stderr + timedOutNote(result, timeoutMs);
   }
   const remaining = diffVersions(before, await installedVersions(host));
   return {

@@ -81,3 +81,20 @@ export function nginxLatencyDeb(outDir: string, addMs: number): string {
     outDir,
   );
 }
+
+/**
+ * A package whose postinst empties every initramfs, as a broken initramfs hook would: the host
+ * runs on until its next boot, where the kernel cannot mount its root and panics.
+ */
+export function bootBreakingDeb(outDir: string): string {
+  return buildDeb(
+    {
+      name: 'patchlab-initramfs-hook',
+      version: '1.0-1',
+      description: 'synthetic bad patch: leaves an empty initramfs, so the next boot cannot mount its root',
+      files: [{ path: '/usr/share/doc/patchlab-initramfs-hook/README', content: 'breaks the next boot on purpose (a patchlab test fault)\n' }],
+      postinst: '#!/bin/sh\nset -e\nfor f in /boot/initrd.img-*; do : > "$f"; done\n',
+    },
+    outDir,
+  );
+}

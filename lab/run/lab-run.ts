@@ -10,6 +10,7 @@ import type { PackageCache } from '../patches/cache.ts';
 import { isEmptyPatch, selectPatch, type PatchRequest } from '../patches/request.ts';
 import { silent, type Progress } from '../progress.ts';
 import { junitXml, type LabReport } from './report.ts';
+import { kernelInstalledBy, rebootProblem, type RebootRecord } from './reboot-step.ts';
 import { compareChecks, decideVerdict } from './verdict.ts';
 
 /** The checks of a run, whatever their kind (goss, browser): run against one host at a time. */
@@ -26,6 +27,10 @@ export interface LabRunOptions {
   requestText: string[];
   checks: CheckSuite;
   provider: HostProvider;
+  /** The fetcher is always a container of the image (a VM run's image has a container form too). */
+  fetcherProvider?: HostProvider;
+  /** Reboot limit for hosts that can reboot (VMs). */
+  rebootTimeoutMs?: number;
   cache: PackageCache;
   mirror: DebianMirror;
   reportDir: string;
@@ -78,7 +83,7 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
   let twinsStarting: Promise<Host[]> | undefined;
   try {
     const fetcher = await phase('refresh package lists', () =>
-      options.cache.openFetcher({ provider: options.provider, image: options.image.tag, runId: options.runId, mirror: options.mirror, progress }),
+      options.cache.openFetcher({ provider: options.fetcherProvider ?? options.provider, image: options.image.tag, runId: options.runId, mirror: options.mirror, progress }),
     );
     hosts.push(fetcher.host);
     // Twins start while the fetcher downloads: the slowest steps overlap.
@@ -86,9 +91,16 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
       // allSettled: when one twin fails, the other must still be known, so `finally` removes it.
       const settled = await Promise.allSettled(
         (['baseline', 'patched'] as const).map(async (role) => {
-          const host = await options.provider.start({ image: options.image.tag, runId: options.runId, role, mounts: [options.cache.hostMount()] });
+          const host = await options.provider.start({
+            image: options.image.tag,
+            runId: options.runId,
+            role,
+            mounts: [options.cache.hostMount()],
+            ports: options.image.definition?.ports ?? [],
+          });
           hosts.push(host);
           report.hosts[role] = host.name;
+          report.hostKind = host.kind;
           return host;
         }),
       );
@@ -130,23 +142,49 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
     if (!report.services.baseline.ok) {
       throw new Error(`the service of image ${options.image.name} does not start on the unpatched twin: ${report.services.baseline.output}`);
     }
-    const install = await phase('apply the patch', () => applyPatch(patched, fetched.installFiles, fetched.plan.removals.map((r) => r.name)));
+    // Under TCG every instruction of dpkg and its scripts is emulated: a kernel's initramfs alone takes minutes.
+    const dpkgLimits = { timeoutMs: patched.kind === 'vm' ? 45 * 60_000 : 10 * 60_000 };
+    const install = await phase('apply the patch', () => applyPatch(patched, fetched.installFiles, fetched.plan.removals.map((r) => r.name), dpkgLimits));
     report.install = { ok: install.ok, changes: install.changes, output: install.output, durationMs: install.durationMs };
     if (!install.ok) installFailed = failedPackages(install.output, fetched.plan.installs.map((i) => i.name));
-    report.services.patched = await phase('restart the service on the patched host', () => restartService(patched, options.image.definition));
-    [baselineResults, patchedResults] = await phase('run checks on both twins', () =>
-      Promise.all([options.checks.run({ host: baseline, label: 'baseline' }), options.checks.run({ host: patched, label: 'patched' })]),
-    );
-    const rollback = await phase('roll back the patch', () => rollbackPatch(patched, install.before, options.cache));
-    report.rollback = {
-      restored: rollback.restored,
-      remaining: rollback.remaining,
-      reinstalled: rollback.reinstalled,
-      purged: rollback.purged,
-      durationMs: rollback.durationMs,
+    // Returns early when the patched host is gone (it did not come back from a reboot): nothing more can be learnt from it.
+    const proveOnPatchedHost = async (): Promise<void> => {
+      if (patched.reboot) {
+        // A patch shows some harm only on the next boot: a kernel, an initramfs, a boot script.
+        report.reboot = await phase('reboot the patched host', () =>
+          rebootHost(patched, kernelInstalledBy(fetched.plan.installs.map((i) => i.name)), options.rebootTimeoutMs),
+        );
+        if (!report.reboot.ok) {
+          writeConsole(options.reportDir, 'patched', report.reboot.console);
+          return;
+        }
+      }
+      report.services.patched = await phase('restart the service on the patched host', () => restartService(patched, options.image.definition));
+      [baselineResults, patchedResults] = await phase('run checks on both twins', () =>
+        Promise.all([options.checks.run({ host: baseline, label: 'baseline' }), options.checks.run({ host: patched, label: 'patched' })]),
+      );
+      const rollback = await phase('roll back the patch', () => rollbackPatch(patched, install.before, options.cache, dpkgLimits));
+      report.rollback = {
+        restored: rollback.restored,
+        remaining: rollback.remaining,
+        reinstalled: rollback.reinstalled,
+        purged: rollback.purged,
+        durationMs: rollback.durationMs,
+      };
+      if (report.reboot) {
+        const kernelBefore = report.reboot.kernelBefore;
+        report.rollbackReboot = await phase('reboot the rolled-back host', () =>
+          rebootHost(patched, report.reboot?.expectedKernel ? kernelBefore : undefined, options.rebootTimeoutMs),
+        );
+        if (!report.rollbackReboot.ok) {
+          writeConsole(options.reportDir, 'rolled-back', report.rollbackReboot.console);
+          return;
+        }
+      }
+      report.services.afterRollback = await phase('restart the service after rollback', () => restartService(patched, options.image.definition));
+      rollbackResults = await phase('run checks after rollback', () => options.checks.run({ host: patched, label: 'rolled-back' }));
     };
-    report.services.afterRollback = await phase('restart the service after rollback', () => restartService(patched, options.image.definition));
-    rollbackResults = await phase('run checks after rollback', () => options.checks.run({ host: patched, label: 'rolled-back' }));
+    await proveOnPatchedHost();
   } catch (error) {
     labError = `lab error: ${(error as Error).message}`;
   } finally {
@@ -162,6 +200,10 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
       ...(report.install ? { install: { ok: report.install.ok, failedPackages: installFailed, output: report.install.output } } : {}),
       ...(report.rollback ? { rollback: { restored: report.rollback.restored, remaining: report.rollback.remaining.map(describeChange) } } : {}),
       ...(labError ? { labError } : {}),
+      reboots: [
+        ...(report.reboot ? [rebootProblem(report.reboot, 'patched')] : []),
+        ...(report.rollbackReboot ? [rebootProblem(report.rollbackReboot, 'rolled-back')] : []),
+      ].filter((p): p is string => p !== undefined),
     });
     report.verdict = outcome.verdict;
     report.reasons = outcome.reasons;
@@ -170,6 +212,18 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
   report.durationMs = now() - startedAt;
   writeReport(report, options.reportDir);
   return report;
+}
+
+async function rebootHost(host: Host, expectedKernel: string | undefined, timeoutMs: number | undefined): Promise<RebootRecord> {
+  const kernelBefore = (await host.exec(['uname', '-r'], { timeoutMs: 30_000 })).stdout.trim();
+  const outcome = await (host.reboot as NonNullable<Host['reboot']>).call(host, timeoutMs);
+  return { ...outcome, kernelBefore, ...(expectedKernel ? { expectedKernel } : {}) };
+}
+
+/** The whole console tail beside the report: the first thing to read when a host did not boot. */
+function writeConsole(dir: string, which: string, text: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `console-${which}.log`), `${text}\n`);
 }
 
 function describeChange(change: { name: string; before?: string; after?: string }): string {

@@ -1,13 +1,14 @@
 import type { VersionChange } from '../patches/apt-output.ts';
 import type { CandidatePatch } from '../patches/request.ts';
 import type { ServiceOutcome } from '../hosts/services.ts';
+import type { RebootRecord } from './reboot-step.ts';
 import type { ComparedCheck, Verdict } from './verdict.ts';
 
 /** Everything a lab run found, written as report.json: the evidence behind the verdict. */
 export interface LabReport {
   runId: string;
   image: { name: string; tag: string };
-  hostKind: 'container';
+  hostKind: 'container' | 'vm';
   startedAt: string;
   finishedAt: string;
   durationMs: number;
@@ -23,6 +24,9 @@ export interface LabReport {
   candidates: CandidatePatch[];
   install?: { ok: boolean; changes: VersionChange[]; output: string; durationMs: number };
   rollback?: { restored: boolean; remaining: VersionChange[]; reinstalled: string[]; purged: string[]; durationMs: number };
+  /** VM hosts only: the patched host's reboot after the patch, and after the rollback. */
+  reboot?: RebootRecord;
+  rollbackReboot?: RebootRecord;
   services: { baseline?: ServiceOutcome; patched?: ServiceOutcome; afterRollback?: ServiceOutcome };
   checks: ComparedCheck[];
   /** Milliseconds per phase, in the order they ran. */
@@ -69,6 +73,17 @@ export function junitXml(report: LabReport): string {
     else if (c.comparison === 'already-broken') base.skipped = `already broken before the patch: ${c.baseline?.message ?? ''}`;
     else if (c.comparison === 'skipped') base.skipped = (c.patched ?? c.baseline)?.message ?? 'skipped';
     cases.push(base);
+  }
+  for (const [name, reboot] of [['reboot', report.reboot], ['reboot after rollback', report.rollbackReboot]] as const) {
+    if (!reboot) continue;
+    const wrongKernel = reboot.ok && reboot.expectedKernel && reboot.kernel !== reboot.expectedKernel;
+    cases.push({
+      classname: 'host',
+      name,
+      seconds: reboot.durationMs / 1000,
+      ...(!reboot.ok ? { failure: `did not come back: ${reboot.detail}`, output: reboot.console } : {}),
+      ...(wrongKernel ? { failure: `booted ${reboot.kernel}, expected ${reboot.expectedKernel}` } : {}),
+    });
   }
   if (report.rollback) {
     cases.push({
@@ -120,6 +135,8 @@ export function summarize(report: LabReport): string {
     const s = (r?: { status: string }) => r?.status ?? '-';
     lines.push(`  ${c.comparison.padEnd(16)} ${s(c.baseline)} -> ${s(c.patched)} -> ${s(c.afterRollback)}  ${c.name}`);
   }
+  if (report.reboot) lines.push(`reboot: ${report.reboot.ok ? `came back in ${(report.reboot.durationMs / 1000).toFixed(1)} s, kernel ${report.reboot.kernelBefore} -> ${report.reboot.kernel}` : `DID NOT COME BACK (${report.reboot.detail})`}`);
+  if (report.rollbackReboot) lines.push(`reboot after rollback: ${report.rollbackReboot.ok ? `came back, kernel ${report.rollbackReboot.kernel}` : `DID NOT COME BACK (${report.rollbackReboot.detail})`}`);
   if (report.rollback) lines.push(`rollback: ${report.rollback.restored ? 'restored every version' : 'NOT restored'} in ${(report.rollback.durationMs / 1000).toFixed(1)} s`);
   return lines.join('\n');
 }

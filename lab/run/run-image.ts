@@ -3,6 +3,8 @@ import { debianMirror } from '../config/mirror.ts';
 import { dataDir } from '../config/paths.ts';
 import { DockerHostProvider } from '../hosts/docker-provider.ts';
 import { dockerStartup } from '../hosts/startup.ts';
+import { QemuHostProvider } from '../hosts/vm/qemu-provider.ts';
+import { ensureVmImage } from '../hosts/vm/vm-image.ts';
 import { resolveImage } from '../images/build.ts';
 import { PackageCache } from '../patches/cache.ts';
 import { parsePatchArgs } from '../patches/request.ts';
@@ -21,7 +23,11 @@ export interface ImageLabRun {
   mirror?: { archive?: string; security?: string };
   cache?: PackageCache;
   progress?: Progress;
+  /** What the twins are: containers (default) or VMs booting Debian's kernel from the same image. */
+  host?: HostKind;
 }
+
+export type HostKind = 'container' | 'vm';
 
 /** A lab run from names, as `lab run` and a scheduled run start one: the image's own checks unless others are given. */
 export async function runLabOnImage(options: ImageLabRun): Promise<LabReport> {
@@ -29,21 +35,25 @@ export async function runLabOnImage(options: ImageLabRun): Promise<LabReport> {
   const request = parsePatchArgs(options.patch);
   await dockerStartup(progress);
   const runId = newRunId('lab');
-  const image = await resolveImage(options.image, { progress });
+  const resolved = await resolveImage(options.image, { progress });
+  const vm = options.host === 'vm' ? await ensureVmImage(options.image, resolved.tag, { progress }) : undefined;
+  // A VM run's fetcher and twins start from the VM form: its pending updates include the kernel.
+  const image = vm ? { ...resolved, tag: vm.dockerTag } : resolved;
   const reportDir = options.reportDir ?? join(dataDir(), 'runs', runId);
   const checkFiles = options.checks?.length ? options.checks : checkFilesFor(image.definition);
   const checks = await loadCheckSuite(checkFiles, {
     screenshotDir: join(reportDir, 'screenshots'),
     ...(image.definition?.ports[0] ? { port: image.definition.ports[0] } : {}),
   });
-  progress(`run ${runId}: image ${options.image} (${image.tag}), patch ${options.patch.join(' ')}, ${checkFiles.length} check file(s)`);
+  progress(`run ${runId}: image ${options.image} (${image.tag}) on ${vm ? 'VM' : 'container'} hosts, patch ${options.patch.join(' ')}, ${checkFiles.length} check file(s)`);
   return runLab({
     runId,
     image: { name: options.image, tag: image.tag, ...(image.definition ? { definition: image.definition } : {}) },
     request,
     requestText: options.patch,
     checks,
-    provider: new DockerHostProvider(),
+    provider: vm ? new QemuHostProvider(vm) : new DockerHostProvider(),
+    fetcherProvider: new DockerHostProvider(),
     cache: options.cache ?? new PackageCache(),
     mirror: debianMirror(image.definition?.suite ?? 'bookworm', options.mirror ?? {}),
     reportDir,

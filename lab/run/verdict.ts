@@ -60,6 +60,8 @@ export interface VerdictInputs {
   rollback?: { restored: boolean; remaining: string[] };
   /** A lab failure (not the patch's fault): image, Docker, mirror. */
   labError?: string;
+  /** Why a reboot of the patched host went wrong (did not come back, wrong kernel). */
+  reboots?: readonly string[];
 }
 
 export interface VerdictOutcome {
@@ -76,6 +78,8 @@ export function decideVerdict(inputs: VerdictInputs): VerdictOutcome {
     const which = inputs.install.failedPackages.join(', ') || 'the patch';
     reasons.push(`installing ${which} failed: ${lastLine(inputs.install.output)}`);
   }
+  reasons.push(...(inputs.reboots ?? []));
+  if ((inputs.reboots ?? []).length > 0 && inputs.checks.every((c) => !c.patched)) return { verdict: 'fail', reasons };
   for (const c of inputs.checks.filter((c) => c.comparison === 'broken-by-patch')) {
     reasons.push(`check ${c.name} broken by the patch: ${c.patched?.message || c.patched?.status}`);
   }

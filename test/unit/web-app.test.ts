@@ -359,6 +359,23 @@ describe('lab runs', () => {
     await store.saveLabRun(report('/etc/passwd'));
     expect((await client.get('/lab-runs/lab-1/screenshots/0')).status).toBe(404);
   });
+
+  it('shows a VM run\'s reboots, and the console of a host that did not come back', async () => {
+    await store.saveLabRun({
+      ...report(join(dir, 'none.png')),
+      runId: 'lab-vm',
+      hostKind: 'vm',
+      verdict: 'fail',
+      reasons: ['the patched host did not come back from its reboot: VM stopped while booting'],
+      reboot: { ok: false, detail: 'VM stopped while booting', durationMs: 9000, kernelBefore: '6.1.0-50-amd64', console: 'Kernel panic - not syncing: VFS: Unable to mount root fs <0,0>' },
+    });
+    const client = new Client(server.url);
+    await login(client, 'victor');
+    const page = await (await client.get('/lab-runs/lab-vm')).text();
+    expect(page).toContain('VM hosts');
+    expect(page).toMatch(/after the patch: <b>did not come back<\/b>: VM stopped while booting/);
+    expect(page).toContain('Kernel panic - not syncing: VFS: Unable to mount root fs &lt;0,0&gt;');
+  });
 });
 
 describe('users page', () => {

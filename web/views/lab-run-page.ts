@@ -51,6 +51,23 @@ function log(title: string, text: string | undefined): SafeHtml {
   return html`<details class="log"><summary>${title}</summary><pre>${text}</pre></details>`;
 }
 
+function rebootsCard(report: LabReport): SafeHtml {
+  const reboots = [
+    ['after the patch', report.reboot],
+    ['after the rollback', report.rollbackReboot],
+  ] as const;
+  if (!report.reboot) return html``;
+  return html`<section class="card" id="reboots"><h2>Reboots</h2>
+  ${reboots.map(([when, r]) =>
+    r
+      ? html`<p>${when}: ${r.ok
+          ? html`came back in ${duration(r.durationMs)}, kernel ${r.kernelBefore} → <b>${r.kernel ?? '?'}</b>${r.expectedKernel ? html` (expected ${r.expectedKernel})` : ''}`
+          : html`<b>did not come back</b>: ${r.detail}`}</p>${log(`console, ${when}`, r.console)}`
+      : '',
+  )}
+</section>`;
+}
+
 export function labRunPage(report: LabReport, viewer: Viewer): SafeHtml {
   const shots = screenshotsOf(report);
   const shotUrl = (n: number) => path`/lab-runs/${report.runId}/screenshots/${n}`;
@@ -59,7 +76,7 @@ export function labRunPage(report: LabReport, viewer: Viewer): SafeHtml {
 <h1>${report.runId}</h1>
 <section class="card summary">
   <div class="summary-head"><span class="badge verdict-${report.verdict}" id="verdict">${report.verdict}</span> <span>image <b>${report.image.name}</b> <small class="muted">${report.image.tag}</small></span></div>
-  <p class="muted">started ${dateTime(Date.parse(report.startedAt))} · took ${duration(report.durationMs)} · patch ${patch.request.join(' ')}</p>
+  <p class="muted">started ${dateTime(Date.parse(report.startedAt))} · took ${duration(report.durationMs)} · patch ${patch.request.join(' ')} · ${report.hostKind === 'vm' ? 'VM hosts' : 'container hosts'}</p>
   <ul class="reasons">${report.reasons.map((r) => html`<li>${r}</li>`)}</ul>
 </section>
 <section class="card"><h2>Patch</h2>
@@ -71,7 +88,7 @@ export function labRunPage(report: LabReport, viewer: Viewer): SafeHtml {
   ${patch.debs.length > 0 ? html`<p>Local packages: ${patch.debs.join(', ')}</p>` : ''}
   <p class="muted">${(patch.downloadedBytes / 1e6).toFixed(1)} MB downloaded, ${patch.reusedFiles} file(s) from the cache</p>
 </section>
-<section class="card"><h2>Checks <small>unpatched twin → patched → after rollback</small></h2>
+${rebootsCard(report)}<section class="card"><h2>Checks <small>unpatched twin → patched → after rollback</small></h2>
   <div class="table-wrap"><table class="list checks-table"><thead><tr><th>Check</th><th>Verdict</th>${SIDES.map((s) => html`<th>${SIDE_LABELS[s]}</th>`)}</tr></thead>
   <tbody>${report.checks.map(
     (c) => html`<tr data-comparison="${c.comparison}"><td><b>${c.name}</b><br><small class="muted">${c.kind}</small></td><td><span class="badge comparison-${c.comparison}">${words(c.comparison)}</span></td>${SIDES.map((s) => html`<td>${status(c[s])}</td>`)}</tr>`,

@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlin
 import { join, resolve } from 'node:path';
 import tar from 'tar-stream';
 import { dataDir } from '../../config/paths.ts';
-import { DEFINITION_HASH_LABEL, followBuild, IMAGE_LABEL, imageExists } from '../../images/build.ts';
+import { DEFINITION_HASH_LABEL, followBuild, IMAGE_LABEL, imageExists, removeOlderBuilds } from '../../images/build.ts';
 import { sha256, shortHash } from '../../images/hash.ts';
 import { withLock } from '../../images/lock.ts';
 import { silent, type Progress } from '../../progress.ts';
@@ -60,6 +60,7 @@ export async function ensureVmImage(
       await exportDisk(docker, dockerTag, hash, dir);
     }
     removeOtherDisks(name, dir);
+    await removeOlderBuilds(docker, `patchlab/${name}-vm`, dockerTag);
     return image;
   });
 }

@@ -10,12 +10,13 @@ const WATCHDOG = `
 exec 3<&0
 "$@" </dev/null 3<&- &
 q=$!
-( read -r _ <&3; kill "$q" 2>/dev/null
-  while kill -0 "$q" 2>/dev/null; do sleep 0.2; done
-  rm -rf -- "$PATCHLAB_VM_DIR" ) </dev/null &
+( read -r _ <&3; kill "$q" 2>/dev/null ) </dev/null &
 w=$!
 wait "$q"; status=$?
 kill "$w" 2>/dev/null
+wait "$w"
+# 143: the watchdog was still waiting, so qemu ended on its own (a reboot) and its owner carries on.
+[ "$?" -ne 143 ] && rm -rf -- "$PATCHLAB_VM_DIR"
 exit "$status"
 `;
 
