@@ -38,6 +38,8 @@ export interface HostSpec {
   role: string;
   name?: string;
   mounts?: Mount[];
+  /** Small filesystems of the host's own, such as the full disk of the disk-full fault. */
+  tmpfs?: { target: string; sizeBytes: number }[];
   env?: Record<string, string>;
   /** Overrides the image's command; by default the host idles so the lab decides what runs. */
   command?: string[];

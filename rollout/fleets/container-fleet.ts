@@ -8,6 +8,7 @@ import { KEEP_LABEL, RUN_LABEL } from '../../lab/hosts/labels.ts';
 import { restartService, startService, stopService } from '../../lab/hosts/services.ts';
 import type { ImageDefinition } from '../../lab/images/definition.ts';
 import { applyPatch, rollbackPatch } from '../../lab/patches/apply.ts';
+import { dpkgErrors } from '../../lab/patches/apt-output.ts';
 import type { PackageCache } from '../../lab/patches/cache.ts';
 import { silent, type Progress } from '../../lab/progress.ts';
 import type { CheckSuite } from '../../lab/run/lab-run.ts';
@@ -16,6 +17,7 @@ import type { Observation } from '../observations.ts';
 import type { FleetHost } from '../plan.ts';
 import type { HostEvent } from '../transitions.ts';
 import { hostLabels } from '../../scenarios/fleet.ts';
+import { fillDisk, fullDisk } from './disk-full.ts';
 import type { HostFault, PreparedPatch } from './prepared-patch.ts';
 
 export const FLEET_HOST_LABEL = 'patchlab.fleet-host';
@@ -71,15 +73,18 @@ export class ContainerFleet implements Fleet {
         await Promise.all(
           ids.slice(i, i + 4).map(async (id, j) => {
             const labels = { ...(labelsOf[i + j] ?? {}) };
+            const diskFull = (options.faults.get(id) ?? []).some((f) => f.kind === 'disk-full');
             const host = await provider.start({
               image: options.image.tag,
               runId: options.rolloutId,
               role: 'fleet',
               name: `patchlab-${options.rolloutId}-${id}`,
               mounts: [options.cache.hostMount()],
+              ...(diskFull ? { tmpfs: fullDisk() } : {}),
               labels: { ...options.labels, [KEEP_LABEL]: options.rolloutId, [FLEET_HOST_LABEL]: id, ...prefixed(labels) },
             });
             members.set(id, { host, labels, version: options.prepared.baseVersion, flakesLeft: 0, lost: false });
+            if (diskFull) await fillDisk(host);
             const started = await startService(host, options.image.definition);
             if (!started.ok) throw new Error(`fleet host ${id}: the service does not start: ${started.output}`);
           }),
@@ -158,7 +163,7 @@ export class ContainerFleet implements Fleet {
     }
     if (!outcome.ok) {
       member.version = await versionOf(member.host, prepared);
-      return { type: 'patch-failed', hostId, version: member.version, reason: lastLine(outcome.output) };
+      return { type: 'patch-failed', hostId, version: member.version, reason: dpkgErrors(outcome.output) ?? lastLine(outcome.output) };
     }
     await restartService(member.host, this.options.image.definition);
     member.version = prepared.version;
