@@ -29,8 +29,10 @@ export interface PrivateDockerd {
 }
 
 export async function startPrivateDockerd(images: readonly string[], main = new Docker()): Promise<PrivateDockerd> {
+  await sweepDeadEngines();
   // Short: containerd's socket lives under the exec root, and a unix socket path has 108 bytes at most.
-  const dir = mkdtempSync('/tmp/plf-');
+  // The pid says whose it is, for the sweep of a test that was killed before its afterAll.
+  const dir = mkdtempSync(`/tmp/plf-${process.pid}-`);
   const bridge = `plf${process.pid}`.slice(0, 15);
   const subnet = await freeSubnet();
   const socket = join(dir, 'docker.sock');
@@ -107,6 +109,33 @@ export async function startPrivateDockerd(images: readonly string[], main = new 
   } catch (error) {
     await destroy();
     throw error;
+  }
+}
+
+/**
+ * What a test process killed before its afterAll left behind (a CI run stopped by its time
+ * limit): the bridge, its rules and the engine's files, found by the dead pid in their names.
+ */
+async function sweepDeadEngines(): Promise<void> {
+  const dead = (pid: string) => !existsSync(`/proc/${pid}`);
+  const links = (await run('ip', ['-o', 'link', 'show', 'type', 'bridge'])).stdout;
+  for (const [, bridge, pid] of links.matchAll(/^\d+: (plf(\d+))[:@]/gm)) {
+    if (!bridge || !pid || !dead(pid)) continue;
+    for (const table of ['filter', 'nat']) {
+      const rules = (await run('iptables', ['-w', '-t', table, '-S'])).stdout.split('\n');
+      for (const rule of rules.filter((r) => r.startsWith('-A ') && r.split(' ').includes(bridge))) {
+        await run('iptables', ['-w', '-t', table, '-D', ...rule.split(' ').slice(1)]).catch(() => undefined);
+      }
+    }
+    await run('ip', ['link', 'del', bridge]).catch(() => undefined);
+  }
+  for (const name of readdirSync('/tmp')) {
+    const pid = /^plf-(\d+)-\w{6}$/.exec(name)?.[1];
+    if (!pid || !dead(pid)) continue;
+    const dir = join('/tmp', name);
+    await stopLeftovers(dir, 'SIGKILL');
+    for (const mount of mountsUnder(dir)) await run('umount', ['-l', mount]).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
