@@ -35,6 +35,8 @@ export interface RunnerOptions {
 }
 
 const TICK_MS = 250;
+/** How long a host whose work failed waits before it is tried again. */
+const RETRY_MS = 2_000;
 const TERMINAL = new Set(['completed', 'rolled-back']);
 
 /**
@@ -52,12 +54,17 @@ export async function driveRollout(id: string, options: RunnerOptions): Promise<
   let nextCheckAt = 0;
   let checking: Promise<void> | undefined;
 
+  const retryAt = new Map<string, number>();
   const work = (hostId: string, job: () => Promise<HostEvent>) => {
-    if (busy.has(hostId)) return;
+    if (busy.has(hostId) || now() < (retryAt.get(hostId) ?? 0)) return;
     busy.add(hostId);
     job()
       .then((event) => events.push(event))
-      .catch((error: Error) => options.onError?.(`host ${hostId}: ${error.message}; will try again`))
+      .catch((error: Error) => {
+        // Not at every tick: a Docker engine that is restarting answers nothing for seconds.
+        retryAt.set(hostId, now() + RETRY_MS);
+        options.onError?.(`host ${hostId}: ${error.message}; will try again in ${RETRY_MS / 1000} s`);
+      })
       .finally(() => busy.delete(hostId));
   };
   const patchOrConfirm = (hostId: string, state: RolloutState) =>
@@ -78,9 +85,16 @@ export async function driveRollout(id: string, options: RunnerOptions): Promise<
     });
 
   for (;;) {
-    if (options.signal?.aborted) return (await options.store.current(id)).state;
+    // A round of checks still running would record its results after the caller closed the store.
+    if (options.signal?.aborted) {
+      await checking;
+      return (await options.store.current(id)).state;
+    }
     const { state, seq } = await options.store.current(id);
-    if (TERMINAL.has(state.phase) && busy.size === 0) return state;
+    if (TERMINAL.has(state.phase) && busy.size === 0) {
+      await checking;
+      return state;
+    }
 
     if (events.length > 0) {
       const batch = events.splice(0, events.length);

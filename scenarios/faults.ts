@@ -14,7 +14,7 @@ export interface FaultSelector {
 }
 
 /**
- * Faults the fleet driver injects. The first four are what the real container fleet can do; the
+ * Faults the fleet driver injects. The first five are what the real container fleet can do; the
  * last three describe the network and the checks at scale, for the simulator only.
  */
 export type Fault =
@@ -26,6 +26,8 @@ export type Fault =
   | { kind: 'host-lost'; hosts: FaultSelector; when: 'mid-patch' }
   /** These hosts fail their first `failures` check runs after the patch, then pass. */
   | { kind: 'flaky'; hosts: FaultSelector; failures: number }
+  /** These hosts' disk is full: dpkg cannot unpack the patch (No space left on device) and keeps the old version. */
+  | { kind: 'disk-full'; hosts: FaultSelector }
   /** These hosts never answer: not patched, never checked. */
   | { kind: 'offline'; hosts: FaultSelector }
   /** These hosts' check results arrive this late. */

@@ -173,7 +173,7 @@ const faultSelector = z.preprocess(
   ).refine((s) => s.probability === undefined || s.fraction === undefined, 'expected either probability or fraction, not both'),
 );
 
-const faultKinds = ['bad-package', 'latency', 'host-lost', 'flaky', 'offline', 'slow-report', 'check-noise'] as const;
+const faultKinds = ['bad-package', 'latency', 'host-lost', 'flaky', 'disk-full', 'offline', 'slow-report', 'check-noise'] as const;
 
 function faultOf<K extends (typeof faultKinds)[number], S extends z.ZodRawShape>(kind: K, shape: S) {
   return strictObject({ kind: z.literal(kind), hosts: faultSelector, ...shape }, 'a fault');
@@ -186,6 +186,7 @@ const fault = z.discriminatedUnion(
     faultOf('latency', { addMs: wholeNumber(1, 60_000, 'milliseconds to add, such as 200') }),
     faultOf('host-lost', { when: z.literal('mid-patch', { error: 'expected mid-patch' }).default('mid-patch') }),
     faultOf('flaky', { failures: wholeNumber(1, 100, 'a number of failed check runs').default(1) }),
+    faultOf('disk-full', {}),
     faultOf('offline', {}),
     faultOf('slow-report', { delay: duration(1) }),
     faultOf('check-noise', { flipProbability: share('a probability') }),

@@ -159,6 +159,7 @@ export class DockerHostProvider implements HostProvider {
         Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
         HostConfig: {
           Binds: (spec.mounts ?? []).map((m) => `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`),
+          Mounts: (spec.tmpfs ?? []).map((t) => ({ Type: 'tmpfs' as const, Source: '', Target: t.target, TmpfsOptions: { SizeBytes: t.sizeBytes, Mode: 0o755 } })),
           Init: false,
         },
       });

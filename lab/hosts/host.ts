@@ -38,6 +38,8 @@ export interface HostSpec {
   role: string;
   name?: string;
   mounts?: Mount[];
+  /** Small filesystems of the host's own, such as the full disk of the disk-full fault. */
+  tmpfs?: { target: string; sizeBytes: number }[];
   env?: Record<string, string>;
   /** Service ports the lab must reach; a VM forwards them to loopback, a container needs nothing. */
   ports?: number[];

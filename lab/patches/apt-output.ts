@@ -65,6 +65,20 @@ export type VersionMap = Map<string, string>;
 export const DPKG_QUERY_ARGV = ['dpkg-query', '-W', '-f=${binary:Package}\\t${Version}\\t${db:Status-Abbrev}\\n'];
 
 /** Reads DPKG_QUERY_ARGV's output; only fully installed packages count. */
+/**
+ * dpkg's own account of what failed, each "dpkg: error ..." line joined with the indented line
+ * that says why (such as "failed to write (No space left on device)"); undefined when it gave none.
+ */
+export function dpkgErrors(output: string): string | undefined {
+  const lines = output.split('\n');
+  const errors = lines.flatMap((line, i) => {
+    if (!line.startsWith('dpkg: error')) return [];
+    const why = lines[i + 1];
+    return [why?.startsWith(' ') ? `${line} ${why.trim()}` : line];
+  });
+  return errors.length > 0 ? errors.slice(0, 3).join(' / ') : undefined;
+}
+
 export function parseDpkgQuery(text: string): VersionMap {
   const versions: VersionMap = new Map();
   for (const line of text.split('\n')) {

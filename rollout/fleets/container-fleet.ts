@@ -8,6 +8,7 @@ import { KEEP_LABEL, RUN_LABEL } from '../../lab/hosts/labels.ts';
 import { restartService, startService, stopService } from '../../lab/hosts/services.ts';
 import type { ImageDefinition } from '../../lab/images/definition.ts';
 import { applyPatch, rollbackPatch } from '../../lab/patches/apply.ts';
+import { dpkgErrors } from '../../lab/patches/apt-output.ts';
 import type { PackageCache } from '../../lab/patches/cache.ts';
 import { silent, type Progress } from '../../lab/progress.ts';
 import type { CheckSuite } from '../../lab/run/lab-run.ts';
@@ -16,6 +17,7 @@ import type { Observation } from '../observations.ts';
 import type { FleetHost } from '../plan.ts';
 import type { HostEvent } from '../transitions.ts';
 import { hostLabels } from '../../scenarios/fleet.ts';
+import { fillDisk, fullDisk } from './disk-full.ts';
 import type { HostFault, PreparedPatch } from './prepared-patch.ts';
 
 export const FLEET_HOST_LABEL = 'patchlab.fleet-host';
@@ -71,15 +73,18 @@ export class ContainerFleet implements Fleet {
         await Promise.all(
           ids.slice(i, i + 4).map(async (id, j) => {
             const labels = { ...(labelsOf[i + j] ?? {}) };
+            const diskFull = (options.faults.get(id) ?? []).some((f) => f.kind === 'disk-full');
             const host = await provider.start({
               image: options.image.tag,
               runId: options.rolloutId,
               role: 'fleet',
               name: `patchlab-${options.rolloutId}-${id}`,
               mounts: [options.cache.hostMount()],
+              ...(diskFull ? { tmpfs: fullDisk() } : {}),
               labels: { ...options.labels, [KEEP_LABEL]: options.rolloutId, [FLEET_HOST_LABEL]: id, ...prefixed(labels) },
             });
             members.set(id, { host, labels, version: options.prepared.baseVersion, flakesLeft: 0, lost: false });
+            if (diskFull) await fillDisk(host);
             const started = await startService(host, options.image.definition);
             if (!started.ok) throw new Error(`fleet host ${id}: the service does not start: ${started.output}`);
           }),
@@ -116,6 +121,17 @@ export class ContainerFleet implements Fleet {
 
   async patch(hostId: string): Promise<HostEvent> {
     const member = this.member(hostId);
+    try {
+      return await this.patchMember(hostId, member);
+    } catch (error) {
+      // Throws while the engine does not answer: the runner tries again, and finds out then.
+      if (!(await this.isGone(member))) throw error;
+      member.lost = true;
+      return { type: 'patch-failed', hostId, version: member.version, reason: 'the host went away mid-patch: its container no longer runs' };
+    }
+  }
+
+  private async patchMember(hostId: string, member: Member): Promise<HostEvent> {
     const { prepared } = this.options;
     const faults = this.options.faults.get(hostId) ?? [];
     // A patch whose process was killed goes on inside the host: let it end, and never run it twice.
@@ -141,11 +157,13 @@ export class ContainerFleet implements Fleet {
     try {
       outcome = await installing;
     } catch (error) {
+      // The engine or the container went away under dpkg: patch() finds out which.
+      if (await this.isGone(member).catch(() => true)) throw error;
       return { type: 'patch-failed', hostId, version: member.version, reason: (error as Error).message };
     }
     if (!outcome.ok) {
       member.version = await versionOf(member.host, prepared);
-      return { type: 'patch-failed', hostId, version: member.version, reason: lastLine(outcome.output) };
+      return { type: 'patch-failed', hostId, version: member.version, reason: dpkgErrors(outcome.output) ?? lastLine(outcome.output) };
     }
     await restartService(member.host, this.options.image.definition);
     member.version = prepared.version;
@@ -158,8 +176,15 @@ export class ContainerFleet implements Fleet {
     const { prepared } = this.options;
     // A lost host runs nothing at all, and certainly not the new version.
     if (member.lost) return { type: 'rolled-back', hostId, version: prepared.baseVersion };
-    const outcome = await rollbackPatch(member.host, new Map(Object.entries(prepared.baseVersions)), this.options.cache);
-    await restartService(member.host, this.options.image.definition);
+    let outcome;
+    try {
+      outcome = await rollbackPatch(member.host, new Map(Object.entries(prepared.baseVersions)), this.options.cache);
+      await restartService(member.host, this.options.image.definition);
+    } catch (error) {
+      if (!(await this.isGone(member))) throw error;
+      member.lost = true;
+      return { type: 'rolled-back', hostId, version: prepared.baseVersion };
+    }
     member.version = outcome.restored ? prepared.baseVersion : await versionOf(member.host, prepared);
     if (!outcome.restored) throw new Error(`fleet host ${hostId}: rollback left ${outcome.remaining.map((r) => r.name).join(', ')} changed`);
     return { type: 'rolled-back', hostId, version: member.version };
@@ -193,6 +218,21 @@ export class ContainerFleet implements Fleet {
   async close(): Promise<void> {
     await Promise.all([...this.members.values()].map((m) => m.host.stop().catch(() => undefined)));
     await this.options.checks.close().catch(() => undefined);
+  }
+
+  /**
+   * Whether the host's container has stopped or been removed, as every container of an engine
+   * without live-restore has once that engine restarts. Throws while the engine does not answer:
+   * the host may still be running, and nobody can tell yet.
+   */
+  private async isGone(member: Member): Promise<boolean> {
+    const docker = this.options.docker ?? dockerClient();
+    try {
+      return !(await docker.getContainer(member.host.id).inspect()).State.Running;
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return true;
+      throw error;
+    }
   }
 
   private member(hostId: string): Member {

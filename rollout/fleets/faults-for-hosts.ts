@@ -30,6 +30,8 @@ function toHostFault(fault: Fault): HostFault | undefined {
       return { kind: 'host-lost' };
     case 'flaky':
       return { kind: 'flaky', failures: fault.failures };
+    case 'disk-full':
+      return { kind: 'disk-full' };
     default:
       return undefined;
   }

@@ -24,4 +24,5 @@ export type HostFault =
   | { kind: 'bad-package' }
   | { kind: 'latency'; addMs: number }
   | { kind: 'host-lost' }
-  | { kind: 'flaky'; failures: number };
+  | { kind: 'flaky'; failures: number }
+  | { kind: 'disk-full' };

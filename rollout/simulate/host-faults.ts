@@ -11,6 +11,8 @@ export interface HostFaults {
   lost: Uint8Array;
   /** Check runs that fail after the patch before the host settles (flaky). */
   flaky: Uint8Array;
+  /** The patch fails to unpack and the host keeps its old version (disk-full). */
+  diskFull: Uint8Array;
   /** Never answers: the patch times out, no check ever arrives (offline). */
   offline: Uint8Array;
   /** Check results arrive this late (slow-report). */
@@ -34,6 +36,7 @@ export function hostFaults(faults: readonly Fault[], size: number, selectable: (
     latencyAddMs: new Float32Array(size),
     lost: new Uint8Array(size),
     flaky: new Uint8Array(size),
+    diskFull: new Uint8Array(size),
     offline: new Uint8Array(size),
     reportDelayMs: new Float64Array(size),
     flipProbability: new Float32Array(size),
@@ -53,6 +56,9 @@ export function hostFaults(faults: readonly Fault[], size: number, selectable: (
           break;
         case 'flaky':
           result.flaky[i] = Math.min(255, (result.flaky[i] ?? 0) + fault.failures);
+          break;
+        case 'disk-full':
+          result.diskFull[i] = 1;
           break;
         case 'offline':
           result.offline[i] = 1;

@@ -55,6 +55,7 @@ const ROLLING_BACK = 2;
 const PATCH_OK = 0;
 const PATCH_NO_ANSWER = 1;
 const PATCH_HOST_LOST = 2;
+const PATCH_DISK_FULL = 3;
 
 const TERMINAL = new Set(['completed', 'rolled-back']);
 /** A decision that changes the state is followed by another at the same instant, as the runner does; never endlessly. */
@@ -366,6 +367,9 @@ class Simulation {
     } else if (this.faults.lost[i]) {
       this.patchOutcome[i] = PATCH_HOST_LOST;
       this.queue.push(now + Math.max(1, Math.round(duration / 2)), PATCH_DONE, i);
+    } else if (this.faults.diskFull[i]) {
+      this.patchOutcome[i] = PATCH_DISK_FULL;
+      this.queue.push(now + duration, PATCH_DONE, i);
     } else {
       this.patchOutcome[i] = PATCH_OK;
       this.queue.push(now + duration, PATCH_DONE, i);
@@ -395,7 +399,8 @@ class Simulation {
       this.series.record(this.now, this.patched);
       this.reported.push({ type: 'patched', hostId, version: TARGET_VERSION });
     } else {
-      const reason = outcome === PATCH_NO_ANSWER ? 'the host did not answer' : 'the host went away mid-patch';
+      const reason =
+        outcome === PATCH_NO_ANSWER ? 'the host did not answer' : outcome === PATCH_DISK_FULL ? 'dpkg: No space left on device' : 'the host went away mid-patch';
       this.reported.push({ type: 'patch-failed', hostId, version: BASE_VERSION, reason });
     }
     if (this.rollbackAfterPatch[i]) this.dispatchRollback(i, this.now);

@@ -91,5 +91,26 @@ describe('faults', () => {
     }
   }, 240_000);
 
+  it('a host whose disk is full fails its patch with dpkg\'s "No space left on device"; the rollout undoes it and never completes', async () => {
+    const store = openStore(join(home, 'patchlab.db'));
+    try {
+      const final = await runScenario(join(projectRoot, 'test/fixtures/scenarios/disk-full.yaml'), { store });
+      expect(final.phase).toBe('rolled-back');
+      // The user reads which host, which package and why, in dpkg's own words.
+      const canary = final.rings[0]!.hostIds[0]!;
+      const rollback = final.audit.find((e) => e.action === 'rollback');
+      expect(rollback?.reasons.join(' ')).toMatch(
+        new RegExp(`ring canary: .*${canary} \\(patch failed: dpkg: error processing archive \\S*tzdata_\\S* \\(--install\\): .*No space left on device`),
+      );
+      expect(final.audit.some((e) => e.action === 'promote' || e.action === 'complete')).toBe(false);
+      expect(final.hosts.every((h) => h.version !== final.patch.version)).toBe(true);
+      const transitions = await store.transitions(final.id);
+      expect((await store.loadRollout(final.id))?.seq).toBe(transitions.length);
+      expect(await containersOf(final.id)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  }, 240_000);
+
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 });

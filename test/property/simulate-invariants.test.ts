@@ -36,6 +36,7 @@ const fault: fc.Arbitrary<Fault> = fc.oneof(
   fc.record({ kind: fc.constant('latency' as const), hosts: fc.record({ probability: percent(1) }), addMs: fc.integer({ min: 1, max: 300 }) }),
   fc.record({ kind: fc.constant('host-lost' as const), hosts: fc.record({ probability: percent(0.05) }), when: fc.constant('mid-patch' as const) }),
   fc.record({ kind: fc.constant('flaky' as const), hosts: fc.record({ probability: percent(0.2) }), failures: fc.integer({ min: 1, max: 2 }) }),
+  fc.record({ kind: fc.constant('disk-full' as const), hosts: fc.record({ probability: percent(0.05) }) }),
   fc.record({ kind: fc.constant('offline' as const), hosts: fc.record({ probability: percent(0.05) }) }),
   fc.record({ kind: fc.constant('slow-report' as const), hosts: fc.record({ probability: percent(0.2) }), delayMs: fc.integer({ min: 1, max: 30 }).map((m) => m * MINUTE) }),
   fc.record({ kind: fc.constant('check-noise' as const), hosts: fc.constant({}), flipProbability: percent(0.02) }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { debFileName, diffVersions, parseAptSimulation, parseDpkgQuery, sourceSuite } from '../../lab/patches/apt-output.ts';
+import { debFileName, diffVersions, dpkgErrors, parseAptSimulation, parseDpkgQuery, sourceSuite } from '../../lab/patches/apt-output.ts';
 
 // Captured from `apt-get -s dist-upgrade` on the web image, 2026-11-23.
 const simulation = `Reading package lists...
@@ -65,6 +65,23 @@ describe('dpkg', () => {
       { name: 'c', before: '1' },
       { name: 'd', after: '1' },
     ]);
+  });
+
+  it("takes dpkg's own error, with the line that says why, over the list of files it ends with", () => {
+    // Captured from dpkg -i on a web host whose /usr/share/doc was full, 2026-11-23.
+    const output = `(Reading database ... 6468 files and directories currently installed.)
+Preparing to unpack .../tzdata_2026f-0+deb12u1_all.deb ...
+Unpacking tzdata (2026f-0+deb12u1) over (2026b-0+deb12u1) ...
+dpkg: error processing archive /var/cache/patchlab/archives/tzdata_2026f-0+deb12u1_all.deb (--install):
+ cannot copy extracted data for './usr/share/doc/tzdata/README.Debian' to '/usr/share/doc/tzdata/README.Debian.dpkg-new': failed to write (No space left on device)
+Errors were encountered while processing:
+ /var/cache/patchlab/archives/tzdata_2026f-0+deb12u1_all.deb
+`;
+    expect(dpkgErrors(output)).toBe(
+      'dpkg: error processing archive /var/cache/patchlab/archives/tzdata_2026f-0+deb12u1_all.deb (--install): ' +
+        "cannot copy extracted data for './usr/share/doc/tzdata/README.Debian' to '/usr/share/doc/tzdata/README.Debian.dpkg-new': failed to write (No space left on device)",
+    );
+    expect(dpkgErrors('Setting up tzdata (2026f-0+deb12u1) ...\n')).toBeUndefined();
   });
 
   it('names downloaded files as apt does, with the epoch escaped', () => {

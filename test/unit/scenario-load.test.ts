@@ -212,6 +212,11 @@ describe('scenario defaults and conversion', () => {
     ]);
   });
 
+  it('takes a disk-full fault with nothing but its hosts, and names a field it does not have', () => {
+    expect(parse({ ...valid(), faults: [{ kind: 'disk-full', hosts: { ring: 'canary' } }] }).faults).toEqual([{ kind: 'disk-full', hosts: { ring: 'canary' } }]);
+    mistake((d) => (d.faults = [{ kind: 'disk-full', hosts: 'all', size: '1k' }]), 'faults[0]', /size/);
+  });
+
   it('gives each group its share of the fleet at the simulated size', () => {
     const fleet = { hosts: 16, groups: [{ count: 8, labels: { site: 'paris' } }, { count: 4, labels: { site: 'lyon' } }] };
     const count = (labels: readonly Record<string, string>[], site?: string) => labels.filter((l) => l.site === site).length;
@@ -270,7 +275,7 @@ describe('scenario mistakes', () => {
     mistake((d) => (d.faults = [{ kind: 'flaky', hosts: { labels: { site: 'pariss' } } }]), 'faults[0].hosts.labels', /expected labels that a fleet group carries/);
     mistake((d) => (d.faults = [{ kind: 'flaky', hosts: { fraction: 0.5, probability: 0.5 } }]), 'faults[0].hosts', /expected either probability or fraction, not both/);
     mistake((d) => (d.faults = [{ kind: 'offline', hosts: 'some' }]), 'faults[0].hosts', /expected "all" or a host selector \(keys: probability, fraction, labels, ring, indices\), got "some"/);
-    mistake((d) => (d.faults = [{ kind: 'bad-pkg', hosts: 'all' }]), 'faults[0].kind', /expected kind to be one of bad-package, latency, host-lost, flaky, offline, slow-report, check-noise, got "bad-pkg"/);
+    mistake((d) => (d.faults = [{ kind: 'bad-pkg', hosts: 'all' }]), 'faults[0].kind', /expected kind to be one of bad-package, latency, host-lost, flaky, disk-full, offline, slow-report, check-noise, got "bad-pkg"/);
     mistake((d) => (d.faults = [{ kind: 'flaky', hosts: { probability: 2 } }]), 'faults[0].hosts.probability', /expected a probability: a number from 0 to 1$/);
   });
 

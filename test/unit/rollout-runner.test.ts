@@ -1,0 +1,105 @@
+import { setImmediate as tick } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import type { Fleet } from '../../rollout/fleet.ts';
+import type { Observation } from '../../rollout/observations.ts';
+import { STANDARD_POLICY } from '../../rollout/policy.ts';
+import { driveRollout, type RunnerStore } from '../../rollout/runner.ts';
+import { createRollout, type RolloutState } from '../../rollout/state.ts';
+import type { HostEvent } from '../../rollout/transitions.ts';
+import { BASE_VERSION, CHECK, fleetOf, NEW_VERSION, T0 } from './rollout-harness.ts';
+
+/** One host, one ring without soak: the rollout completes as soon as the host is patched and checked. */
+function oneHostRollout(): RolloutState {
+  return createRollout({
+    id: 'rollout-1',
+    patch: { name: 'openssl', version: NEW_VERSION, severity: 'high' },
+    hosts: fleetOf(1),
+    rings: [{ name: 'only', hosts: 'rest', concurrency: { count: 1 }, failureBudget: { count: 0 }, soakMs: 0, requiresApproval: false, healthGate: { latency: false } }],
+    now: T0,
+  });
+}
+
+function memoryStore(state: RolloutState): RunnerStore {
+  let current = { state, seq: 0 };
+  return {
+    async current() {
+      return current;
+    },
+    async commit(_id, _step, after, expectedSeq) {
+      if (expectedSeq !== current.seq) return false;
+      current = { state: after, seq: current.seq + 1 };
+      return true;
+    },
+  };
+}
+
+/** A clock that moves only when the runner sleeps. */
+function fakeClock() {
+  const clock = { now: T0, sleep: async (ms: number) => {
+    clock.now += ms;
+    await tick();
+  } };
+  return clock;
+}
+
+describe('the rollout runner', () => {
+  it('tries a host whose work failed again after a pause, not at every tick, and then goes on', async () => {
+    const clock = fakeClock();
+    const attempts: number[] = [];
+    const errors: string[] = [];
+    const fleet: Fleet = {
+      hosts: () => [{ id: 'web-001', labels: {}, version: attempts.length > 3 ? NEW_VERSION : BASE_VERSION }],
+      async patch(hostId): Promise<HostEvent> {
+        attempts.push(clock.now);
+        // The first three attempts meet a Docker engine that is restarting.
+        if (attempts.length <= 3) throw new Error('connect ECONNREFUSED /var/run/docker.sock');
+        return { type: 'patched', hostId, version: NEW_VERSION };
+      },
+      rollback: () => Promise.reject(new Error('no rollback expected')),
+      check: async (hostId): Promise<Observation> => ({ hostId, at: clock.now, version: NEW_VERSION, checks: [{ id: CHECK, status: 'pass' }] }),
+      close: async () => undefined,
+    };
+    const final = await driveRollout('rollout-1', {
+      store: memoryStore(oneHostRollout()),
+      fleet,
+      policy: STANDARD_POLICY,
+      checkIntervalMs: 1_000,
+      now: () => clock.now,
+      sleep: clock.sleep,
+      onError: (message) => errors.push(message),
+    });
+    expect(final.phase).toBe('completed');
+    expect(attempts).toHaveLength(4);
+    const gaps = attempts.slice(1).map((at, i) => at - attempts[i]!);
+    expect(gaps.every((gap) => gap >= 2_000)).toBe(true);
+    expect(errors).toEqual(Array(3).fill('host web-001: connect ECONNREFUSED /var/run/docker.sock; will try again in 2 s'));
+  });
+
+  it('returns only once the round of checks it started has ended, so nothing lands after its caller is done', async () => {
+    const clock = fakeClock();
+    let checksRunning = 0;
+    let runningAtReturn: number | undefined;
+    const fleet: Fleet = {
+      hosts: () => [{ id: 'web-001', labels: {}, version: BASE_VERSION }],
+      patch: async (hostId) => ({ type: 'patched', hostId, version: NEW_VERSION }),
+      rollback: () => Promise.reject(new Error('no rollback expected')),
+      async check(hostId) {
+        checksRunning++;
+        // A slow check: real time, which the fake clock does not shorten.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        checksRunning--;
+        return { hostId, at: clock.now, version: NEW_VERSION, checks: [{ id: CHECK, status: 'pass' }] };
+      },
+      close: async () => undefined,
+    };
+    await driveRollout('rollout-1', {
+      store: memoryStore(oneHostRollout()),
+      fleet,
+      policy: STANDARD_POLICY,
+      checkIntervalMs: 10,
+      now: () => clock.now,
+      sleep: clock.sleep,
+    }).then(() => (runningAtReturn = checksRunning));
+    expect(runningAtReturn).toBe(0);
+  });
+});
