@@ -15,6 +15,7 @@ export interface LabRunFlags extends MirrorFlags {
   checks?: string[];
   reportDir?: string;
   json?: boolean;
+  refresh?: boolean;
 }
 
 /** Runs the lab once and prints the summary; resolves to the exit status the verdict calls for. */
@@ -25,6 +26,7 @@ export async function labRun(flags: LabRunFlags): Promise<number> {
     ...(flags.checks ? { checks: flags.checks } : {}),
     ...(flags.reportDir ? { reportDir: flags.reportDir } : {}),
     mirror: mirrorOverrides(flags),
+    refreshLists: flags.refresh ? 'always' : 'if-stale',
     progress: stderrProgress('lab'),
   });
   const reportDir = flags.reportDir ?? join(dataDir(), 'runs', report.runId);
@@ -50,6 +52,7 @@ export function labCommand(program: Command): void {
     .option('--checks <file>', 'goss YAML or browser spec (.ts/.mjs); default: the image definition\'s checks', collect)
     .option('--report-dir <dir>', 'where report.json, junit.xml and screenshots go (default: $PATCHLAB_HOME/runs/<run id>)')
     .option('--json', 'print the whole report as JSON')
+    .option('--refresh', 'refresh the package lists even if another run refreshed them within the last 10 minutes (PATCHLAB_LISTS_MAX_AGE, in seconds)')
     .option('--mirror <url>', 'Debian archive (default: from this machine\'s apt sources)')
     .option('--security-mirror <url>', 'Debian security archive (default: from this machine\'s apt sources)')
     .action(async (flags: LabRunFlags) => {

@@ -5,6 +5,7 @@ import { DockerHostProvider } from '../hosts/docker-provider.ts';
 import { dockerStartup } from '../hosts/startup.ts';
 import { resolveImage } from '../images/build.ts';
 import { PackageCache } from '../patches/cache.ts';
+import { listsMaxAgeFrom, type RefreshLists } from '../patches/list-freshness.ts';
 import { parsePatchArgs } from '../patches/request.ts';
 import { silent, type Progress } from '../progress.ts';
 import { checkFilesFor, loadCheckSuite } from './check-suite.ts';
@@ -19,6 +20,10 @@ export interface ImageLabRun {
   checks?: string[];
   reportDir?: string;
   mirror?: { archive?: string; security?: string };
+  /** 'always' for a scheduled run or `lab run --refresh`; 'if-stale' reuses lists of the same sources refreshed recently. */
+  refreshLists: RefreshLists;
+  /** How old reusable lists may be; PATCHLAB_LISTS_MAX_AGE (seconds) or 10 minutes by default. */
+  listsMaxAgeMs?: number;
   cache?: PackageCache;
   progress?: Progress;
 }
@@ -27,6 +32,7 @@ export interface ImageLabRun {
 export async function runLabOnImage(options: ImageLabRun): Promise<LabReport> {
   const progress = options.progress ?? silent;
   const request = parsePatchArgs(options.patch);
+  const listsMaxAgeMs = options.listsMaxAgeMs ?? listsMaxAgeFrom();
   await dockerStartup(progress);
   const runId = newRunId('lab');
   const image = await resolveImage(options.image, { progress });
@@ -46,6 +52,8 @@ export async function runLabOnImage(options: ImageLabRun): Promise<LabReport> {
     provider: new DockerHostProvider(),
     cache: options.cache ?? new PackageCache(),
     mirror: debianMirror(image.definition?.suite ?? 'bookworm', options.mirror ?? {}),
+    refreshLists: options.refreshLists,
+    listsMaxAgeMs,
     reportDir,
     progress,
   });
