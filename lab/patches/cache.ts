@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { DebianMirror } from '../config/mirror.ts';
 import { dataDir } from '../config/paths.ts';
@@ -127,14 +127,17 @@ export class Fetcher {
     const stamp = join(this.cache.root, `${lists}.refreshed`);
     await withLock(join(this.cache.root, '..', 'locks'), 'package-cache', async () => {
       // Decided under the lock: a run that waited for another's refresh then finds the lists fresh.
-      const decision = decideListsRefresh(mode, readListsState(stamp, join(this.cache.root, lists)), this.now(), maxAgeMs);
+      const state = readListsState(stamp, join(this.cache.root, lists));
+      const decision = decideListsRefresh(mode, state, this.now(), maxAgeMs);
       if (!decision.refresh) {
-        this.lists = listsUsed(decision, this.now() - decision.ageMs, maxAgeMs);
+        this.lists = listsUsed(decision, state.refreshedAt ?? this.now(), maxAgeMs);
         this.progress(describeLists(this.lists));
         return;
       }
       this.progress(`package lists: apt-get update on ${this.suite}, ${this.suite}-updates, ${this.suite}-security`);
       const started = this.now();
+      // A refresh that fails half-way may leave some lists new and some old: nothing vouches for them until one succeeds.
+      rmSync(stamp, { force: true });
       // --error-on=any: an archive that cannot be reached must not pass for one with nothing new.
       await mustExec(this.host, ['apt-get', ...this.aptOptions, '-q', '--error-on=any', 'update'], { timeoutMs: 300_000 });
       // Only a refresh without an error vouches for the lists; the time it started is the oldest their content can be.
