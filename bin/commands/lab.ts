@@ -16,6 +16,7 @@ export interface LabRunFlags extends MirrorFlags {
   reportDir?: string;
   json?: boolean;
   host?: HostKind;
+  refresh?: boolean;
 }
 
 /** Runs the lab once and prints the summary; resolves to the exit status the verdict calls for. */
@@ -27,6 +28,7 @@ export async function labRun(flags: LabRunFlags): Promise<number> {
     ...(flags.reportDir ? { reportDir: flags.reportDir } : {}),
     ...(flags.host ? { host: flags.host } : {}),
     mirror: mirrorOverrides(flags),
+    refreshLists: flags.refresh ? 'always' : 'if-stale',
     progress: stderrProgress('lab'),
   });
   const reportDir = flags.reportDir ?? join(dataDir(), 'runs', report.runId);
@@ -53,6 +55,7 @@ export function labCommand(program: Command): void {
     .option('--report-dir <dir>', 'where report.json, junit.xml and screenshots go (default: $PATCHLAB_HOME/runs/<run id>)')
     .addOption(new Option('--host <kind>', 'twin hosts: containers, or VMs that boot the image with Debian\'s kernel and reboot after the patch').choices(['container', 'vm']).default('container'))
     .option('--json', 'print the whole report as JSON')
+    .option('--refresh', 'refresh the package lists even if another run refreshed them within the last 10 minutes (PATCHLAB_LISTS_MAX_AGE, in seconds)')
     .option('--mirror <url>', 'Debian archive (default: from this machine\'s apt sources)')
     .option('--security-mirror <url>', 'Debian security archive (default: from this machine\'s apt sources)')
     .action(async (flags: LabRunFlags) => {

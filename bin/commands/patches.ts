@@ -24,6 +24,8 @@ export function patchesCommand(program: Command): void {
         image: image.tag,
         runId: newRunId('patches'),
         mirror: mirrorFrom(flags, image.definition?.suite),
+        // Asking what is pending means asking the mirror now.
+        refreshLists: 'always',
         progress,
       });
       try {

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { DebianMirror } from '../config/mirror.ts';
 import { dataDir } from '../config/paths.ts';
@@ -7,6 +7,7 @@ import { sha256, shortHash } from '../images/hash.ts';
 import { withLock } from '../images/lock.ts';
 import { silent, type Progress } from '../progress.ts';
 import { debFileName, isSecurityOrigin, parseAptSimulation, sourceSuite, type AptPlan } from './apt-output.ts';
+import { decideListsRefresh, DEFAULT_LISTS_MAX_AGE_MS, describeLists, listsUsed, type ListsState, type ListsUsed, type RefreshLists } from './list-freshness.ts';
 import type { CandidatePatch, SelectedPatch } from './request.ts';
 
 /** Where every host sees the cache, read-only. */
@@ -62,7 +63,11 @@ export class PackageCache {
     image: string;
     runId: string;
     mirror: DebianMirror;
+    /** No default: whether a run may reuse recent lists is its caller's decision (a scheduled run must not). */
+    refreshLists: RefreshLists;
+    listsMaxAgeMs?: number;
     progress?: Progress;
+    now?: () => number;
   }): Promise<Fetcher> {
     const host = await options.provider.start({
       image: options.image,
@@ -71,8 +76,8 @@ export class PackageCache {
       mounts: [{ source: this.root, target: CACHE_MOUNT }],
     });
     try {
-      const fetcher = new Fetcher(this, host, options.progress ?? silent);
-      await fetcher.refresh(options.mirror);
+      const fetcher = new Fetcher(this, host, options.progress ?? silent, options.now ?? Date.now);
+      await fetcher.refresh(options.mirror, options.refreshLists, options.listsMaxAgeMs ?? DEFAULT_LISTS_MAX_AGE_MS);
       return fetcher;
     } catch (error) {
       await host.stop();
@@ -84,15 +89,21 @@ export class PackageCache {
 export class Fetcher {
   private suite = 'bookworm';
   private aptOptions: string[] = [];
+  /** Which lists this fetcher used, and how old they were; set by refresh. */
+  lists: ListsUsed | undefined;
 
   constructor(
     private readonly cache: PackageCache,
     readonly host: Host,
     private readonly progress: Progress,
+    private readonly now: () => number = Date.now,
   ) {}
 
-  /** Adds the suite's security and updates archives to the host and refreshes the package lists. */
-  async refresh(mirror: DebianMirror): Promise<void> {
+  /**
+   * Adds the suite's security and updates archives to the host and refreshes the package lists,
+   * unless `if-stale` allows lists of the same sources refreshed within `maxAgeMs`.
+   */
+  async refresh(mirror: DebianMirror, mode: RefreshLists, maxAgeMs: number): Promise<void> {
     const release = (await mustExec(this.host, ['cat', '/etc/os-release'])).stdout;
     this.suite = /^VERSION_CODENAME=(\w+)/m.exec(release)?.[1] ?? this.suite;
     const sources = [
@@ -114,11 +125,27 @@ export class Fetcher {
       // As the images were built: the plan, the download and the install must agree on what a patch pulls in.
       '-o', 'APT::Install-Recommends=false',
     ];
-    this.progress(`package lists: apt-get update on ${this.suite}, ${this.suite}-updates, ${this.suite}-security`);
-    await withLock(join(this.cache.root, '..', 'locks'), 'package-cache', () =>
+    // Beside the lists, not in them: apt-get update deletes any file of its lists directory it did not fetch.
+    const stamp = join(this.cache.root, `${lists}.refreshed`);
+    await withLock(join(this.cache.root, '..', 'locks'), 'package-cache', async () => {
+      // Decided under the lock: a run that waited for another's refresh then finds the lists fresh.
+      const state = readListsState(stamp, join(this.cache.root, lists));
+      const decision = decideListsRefresh(mode, state, this.now(), maxAgeMs);
+      if (!decision.refresh) {
+        this.lists = listsUsed(decision, state.refreshedAt ?? this.now(), maxAgeMs);
+        this.progress(describeLists(this.lists));
+        return;
+      }
+      this.progress(`package lists: apt-get update on ${this.suite}, ${this.suite}-updates, ${this.suite}-security`);
+      const started = this.now();
+      // A refresh that fails half-way may leave some lists new and some old: nothing vouches for them until one succeeds.
+      rmSync(stamp, { force: true });
       // --error-on=any: an archive that cannot be reached must not pass for one with nothing new.
-      mustExec(this.host, ['apt-get', ...this.aptOptions, '-q', '--error-on=any', 'update'], { timeoutMs: 300_000 }),
-    );
+      await mustExec(this.host, ['apt-get', ...this.aptOptions, '-q', '--error-on=any', 'update'], { timeoutMs: 300_000 });
+      // Only a refresh without an error vouches for the lists; the time it started is the oldest their content can be.
+      writeFileSync(stamp, `${JSON.stringify({ refreshedAt: started })}\n`);
+      this.lists = listsUsed(decision, started, maxAgeMs);
+    });
   }
 
   /** What the image can upgrade, as the security and updates archives stand now. */
@@ -204,6 +231,18 @@ export class Fetcher {
     if (!allowFailure && (result.exitCode !== 0 || result.timedOut)) throw new HostCommandError(this.host.name, argv, result);
     return result;
   }
+}
+
+function readListsState(stamp: string, listsDir: string): ListsState {
+  let refreshedAt: number | undefined;
+  try {
+    const parsed = JSON.parse(readFileSync(stamp, 'utf8')) as { refreshedAt?: unknown };
+    if (typeof parsed.refreshedAt === 'number' && Number.isFinite(parsed.refreshedAt)) refreshedAt = parsed.refreshedAt;
+  } catch {
+    // No stamp, or a torn one: the lists were never vouched for.
+  }
+  const present = existsSync(listsDir) && readdirSync(listsDir).some((f) => /_Packages(\.\w+)?$/.test(f));
+  return { refreshedAt, present };
 }
 
 function lastLines(text: string, n = 6): string {

@@ -7,6 +7,7 @@ import { restartService, startService, type ServiceOutcome } from '../hosts/serv
 import type { ImageDefinition } from '../images/definition.ts';
 import { applyPatch, rollbackPatch } from '../patches/apply.ts';
 import type { PackageCache } from '../patches/cache.ts';
+import type { RefreshLists } from '../patches/list-freshness.ts';
 import { isEmptyPatch, selectPatch, type PatchRequest } from '../patches/request.ts';
 import { silent, type Progress } from '../progress.ts';
 import { junitXml, type LabReport } from './report.ts';
@@ -33,6 +34,9 @@ export interface LabRunOptions {
   rebootTimeoutMs?: number;
   cache: PackageCache;
   mirror: DebianMirror;
+  /** A scheduled run passes 'always': its point is to see what is new since the last one. */
+  refreshLists: RefreshLists;
+  listsMaxAgeMs?: number;
   reportDir: string;
   progress?: Progress;
   now?: () => number;
@@ -81,11 +85,23 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
   let patchedResults: CheckResult[] = [];
   let rollbackResults: CheckResult[] = [];
   let twinsStarting: Promise<Host[]> | undefined;
+  let servicesStarting: Promise<ServiceOutcome[]> | undefined;
+  let fetcherClosing: Promise<void> | undefined;
   try {
     const fetcher = await phase('refresh package lists', () =>
-      options.cache.openFetcher({ provider: options.fetcherProvider ?? options.provider, image: options.image.tag, runId: options.runId, mirror: options.mirror, progress }),
+      options.cache.openFetcher({
+        provider: options.fetcherProvider ?? options.provider,
+        image: options.image.tag,
+        runId: options.runId,
+        mirror: options.mirror,
+        refreshLists: options.refreshLists,
+        ...(options.listsMaxAgeMs !== undefined ? { listsMaxAgeMs: options.listsMaxAgeMs } : {}),
+        progress,
+        now,
+      }),
     );
     hosts.push(fetcher.host);
+    if (fetcher.lists) report.lists = fetcher.lists;
     // Twins start while the fetcher downloads: the slowest steps overlap.
     twinsStarting = phase('start twin hosts', async () => {
       // allSettled: when one twin fails, the other must still be known, so `finally` removes it.
@@ -109,6 +125,11 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
       return settled.map((s) => (s as PromiseFulfilledResult<Host>).value);
     });
     twinsStarting.catch(() => undefined); // awaited below; this only stops an unhandled rejection meanwhile
+    // The services do not depend on the patch: they start on the twins while the fetcher still resolves it.
+    servicesStarting = twinsStarting.then(([baseline, patched]) =>
+      phase('start services', () => Promise.all([startService(baseline!, options.image.definition), startService(patched!, options.image.definition)])),
+    );
+    servicesStarting.catch(() => undefined);
     const fetched = await (async () => {
       try {
         report.candidates = await phase('discover candidate patches', () => fetcher.discover());
@@ -116,7 +137,8 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
         if (isEmptyPatch(selected)) return undefined;
         return await phase('fetch into the package cache', () => fetcher.fetch(selected));
       } finally {
-        await fetcher.close();
+        // Removed while the twins go on; `finally` below waits for it before the run ends.
+        fetcherClosing = fetcher.close();
       }
     })();
     const [baseline, patched] = await twinsStarting;
@@ -136,11 +158,9 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
     report.patch.downloadedBytes = fetched.downloadedBytes;
     report.patch.reusedFiles = fetched.reusedFiles;
 
-    [report.services.baseline, report.services.patched] = await phase('start services', () =>
-      Promise.all([startService(baseline, options.image.definition), startService(patched, options.image.definition)]),
-    );
-    if (!report.services.baseline.ok) {
-      throw new Error(`the service of image ${options.image.name} does not start on the unpatched twin: ${report.services.baseline.output}`);
+    [report.services.baseline, report.services.patched] = await servicesStarting;
+    if (!report.services.baseline?.ok) {
+      throw new Error(`the service of image ${options.image.name} does not start on the unpatched twin: ${report.services.baseline?.output}`);
     }
     // Under TCG every instruction of dpkg and its scripts is emulated: a kernel's initramfs alone takes minutes.
     const dpkgLimits = { timeoutMs: patched.kind === 'vm' ? 45 * 60_000 : 10 * 60_000 };
@@ -190,6 +210,8 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
   } finally {
     // A twin still starting when something failed must be waited for, or it would be left behind.
     await twinsStarting?.catch(() => undefined);
+    await servicesStarting?.catch(() => undefined);
+    await fetcherClosing?.catch(() => undefined);
     await phase('remove hosts', () => Promise.all(hosts.map((h) => h.stop().catch(() => undefined))));
     await options.checks.close().catch(() => undefined);
   }

@@ -1,5 +1,6 @@
 import type { VersionChange } from '../patches/apt-output.ts';
 import type { CandidatePatch } from '../patches/request.ts';
+import { describeLists, type ListsUsed } from '../patches/list-freshness.ts';
 import type { ServiceOutcome } from '../hosts/services.ts';
 import type { RebootRecord } from './reboot-step.ts';
 import type { ComparedCheck, Verdict } from './verdict.ts';
@@ -22,6 +23,8 @@ export interface LabReport {
     reusedFiles: number;
   };
   candidates: CandidatePatch[];
+  /** The package lists discovery judged by: refreshed by this run, or reused and how old. Absent when the fetcher never started. */
+  lists?: ListsUsed;
   install?: { ok: boolean; changes: VersionChange[]; output: string; durationMs: number };
   rollback?: { restored: boolean; remaining: VersionChange[]; reinstalled: string[]; purged: string[]; durationMs: number };
   /** VM hosts only: the patched host's reboot after the patch, and after the rollback. */
@@ -125,6 +128,7 @@ export function summarize(report: LabReport): string {
     `verdict: ${report.verdict.toUpperCase()}  (image ${report.image.name}, ${(report.durationMs / 1000).toFixed(1)} s)`,
     ...report.reasons.map((r) => `  - ${r}`),
   ];
+  if (report.lists) lines.push(describeLists(report.lists));
   if (report.patch.packages.length > 0) {
     lines.push(`patch: ${report.patch.packages.length} package(s), ${(report.patch.downloadedBytes / 1e6).toFixed(1)} MB downloaded, ${report.patch.reusedFiles} from cache`);
     for (const p of report.patch.packages) lines.push(`  ${p.name} ${p.from ?? '(new)'} -> ${p.to}${p.security ? '  [security]' : ''}`);

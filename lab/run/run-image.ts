@@ -7,6 +7,7 @@ import { QemuHostProvider } from '../hosts/vm/qemu-provider.ts';
 import { ensureVmImage } from '../hosts/vm/vm-image.ts';
 import { resolveImage } from '../images/build.ts';
 import { PackageCache } from '../patches/cache.ts';
+import { listsMaxAgeFrom, type RefreshLists } from '../patches/list-freshness.ts';
 import { parsePatchArgs } from '../patches/request.ts';
 import { silent, type Progress } from '../progress.ts';
 import { checkFilesFor, loadCheckSuite } from './check-suite.ts';
@@ -21,6 +22,10 @@ export interface ImageLabRun {
   checks?: string[];
   reportDir?: string;
   mirror?: { archive?: string; security?: string };
+  /** 'always' for a scheduled run or `lab run --refresh`; 'if-stale' reuses lists of the same sources refreshed recently. */
+  refreshLists: RefreshLists;
+  /** How old reusable lists may be; PATCHLAB_LISTS_MAX_AGE (seconds) or 10 minutes by default. */
+  listsMaxAgeMs?: number;
   cache?: PackageCache;
   progress?: Progress;
   /** What the twins are: containers (default) or VMs booting Debian's kernel from the same image. */
@@ -33,6 +38,7 @@ export type HostKind = 'container' | 'vm';
 export async function runLabOnImage(options: ImageLabRun): Promise<LabReport> {
   const progress = options.progress ?? silent;
   const request = parsePatchArgs(options.patch);
+  const listsMaxAgeMs = options.listsMaxAgeMs ?? listsMaxAgeFrom();
   await dockerStartup(progress);
   const runId = newRunId('lab');
   const resolved = await resolveImage(options.image, { progress });
@@ -56,6 +62,8 @@ export async function runLabOnImage(options: ImageLabRun): Promise<LabReport> {
     fetcherProvider: new DockerHostProvider(),
     cache: options.cache ?? new PackageCache(),
     mirror: debianMirror(image.definition?.suite ?? 'bookworm', options.mirror ?? {}),
+    refreshLists: options.refreshLists,
+    listsMaxAgeMs,
     reportDir,
     progress,
   });

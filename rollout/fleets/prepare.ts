@@ -31,6 +31,8 @@ export async function preparePatch(options: PrepareOptions): Promise<PreparedPat
     image: options.image.tag,
     runId: options.runId,
     mirror: options.mirror,
+    // The lists a lab run just proved the patch with, when it did so within the window: the same versions reach the fleet.
+    refreshLists: 'if-stale',
     progress,
   });
   try {

@@ -38,7 +38,8 @@ export async function runSchedule(spec: ScheduleSpec, options: ScheduledRunOptio
   const lab =
     options.lab ??
     ((image: string, words: string[]) =>
-      runLabOnImage({ image, patch: words, progress, ...(options.cache ? { cache: options.cache } : {}), ...(options.mirror ? { mirror: options.mirror } : {}) }));
+      // 'always': a Patch Tuesday run exists to see updates published since the last run, never lists another run left.
+      runLabOnImage({ image, patch: words, refreshLists: 'always', progress, ...(options.cache ? { cache: options.cache } : {}), ...(options.mirror ? { mirror: options.mirror } : {}) }));
 
   const images: ScheduledImageResult[] = [];
   for (const image of spec.images) {

@@ -89,6 +89,11 @@ const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX schedule_runs_by_schedule ON schedule_runs (schedule, started_at);
   `,
+  // A rollout's observations in rowid order from a given rowid on (an index's entries end with
+  // the rowid), so the rollout page reads only what is new since its last look.
+  `
+  CREATE INDEX observations_by_rollout_row ON observations (rollout_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

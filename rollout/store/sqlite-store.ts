@@ -17,6 +17,7 @@ import {
   type NewTransition,
   type RolloutSummary,
   type ScheduleRunRecord,
+  type StoredObservation,
   type StoredScheduleRecord,
   type Store,
   type StoredRollout,
@@ -105,6 +106,7 @@ class SqliteStore implements Store {
   private readonly selectHealth;
   private readonly insertObservation;
   private readonly selectObservations;
+  private readonly selectObservationsSince;
   private readonly insertSchedule;
   private readonly selectSchedules;
   private readonly deleteSchedule;
@@ -152,6 +154,12 @@ class SqliteStore implements Store {
     );
     this.selectObservations = db.prepare<[string, number], { host_id: string; at: number; version: string; checks: string }>(
       'SELECT host_id, at, version, checks FROM observations WHERE rollout_id = ? AND at >= ? ORDER BY at, rowid',
+    );
+    // rowid without AUTOINCREMENT: SQLite gives a new row one more than the largest rowid, and
+    // rows are deleted only with their rollout, so a rollout's later rows always have larger ids.
+    // Writers are serialised, so no smaller id can commit after a reader saw a larger one.
+    this.selectObservationsSince = db.prepare<[string, number], { id: number; host_id: string; at: number; version: string; checks: string }>(
+      'SELECT rowid AS id, host_id, at, version, checks FROM observations WHERE rollout_id = ? AND rowid > ? ORDER BY rowid',
     );
     this.insertSchedule = db.prepare<{ name: string; added_at: number; spec: string }>('INSERT INTO schedules (name, added_at, spec) VALUES (@name, @added_at, @spec)');
     this.selectSchedules = db.prepare<[], { added_at: number; spec: string }>('SELECT added_at, spec FROM schedules ORDER BY name');
@@ -304,6 +312,12 @@ class SqliteStore implements Store {
 
   async observations(id: string, { sinceAt = Number.MIN_SAFE_INTEGER }: { sinceAt?: number } = {}): Promise<Observation[]> {
     return this.selectObservations.all(id, sinceAt).map((row) => ({ hostId: row.host_id, at: row.at, version: row.version, checks: JSON.parse(row.checks) as Observation['checks'] }));
+  }
+
+  async observationsSince(id: string, afterId: number): Promise<StoredObservation[]> {
+    return this.selectObservationsSince
+      .all(id, afterId)
+      .map((row) => ({ id: row.id, hostId: row.host_id, at: row.at, version: row.version, checks: JSON.parse(row.checks) as Observation['checks'] }));
   }
 
   async addSchedule({ spec, addedAt }: StoredScheduleRecord): Promise<void> {

@@ -71,6 +71,11 @@ export interface StoredTransition extends NewTransition {
   seq: number;
 }
 
+/** An observation with the id the store gave it: ids only grow, so a reader can ask for what came after the last it saw. */
+export interface StoredObservation extends Observation {
+  id: number;
+}
+
 export interface HealthSample {
   at: number;
   /** Ring name. */
@@ -148,6 +153,12 @@ export interface Store {
   recordObservations(id: string, observations: readonly Observation[]): Promise<void>;
   /** Oldest first; `sinceAt` keeps only those taken at or after it. */
   observations(id: string, range?: { sinceAt?: number }): Promise<Observation[]>;
+  /**
+   * In the order they were stored (by id), only those stored after `afterId` (0 for all): for a
+   * reader that keeps what it has seen, such as the rollout page. A batch is visible whole or not
+   * at all, and a later batch never gets a smaller id than one already visible.
+   */
+  observationsSince(id: string, afterId: number): Promise<StoredObservation[]>;
   /** Saving a run again replaces it, so a retried save is harmless. */
   saveLabRun(report: LabReport): Promise<void>;
   loadLabRun(runId: string): Promise<LabReport | undefined>;

@@ -10,6 +10,7 @@ import { openStore } from '../../rollout/store/sqlite-store.ts';
 import type { Store } from '../../rollout/store/store.ts';
 import { createApp } from '../../web/app.ts';
 import { UserStore } from '../../web/auth/user-store.ts';
+import { ObservationCache } from '../../web/model/observation-cache.ts';
 import { rolloutView } from '../../web/model/rollout-view.ts';
 import { listen, type RunningServer } from '../../web/server.ts';
 import { rolloutLive, rolloutPage, type RolloutPageData } from '../../web/views/rollout-page.ts';
@@ -26,6 +27,10 @@ import { driveModel, storeSnapshot, WEB_POLICY } from '../unit/web-fixtures.ts';
  * the 16 hosts and the rings' health samples, so every page is rendered from a changing store. Baselines, in the
  * same run, on the same app and with the same load: the static CSS file (express.static, before
  * the session is looked up) and the login page (session middleware, CSRF cookie, a rendered form).
+ *
+ * The routes keep each rollout's observations indexed in memory and read only the ones stored
+ * since their last request (`observationsSince`); the in-process breakdown at the end also times
+ * the whole-history read (`observations`) the page made before, for comparison.
  */
 
 const CONNECTIONS = 16;
@@ -58,7 +63,7 @@ let writes = 0;
 const writeErrors: string[] = [];
 let observationCount = 0;
 const logged: string[] = [];
-const storeMs = { loadRollout: [] as number[], observations: [] as number[], healthSamples: [] as number[] };
+const storeMs = { loadRollout: [] as number[], observations: [] as number[], observationsSince: [] as number[], healthSamples: [] as number[] };
 let measuring = false;
 
 /** The store the app reads through, timing the three reads the rollout page makes. */
@@ -72,7 +77,7 @@ function timedStore(inner: Store): Store {
     }) as Store[K];
   return new Proxy(inner, {
     get(target, key, receiver) {
-      if (key === 'loadRollout' || key === 'observations' || key === 'healthSamples') return timed(key);
+      if (key === 'loadRollout' || key === 'observations' || key === 'observationsSince' || key === 'healthSamples') return timed(key);
       const value = Reflect.get(target, key, receiver) as unknown;
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
@@ -221,22 +226,39 @@ const runs = new Map<string, Run[]>(targets.map((t) => [t.key, []]));
 /** In-process, without HTTP: what the page's reads and its rendering cost on the store as it now is (median of 20). */
 async function breakdown(): Promise<string[]> {
   const viewer = { name: 'rm', role: 'release-manager' as const, csrfToken: 'x'.repeat(43) };
-  const times: Record<string, number[]> = { loadRollout: [], observations: [], healthSamples: [], rolloutView: [], rolloutPage: [], rolloutLive: [] };
+  const times: Record<string, number[]> = {
+    loadRollout: [],
+    'observations (whole history)': [],
+    'cached index (observationsSince)': [],
+    healthSamples: [],
+    'rolloutView (from the array)': [],
+    'rolloutView (from the cached index)': [],
+    rolloutPage: [],
+    rolloutLive: [],
+  };
   let sizes = { observations: 0, samples: 0, audit: 0, stateBytes: 0 };
+  const cache = new ObservationCache(store);
+  await cache.index(rolloutId);
   for (let i = 0; i < 20; i++) {
     let t = performance.now();
     const record = (await store.loadRollout(rolloutId))!;
     times.loadRollout!.push(performance.now() - t);
     t = performance.now();
     const observations = await store.observations(rolloutId);
-    times.observations!.push(performance.now() - t);
+    times['observations (whole history)']!.push(performance.now() - t);
+    t = performance.now();
+    const index = await cache.index(rolloutId);
+    times['cached index (observationsSince)']!.push(performance.now() - t);
     t = performance.now();
     const samples = await store.healthSamples(rolloutId);
     times.healthSamples!.push(performance.now() - t);
     const now = clock();
     t = performance.now();
-    const view = rolloutView(record.state, record.policy, observations, now);
-    times.rolloutView!.push(performance.now() - t);
+    rolloutView(record.state, record.policy, observations, now);
+    times['rolloutView (from the array)']!.push(performance.now() - t);
+    t = performance.now();
+    const view = rolloutView(record.state, record.policy, index, now);
+    times['rolloutView (from the cached index)']!.push(performance.now() - t);
     const data: RolloutPageData = { view, scenario: record.scenario, samples, now, pollMs: 2_000 };
     t = performance.now();
     rolloutPage(data, viewer);
@@ -279,7 +301,7 @@ async function report(): Promise<void> {
   }
   const avg = (values: number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN);
   lines.push(
-    `  store reads during the rollout runs, mean ms per call: loadRollout ${avg(storeMs.loadRollout).toFixed(2)}, observations ${avg(storeMs.observations).toFixed(2)}, healthSamples ${avg(storeMs.healthSamples).toFixed(2)}`,
+    `  store reads during the rollout runs, mean ms per call: loadRollout ${avg(storeMs.loadRollout).toFixed(2)}, observationsSince ${avg(storeMs.observationsSince).toFixed(2)} (${storeMs.observationsSince.length} calls), observations ${avg(storeMs.observations).toFixed(2)} (${storeMs.observations.length} calls), healthSamples ${avg(storeMs.healthSamples).toFixed(2)}`,
   );
   lines.push(...(await breakdown()));
   if (writeErrors.length) lines.push(`  writer errors: ${[...new Set(writeErrors)].join('; ')}`);

@@ -173,6 +173,7 @@ beforeAll(async () => {
       provider: new DockerHostProvider(),
       cache,
       mirror: debianMirror('bookworm'),
+      refreshLists: 'if-stale',
       reportDir,
     });
     await store.saveLabRun(report);

@@ -57,6 +57,25 @@ describe('patchlab lab run', () => {
     expect(await containersOf(report.runId)).toBe(0);
   }, 300_000);
 
+  it('reuses package lists another run refreshed minutes ago and says how old they are; --refresh refreshes them', async () => {
+    const goss = join(import.meta.dirname, '..', '..', 'lab', 'images', 'definitions', 'web', 'web.goss.yaml');
+    const forced = await patchlab(['lab', 'run', '--image', 'web', '--patch', 'tzdata', '--checks', goss, '--refresh']);
+    expect(forced.report?.verdict, `${forced.stdout}\n${forced.stderr}`).toBe('pass');
+    expect(forced.report?.lists).toMatchObject({ refreshed: true, ageMs: 0, reason: 'asked' });
+    expect(forced.stdout).toContain('package lists: refreshed by this run (asked)');
+    const again = await patchlab(['lab', 'run', '--image', 'web', '--patch', 'tzdata', '--checks', goss]);
+    expect(again.report?.verdict, `${again.stdout}\n${again.stderr}`).toBe('pass');
+    expect(again.report?.lists?.refreshed).toBe(false);
+    // No older than the first run's refresh (another test file's run may have refreshed them since).
+    expect(Date.parse(again.report?.lists?.refreshedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(forced.report?.lists?.refreshedAt ?? 'x'));
+    expect(again.report?.lists?.ageMs).toBeGreaterThan(0);
+    // In seconds, or whole minutes past two: a loaded machine can take that long over the first run.
+    expect(again.stdout).toMatch(/package lists: reused, refreshed \d+ (s|min) ago/);
+    // Same lists, same image: the same candidates, and the same patch.
+    expect(again.report?.candidates).toEqual(forced.report?.candidates);
+    expect(again.report?.patch.packages).toEqual(forced.report?.patch.packages);
+  }, 300_000);
+
   it('fails a .deb that breaks nginx, naming the http check, and the rollback restores a passing host', async () => {
     const deb = nginxBreakingDeb(mkdtempSync(join(tmpdir(), 'patchlab-deb-')));
     const outcome = await patchlab(['lab', 'run', '--image', 'web', '--patch', deb]);

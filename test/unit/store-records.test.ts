@@ -30,6 +30,24 @@ describe('observations', () => {
     expect(await store.observations('rollout-1', { sinceAt: T0 + 1500 })).toEqual([late]);
   });
 
+  it('gives a reader only what was stored after the last id it saw, in the order stored, and nothing of another rollout', async () => {
+    await store.createRollout({ state: sampleState('rollout-1'), scenario: 's.yaml', policy: STANDARD_POLICY });
+    await store.createRollout({ state: sampleState('rollout-2'), scenario: 's.yaml', policy: STANDARD_POLICY });
+    const first = { hostId: 'web-01', at: T0 + 5000, version: '1', checks: [{ id: 'http:/', status: 'pass' as const }] };
+    const other = { hostId: 'web-09', at: T0, version: '1', checks: [] };
+    const late = { hostId: 'web-02', at: T0 + 1000, version: '1', checks: [{ id: 'http:/', status: 'fail' as const }] };
+    await store.recordObservations('rollout-1', [first]);
+    await store.recordObservations('rollout-2', [other]);
+    const seen = await store.observationsSince('rollout-1', 0);
+    expect(seen.map(({ id: _, ...o }) => o)).toEqual([first]);
+    await store.recordObservations('rollout-1', [late]);
+    // Taken earlier than the one already seen, stored later: a reader by time would miss it.
+    const news = await store.observationsSince('rollout-1', seen[0]!.id);
+    expect(news.map(({ id: _, ...o }) => o)).toEqual([late]);
+    expect(news[0]!.id).toBeGreaterThan(seen[0]!.id);
+    expect(await store.observationsSince('rollout-1', news[0]!.id)).toEqual([]);
+  });
+
   it('stores none of a batch when one of it cannot be stored as it is', async () => {
     await store.createRollout({ state: sampleState('rollout-1'), scenario: 's.yaml', policy: STANDARD_POLICY });
     const good = { hostId: 'web-01', at: T0, version: '1', checks: [{ id: 'a', status: 'pass' as const }] };

@@ -1,5 +1,5 @@
 import { ringHealth, type RingHealth } from '../../rollout/health.ts';
-import { failingChecks, indexObservations, type ObservedCheck, type Observation } from '../../rollout/observations.ts';
+import { failingChecks, indexObservations, type ObservationIndex, type ObservedCheck, type Observation } from '../../rollout/observations.ts';
 import { soakFor, type RolloutPolicy } from '../../rollout/policy.ts';
 import type { HostFailure, HostPhase, Phase, RolloutState, Signature } from '../../rollout/state.ts';
 
@@ -90,8 +90,9 @@ export interface RolloutView {
 const UNDERWAY: ReadonlySet<Phase> = new Set(['running', 'paused', 'awaiting-approval']);
 const PHASES: readonly HostPhase[] = ['pending', 'patching', 'healthy', 'failed', 'rolling-back', 'rolled-back'];
 
-export function rolloutView(state: RolloutState, policy: RolloutPolicy, observations: readonly Observation[], now: number): RolloutView {
-  const index = indexObservations(observations);
+/** `observations` as stored, or already indexed by host (the page keeps an index it adds to). */
+export function rolloutView(state: RolloutState, policy: RolloutPolicy, observations: readonly Observation[] | ObservationIndex, now: number): RolloutView {
+  const index = Array.isArray(observations) ? indexObservations(observations) : (observations as ObservationIndex);
   const hosts: HostView[] = state.hosts.map((host) => {
     const last = index.get(host.id)?.at(-1);
     return {

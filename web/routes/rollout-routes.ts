@@ -7,6 +7,7 @@ import { mustView, requireRole } from '../auth/middleware.ts';
 import type { WebContext } from '../context.ts';
 import { html } from '../html.ts';
 import { HttpError, isHtmx, param, sendHtml } from '../http.ts';
+import { ObservationCache } from '../model/observation-cache.ts';
 import { isFinished, rolloutView } from '../model/rollout-view.ts';
 import { errorFlash } from '../views/error-page.ts';
 import type { Viewer } from '../views/layout.ts';
@@ -44,14 +45,16 @@ const DONE: Record<CommandRequest['name'], string> = {
 
 export function rolloutRoutes(ctx: WebContext): Router {
   const router = Router();
+  // Every poll of an open rollout page reads only the check results stored since the last one.
+  const observations = new ObservationCache(ctx.store);
 
   const load = async (id: string, reason?: string): Promise<RolloutPageData> => {
     const record = await ctx.store.loadRollout(id);
     if (!record) throw new HttpError(404, `no rollout ${id}`);
-    const [observations, samples] = await Promise.all([ctx.store.observations(id), ctx.store.healthSamples(id)]);
+    const [index, samples] = await Promise.all([observations.index(id), ctx.store.healthSamples(id)]);
     const now = ctx.now();
     return {
-      view: rolloutView(record.state, record.policy, observations, now),
+      view: rolloutView(record.state, record.policy, index, now),
       scenario: record.scenario,
       samples,
       now,

@@ -79,6 +79,8 @@ export function dockerDiscover(cache: PackageCache): Discover {
       image: image.tag,
       runId: newRunId('patches'),
       mirror: debianMirror(image.definition?.suite ?? 'bookworm'),
+      // Someone pressed refresh on the patches page: ask the mirror now.
+      refreshLists: 'always',
     });
     try {
       return await fetcher.discover();
