@@ -41,6 +41,7 @@ export class QemuHostProvider implements HostProvider {
       throw new Error(`this VM provider starts ${this.image.dockerTag}, not ${spec.image}`);
     }
     if (spec.command) throw new Error('a VM host runs its own init; HostSpec.command is for containers');
+    if (spec.tmpfs?.length) throw new Error('HostSpec.tmpfs (the disk-full fault) is for containers; a VM host has no such mount yet');
     const accel = this.options.accel ?? (await vmAccel(this.image.kernel));
     const suffix = randomBytes(3).toString('hex');
     const name = spec.name ?? `${spec.runId}-${spec.role}-${suffix}`;
