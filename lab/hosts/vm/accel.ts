@@ -12,6 +12,8 @@ export type Accel = 'kvm' | 'tcg';
  * prints its banner. PATCHLAB_VM_ACCEL=kvm|tcg skips the probe. The answer is kept per machine
  * boot, since it cannot change before the next one.
  */
+let probing: Promise<Accel> | undefined;
+
 export async function vmAccel(kernel: string, env: NodeJS.ProcessEnv = process.env): Promise<Accel> {
   const forced = env.PATCHLAB_VM_ACCEL;
   if (forced === 'kvm' || forced === 'tcg') return forced;
@@ -25,10 +27,14 @@ export async function vmAccel(kernel: string, env: NodeJS.ProcessEnv = process.e
   } catch {
     // no answer kept yet
   }
-  const accel: Accel = (await kvmBoots(kernel)) ? 'kvm' : 'tcg';
-  mkdirSync(dataDir(), { recursive: true });
-  writeFileSync(memo, `${JSON.stringify({ bootId, accel })}\n`);
-  return accel;
+  // Twins start together: one probe answers both.
+  probing ??= kvmBoots(kernel).then((works) => {
+    const accel: Accel = works ? 'kvm' : 'tcg';
+    mkdirSync(dataDir(), { recursive: true });
+    writeFileSync(memo, `${JSON.stringify({ bootId, accel })}\n`);
+    return accel;
+  });
+  return probing;
 }
 
 function kvmDeviceUsable(): boolean {
@@ -42,7 +48,7 @@ function kvmDeviceUsable(): boolean {
 }
 
 async function kvmBoots(kernel: string, timeoutMs = 20_000): Promise<boolean> {
-  const log = join(dataDir(), `kvm-probe-${process.pid}.log`);
+  const log = join(dataDir(), `kvm-probe-${process.pid}-${Date.now()}.log`);
   mkdirSync(dataDir(), { recursive: true });
   writeFileSync(log, '');
   const child = spawn(
