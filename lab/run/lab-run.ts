@@ -79,6 +79,14 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
     }
   };
 
+  /** Every way out of a run writes its report, the early "nothing to patch" included. */
+  const concluded = (): LabReport => {
+    report.finishedAt = new Date(now()).toISOString();
+    report.durationMs = now() - startedAt;
+    writeReport(report, options.reportDir);
+    return report;
+  };
+
   let labError: string | undefined;
   let installFailed: string[] = [];
   let baselineResults: CheckResult[] = [];
@@ -146,7 +154,7 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
     if (!fetched) {
       report.reasons = [`nothing to patch: no pending update matches ${options.requestText.join(' ')} on image ${options.image.name}`];
       report.verdict = 'pass';
-      return report;
+      return concluded();
     }
     const byName = new Map(report.candidates.map((c) => [c.name, c]));
     report.patch.packages = fetched.plan.installs.map((i) => ({
@@ -230,10 +238,7 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
     report.verdict = outcome.verdict;
     report.reasons = outcome.reasons;
   }
-  report.finishedAt = new Date(now()).toISOString();
-  report.durationMs = now() - startedAt;
-  writeReport(report, options.reportDir);
-  return report;
+  return concluded();
 }
 
 async function rebootHost(host: Host, expectedKernel: string | undefined, timeoutMs: number | undefined): Promise<RebootRecord> {

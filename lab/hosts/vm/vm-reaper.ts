@@ -12,7 +12,7 @@ import { VM_HOSTS_DIR, VM_META_FILE } from './qemu-provider.ts';
  */
 export function reapVms(options: { all?: boolean; runId?: string; mine?: boolean } = {}, root = join(dataDir(), VM_HOSTS_DIR)): string[] {
   if (!existsSync(root)) return [];
-  const removed: string[] = [];
+  const removed: string[] = strayQemus(root);
   for (const name of readdirSync(root)) {
     const dir = join(root, name);
     let labels: Record<string, string> = {};
@@ -33,4 +33,28 @@ export function reapVms(options: { all?: boolean; runId?: string; mine?: boolean
     removed.push(name);
   }
   return removed;
+}
+
+/** A qemu still running a VM host whose folder is gone: nothing could ever stop it otherwise. */
+function strayQemus(root: string): string[] {
+  const stray: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // ended meanwhile
+    }
+    if (!argv[0]?.endsWith('qemu-system-x86_64')) continue;
+    const disk = argv.find((a) => a.includes(`${root}/`));
+    const name = disk?.slice(disk.indexOf(`${root}/`) + root.length + 1).split('/')[0];
+    if (!name || existsSync(join(root, name))) continue;
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+      stray.push(`${name} (a qemu without its folder)`);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return stray;
 }
