@@ -10,13 +10,16 @@ const WATCHDOG = `
 exec 3<&0
 "$@" </dev/null 3<&- &
 q=$!
-( read -r _ <&3; kill "$q" 2>/dev/null ) </dev/null &
+# The mark is made before the kill, so it is there by the time wait returns for that kill.
+( read -r _ <&3; : > "$PATCHLAB_VM_DIR/owner-gone"; kill "$q" 2>/dev/null ) </dev/null &
 w=$!
 wait "$q"; status=$?
-kill "$w" 2>/dev/null
-wait "$w"
-# 143: the watchdog was still waiting, so qemu ended on its own (a reboot) and its owner carries on.
-[ "$?" -ne 143 ] && rm -rf -- "$PATCHLAB_VM_DIR"
+if [ -e "$PATCHLAB_VM_DIR/owner-gone" ]; then
+  rm -rf -- "$PATCHLAB_VM_DIR"
+else
+  # qemu ended on its own (a reboot): its owner carries on and starts it again.
+  kill "$w" 2>/dev/null
+fi
 exit "$status"
 `;
 
