@@ -16,6 +16,8 @@ import { GUEST_INIT } from './vm-layer.ts';
 export const VM_HOSTS_DIR = 'vm-hosts';
 /** What the reaper reads to judge a VM host's folder, as it reads a container's labels. */
 export const VM_META_FILE = 'labels.json';
+/** qemu's pid file in the folder: how a reaper finds a qemu whose watchdog was killed. */
+export const VM_PID_FILE = 'qemu.pid';
 
 export interface QemuProviderOptions {
   memoryMiB?: number;
@@ -79,7 +81,7 @@ export class QemuHostProvider implements HostProvider {
           append: `root=/dev/vda rw console=ttyS0 init=${GUEST_INIT} panic=-1 quiet patchlab.key=${key}`,
           disk: join(dir, 'disk.qcow2'),
           consoleLog: join(dir, 'console.log'),
-          pidFile: join(dir, 'qemu.pid'),
+          pidFile: join(dir, VM_PID_FILE),
           forwards: guestPorts.map((guestPort) => ({ guestPort, hostPort: forwards.get(guestPort) as number })),
           shares,
         },

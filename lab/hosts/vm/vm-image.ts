@@ -54,13 +54,14 @@ export async function ensureVmImage(
       context.entry({ name: 'patchlab-init', mode: 0o755 }, init);
       context.finalize();
       await followBuild(docker, await docker.buildImage(context as unknown as NodeJS.ReadableStream, { t: dockerTag, rm: true, forcerm: true }), progress);
+      // Only a new build can make an older one stale; a run that finds its image asks Docker nothing more.
+      await removeOlderBuilds(docker, `patchlab/${name}-vm`, dockerTag);
     }
     if (!existsSync(join(dir, 'ready'))) {
       progress(`vm image ${name}: writing its disk to ${dir}`);
       await exportDisk(docker, dockerTag, hash, dir);
+      removeOtherDisks(name, dir);
     }
-    removeOtherDisks(name, dir);
-    await removeOlderBuilds(docker, `patchlab/${name}-vm`, dockerTag);
     return image;
   });
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { dataDir } from '../../config/paths.ts';
 import { isOwnerAlive, KEEP_LABEL, OWNER_LABEL, ownerToken, RUN_LABEL } from '../labels.ts';
 import { killLeftover } from './qemu-host.ts';
-import { VM_HOSTS_DIR, VM_META_FILE } from './qemu-provider.ts';
+import { VM_HOSTS_DIR, VM_META_FILE, VM_PID_FILE } from './qemu-provider.ts';
 
 /**
  * The VM side of the reaper: a VM host is a folder (disk overlay, console, key, labels.json) and
@@ -28,7 +28,7 @@ export function reapVms(options: { all?: boolean; runId?: string; mine?: boolean
         ? true
         : !labels[KEEP_LABEL] && !isOwnerAlive(labels[OWNER_LABEL]);
     if (!orphaned) continue;
-    killLeftover(join(dir, 'qemu.pid'), dir);
+    killLeftover(join(dir, VM_PID_FILE), dir);
     rmSync(dir, { recursive: true, force: true });
     removed.push(name);
   }
