@@ -10,14 +10,26 @@ const WATCHDOG = `
 exec 3<&0
 "$@" </dev/null 3<&- &
 q=$!
-# The mark is made before the kill, so it is there by the time wait returns for that kill.
-( read -r _ <&3; : > "$PATCHLAB_VM_DIR/owner-gone"; kill "$q" 2>/dev/null ) </dev/null &
+(
+  read -r _ <&3
+  # Marked before the kill, so the shell below, woken by that kill, cannot take it for a reboot.
+  [ -d "$PATCHLAB_VM_DIR" ] && : > "$PATCHLAB_VM_DIR/owner-gone"
+  kill "$q" 2>/dev/null
+  i=0
+  while kill -0 "$q" 2>/dev/null && [ "$i" -lt 20 ]; do sleep 0.5; i=$((i + 1)); done
+  kill -9 "$q" 2>/dev/null
+  # Removed here, whoever stopped the VM: the owner's death alone decides.
+  rm -rf -- "$PATCHLAB_VM_DIR"
+) </dev/null 2>/dev/null &
 w=$!
+# Only qemu writes to the owner's pipe: once the owner is dead, the shell's own "Terminated" notice
+# there would kill it with SIGPIPE before it cleans up, which is how a CI run kept two VM folders.
+exec 2>/dev/null
 wait "$q"; status=$?
 if [ -e "$PATCHLAB_VM_DIR/owner-gone" ]; then
-  rm -rf -- "$PATCHLAB_VM_DIR"
+  wait "$w"
 else
-  # qemu ended on its own (a reboot): its owner carries on and starts it again.
+  # The VM ended on its own (a reboot): its owner carries on and starts it again.
   kill "$w" 2>/dev/null
 fi
 exit "$status"
@@ -45,8 +57,9 @@ export class VmProcess {
     });
   }
 
-  static launch(qemuArgv: readonly string[], dir: string): VmProcess {
-    const child = spawn('sh', ['-c', WATCHDOG, 'patchlab-vm', 'qemu-system-x86_64', ...qemuArgv], {
+  /** `program` is qemu but for the watchdog's own test, which needs no VM to judge the watchdog. */
+  static launch(qemuArgv: readonly string[], dir: string, program = 'qemu-system-x86_64'): VmProcess {
+    const child = spawn('sh', ['-c', WATCHDOG, 'patchlab-vm', program, ...qemuArgv], {
       stdio: ['pipe', 'ignore', 'pipe'],
       env: { ...process.env, PATCHLAB_VM_DIR: dir },
       // Its own process group: a kill aimed at patchlab's group must leave the watchdog to clean up.

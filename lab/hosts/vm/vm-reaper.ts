@@ -29,7 +29,8 @@ export function reapVms(options: { all?: boolean; runId?: string; mine?: boolean
         : !labels[KEEP_LABEL] && !isOwnerAlive(labels[OWNER_LABEL]);
     if (!orphaned) continue;
     killLeftover(join(dir, VM_PID_FILE), dir);
-    rmSync(dir, { recursive: true, force: true });
+    // Its watchdog may be removing it at the same moment: a file appearing mid-removal is retried.
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     removed.push(name);
   }
   return removed;
