@@ -18,6 +18,7 @@ import { preparePatch } from './fleets/prepare.ts';
 import type { HostFault, PreparedPatch } from './fleets/prepared-patch.ts';
 import { healthSamplesOf } from './health-samples.ts';
 import type { Observation } from './observations.ts';
+import { giveCommand } from './control.ts';
 import { driveRollout } from './runner.ts';
 import { createRollout, type RolloutState } from './state.ts';
 import { runnerStore } from './store/runner-store.ts';
@@ -46,7 +47,10 @@ export interface ScenarioRunOptions {
   /** Told once the rollout is stored, before the first decision: its id and first state. */
   onStart?: (id: string, state: RolloutState) => void;
   onDecision?: (decision: Decision, state: RolloutState) => void;
-  /** Stops driving (the fleet is kept, so the rollout can be resumed). */
+  /**
+   * Stops driving. The rollout is paused with the signal's reason, so its page says why nothing
+   * moves, and its fleet is kept, so `rollout start --id` can resume it.
+   */
   signal?: AbortSignal;
 }
 
@@ -109,11 +113,32 @@ export async function runScenario(file: string, options: ScenarioRunOptions = {}
       ...(options.signal ? { signal: options.signal } : {}),
     });
     aborted = options.signal?.aborted === true && !TERMINAL.has(final.phase);
-    progress(`rollout ${id}: ${final.phase}`);
-    return final;
+    const last = aborted ? await pauseStopped(store, id, options.signal?.reason, progress) : final;
+    progress(`rollout ${id}: ${last.phase}`);
+    return last;
   } finally {
     if (fleet && !options.keep && !aborted) await fleet.close();
     if (!options.store) await store.close();
+  }
+}
+
+/** The actor of the pause a stopped driver records. */
+export const INTERRUPT_ACTOR = 'patchlab';
+
+async function pauseStopped(store: Store, id: string, reason: unknown, progress: Progress): Promise<RolloutState> {
+  const why = reason instanceof Error ? reason.message : String(reason ?? 'stopped');
+  try {
+    return await giveCommand(store, id, {
+      name: 'pause',
+      actor: INTERRUPT_ACTOR,
+      reason: `no process drives it (${why}); its fleet is kept: run patchlab rollout start with --id ${id} to drive it again, then resume`,
+    });
+  } catch (error) {
+    // Rolling back cannot be paused; resuming the driver finishes the rollback.
+    progress(`rollout ${id}: not paused: ${(error as Error).message}`);
+    const record = await store.loadRollout(id);
+    if (!record) throw error;
+    return record.state;
   }
 }
 

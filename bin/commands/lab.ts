@@ -65,8 +65,9 @@ export function labCommand(program: Command): void {
     .command('reap')
     .description('remove containers, snapshots and VM hosts left behind by dead patchlab processes')
     .option('--all', 'remove every patchlab container and snapshot, even those of running processes')
-    .action(async (flags: { all?: boolean }) => {
-      const removed = await reap({ all: flags.all ?? false });
+    .option('--run <id>', 'remove one run\'s or rollout\'s hosts, a kept fleet included (an interrupted rollout keeps its fleet to be resumed)')
+    .action(async (flags: { all?: boolean; run?: string }) => {
+      const removed = await reap({ all: flags.all ?? false, ...(flags.run ? { runId: flags.run } : {}) });
       console.log(`removed ${removed.containers.length} container(s), ${removed.images.length} snapshot image(s), ${removed.vms.length} VM host(s)`);
       for (const name of [...removed.containers, ...removed.images, ...removed.vms]) console.log(`  ${name}`);
     });

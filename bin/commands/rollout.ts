@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { userInfo } from 'node:os';
+import { onInterrupt } from '../../lab/interrupt.ts';
 import { stderrProgress } from '../../lab/progress.ts';
 import { giveCommand, type CommandName } from '../../rollout/control.ts';
 import { decisionLines, ringLines } from '../../rollout/fleets/live-view.ts';
-import { runScenario } from '../../rollout/scenario-run.ts';
+import { INTERRUPT_ACTOR, runScenario } from '../../rollout/scenario-run.ts';
 import type { RolloutState } from '../../rollout/state.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 import { mirrorOverrides, type MirrorFlags } from './common.ts';
@@ -14,7 +15,9 @@ export function exitCodeOfRollout(state: RolloutState): number {
 
 export async function startRollout(file: string, flags: { id?: string; keep?: boolean; quiet?: boolean } & MirrorFlags): Promise<RolloutState> {
   let started = Date.now();
-  const final = await runScenario(file, {
+  const stop = new AbortController();
+  const running = runScenario(file, {
+    signal: stop.signal,
     ...(flags.id ? { id: flags.id } : {}),
     ...(flags.keep ? { keep: true } : {}),
     mirror: mirrorOverrides(flags),
@@ -24,6 +27,7 @@ export async function startRollout(file: string, flags: { id?: string; keep?: bo
       if (flags.quiet) return;
       console.log(`rollout ${id}`);
       for (const line of ringLines(state)) console.log(line);
+      if (state.paused) console.log(`paused by ${state.paused.by}: ${state.paused.reason}\nit goes on once resumed, in the web page or with: patchlab rollout resume ${id} --reason <why>`);
     },
     onDecision: (decision, state) => {
       if (flags.quiet) return;
@@ -31,8 +35,27 @@ export async function startRollout(file: string, flags: { id?: string; keep?: bo
       if (decision.action !== 'patch-hosts') for (const line of ringLines(state)) console.log(line);
     },
   });
-  console.log(`rollout ${final.id}: ${final.phase}`);
-  return final;
+  // Ctrl-C stops driving and pauses the rollout, rather than leaving it "running" with nobody behind it.
+  const off = onInterrupt(async (signal) => {
+    stop.abort(new Error(`${signal} to the rollout start process`));
+    await running.catch(() => undefined);
+  });
+  try {
+    const final = await running;
+    console.log(`rollout ${final.id}: ${final.phase}`);
+    if (stop.signal.aborted && final.paused?.by === INTERRUPT_ACTOR) console.log(keptFleetAdvice(file, final.id));
+    return final;
+  } finally {
+    off();
+  }
+}
+
+/** What to do with the fleet an interrupted rollout keeps. */
+export function keptFleetAdvice(file: string, id: string): string {
+  return [
+    `its fleet is kept, paused. To go on: patchlab rollout start ${file} --id ${id}, then resume it in the web page or with patchlab rollout resume ${id} --reason <why>.`,
+    `To give it up instead: patchlab lab reap --run ${id}`,
+  ].join('\n');
 }
 
 function actor(flags: { by?: string }): string {

@@ -1,8 +1,10 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { imageCatalog } from '../../lab/images/definition.ts';
 import { PackageCache } from '../../lab/patches/cache.ts';
+import { onInterrupt } from '../../lab/interrupt.ts';
 import { stderrProgress } from '../../lab/progress.ts';
-import { runScenario } from '../../rollout/scenario-run.ts';
+import { INTERRUPT_ACTOR, runScenario } from '../../rollout/scenario-run.ts';
+import { keptFleetAdvice } from './rollout.ts';
 import { runSchedule } from '../../rollout/schedule/scheduled-run.ts';
 import { Scheduler } from '../../rollout/schedule/scheduler.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
@@ -56,14 +58,24 @@ export async function serve(flags: ServeFlags): Promise<void> {
   if (flags.scenario) {
     const file = flags.scenario;
     // Not awaited: the page shows the rollout while it runs, and serving goes on after it ends.
-    runScenario(file, {
+    const stop = new AbortController();
+    const running = runScenario(file, {
+      signal: stop.signal,
       store,
       cache,
       progress: stderrProgress('rollout'),
       onStart: (id) => console.log(`rollout ${id}: ${server.url}/rollouts/${encodeURIComponent(id)}`),
     }).then(
-      (state) => progress(`rollout ${state.id} ${state.phase}; still serving`),
+      (state) => {
+        progress(`rollout ${state.id} ${state.phase}${stop.signal.aborted ? '' : '; still serving'}`);
+        if (stop.signal.aborted && state.paused?.by === INTERRUPT_ACTOR) console.log(keptFleetAdvice(file, state.id));
+      },
       (error: Error) => progress(`the rollout of ${file} stopped: ${error.message}; still serving`),
     );
+    // Stopping the server stops driving its rollout: paused, with its fleet kept to be resumed.
+    onInterrupt(async (signal) => {
+      stop.abort(new Error(`${signal} to patchlab serve`));
+      await running;
+    });
   }
 }

@@ -135,7 +135,9 @@ export class DockerHost implements Host {
     try {
       await this.container.remove({ force: true, v: true });
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+      // 404: gone; 409: a reaper (an interrupted process's clean-up) is removing it right now.
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status !== 404 && status !== 409) throw error;
     }
   }
 }

@@ -10,6 +10,8 @@ export interface ReapOptions {
   runId?: string;
   /** Only what this very process made: its own clean-up when interrupted. */
   mine?: boolean;
+  /** With mine: leave a rollout's fleet (labelled patchlab.keep), which an interrupted rollout keeps to be resumed. */
+  spareKept?: boolean;
 }
 
 export interface ReapResult {
@@ -26,7 +28,7 @@ export interface ReapResult {
 export async function reap(options: ReapOptions = {}, docker: Docker = dockerClient()): Promise<ReapResult> {
   const filter = options.runId ? `${RUN_LABEL}=${options.runId}` : RUN_LABEL;
   const orphaned = (labels: Record<string, string> | undefined): boolean => {
-    if (options.mine) return labels?.[OWNER_LABEL] === ownerToken();
+    if (options.mine) return labels?.[OWNER_LABEL] === ownerToken() && !(options.spareKept && labels[KEEP_LABEL]);
     if (options.all || options.runId) return true;
     if (labels?.[KEEP_LABEL]) return false;
     return !isOwnerAlive(labels?.[OWNER_LABEL]);
