@@ -19,6 +19,7 @@ import type { HostFault, PreparedPatch } from './fleets/prepared-patch.ts';
 import { healthSamplesOf } from './health-samples.ts';
 import type { Observation } from './observations.ts';
 import { giveCommand } from './control.ts';
+import { claimDriver, leaseRoot } from './driver-lease.ts';
 import { driveRollout } from './runner.ts';
 import { createRollout, type RolloutState } from './state.ts';
 import { runnerStore } from './store/runner-store.ts';
@@ -71,11 +72,14 @@ export async function runScenario(file: string, options: ScenarioRunOptions = {}
   const store = options.store ?? openStore();
   let fleet: ContainerFleet | undefined;
   let aborted = false;
+  let release: (() => void) | undefined;
   try {
     await dockerStartup(progress);
     const reaped = await reapFinishedFleets(store);
     if (reaped > 0) progress(`removed ${reaped} container(s) of finished rollouts`);
     const id = options.id ?? newRunId('rollout');
+    // Before its fleet is touched: a rollout has one driver, or two would patch the same hosts.
+    release = claimDriver(leaseRoot(store.location), id);
     const cache = options.cache ?? new PackageCache();
     const existing = await store.loadRollout(id);
     let meta: RolloutMeta;
@@ -118,6 +122,7 @@ export async function runScenario(file: string, options: ScenarioRunOptions = {}
     return last;
   } finally {
     if (fleet && !options.keep && !aborted) await fleet.close();
+    release?.();
     if (!options.store) await store.close();
   }
 }

@@ -16,11 +16,14 @@ export function ownerToken(pid = process.pid): string {
 }
 
 export function processStartTime(pid: number): string | undefined {
+  return procStat(pid)?.[19];
+}
+
+/** /proc/<pid>/stat from field 3 on: what follows the parenthesised command name, which may itself hold spaces. */
+function procStat(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 22 counts from after the parenthesised command name, which may itself hold spaces.
-    const afterName = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return afterName[19];
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
@@ -32,7 +35,9 @@ export function isOwnerAlive(token: string | undefined): boolean {
   if (host !== hostname()) return true; // another machine's process: not ours to judge
   const n = Number(pid);
   if (!Number.isInteger(n) || n <= 0) return false;
-  return processStartTime(n) === start;
+  const stat = procStat(n);
+  // A zombie has died; it only waits for its parent (or init, slow to get to it) to collect it.
+  return stat !== undefined && stat[19] === start && stat[0] !== 'Z' && stat[0] !== 'X';
 }
 
 export function hostLabels(runId: string, role: string, extra: Record<string, string> = {}): Record<string, string> {

@@ -259,7 +259,7 @@ async function breakdown(): Promise<string[]> {
     t = performance.now();
     const view = rolloutView(record.state, record.policy, index, now);
     times['rolloutView (from the cached index)']!.push(performance.now() - t);
-    const data: RolloutPageData = { view, scenario: record.scenario, samples, now, pollMs: 2_000 };
+    const data: RolloutPageData = { view, scenario: record.scenario, driven: true, samples, now, pollMs: 2_000 };
     t = performance.now();
     rolloutPage(data, viewer);
     times.rolloutPage!.push(performance.now() - t);

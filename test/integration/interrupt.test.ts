@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../lab/config/paths.ts';
 import { KEEP_LABEL, RUN_LABEL } from '../../lab/hosts/labels.ts';
 import { PackageCache } from '../../lab/patches/cache.ts';
+import { driverOf, leaseRoot } from '../../rollout/driver-lease.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 
 const docker = new Docker();
@@ -38,8 +39,17 @@ describe('Ctrl-C of patchlab rollout start', () => {
         if (Date.now() > deadline) throw new Error(`the rollout never started patching:\n${out}`);
         await sleep(100);
       }
+      // One driver per rollout: a second `start --id` would patch the same hosts again.
+      const second = await promisify(execFile)(bin, ['rollout', 'start', scenario, '--id', id], { env }).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code: number; stderr: string }) => e,
+      );
+      expect(second.code).toBe(2);
+      expect(second.stderr).toMatch(new RegExp(`rollout ${id} is already driven by patchlab process \\d+`));
+
       process.kill(-child.pid!, 'SIGINT');
       expect(await exited, out).toBe(130);
+      expect(driverOf(leaseRoot(join(home, 'patchlab.db')), id)).toBeUndefined();
 
       const record = await store.loadRollout(id);
       expect(record?.state.phase, out).toBe('paused');

@@ -13,6 +13,7 @@ import { errorFlash } from '../views/error-page.ts';
 import type { Viewer } from '../views/layout.ts';
 import { MAX_REASON_LENGTH } from '../views/rollout-actions.ts';
 import { rolloutLive, rolloutPage, type RolloutPageData } from '../views/rollout-page.ts';
+import { driverOf, leaseRoot } from '../../rollout/driver-lease.ts';
 import { rolloutsPage, rolloutsTable } from '../views/rollouts-page.ts';
 import { timelineUpdate } from '../views/timeline.ts';
 
@@ -56,6 +57,7 @@ export function rolloutRoutes(ctx: WebContext): Router {
     return {
       view: rolloutView(record.state, record.policy, index, now),
       scenario: record.scenario,
+      driven: driverOf(leaseRoot(ctx.store.location), id) !== undefined,
       samples,
       now,
       pollMs: ctx.pollMs,

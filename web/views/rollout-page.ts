@@ -12,6 +12,8 @@ import { timelineSection } from './timeline.ts';
 export interface RolloutPageData {
   view: RolloutView;
   scenario: string;
+  /** Whether a live patchlab process drives the rollout; without one nothing moves. */
+  driven: boolean;
   samples: readonly HealthSample[];
   now: number;
   pollMs: number;
@@ -37,6 +39,7 @@ export function rolloutLive(data: RolloutPageData, viewer: Viewer): SafeHtml {
     <span class="badge severity-${state.patch.severity}">${state.patch.severity}</span>
   </div>
   <p class="progress"><span id="rollout-progress">${view.progress.onTarget} of ${view.progress.total}</span> hosts on the new version · ring ${state.rings[state.ring]?.name ?? '?'} · policy ${view.policy.name}</p>
+  ${view.finished || data.driven ? '' : html`<p class="flash warn" id="undriven">No patchlab process drives this rollout: nothing moves, and commands given here wait, until <code>patchlab rollout start ${data.scenario} --id ${state.id}</code> runs.</p>`}
   ${state.paused ? html`<p class="flash warn">Paused by ${state.paused.by === 'engine' ? 'the engine' : state.paused.by}: ${state.paused.reason}</p>` : ''}
 </section>
 ${rolloutActions(state.id, view.actions, viewer, data.reason)}
