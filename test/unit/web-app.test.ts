@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LabReport } from '../../lab/run/report.ts';
+import { claimDriver, leaseRoot } from '../../rollout/driver-lease.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 import type { Store } from '../../rollout/store/store.ts';
 import { createApp } from '../../web/app.ts';
@@ -255,6 +256,22 @@ describe('rollout commands', () => {
     await login(client, 'alice');
     expect((await client.get('/rollouts/nope')).status).toBe(404);
     expect((await client.post('/rollouts/nope/actions', { _csrf: await client.csrf(), action: 'pause', reason: 'x' })).status).toBe(404);
+  });
+});
+
+describe('a rollout no process drives', () => {
+  it('is marked on the list and on its page, with how to drive it again; the mark goes while a process drives it', async () => {
+    const client = new Client(server.url);
+    await login(client, 'victor');
+    expect(await (await client.get(`/rollouts/${rolloutId}`)).text()).toContain(`No patchlab process drives this rollout`);
+    expect(await (await client.get('/rollouts/table')).text()).toContain('no process drives it');
+    const release = claimDriver(leaseRoot(store.location), rolloutId);
+    try {
+      expect(await (await client.get(`/rollouts/${rolloutId}/live`)).text()).not.toContain('No patchlab process drives');
+      expect(await (await client.get('/rollouts')).text()).not.toContain('no process drives it');
+    } finally {
+      release();
+    }
   });
 });
 

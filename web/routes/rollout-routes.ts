@@ -1,8 +1,9 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { giveCommand, type CommandRequest } from '../../rollout/control.ts';
+import { driverOf, leaseRoot } from '../../rollout/driver-lease.ts';
 import { RolloutError } from '../../rollout/state.ts';
-import { StoreError } from '../../rollout/store/store.ts';
+import { StoreError, type RolloutSummary } from '../../rollout/store/store.ts';
 import { mustView, requireRole } from '../auth/middleware.ts';
 import type { WebContext } from '../context.ts';
 import { html } from '../html.ts';
@@ -13,7 +14,6 @@ import { errorFlash } from '../views/error-page.ts';
 import type { Viewer } from '../views/layout.ts';
 import { MAX_REASON_LENGTH } from '../views/rollout-actions.ts';
 import { rolloutLive, rolloutPage, type RolloutPageData } from '../views/rollout-page.ts';
-import { driverOf, leaseRoot } from '../../rollout/driver-lease.ts';
 import { rolloutsPage, rolloutsTable } from '../views/rollouts-page.ts';
 import { timelineUpdate } from '../views/timeline.ts';
 
@@ -49,6 +49,10 @@ export function rolloutRoutes(ctx: WebContext): Router {
   // Every poll of an open rollout page reads only the check results stored since the last one.
   const observations = new ObservationCache(ctx.store);
 
+  const drivers = leaseRoot(ctx.store.location);
+  const undrivenOf = (rollouts: readonly RolloutSummary[]) =>
+    new Set(rollouts.filter((r) => r.phase !== 'completed' && r.phase !== 'rolled-back' && driverOf(drivers, r.id) === undefined).map((r) => r.id));
+
   const load = async (id: string, reason?: string): Promise<RolloutPageData> => {
     const record = await ctx.store.loadRollout(id);
     if (!record) throw new HttpError(404, `no rollout ${id}`);
@@ -57,7 +61,7 @@ export function rolloutRoutes(ctx: WebContext): Router {
     return {
       view: rolloutView(record.state, record.policy, index, now),
       scenario: record.scenario,
-      driven: driverOf(leaseRoot(ctx.store.location), id) !== undefined,
+      driven: driverOf(drivers, id) !== undefined,
       samples,
       now,
       pollMs: ctx.pollMs,
@@ -66,11 +70,13 @@ export function rolloutRoutes(ctx: WebContext): Router {
   };
 
   router.get('/rollouts', async (_req, res) => {
-    sendHtml(res, 200, rolloutsPage(await ctx.store.listRollouts(), ctx.now(), ctx.pollMs, mustView(res)));
+    const rollouts = await ctx.store.listRollouts();
+    sendHtml(res, 200, rolloutsPage(rollouts, ctx.now(), ctx.pollMs, mustView(res), undrivenOf(rollouts)));
   });
 
   router.get('/rollouts/table', async (_req, res) => {
-    sendHtml(res, 200, rolloutsTable(await ctx.store.listRollouts(), ctx.now(), ctx.pollMs));
+    const rollouts = await ctx.store.listRollouts();
+    sendHtml(res, 200, rolloutsTable(rollouts, ctx.now(), ctx.pollMs, undrivenOf(rollouts)));
   });
 
   router.get('/rollouts/:id', async (req, res) => {

@@ -5,8 +5,11 @@ import { layout, type Viewer } from './layout.ts';
 
 const FINISHED = new Set(['completed', 'rolled-back']);
 
-/** The table of rollouts, newest first; polls itself while any rollout can still change. Pure. */
-export function rolloutsTable(rollouts: readonly RolloutSummary[], now: number, pollMs: number): SafeHtml {
+/**
+ * The table of rollouts, newest first; polls itself while any rollout can still change. Pure.
+ * `undriven`: unfinished rollouts no live process drives, which stand still until one does.
+ */
+export function rolloutsTable(rollouts: readonly RolloutSummary[], now: number, pollMs: number, undriven: ReadonlySet<string> = new Set()): SafeHtml {
   const live = rollouts.some((r) => !FINISHED.has(r.phase));
   const poller = live
     ? html`<div id="rollouts-poller" hidden hx-get="/rollouts/table" hx-trigger="every ${pollMs}ms" hx-target="#rollouts" hx-swap="innerMorph" hx-status:4xx="swap:none" hx-status:5xx="swap:none"></div>`
@@ -20,7 +23,7 @@ export function rolloutsTable(rollouts: readonly RolloutSummary[], now: number, 
     (r) => html`<tr id="rollout-${r.id}">
     <td><a href="${path`/rollouts/${r.id}`}">${r.id}</a><br><small class="muted">${dateTime(r.createdAt)}</small></td>
     <td><b>${r.patch.name}</b> <small>${r.patch.version}</small> <span class="badge severity-${r.patch.severity}">${r.patch.severity}</span></td>
-    <td><span class="badge phase-${r.phase}">${words(r.phase)}</span></td>
+    <td><span class="badge phase-${r.phase}">${words(r.phase)}</span>${undriven.has(r.id) ? html`<br><small class="undriven" title="nothing moves until patchlab rollout start runs with --id ${r.id}">no process drives it</small>` : ''}</td>
     <td>${r.ring}</td>
     <td class="wide scenario">${r.scenario}</td>
     <td>${ago(r.updatedAt, now)}</td>
@@ -29,8 +32,8 @@ export function rolloutsTable(rollouts: readonly RolloutSummary[], now: number, 
 </table></div>`;
 }
 
-export function rolloutsPage(rollouts: readonly RolloutSummary[], now: number, pollMs: number, viewer: Viewer): SafeHtml {
+export function rolloutsPage(rollouts: readonly RolloutSummary[], now: number, pollMs: number, viewer: Viewer, undriven: ReadonlySet<string> = new Set()): SafeHtml {
   const body = html`<h1>Rollouts</h1>
-<div id="rollouts">${rolloutsTable(rollouts, now, pollMs)}</div>`;
+<div id="rollouts">${rolloutsTable(rollouts, now, pollMs, undriven)}</div>`;
   return layout({ title: 'Rollouts', section: 'rollouts', viewer, body });
 }
