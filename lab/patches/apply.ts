@@ -1,10 +1,7 @@
 import { mustExec, type Host } from '../hosts/host.ts';
 import { DPKG_QUERY_ARGV, diffVersions, parseDpkgQuery, type VersionChange, type VersionMap } from './apt-output.ts';
+import { APT_ENV, aptInstallArgv } from './apt-install.ts';
 import type { PackageCache } from './cache.ts';
-
-const DPKG_ENV = { DEBIAN_FRONTEND: 'noninteractive' };
-/** Keep the host's own config files on upgrade, as an unattended upgrade does. */
-const DPKG_CONFFILES = ['--force-confdef', '--force-confold'];
 
 export async function installedVersions(host: Host): Promise<VersionMap> {
   return parseDpkgQuery((await mustExec(host, DPKG_QUERY_ARGV)).stdout);
@@ -15,23 +12,23 @@ export interface ApplyOutcome {
   before: VersionMap;
   after: VersionMap;
   changes: VersionChange[];
-  /** dpkg's output: the evidence when an install fails. */
+  /** apt's and dpkg's output: the evidence when an install fails. */
   output: string;
   durationMs: number;
 }
 
-/** Installs the fetched files from the read-only cache mount with one dpkg call. */
 export interface DpkgLimits {
-  /** How long one dpkg call may take; a VM under TCG needs many times a container's. */
+  /** How long one install may take; a VM under TCG needs many times a container's. */
   timeoutMs?: number;
 }
 
 const DPKG_TIMEOUT_MS = 600_000;
 
 function timedOutNote(result: { timedOut: boolean }, timeoutMs: number): string {
-  return result.timedOut ? `\ndpkg did not finish within ${Math.round(timeoutMs / 1000)} s and was killed\n` : '';
+  return result.timedOut ? `\nthe install did not finish within ${Math.round(timeoutMs / 1000)} s and was killed\n` : '';
 }
 
+/** Installs the fetched files from the read-only cache mount in one apt transaction (see apt-install.ts). */
 export async function applyPatch(
   host: Host,
   installFiles: readonly string[],
@@ -43,15 +40,10 @@ export async function applyPatch(
   const before = await installedVersions(host);
   let output = '';
   let ok = true;
-  if (removals.length > 0) {
-    const removed = await host.exec(['dpkg', '--remove', '--force-depends', ...removals], { env: DPKG_ENV, timeoutMs });
-    output += removed.stdout + removed.stderr + timedOutNote(removed, timeoutMs);
-    ok = removed.exitCode === 0;
-  }
-  if (ok && installFiles.length > 0) {
-    const installed = await host.exec(['dpkg', ...DPKG_CONFFILES, '-i', ...installFiles], { env: DPKG_ENV, timeoutMs });
-    output += installed.stdout + installed.stderr + timedOutNote(installed, timeoutMs);
-    ok = installed.exitCode === 0 && !installed.timedOut;
+  if (installFiles.length > 0 || removals.length > 0) {
+    const result = await host.exec(aptInstallArgv(installFiles, removals, 'patch'), { env: APT_ENV, timeoutMs });
+    output = result.stdout + result.stderr + timedOutNote(result, timeoutMs);
+    ok = result.exitCode === 0 && !result.timedOut;
   }
   const after = await installedVersions(host);
   return { ok, before, after, changes: diffVersions(before, after), output, durationMs: Date.now() - started };
@@ -84,13 +76,9 @@ export async function rollbackPatch(host: Host, before: VersionMap, cache: Packa
     return file;
   });
   let output = '';
-  if (purged.length > 0) {
-    const result = await host.exec(['dpkg', '--purge', '--force-depends', ...purged], { env: DPKG_ENV, timeoutMs });
-    output += result.stdout + result.stderr + timedOutNote(result, timeoutMs);
-  }
-  if (files.length > 0) {
-    const result = await host.exec(['dpkg', ...DPKG_CONFFILES, '-i', ...files], { env: DPKG_ENV, timeoutMs });
-    output += result.stdout + result.stderr + timedOutNote(result, timeoutMs);
+  if (files.length > 0 || purged.length > 0) {
+    const result = await host.exec(aptInstallArgv(files, purged, 'restore'), { env: APT_ENV, timeoutMs });
+    output = result.stdout + result.stderr + timedOutNote(result, timeoutMs);
   }
   const remaining = diffVersions(before, await installedVersions(host));
   return {

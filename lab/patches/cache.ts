@@ -6,17 +6,17 @@ import { HostCommandError, mustExec, type Host, type HostProvider, type Mount } 
 import { sha256, shortHash } from '../images/hash.ts';
 import { withLock } from '../images/lock.ts';
 import { silent, type Progress } from '../progress.ts';
+import { CACHE_MOUNT, OFFLINE_SOURCES } from './apt-install.ts';
 import { debFileName, isSecurityOrigin, parseAptSimulation, sourceSuite, type AptPlan } from './apt-output.ts';
 import { decideListsRefresh, DEFAULT_LISTS_MAX_AGE_MS, describeLists, listsUsed, type ListsState, type ListsUsed, type RefreshLists } from './list-freshness.ts';
 import type { CandidatePatch, SelectedPatch } from './request.ts';
 
-/** Where every host sees the cache, read-only. */
-export const CACHE_MOUNT = '/var/cache/patchlab';
+export { CACHE_MOUNT };
 
 export interface FetchedPatch {
   selected: SelectedPatch;
   plan: AptPlan;
-  /** Host paths under CACHE_MOUNT to hand to dpkg -i, in one call. */
+  /** Host paths under CACHE_MOUNT to hand to apt-get, in one call. */
   installFiles: string[];
   /** Bytes this fetch pulled from the mirror; 0 when everything was cached already. */
   downloadedBytes: number;
@@ -35,7 +35,8 @@ export class PackageCache {
   /** PATCHLAB_CACHE lets several data directories (a team's, a test's) share one cache. */
   constructor(root = process.env.PATCHLAB_CACHE || join(dataDir(), 'cache')) {
     this.root = root;
-    for (const dir of ['archives/partial', 'lists/partial', 'local']) mkdirSync(join(root, dir), { recursive: true });
+    for (const dir of ['archives/partial', 'lists/partial', 'local', OFFLINE_SOURCES.parts]) mkdirSync(join(root, dir), { recursive: true });
+    if (!existsSync(join(root, OFFLINE_SOURCES.list))) writeFileSync(join(root, OFFLINE_SOURCES.list), '');
   }
 
   /** Mount this on a lab host so it can install from the cache. */

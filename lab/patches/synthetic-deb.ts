@@ -11,6 +11,8 @@ export interface SyntheticDeb {
   /** Files the package ships, by absolute path. */
   files: { path: string; content: string; mode?: number }[];
   depends?: string[];
+  /** Must be configured before this package is even unpacked (libpam-modules has one on libpam-modules-bin). */
+  preDepends?: string[];
   postinst?: string;
 }
 
@@ -28,6 +30,7 @@ export function buildDeb(spec: SyntheticDeb, outDir: string): string {
       `Version: ${spec.version}`,
       'Architecture: all',
       'Maintainer: patchlab <patchlab@localhost>',
+      ...(spec.preDepends?.length ? [`Pre-Depends: ${spec.preDepends.join(', ')}`] : []),
       ...(spec.depends?.length ? [`Depends: ${spec.depends.join(', ')}`] : []),
       `Description: ${spec.description.replace(/\n/g, ' ')}`,
       '',

@@ -244,12 +244,12 @@ export class ContainerFleet implements Fleet {
 
 const DPKG_SETTLE_MS = 300_000;
 
-/** Waits while a dpkg runs on the host (one a killed patchlab process started). */
+/** Waits while an install runs on the host (one a killed patchlab process started): apt-get, or a dpkg it runs. */
 async function dpkgSettled(host: Host): Promise<void> {
   const deadline = Date.now() + DPKG_SETTLE_MS;
   // A fixed script: nothing of the user's reaches this shell.
-  while ((await host.exec(['sh', '-c', 'grep -qsx dpkg /proc/[0-9]*/comm'], { timeoutMs: 10_000 })).exitCode === 0) {
-    if (Date.now() > deadline) throw new Error(`a dpkg still runs on ${host.name} after ${DPKG_SETTLE_MS / 1000} s`);
+  while ((await host.exec(['sh', '-c', 'grep -qsxE "dpkg|apt-get" /proc/[0-9]*/comm'], { timeoutMs: 10_000 })).exitCode === 0) {
+    if (Date.now() > deadline) throw new Error(`an install (apt-get or dpkg) still runs on ${host.name} after ${DPKG_SETTLE_MS / 1000} s`);
     await sleep(500);
   }
 }

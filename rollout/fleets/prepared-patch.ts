@@ -10,7 +10,7 @@ export interface PreparedPatch {
   /** What an unpatched host runs. */
   baseVersion: string;
   packages: { name: string; from?: string; to: string }[];
-  /** Paths under the cache mount, for one dpkg -i. */
+  /** Paths under the cache mount, for one apt-get install. */
   installFiles: string[];
   removals: string[];
   /** dpkg's view of an unpatched host: every host starts from the same image. */

@@ -1,0 +1,86 @@
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DockerHostProvider } from '../../lab/hosts/docker-provider.ts';
+import type { Host } from '../../lab/hosts/host.ts';
+import { resolveImage } from '../../lab/images/build.ts';
+import { installedVersions, applyPatch, rollbackPatch } from '../../lab/patches/apply.ts';
+import { CACHE_MOUNT, PackageCache } from '../../lab/patches/cache.ts';
+import { buildDeb } from '../../lab/patches/synthetic-deb.ts';
+
+/*
+ * A patch whose packages must be set up in a certain order, as Debian's libpam security update of
+ * 2026-12 is: libpam-modules pre-depends on the same version of libpam-modules-bin, so the latter
+ * must be configured before the former is unpacked. Two synthetic packages with that shape, on a
+ * real web container, installed from a private package cache.
+ */
+
+const runId = `test-patch-apply-${process.pid}`;
+const root = mkdtempSync(join(tmpdir(), 'patchlab-apply-'));
+const cache = new PackageCache(join(root, 'cache'));
+const debs = join(root, 'debs');
+
+/** `modules` version v pre-depends on `bin` of the same version, like libpam-modules. */
+function pair(version: string): { modules: string; bin: string } {
+  const bin = buildDeb({ name: 'patchlab-pam-bin', version, description: 'stand-in for libpam-modules-bin', files: [{ path: '/usr/share/patchlab-pam/bin', content: version }] }, debs);
+  const modules = buildDeb(
+    {
+      name: 'patchlab-pam-modules',
+      version,
+      description: 'stand-in for libpam-modules',
+      preDepends: [`patchlab-pam-bin (= ${version})`],
+      files: [{ path: '/usr/share/patchlab-pam/modules', content: version }],
+    },
+    debs,
+  );
+  // Where a fetch leaves them: the archives folder, under apt's own file names.
+  for (const file of [bin, modules]) copyFileSync(file, join(cache.root, 'archives', file.split('/').pop() ?? ''));
+  const inCache = (file: string) => `${CACHE_MOUNT}/archives/${file.split('/').pop()}`;
+  return { modules: inCache(modules), bin: inCache(bin) };
+}
+
+describe('applying a patch with a pre-dependency inside it', () => {
+  let host: Host;
+  const v1 = pair('1.0');
+  const v2 = pair('2.0');
+
+  beforeAll(async () => {
+    const image = await resolveImage('web');
+    host = await new DockerHostProvider().start({ image: image.tag, runId, role: 'apply', mounts: [cache.hostMount()] });
+    const first = await applyPatch(host, [v1.modules, v1.bin]);
+    expect(first.ok, first.output).toBe(true);
+  });
+  afterAll(async () => {
+    await host?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('installs both, whatever order the files are listed in, and rolls back to the exact versions before', async () => {
+    // The pre-depending package first: one `dpkg -i` of the files in this order refuses to unpack it.
+    const patch = await applyPatch(host, [v2.modules, v2.bin]);
+    expect(patch.ok, patch.output).toBe(true);
+    const after = await installedVersions(host);
+    expect(after.get('patchlab-pam-modules')).toBe('2.0');
+    expect(after.get('patchlab-pam-bin')).toBe('2.0');
+
+    const rollback = await rollbackPatch(host, patch.before, cache);
+    expect(rollback.restored, rollback.output).toBe(true);
+    const back = await installedVersions(host);
+    expect(back.get('patchlab-pam-modules')).toBe('1.0');
+    expect(back.get('patchlab-pam-bin')).toBe('1.0');
+    expect((await host.exec(['cat', '/usr/share/patchlab-pam/modules'])).stdout).toBe('1.0');
+  });
+
+  it('never reaches a mirror: a package the cache does not hold is refused before anything changes', async () => {
+    const lonely = buildDeb(
+      { name: 'patchlab-needs-more', version: '1.0', description: 'depends on a package only a mirror has', depends: ['cowsay'], files: [] },
+      debs,
+    );
+    copyFileSync(lonely, join(cache.root, 'archives', 'patchlab-needs-more_1.0_all.deb'));
+    const outcome = await applyPatch(host, [`${CACHE_MOUNT}/archives/patchlab-needs-more_1.0_all.deb`]);
+    expect(outcome.ok).toBe(false);
+    expect(outcome.output).toMatch(/cowsay/);
+    expect(outcome.changes).toEqual([]);
+  });
+});
