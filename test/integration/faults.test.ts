@@ -100,7 +100,7 @@ describe('faults', () => {
       const canary = final.rings[0]!.hostIds[0]!;
       const rollback = final.audit.find((e) => e.action === 'rollback');
       expect(rollback?.reasons.join(' ')).toMatch(
-        new RegExp(`ring canary: .*${canary} \\(patch failed: dpkg: error processing archive \\S*tzdata_\\S* \\(--install\\): .*No space left on device`),
+        new RegExp(`ring canary: .*${canary} \\(patch failed: dpkg: error processing archive \\S*tzdata_\\S* \\(--unpack\\): .*No space left on device`),
       );
       expect(final.audit.some((e) => e.action === 'promote' || e.action === 'complete')).toBe(false);
       expect(final.hosts.every((h) => h.version !== final.patch.version)).toBe(true);
