@@ -6,6 +6,7 @@ import { dockerStartup } from '../lab/hosts/startup.ts';
 import { resolveImage } from '../lab/images/build.ts';
 import { shortHash } from '../lab/images/hash.ts';
 import { PackageCache } from '../lab/patches/cache.ts';
+import type { PatchRequest } from '../lab/patches/request.ts';
 import { silent, type Progress } from '../lab/progress.ts';
 import { checkFilesFor, loadCheckSuite } from '../lab/run/check-suite.ts';
 import { newRunId } from '../lab/run/run-id.ts';
@@ -44,6 +45,8 @@ export interface ScenarioRunOptions {
   store?: Store;
   cache?: PackageCache;
   mirror?: { archive?: string; security?: string };
+  /** Instead of the scenario's patch, for a new rollout; a stored rollout keeps the patch it started with. */
+  patch?: PatchRequest;
   progress?: Progress;
   /** Told once the rollout is stored, before the first decision: its id and first state. */
   onStart?: (id: string, state: RolloutState) => void;
@@ -84,6 +87,7 @@ export async function runScenario(file: string, options: ScenarioRunOptions = {}
     const existing = await store.loadRollout(id);
     let meta: RolloutMeta;
     if (existing) {
+      if (options.patch) throw new Error(`rollout ${id} exists and keeps the patch it started with (${existing.state.patch.name}); --patch is for a new rollout`);
       meta = existing.meta as unknown as RolloutMeta;
       if (TERMINAL.has(existing.state.phase)) {
         progress(`rollout ${id}: already ${existing.state.phase}`);
@@ -155,7 +159,7 @@ async function newRollout(id: string, scenario: Scenario, store: Store, cache: P
   const prepared = await preparePatch({
     runId: id,
     image: { name: scenario.image, tag: image.tag },
-    request: scenario.patch,
+    request: options.patch ?? scenario.patch,
     provider: new DockerHostProvider(),
     cache,
     mirror: debianMirror(image.definition?.suite ?? 'bookworm', options.mirror ?? {}),

@@ -1,25 +1,29 @@
 import type { Command } from 'commander';
 import { userInfo } from 'node:os';
 import { onInterrupt } from '../../lab/interrupt.ts';
+import { parsePatchArgs } from '../../lab/patches/request.ts';
 import { stderrProgress } from '../../lab/progress.ts';
 import { giveCommand, type CommandName } from '../../rollout/control.ts';
 import { decisionLines, ringLines } from '../../rollout/fleets/live-view.ts';
 import { INTERRUPT_ACTOR, runScenario } from '../../rollout/scenario-run.ts';
 import type { RolloutState } from '../../rollout/state.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
-import { mirrorOverrides, type MirrorFlags } from './common.ts';
+import { collect, mirrorOverrides, type MirrorFlags } from './common.ts';
 
 export function exitCodeOfRollout(state: RolloutState): number {
   return state.phase === 'completed' ? 0 : state.phase === 'rolled-back' ? 1 : 2;
 }
 
-export async function startRollout(file: string, flags: { id?: string; keep?: boolean; quiet?: boolean } & MirrorFlags): Promise<RolloutState> {
+export async function startRollout(file: string, flags: { id?: string; keep?: boolean; quiet?: boolean; patch?: string[] } & MirrorFlags): Promise<RolloutState> {
+  // Refused before anything starts, naming the flag.
+  const patch = flags.patch ? parsePatchArgs(flags.patch, '--patch') : undefined;
   let started = Date.now();
   const stop = new AbortController();
   const running = runScenario(file, {
     signal: stop.signal,
     ...(flags.id ? { id: flags.id } : {}),
     ...(flags.keep ? { keep: true } : {}),
+    ...(patch ? { patch } : {}),
     mirror: mirrorOverrides(flags),
     progress: stderrProgress('rollout'),
     onStart: (id, state) => {
@@ -93,9 +97,10 @@ export function rolloutCommand(program: Command): void {
     .argument('<scenario>', 'scenario YAML file, e.g. scenarios/demo.yaml')
     .option('--id <id>', 'rollout id (default: a new one); an existing id resumes that rollout')
     .option('--keep', 'leave the fleet running at the end')
+    .option('--patch <what>', 'instead of the scenario\'s patch: "security", "all", package[=version] names, or a .deb file (repeatable, comma separated)', collect)
     .option('--mirror <url>', 'Debian archive (default: from this machine\'s apt sources)')
     .option('--security-mirror <url>', 'Debian security archive (default: from this machine\'s apt sources)')
-    .action(async (file: string, flags: { id?: string; keep?: boolean } & MirrorFlags) => {
+    .action(async (file: string, flags: { id?: string; keep?: boolean; patch?: string[] } & MirrorFlags) => {
       process.exitCode = exitCodeOfRollout(await startRollout(file, flags));
     });
   rollout

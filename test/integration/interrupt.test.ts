@@ -65,6 +65,16 @@ describe('Ctrl-C of patchlab rollout start', () => {
       const status = await promisify(execFile)(bin, ['rollout', 'status', id], { env });
       expect(status.stdout).toMatch(new RegExp(`rollout ${id}: paused`));
 
+      // A stored rollout goes on with the patch it started with; another patch is a new rollout.
+      const repatch = await promisify(execFile)(bin, ['rollout', 'start', scenario, '--id', id, '--patch', 'security'], { env }).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code: number; stderr: string }) => e,
+      );
+      expect(repatch.code).toBe(2);
+      expect(repatch.stderr).toContain(`rollout ${id} exists and keeps the patch it started with`);
+      expect((await store.loadRollout(id))?.state.phase).toBe('paused');
+      expect(await containersOf(id)).toHaveLength(6);
+
       await promisify(execFile)(bin, ['lab', 'reap', '--run', id], { env });
       expect(await containersOf(id)).toEqual([]);
     } finally {
