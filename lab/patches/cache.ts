@@ -9,6 +9,7 @@ import { silent, type Progress } from '../progress.ts';
 import { CACHE_MOUNT, OFFLINE_SOURCES } from './apt-install.ts';
 import { debFileName, isSecurityOrigin, parseAptSimulation, sourceSuite, type AptPlan } from './apt-output.ts';
 import { decideListsRefresh, DEFAULT_LISTS_MAX_AGE_MS, describeLists, listsUsed, type ListsState, type ListsUsed, type RefreshLists } from './list-freshness.ts';
+import { PlanMemo, type PlanMemoKey } from './plan-memo.ts';
 import type { CandidatePatch, SelectedPatch } from './request.ts';
 
 export { CACHE_MOUNT };
@@ -22,6 +23,8 @@ export interface FetchedPatch {
   downloadedBytes: number;
   /** Files that were already in the cache. */
   reusedFiles: number;
+  /** The plan came from an earlier run on the same image and lists, not from apt (see plan-memo.ts). */
+  planReused: boolean;
 }
 
 /**
@@ -77,7 +80,7 @@ export class PackageCache {
       mounts: [{ source: this.root, target: CACHE_MOUNT }],
     });
     try {
-      const fetcher = new Fetcher(this, host, options.progress ?? silent, options.now ?? Date.now);
+      const fetcher = new Fetcher(this, host, options.progress ?? silent, options.now ?? Date.now, new PlanMemo(join(this.root, 'plans')));
       await fetcher.refresh(options.mirror, options.refreshLists, options.listsMaxAgeMs ?? DEFAULT_LISTS_MAX_AGE_MS);
       return fetcher;
     } catch (error) {
@@ -92,12 +95,19 @@ export class Fetcher {
   private aptOptions: string[] = [];
   /** Which lists this fetcher used, and how old they were; set by refresh. */
   lists: ListsUsed | undefined;
+  /** Whether discover() answered from an earlier run's memo instead of apt. */
+  candidatesReused = false;
+  /** Which lists, as which refresh left them: half of every memo key. */
+  private listsVersion: { lists: string; refreshedAt: number } | undefined;
+  private installed: Promise<string | undefined> | undefined;
 
   constructor(
     private readonly cache: PackageCache,
     readonly host: Host,
     private readonly progress: Progress,
     private readonly now: () => number = Date.now,
+    /** Without one, every question goes to apt. */
+    private readonly memo?: PlanMemo,
   ) {}
 
   /**
@@ -133,6 +143,7 @@ export class Fetcher {
       const state = readListsState(stamp, join(this.cache.root, lists));
       const decision = decideListsRefresh(mode, state, this.now(), maxAgeMs);
       if (!decision.refresh) {
+        if (state.refreshedAt !== undefined) this.listsVersion = { lists, refreshedAt: state.refreshedAt };
         this.lists = listsUsed(decision, state.refreshedAt ?? this.now(), maxAgeMs);
         this.progress(describeLists(this.lists));
         return;
@@ -145,12 +156,26 @@ export class Fetcher {
       await mustExec(this.host, ['apt-get', ...this.aptOptions, '-q', '--error-on=any', 'update'], { timeoutMs: 300_000 });
       // Only a refresh without an error vouches for the lists; the time it started is the oldest their content can be.
       writeFileSync(stamp, `${JSON.stringify({ refreshedAt: started })}\n`);
+      this.listsVersion = { lists, refreshedAt: started };
       this.lists = listsUsed(decision, started, maxAgeMs);
     });
   }
 
   /** What the image can upgrade, as the security and updates archives stand now. */
   async discover(): Promise<CandidatePatch[]> {
+    const key = await this.memoKey('discover');
+    const remembered = key && this.memo?.recall<CandidatePatch[]>(key);
+    if (remembered) {
+      this.candidatesReused = true;
+      this.progress('candidate patches: reused from an earlier run on the same image and lists');
+      return remembered;
+    }
+    const candidates = await this.discoverWithApt();
+    if (key) this.memo?.remember(key, candidates);
+    return candidates;
+  }
+
+  private async discoverWithApt(): Promise<CandidatePatch[]> {
     const plan = parseAptSimulation((await this.apt(['-s', 'dist-upgrade'])).stdout);
     return plan.installs
       .filter((i) => i.from !== undefined)
@@ -170,6 +195,44 @@ export class Fetcher {
    * each .deb once. apt leaves a file alone that is already in the cache.
    */
   async fetch(selected: SelectedPatch): Promise<FetchedPatch> {
+    // A local .deb is not in the lists: its plan is always worked out anew.
+    const key = selected.debs.length === 0 ? await this.memoKey({ fetch: selected.packages }) : undefined;
+    const remembered = key && this.memo?.recall<AptPlan>(key);
+    if (remembered) {
+      const reused = this.fromCache(selected, remembered);
+      if (reused) {
+        this.progress(`package cache: the plan of ${remembered.installs.length} package(s) reused from an earlier run on the same image and lists; every file is cached`);
+        return reused;
+      }
+    }
+    const fetched = await this.fetchWithApt(selected);
+    if (key) this.memo?.remember(key, fetched.plan);
+    return fetched;
+  }
+
+  /** The patch from a remembered plan, when the cache holds every file it and its rollback need. */
+  private fromCache(selected: SelectedPatch, plan: AptPlan): FetchedPatch | undefined {
+    const needed = [
+      ...plan.installs.map((i) => ({ name: i.name, version: i.to })),
+      ...plan.installs.filter((i) => i.from).map((i) => ({ name: i.name, version: i.from ?? '' })),
+      ...plan.removals,
+    ];
+    if (!needed.every((p) => this.cache.cachedDeb(p.name, p.version))) return undefined;
+    const installFiles = plan.installs.map((i) => this.cache.cachedDeb(i.name, i.to) as string);
+    return { selected, plan, installFiles, downloadedBytes: 0, reusedFiles: installFiles.length, planReused: true };
+  }
+
+  private async memoKey(question: unknown): Promise<PlanMemoKey | undefined> {
+    if (!this.memo || !this.listsVersion) return undefined;
+    this.installed ??= this.host
+      .exec(['sha256sum', '/var/lib/dpkg/status'], { timeoutMs: 30_000 })
+      .then((r) => (r.exitCode === 0 ? /^[0-9a-f]{64}/.exec(r.stdout)?.[0] : undefined))
+      .catch(() => undefined);
+    const installed = await this.installed;
+    return installed ? { installed, ...this.listsVersion, question } : undefined;
+  }
+
+  private async fetchWithApt(selected: SelectedPatch): Promise<FetchedPatch> {
     const localFiles = selected.debs.map((d) => this.cache.addLocalDeb(d));
     const targets = [...selected.packages.map((p) => `${p.name}=${p.version}`), ...localFiles];
     const simulated = await this.apt(['-s', 'install', ...targets], true);
@@ -214,6 +277,7 @@ export class Fetcher {
       installFiles,
       downloadedBytes,
       reusedFiles: installFiles.filter((f) => before.has(basename(f))).length,
+      planReused: false,
     };
   }
 

@@ -21,6 +21,8 @@ export interface LabReport {
     debs: string[];
     downloadedBytes: number;
     reusedFiles: number;
+    /** The candidates and the plan came from an earlier run on the same image and lists, not from apt. Absent in older reports. */
+    planReused?: boolean;
   };
   candidates: CandidatePatch[];
   /** The package lists discovery judged by: refreshed by this run, or reused and how old. Absent when the fetcher never started. */
@@ -130,7 +132,7 @@ export function summarize(report: LabReport): string {
   ];
   if (report.lists) lines.push(describeLists(report.lists));
   if (report.patch.packages.length > 0) {
-    lines.push(`patch: ${report.patch.packages.length} package(s), ${(report.patch.downloadedBytes / 1e6).toFixed(1)} MB downloaded, ${report.patch.reusedFiles} from cache`);
+    lines.push(`patch: ${report.patch.packages.length} package(s), ${(report.patch.downloadedBytes / 1e6).toFixed(1)} MB downloaded, ${report.patch.reusedFiles} from cache${report.patch.planReused ? ', plan reused from an earlier run on the same image and lists' : ''}`);
     for (const p of report.patch.packages) lines.push(`  ${p.name} ${p.from ?? '(new)'} -> ${p.to}${p.security ? '  [security]' : ''}`);
   }
   for (const d of report.patch.debs) lines.push(`  local: ${d}`);

@@ -1,10 +1,10 @@
 import Docker from 'dockerode';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { RUN_LABEL } from '../../lab/hosts/labels.ts';
 import { nginxBreakingDeb } from '../../lab/patches/synthetic-deb.ts';
 import type { LabReport } from '../../lab/run/report.ts';
@@ -21,10 +21,10 @@ interface CliOutcome {
   reportDir: string;
 }
 
-async function patchlab(args: string[]): Promise<CliOutcome> {
+async function patchlab(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliOutcome> {
   const reportDir = mkdtempSync(join(tmpdir(), 'patchlab-report-'));
   const withReport = args[0] === 'lab' && args[1] === 'run' ? [...args, '--report-dir', reportDir] : args;
-  const outcome = await run(bin, withReport, { maxBuffer: 64 * 1024 * 1024 }).then(
+  const outcome = await run(bin, withReport, { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } }).then(
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   );
@@ -57,23 +57,29 @@ describe('patchlab lab run', () => {
     expect(await containersOf(report.runId)).toBe(0);
   }, 300_000);
 
-  it('reuses package lists another run refreshed minutes ago and says how old they are; --refresh refreshes them', async () => {
+  it('reuses package lists another run refreshed minutes ago, and the plan worked out from them, and says so; --refresh refreshes them', async () => {
     const goss = join(import.meta.dirname, '..', '..', 'lab', 'images', 'definitions', 'web', 'web.goss.yaml');
-    const forced = await patchlab(['lab', 'run', '--image', 'web', '--patch', 'tzdata', '--checks', goss, '--refresh']);
+    // A cache of its own: no other test's refresh comes between the two runs.
+    const cache = { PATCHLAB_CACHE: mkdtempSync(join(tmpdir(), 'patchlab-cache-')) };
+    onTestFinished(() => rmSync(cache.PATCHLAB_CACHE, { recursive: true, force: true }));
+    const forced = await patchlab(['lab', 'run', '--image', 'web', '--patch', 'tzdata', '--checks', goss, '--refresh'], cache);
     expect(forced.report?.verdict, `${forced.stdout}\n${forced.stderr}`).toBe('pass');
     expect(forced.report?.lists).toMatchObject({ refreshed: true, ageMs: 0, reason: 'asked' });
     expect(forced.stdout).toContain('package lists: refreshed by this run (asked)');
-    const again = await patchlab(['lab', 'run', '--image', 'web', '--patch', 'tzdata', '--checks', goss]);
+    expect(forced.report?.patch.planReused).toBe(false);
+    const again = await patchlab(['lab', 'run', '--image', 'web', '--patch', 'tzdata', '--checks', goss], cache);
     expect(again.report?.verdict, `${again.stdout}\n${again.stderr}`).toBe('pass');
     expect(again.report?.lists?.refreshed).toBe(false);
-    // No older than the first run's refresh (another test file's run may have refreshed them since).
-    expect(Date.parse(again.report?.lists?.refreshedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(forced.report?.lists?.refreshedAt ?? 'x'));
+    expect(again.report?.lists?.refreshedAt).toBe(forced.report?.lists?.refreshedAt);
     expect(again.report?.lists?.ageMs).toBeGreaterThan(0);
     // In seconds, or whole minutes past two: a loaded machine can take that long over the first run.
     expect(again.stdout).toMatch(/package lists: reused, refreshed \d+ (s|min) ago/);
-    // Same lists, same image: the same candidates, and the same patch.
+    // Same lists, same image: the same candidates and the same patch, this time without asking apt.
+    expect(again.report?.patch.planReused).toBe(true);
+    expect(again.stdout).toContain('plan reused from an earlier run on the same image and lists');
     expect(again.report?.candidates).toEqual(forced.report?.candidates);
     expect(again.report?.patch.packages).toEqual(forced.report?.patch.packages);
+    expect(again.report?.patch.downloadedBytes).toBe(0);
   }, 300_000);
 
   it('fails a .deb that breaks nginx, naming the http check, and the rollback restores a passing host', async () => {

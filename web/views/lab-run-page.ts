@@ -86,7 +86,7 @@ export function labRunPage(report: LabReport, viewer: Viewer): SafeHtml {
         (p) => html`<tr><td>${p.name}</td><td>${p.from ?? '(new)'}</td><td>${p.to}</td><td>${p.suite ?? ''}</td><td>${p.security ? html`<span class="badge severity-high">security</span>` : ''}</td></tr>`,
       )}</tbody></table></div>`}
   ${patch.debs.length > 0 ? html`<p>Local packages: ${patch.debs.join(', ')}</p>` : ''}
-  <p class="muted">${(patch.downloadedBytes / 1e6).toFixed(1)} MB downloaded, ${patch.reusedFiles} file(s) from the cache</p>
+  <p class="muted">${(patch.downloadedBytes / 1e6).toFixed(1)} MB downloaded, ${patch.reusedFiles} file(s) from the cache${patch.planReused ? '; plan reused from an earlier run on the same image and lists' : ''}</p>
 </section>
 ${rebootsCard(report)}<section class="card"><h2>Checks <small>unpatched twin → patched → after rollback</small></h2>
   <div class="table-wrap"><table class="list checks-table"><thead><tr><th>Check</th><th>Verdict</th>${SIDES.map((s) => html`<th>${SIDE_LABELS[s]}</th>`)}</tr></thead>
