@@ -28,6 +28,30 @@ function timedOutNote(result: { timedOut: boolean }, timeoutMs: number): string 
   return result.timedOut ? `\nthe install did not finish within ${Math.round(timeoutMs / 1000)} s and was killed\n` : '';
 }
 
+/**
+ * apt marks a package it was given by name or file as installed by hand. An unattended upgrade
+ * keeps the marks, so a patched host must too: a library pulled in as a dependency stays one
+ * that `apt autoremove` may take once nothing needs it.
+ */
+async function keepingAutoMarks<T>(host: Host, install: () => Promise<T>): Promise<T> {
+  const before = await autoMarked(host);
+  const result = await install();
+  if (before.size > 0) {
+    const after = await autoMarked(host);
+    const lost = [...before].filter((name) => !after.has(name));
+    // Only packages still there: a removed one has no mark to keep.
+    const installed = lost.length > 0 ? await installedVersions(host) : new Map();
+    const restore = lost.filter((name) => installed.has(name));
+    if (restore.length > 0) await host.exec(['apt-mark', 'auto', ...restore], { timeoutMs: 60_000 });
+  }
+  return result;
+}
+
+async function autoMarked(host: Host): Promise<Set<string>> {
+  const result = await host.exec(['apt-mark', 'showauto'], { timeoutMs: 60_000 });
+  return new Set(result.exitCode === 0 ? result.stdout.split('\n').map((l) => l.trim()).filter(Boolean) : []);
+}
+
 /** Installs the fetched files from the read-only cache mount in one apt transaction (see apt-install.ts). */
 export async function applyPatch(
   host: Host,
@@ -41,7 +65,7 @@ export async function applyPatch(
   let output = '';
   let ok = true;
   if (installFiles.length > 0 || removals.length > 0) {
-    const result = await host.exec(aptInstallArgv(installFiles, removals, 'patch'), { env: APT_ENV, timeoutMs });
+    const result = await keepingAutoMarks(host, () => host.exec(aptInstallArgv(installFiles, removals, 'patch'), { env: APT_ENV, timeoutMs }));
     output = result.stdout + result.stderr + timedOutNote(result, timeoutMs);
     ok = result.exitCode === 0 && !result.timedOut;
   }
@@ -77,7 +101,7 @@ export async function rollbackPatch(host: Host, before: VersionMap, cache: Packa
   });
   let output = '';
   if (files.length > 0 || purged.length > 0) {
-    const result = await host.exec(aptInstallArgv(files, purged, 'restore'), { env: APT_ENV, timeoutMs });
+    const result = await keepingAutoMarks(host, () => host.exec(aptInstallArgv(files, purged, 'restore'), { env: APT_ENV, timeoutMs }));
     output = result.stdout + result.stderr + timedOutNote(result, timeoutMs);
   }
   const remaining = diffVersions(before, await installedVersions(host));

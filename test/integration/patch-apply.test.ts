@@ -57,6 +57,8 @@ describe('applying a patch with a pre-dependency inside it', () => {
   });
 
   it('installs both, whatever order the files are listed in, and rolls back to the exact versions before', async () => {
+    // As a dependency would be: apt may autoremove it once nothing needs it, and the patch must not change that.
+    await host.exec(['apt-mark', 'auto', 'patchlab-pam-bin']);
     // The pre-depending package first: one `dpkg -i` of the files in this order refuses to unpack it.
     const patch = await applyPatch(host, [v2.modules, v2.bin]);
     expect(patch.ok, patch.output).toBe(true);
@@ -70,6 +72,10 @@ describe('applying a patch with a pre-dependency inside it', () => {
     expect(back.get('patchlab-pam-modules')).toBe('1.0');
     expect(back.get('patchlab-pam-bin')).toBe('1.0');
     expect((await host.exec(['cat', '/usr/share/patchlab-pam/modules'])).stdout).toBe('1.0');
+    // apt marks what it is given as installed by hand; the patch and the rollback keep the marks as they were.
+    const auto = (await host.exec(['apt-mark', 'showauto'])).stdout.split('\n');
+    expect(auto).toContain('patchlab-pam-bin');
+    expect(auto).not.toContain('patchlab-pam-modules');
   });
 
   it('never reaches a mirror: a package the cache does not hold is refused before anything changes', async () => {
