@@ -95,8 +95,6 @@ export class Fetcher {
   private aptOptions: string[] = [];
   /** Which lists this fetcher used, and how old they were; set by refresh. */
   lists: ListsUsed | undefined;
-  /** Whether discover() answered from an earlier run's memo instead of apt. */
-  candidatesReused = false;
   /** Which lists, as which refresh left them: half of every memo key. */
   private listsVersion: { lists: string; refreshedAt: number } | undefined;
   private installed: Promise<string | undefined> | undefined;
@@ -166,7 +164,6 @@ export class Fetcher {
     const key = await this.memoKey('discover');
     const remembered = key && this.memo?.recall<CandidatePatch[]>(key);
     if (remembered) {
-      this.candidatesReused = true;
       this.progress('candidate patches: reused from an earlier run on the same image and lists');
       return remembered;
     }

@@ -165,7 +165,7 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
     }));
     report.patch.downloadedBytes = fetched.downloadedBytes;
     report.patch.reusedFiles = fetched.reusedFiles;
-    report.patch.planReused = fetched.planReused && fetcher.candidatesReused;
+    report.patch.planReused = fetched.planReused;
 
     [report.services.baseline, report.services.patched] = await servicesStarting;
     if (!report.services.baseline?.ok) {

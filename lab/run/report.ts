@@ -21,7 +21,7 @@ export interface LabReport {
     debs: string[];
     downloadedBytes: number;
     reusedFiles: number;
-    /** The candidates and the plan came from an earlier run on the same image and lists, not from apt. Absent in older reports. */
+    /** The plan came from an earlier run on the same image and lists, not from apt. Absent in older reports. */
     planReused?: boolean;
   };
   candidates: CandidatePatch[];
