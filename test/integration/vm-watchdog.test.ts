@@ -90,9 +90,10 @@ describe('VM watchdog', () => {
     await until(() => standInsUnder(root).length === dirs.length, 10_000);
     process.kill(-(child.pid as number), 'SIGKILL');
     const reaped: string[] = [];
+    // The reaper removes a folder right after its SIGKILL, and a killed process takes a moment to leave /proc: wait for both.
     await until(() => {
       reaped.push(...reapVms({}, root));
-      return readdirSync(root).length === 0;
+      return readdirSync(root).length === 0 && standInsUnder(root).length === 0;
     }, 20_000);
     expect(readdirSync(root)).toEqual([]);
     expect(standInsUnder(root)).toEqual([]);
