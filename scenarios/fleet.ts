@@ -1,4 +1,4 @@
-import { assignRings, PlanError, type HostSelector, type RingSpec } from '../rollout/plan.ts';
+import { assignRings, PlanError, type HostSelector, type RingSpec } from '../rollout/engine/plan.ts';
 
 export interface FleetGroup {
   count: number;

@@ -2,10 +2,10 @@ import { statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { InputError, loadYamlFile, parseYamlWith } from '../lab/config/validation.ts';
 import { parsePatchArgs, PatchRequestError, type PatchRequest } from '../lab/patches/request.ts';
-import { formatDuration } from '../rollout/format.ts';
-import { DEFAULT_RINGS, type RingSpec } from '../rollout/plan.ts';
-import { policyFor, type RolloutPolicy, type Severity } from '../rollout/policy.ts';
-import type { Fault } from './faults.ts';
+import { formatDuration } from '../rollout/engine/format.ts';
+import { DEFAULT_RINGS, type RingSpec } from '../rollout/engine/plan.ts';
+import { policyFor, type RolloutPolicy, type Severity } from '../rollout/engine/policy.ts';
+import type { Fault } from '../rollout/fleets/faults.ts';
 import { assignmentProblems, demandProblems, hostLabels, unmatchedLabels, type ScenarioFleet } from './fleet.ts';
 import { scenarioSchema, shown, type ScenarioFault, type ScenarioFile } from './schema.ts';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Amount, HostSelector } from '../rollout/plan.ts';
+import type { Amount, HostSelector } from '../rollout/engine/plan.ts';
 import { simulationShape } from './simulate-schema.ts';
 
 /** The largest fleet a scenario describes, real or simulated. */

@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
-import { RolloutError } from '../rollout/state.ts';
-import { StoreError, type Store } from '../rollout/store/store.ts';
+import { RolloutError } from '../rollout/engine/state.ts';
+import { StoreError } from '../lab/store/store-error.ts';
+import { type Store } from '../rollout/store/store.ts';
 import { LoginThrottle } from './auth/login-throttle.ts';
 import { csrfGuard, loadSession, requireLogin, viewerOf } from './auth/middleware.ts';
 import { UserError, type UserStore } from './auth/user-store.ts';

@@ -3,10 +3,10 @@ import { userInfo } from 'node:os';
 import { onInterrupt } from '../../lab/interrupt.ts';
 import { parsePatchArgs } from '../../lab/patches/request.ts';
 import { stderrProgress } from '../../lab/progress.ts';
-import { giveCommand, type CommandName } from '../../rollout/control.ts';
-import { decisionLines, ringLines } from '../../rollout/fleets/live-view.ts';
-import { INTERRUPT_ACTOR, runScenario } from '../../rollout/scenario-run.ts';
-import type { RolloutState } from '../../rollout/state.ts';
+import { giveCommand, type CommandName } from '../../rollout/drive/control.ts';
+import { decisionLines, ringLines } from '../../rollout/drive/live-view.ts';
+import { INTERRUPT_ACTOR, runScenario } from '../../rollout/drive/scenario-run.ts';
+import type { RolloutState } from '../../rollout/engine/state.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 import { collect, mirrorOverrides, type MirrorFlags } from './common.ts';
 

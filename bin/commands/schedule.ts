@@ -1,12 +1,13 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { stderrProgress } from '../../lab/progress.ts';
-import { nextRunAt } from '../../rollout/schedule/due.ts';
-import { imageHistories, storedRunsOf } from '../../rollout/schedule/history.ts';
-import { runSchedule } from '../../rollout/schedule/scheduled-run.ts';
-import { describeTiming, parseScheduleSpec, type ScheduleSpec } from '../../rollout/schedule/spec.ts';
-import { lastSlotRuns } from '../../rollout/schedule/scheduler.ts';
+import { nextRunAt } from '../../lab/schedule/due.ts';
+import { imageHistories, storedRunsOf } from '../../lab/schedule/history.ts';
+import { runSchedule } from '../../lab/schedule/scheduled-run.ts';
+import { describeTiming, parseScheduleSpec, type ScheduleSpec } from '../../lab/schedule/spec.ts';
+import { lastSlotRuns } from '../../lab/schedule/scheduler.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
-import type { ScheduleRunRecord, Store } from '../../rollout/store/store.ts';
+import type { ScheduleRunRecord } from '../../lab/schedule/schedule-store.ts';
+import type { Store } from '../../rollout/store/store.ts';
 import { collect, mirrorOverrides, type MirrorFlags } from './common.ts';
 
 interface AddFlags {

@@ -1,4 +1,4 @@
-import type { Fault } from '../../scenarios/faults.ts';
+import type { Fault } from '../fleets/faults.ts';
 
 /*
  * Where the answer has a closed form, the simulator's figures must agree with it: these are the

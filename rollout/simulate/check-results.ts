@@ -1,4 +1,4 @@
-import type { CheckStatus, Observation, ObservedCheck } from '../observations.ts';
+import type { CheckStatus, Observation, ObservedCheck } from '../engine/observations.ts';
 import { logNormal, unitAt } from './random.ts';
 
 /** The one check every simulated host runs; the engine compares its latency across hosts. */

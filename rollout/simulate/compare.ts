@@ -1,5 +1,5 @@
-import type { Fault } from '../../scenarios/faults.ts';
-import type { Severity } from '../policy.ts';
+import type { Fault } from '../fleets/faults.ts';
+import type { Severity } from '../engine/policy.ts';
 import { chanceToCatch, uniformBreakProbability } from './arithmetic.ts';
 import type { SimulatedFleet } from './fleet-hosts.ts';
 import type { PolicyVariant } from './policies.ts';

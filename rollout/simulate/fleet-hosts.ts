@@ -1,4 +1,4 @@
-import type { FleetHost } from '../plan.ts';
+import type { FleetHost } from '../engine/plan.ts';
 import { hostLabels, type ScenarioFleet } from '../../scenarios/fleet.ts';
 
 /** Versions of the simulated patch: what a host runs before, and what the rollout installs. */

@@ -1,4 +1,4 @@
-import { selectFaultHosts, type Fault, type SelectableHost } from '../../scenarios/faults.ts';
+import { selectFaultHosts, type Fault, type SelectableHost } from '../fleets/faults.ts';
 import { hash32 } from './random.ts';
 
 /** What each host of the simulated fleet will do, by index: one typed array per fault, a few bytes per host. */

@@ -1,5 +1,5 @@
-import type { ObservationLog } from '../observation-log.ts';
-import { hostsOfRing, type RolloutState } from '../state.ts';
+import type { ObservationLog } from '../engine/observation-log.ts';
+import { hostsOfRing, type RolloutState } from '../engine/state.ts';
 import { checkLatency, type ObservationFactory } from './check-results.ts';
 import { BASE_VERSION, indexOfHost, TARGET_VERSION, type SimulatedFleet } from './fleet-hosts.ts';
 

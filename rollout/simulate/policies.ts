@@ -1,5 +1,5 @@
-import type { RingSpec } from '../plan.ts';
-import type { RolloutPolicy } from '../policy.ts';
+import type { RingSpec } from '../engine/plan.ts';
+import type { RolloutPolicy } from '../engine/policy.ts';
 
 /** One contender in a comparison: a ring plan and the policy the engine judges it by. */
 export interface PolicyVariant {

@@ -1,5 +1,6 @@
-import type { RunnerStore } from '../runner.ts';
-import { StoreError, type Store } from './store.ts';
+import type { RunnerStore } from '../drive/runner.ts';
+import { StoreError } from '../../lab/store/store-error.ts';
+import { type Store } from './store.ts';
 
 /** The runner's view of the store: a stale write (someone else wrote first) is a "try again", not an error. */
 export function runnerStore(store: Store): RunnerStore {

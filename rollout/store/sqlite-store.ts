@@ -1,385 +1,42 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
-import { dataDir } from '../../lab/config/paths.ts';
-import type { LabReport } from '../../lab/run/report.ts';
-import type { Observation } from '../observations.ts';
-import type { ScheduleSpec } from '../schedule/spec.ts';
-import type { RolloutState } from '../state.ts';
-import { strictJson } from './json.ts';
-import { migrate } from './sqlite-schema.ts';
-import {
-  StoreError,
-  type HealthSample,
-  type LabRunSummary,
-  type NewHealthSample,
-  type NewStoredRollout,
-  type NewTransition,
-  type RolloutSummary,
-  type ScheduleRunRecord,
-  type StoredObservation,
-  type StoredScheduleRecord,
-  type Store,
-  type StoredRollout,
-  type StoredTransition,
-} from './store.ts';
+import { SqliteScheduleStore } from '../../lab/schedule/sqlite-schedule-store.ts';
+import { defaultStorePath, openSqliteDatabase } from '../../lab/store/sqlite-database.ts';
+import { SqliteLabRunStore } from '../../lab/store/sqlite-lab-run-store.ts';
+import { SqliteRolloutStore } from './sqlite-rollout-store.ts';
+import type { Store } from './store.ts';
 
-/** A CLI command run while `serve` holds the write lock waits this long for it rather than fail. */
-const BUSY_TIMEOUT_MS = 10_000;
+export { defaultStorePath };
 
-export function defaultStorePath(env: NodeJS.ProcessEnv = process.env): string {
-  return join(dataDir(env), 'patchlab.db');
-}
-
-/** Opens (creating it and its directory if need be) the SQLite store; ':memory:' gives a throwaway one. */
+/**
+ * The embedded default: every concern's store over one SQLite file (created with its directory
+ * if need be); ':memory:' gives a throwaway one.
+ */
 export function openStore(path: string = defaultStorePath()): Store {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
-  try {
-    db.pragma('foreign_keys = ON');
-    // First, so that a database from a newer patchlab is refused before anything about it changes.
-    migrate(db, path);
-    db.pragma('journal_mode = WAL');
-    // FULL fsyncs the WAL at every commit. NORMAL would survive a kill -9 as well (committed
-    // transactions sit in the OS's page cache), but a power cut or kernel panic could lose the
-    // last ones: a host told to patch whose decision is then gone would be patched twice. A
-    // transition happens a few times a second at most, so the fsync costs nothing that matters.
-    db.pragma('synchronous = FULL');
-    return new SqliteStore(db, path === ':memory:' ? path : resolve(path));
-  } catch (error) {
-    db.close();
-    throw error;
-  }
-}
-
-interface RolloutRow {
-  id: string;
-  scenario: string;
-  created_at: number;
-  updated_at: number;
-  seq: number;
-  phase: RolloutSummary['phase'];
-  ring: string;
-  patch_name: string;
-  patch_version: string;
-  patch_severity: RolloutSummary['patch']['severity'];
-  state: string;
-  policy: string;
-  meta: string;
-}
-
-interface TransitionRow {
-  seq: number;
-  at: number;
-  actor: string;
-  kind: NewTransition['kind'];
-  payload: string;
-}
-
-interface HealthRow {
-  at: number;
-  ring: string;
-  pass_rate: number | null;
-  failed: number;
-  budget: number;
-  latency_p50: number | null;
-}
-
-type LabRunRow = { run_id: string; image: string; verdict: LabRunSummary['verdict']; started_at: string; duration_ms: number };
-
-/** The columns copied out of the state, so listing rollouts reads no state. */
-function summaryColumns(state: RolloutState) {
-  return { phase: state.phase, ring: state.rings[state.ring]?.name ?? '' };
-}
-
-const sqliteCode = (error: unknown): string | undefined => (error instanceof Database.SqliteError ? error.code : undefined);
-
-class SqliteStore implements Store {
-  private readonly insertRollout;
-  private readonly updateState;
-  private readonly seqOf;
-  private readonly insertTransition;
-  private readonly selectRollout;
-  private readonly selectSummaries;
-  private readonly selectTransitions;
-  private readonly insertHealth;
-  private readonly selectHealth;
-  private readonly insertObservation;
-  private readonly selectObservations;
-  private readonly selectObservationsSince;
-  private readonly insertSchedule;
-  private readonly selectSchedules;
-  private readonly deleteSchedule;
-  private readonly insertScheduleRun;
-  private readonly selectScheduleRuns;
-  private readonly upsertLabRun;
-  private readonly selectLabRun;
-  private readonly selectLabRuns;
-  private readonly selectLabRunsOfImage;
-  private readonly record;
-
-  constructor(
-    private readonly db: Database.Database,
-    readonly location: string,
-  ) {
-    this.insertRollout = db.prepare<Omit<RolloutRow, 'seq'>>(
-      `INSERT INTO rollouts (id, scenario, created_at, updated_at, seq, phase, ring, patch_name, patch_version, patch_severity, state, policy, meta)
-       VALUES (@id, @scenario, @created_at, @updated_at, 0, @phase, @ring, @patch_name, @patch_version, @patch_severity, @state, @policy, @meta)`,
-    );
-    this.updateState = db.prepare<{ id: string; expected: number; updated_at: number; phase: string; ring: string; state: string }>(
-      `UPDATE rollouts SET seq = seq + 1, updated_at = @updated_at, phase = @phase, ring = @ring, state = @state
-       WHERE id = @id AND seq = @expected`,
-    );
-    this.seqOf = db.prepare<[string], number>('SELECT seq FROM rollouts WHERE id = ?').pluck();
-    this.insertTransition = db.prepare<TransitionRow & { rollout_id: string }>(
-      `INSERT INTO transitions (rollout_id, seq, at, actor, kind, payload) VALUES (@rollout_id, @seq, @at, @actor, @kind, @payload)`,
-    );
-    this.selectRollout = db.prepare<[string], RolloutRow>('SELECT * FROM rollouts WHERE id = ?');
-    this.selectSummaries = db.prepare<[], Omit<RolloutRow, 'state' | 'policy' | 'meta'>>(
-      `SELECT id, scenario, created_at, updated_at, seq, phase, ring, patch_name, patch_version, patch_severity
-       FROM rollouts ORDER BY created_at DESC, id`,
-    );
-    this.selectTransitions = db.prepare<[string, number, number], TransitionRow>(
-      'SELECT seq, at, actor, kind, payload FROM transitions WHERE rollout_id = ? AND seq > ? ORDER BY seq LIMIT ?',
-    );
-    this.insertHealth = db.prepare<HealthRow & { rollout_id: string }>(
-      `INSERT INTO health_samples (rollout_id, at, ring, pass_rate, failed, budget, latency_p50)
-       VALUES (@rollout_id, @at, @ring, @pass_rate, @failed, @budget, @latency_p50)`,
-    );
-    this.selectHealth = db.prepare<[string], HealthRow>(
-      'SELECT at, ring, pass_rate, failed, budget, latency_p50 FROM health_samples WHERE rollout_id = ? ORDER BY at, rowid',
-    );
-    this.insertObservation = db.prepare<{ rollout_id: string; host_id: string; at: number; version: string; checks: string }>(
-      'INSERT INTO observations (rollout_id, host_id, at, version, checks) VALUES (@rollout_id, @host_id, @at, @version, @checks)',
-    );
-    this.selectObservations = db.prepare<[string, number], { host_id: string; at: number; version: string; checks: string }>(
-      'SELECT host_id, at, version, checks FROM observations WHERE rollout_id = ? AND at >= ? ORDER BY at, rowid',
-    );
-    // rowid without AUTOINCREMENT: SQLite gives a new row one more than the largest rowid, and
-    // rows are deleted only with their rollout, so a rollout's later rows always have larger ids.
-    // Writers are serialised, so no smaller id can commit after a reader saw a larger one.
-    this.selectObservationsSince = db.prepare<[string, number], { id: number; host_id: string; at: number; version: string; checks: string }>(
-      'SELECT rowid AS id, host_id, at, version, checks FROM observations WHERE rollout_id = ? AND rowid > ? ORDER BY rowid',
-    );
-    this.insertSchedule = db.prepare<{ name: string; added_at: number; spec: string }>('INSERT INTO schedules (name, added_at, spec) VALUES (@name, @added_at, @spec)');
-    this.selectSchedules = db.prepare<[], { added_at: number; spec: string }>('SELECT added_at, spec FROM schedules ORDER BY name');
-    this.deleteSchedule = db.prepare<[string]>('DELETE FROM schedules WHERE name = ?');
-    this.insertScheduleRun = db.prepare<{ schedule: string; started_at: number; slot_at: number | null; finished_at: number; result: string }>(
-      'INSERT INTO schedule_runs (schedule, started_at, slot_at, finished_at, result) VALUES (@schedule, @started_at, @slot_at, @finished_at, @result)',
-    );
-    this.selectScheduleRuns = db.prepare<[string | null, string | null], { result: string }>(
-      'SELECT result FROM schedule_runs WHERE (? IS NULL OR schedule = ?) ORDER BY started_at, rowid',
-    );
-    this.upsertLabRun = db.prepare<LabRunRow & { report: string }>(
-      `INSERT INTO lab_runs (run_id, image, verdict, started_at, duration_ms, report)
-       VALUES (@run_id, @image, @verdict, @started_at, @duration_ms, @report)
-       ON CONFLICT (run_id) DO UPDATE SET image = excluded.image, verdict = excluded.verdict,
-         started_at = excluded.started_at, duration_ms = excluded.duration_ms, report = excluded.report`,
-    );
-    this.selectLabRun = db.prepare<[string], string>('SELECT report FROM lab_runs WHERE run_id = ?').pluck();
-    const labRunColumns = 'run_id, image, verdict, started_at, duration_ms';
-    this.selectLabRuns = db.prepare<[number], LabRunRow>(`SELECT ${labRunColumns} FROM lab_runs ORDER BY started_at DESC, run_id LIMIT ?`);
-    this.selectLabRunsOfImage = db.prepare<[string, number], LabRunRow>(
-      `SELECT ${labRunColumns} FROM lab_runs WHERE image = ? ORDER BY started_at DESC, run_id LIMIT ?`,
-    );
-    // The update goes first: its `seq = @expected` is the check that the rollout exists and nobody wrote since.
-    this.record = db.transaction((row: TransitionRow & { id: string; expected: number; state: string; phase: string; ring: string }) => {
-      const { id, expected, at, state, phase, ring } = row;
-      const { changes } = this.updateState.run({ id, expected, updated_at: at, state, phase, ring });
-      if (changes === 0) {
-        const stored = this.seqOf.get(row.id);
-        if (stored === undefined) throw new StoreError('not-found', `no rollout ${row.id} is stored`);
-        throw new StoreError('stale', `rollout ${row.id} is at transition ${stored}, not ${row.expected}: load it again and recompute`);
-      }
-      this.insertTransition.run({ rollout_id: row.id, seq: row.seq, at: row.at, actor: row.actor, kind: row.kind, payload: row.payload });
-      return row.seq;
-    });
-  }
-
-  async createRollout({ state, scenario, policy, meta = {} }: NewStoredRollout): Promise<void> {
-    const row = {
-      id: state.id,
-      scenario,
-      created_at: state.createdAt,
-      updated_at: state.createdAt,
-      ...summaryColumns(state),
-      patch_name: state.patch.name,
-      patch_version: state.patch.version,
-      patch_severity: state.patch.severity,
-      state: strictJson(state, `state of rollout ${state.id}`),
-      policy: strictJson(policy, `policy of rollout ${state.id}`),
-      meta: strictJson(meta, `meta of rollout ${state.id}`),
-    };
-    try {
-      this.insertRollout.run(row);
-    } catch (error) {
-      if (sqliteCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new StoreError('duplicate', `a rollout ${state.id} is already stored`);
-      throw error;
-    }
-  }
-
-  async recordTransition(id: string, transition: NewTransition, stateAfter: RolloutState, expectedSeq: number): Promise<number> {
-    if (stateAfter.id !== id) throw new StoreError('invalid', `the state of rollout ${stateAfter.id} cannot be stored as rollout ${id}`);
-    const row = {
-      id,
-      expected: expectedSeq,
-      seq: expectedSeq + 1,
-      at: transition.at,
-      actor: transition.actor,
-      kind: transition.kind,
-      payload: strictJson(transition.payload, `payload of a ${transition.kind} transition of rollout ${id}`),
-      state: strictJson(stateAfter, `state of rollout ${id}`),
-      ...summaryColumns(stateAfter),
-    };
-    // Immediate: the write lock is waited for up front. A deferred transaction would read first and
-    // could then fail with SQLITE_BUSY on upgrading to a write, which the busy timeout does not wait out.
-    return this.record.immediate(row);
-  }
-
-  async loadRollout(id: string): Promise<StoredRollout | undefined> {
-    const row = this.selectRollout.get(id);
-    if (!row) return undefined;
-    return {
-      id: row.id,
-      scenario: row.scenario,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      state: JSON.parse(row.state) as RolloutState,
-      policy: JSON.parse(row.policy) as StoredRollout['policy'],
-      meta: JSON.parse(row.meta) as StoredRollout['meta'],
-      seq: row.seq,
-    };
-  }
-
-  async listRollouts(): Promise<RolloutSummary[]> {
-    return this.selectSummaries.all().map((row) => ({
-      id: row.id,
-      scenario: row.scenario,
-      phase: row.phase,
-      ring: row.ring,
-      patch: { name: row.patch_name, version: row.patch_version, severity: row.patch_severity },
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      seq: row.seq,
-    }));
-  }
-
-  async transitions(id: string, { afterSeq = 0, limit = -1 }: { afterSeq?: number; limit?: number } = {}): Promise<StoredTransition[]> {
-    return this.selectTransitions.all(id, afterSeq, limit).map((row) => ({ ...row, payload: JSON.parse(row.payload) as unknown }));
-  }
-
-  async recordHealthSample(id: string, sample: NewHealthSample): Promise<void> {
-    const numbers = [sample.at, sample.passRate ?? 0, sample.failed, sample.budget, sample.latencyP50 ?? 0];
-    if (!numbers.every(Number.isFinite)) throw new StoreError('invalid', `health sample of rollout ${id}: ${numbers.join(', ')} are not all finite`);
-    try {
-      this.insertHealth.run({
-        rollout_id: id,
-        at: sample.at,
-        ring: sample.ring,
-        pass_rate: sample.passRate,
-        failed: sample.failed,
-        budget: sample.budget,
-        latency_p50: sample.latencyP50 ?? null,
-      });
-    } catch (error) {
-      if (sqliteCode(error) === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new StoreError('not-found', `no rollout ${id} is stored`);
-      throw error;
-    }
-  }
-
-  async healthSamples(id: string): Promise<HealthSample[]> {
-    return this.selectHealth.all(id).map((row) => ({
-      at: row.at,
-      ring: row.ring,
-      passRate: row.pass_rate,
-      failed: row.failed,
-      budget: row.budget,
-      latencyP50: row.latency_p50,
-    }));
-  }
-
-  async recordObservations(id: string, observations: readonly Observation[]): Promise<void> {
-    const rows = observations.map((o) => ({ rollout_id: id, host_id: o.hostId, at: o.at, version: o.version, checks: strictJson(o.checks, `observation of ${o.hostId} in rollout ${id}`) }));
-    try {
-      this.db.transaction(() => {
-        for (const row of rows) this.insertObservation.run(row);
-      })();
-    } catch (error) {
-      if (sqliteCode(error) === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new StoreError('not-found', `no rollout ${id} is stored`);
-      throw error;
-    }
-  }
-
-  async observations(id: string, { sinceAt = Number.MIN_SAFE_INTEGER }: { sinceAt?: number } = {}): Promise<Observation[]> {
-    return this.selectObservations.all(id, sinceAt).map((row) => ({ hostId: row.host_id, at: row.at, version: row.version, checks: JSON.parse(row.checks) as Observation['checks'] }));
-  }
-
-  async observationsSince(id: string, afterId: number): Promise<StoredObservation[]> {
-    return this.selectObservationsSince
-      .all(id, afterId)
-      .map((row) => ({ id: row.id, hostId: row.host_id, at: row.at, version: row.version, checks: JSON.parse(row.checks) as Observation['checks'] }));
-  }
-
-  async addSchedule({ spec, addedAt }: StoredScheduleRecord): Promise<void> {
-    try {
-      this.insertSchedule.run({ name: spec.name, added_at: addedAt, spec: strictJson(spec, `schedule ${spec.name}`) });
-    } catch (error) {
-      if (sqliteCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new StoreError('duplicate', `a schedule named ${spec.name} exists already`);
-      throw error;
-    }
-  }
-
-  async listSchedules(): Promise<StoredScheduleRecord[]> {
-    return this.selectSchedules.all().map((row) => ({ addedAt: row.added_at, spec: JSON.parse(row.spec) as ScheduleSpec }));
-  }
-
-  async removeSchedule(name: string): Promise<void> {
-    if (this.deleteSchedule.run(name).changes === 0) throw new StoreError('not-found', `no schedule named ${name}`);
-  }
-
-  async recordScheduleRun(run: ScheduleRunRecord): Promise<void> {
-    try {
-      this.insertScheduleRun.run({
-        schedule: run.schedule,
-        started_at: run.startedAt,
-        slot_at: run.slotAt,
-        finished_at: run.finishedAt,
-        result: strictJson(run, `run of schedule ${run.schedule}`),
-      });
-    } catch (error) {
-      if (sqliteCode(error) === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new StoreError('not-found', `no schedule named ${run.schedule}`);
-      throw error;
-    }
-  }
-
-  async scheduleRuns({ schedule }: { schedule?: string } = {}): Promise<ScheduleRunRecord[]> {
-    const name = schedule ?? null;
-    return this.selectScheduleRuns.all(name, name).map((row) => JSON.parse(row.result) as ScheduleRunRecord);
-  }
-
-  async saveLabRun(report: LabReport): Promise<void> {
-    this.upsertLabRun.run({
-      run_id: report.runId,
-      image: report.image.name,
-      verdict: report.verdict,
-      started_at: report.startedAt,
-      duration_ms: report.durationMs,
-      // As the lab writes report.json: its optional fields may hold undefined, which JSON leaves out.
-      report: JSON.stringify(report),
-    });
-  }
-
-  async loadLabRun(runId: string): Promise<LabReport | undefined> {
-    const report = this.selectLabRun.get(runId);
-    return report === undefined ? undefined : (JSON.parse(report) as LabReport);
-  }
-
-  async listLabRuns({ image, limit = -1 }: { image?: string; limit?: number } = {}): Promise<LabRunSummary[]> {
-    const rows = image === undefined ? this.selectLabRuns.all(limit) : this.selectLabRunsOfImage.all(image, limit);
-    return rows.map((row) => ({ runId: row.run_id, image: row.image, verdict: row.verdict, startedAt: row.started_at, durationMs: row.duration_ms }));
-  }
-
-  async close(): Promise<void> {
-    this.db.close();
-  }
+  const { db, location } = openSqliteDatabase(path);
+  const rollouts = new SqliteRolloutStore(db, location);
+  const labRuns = new SqliteLabRunStore(db);
+  const schedules = new SqliteScheduleStore(db);
+  return {
+    location,
+    createRollout: (rollout) => rollouts.createRollout(rollout),
+    recordTransition: (id, transition, after, expectedSeq) => rollouts.recordTransition(id, transition, after, expectedSeq),
+    loadRollout: (id) => rollouts.loadRollout(id),
+    listRollouts: () => rollouts.listRollouts(),
+    transitions: (id, range) => rollouts.transitions(id, range),
+    recordHealthSample: (id, sample) => rollouts.recordHealthSample(id, sample),
+    healthSamples: (id) => rollouts.healthSamples(id),
+    recordObservations: (id, observations) => rollouts.recordObservations(id, observations),
+    observations: (id, range) => rollouts.observations(id, range),
+    observationsSince: (id, afterId) => rollouts.observationsSince(id, afterId),
+    saveLabRun: (report) => labRuns.saveLabRun(report),
+    loadLabRun: (runId) => labRuns.loadLabRun(runId),
+    listLabRuns: (filter) => labRuns.listLabRuns(filter),
+    addSchedule: (schedule) => schedules.addSchedule(schedule),
+    listSchedules: () => schedules.listSchedules(),
+    removeSchedule: (name) => schedules.removeSchedule(name),
+    recordScheduleRun: (run) => schedules.recordScheduleRun(run),
+    scheduleRuns: (filter) => schedules.scheduleRuns(filter),
+    close: async () => {
+      db.close();
+    },
+  };
 }

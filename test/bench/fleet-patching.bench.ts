@@ -9,9 +9,9 @@ import { resolveImage, type ResolvedImage } from '../../lab/images/build.ts';
 import { PackageCache } from '../../lab/patches/cache.ts';
 import { parsePatchArgs } from '../../lab/patches/request.ts';
 import { loadCheckSuite } from '../../lab/run/check-suite.ts';
-import { ContainerFleet } from '../../rollout/fleets/container-fleet.ts';
-import { preparePatch } from '../../rollout/fleets/prepare.ts';
-import type { PreparedPatch } from '../../rollout/fleets/prepared-patch.ts';
+import { ContainerFleet } from '../../rollout/fleets/containers/container-fleet.ts';
+import { preparePatch } from '../../rollout/fleets/containers/prepare.ts';
+import type { PreparedPatch } from '../../rollout/fleets/containers/prepared-patch.ts';
 
 /*
  * Patching N real container hosts (N = 1, 4, 16) of the `web` image with one small patch

@@ -1,5 +1,5 @@
 import { bench, describe } from 'vitest';
-import { STANDARD_POLICY } from '../../rollout/policy.ts';
+import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
 import { EventQueue } from '../../rollout/simulate/event-queue.ts';
 import { simulatedFleet } from '../../rollout/simulate/fleet-hosts.ts';
 import { standardRings } from '../../rollout/simulate/policies.ts';

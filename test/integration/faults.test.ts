@@ -10,8 +10,8 @@ import { projectRoot } from '../../lab/config/paths.ts';
 import { OWNER_LABEL, RUN_LABEL } from '../../lab/hosts/labels.ts';
 import { PackageCache } from '../../lab/patches/cache.ts';
 import type { LabReport } from '../../lab/run/report.ts';
-import type { Decision } from '../../rollout/decision.ts';
-import { runScenario } from '../../rollout/scenario-run.ts';
+import type { Decision } from '../../rollout/engine/decision.ts';
+import { runScenario } from '../../rollout/drive/scenario-run.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 
 /*

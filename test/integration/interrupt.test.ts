@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../lab/config/paths.ts';
 import { KEEP_LABEL, RUN_LABEL } from '../../lab/hosts/labels.ts';
 import { PackageCache } from '../../lab/patches/cache.ts';
-import { driverOf, leaseRoot } from '../../rollout/driver-lease.ts';
+import { driverOf, leaseRoot } from '../../rollout/drive/driver-lease.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 
 const docker = new Docker();

@@ -9,8 +9,8 @@ import { projectRoot } from '../../lab/config/paths.ts';
 import { DockerHostProvider } from '../../lab/hosts/docker-provider.ts';
 import { RUN_LABEL } from '../../lab/hosts/labels.ts';
 import { PackageCache } from '../../lab/patches/cache.ts';
-import type { Decision } from '../../rollout/decision.ts';
-import { runScenario } from '../../rollout/scenario-run.ts';
+import type { Decision } from '../../rollout/engine/decision.ts';
+import { runScenario } from '../../rollout/drive/scenario-run.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 
 const docker = new Docker();

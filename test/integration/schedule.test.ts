@@ -9,9 +9,9 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../lab/config/paths.ts';
 import { nginxBreakingDeb } from '../../lab/patches/synthetic-deb.ts';
-import { runSchedule } from '../../rollout/schedule/scheduled-run.ts';
-import { Scheduler } from '../../rollout/schedule/scheduler.ts';
-import { parseScheduleSpec } from '../../rollout/schedule/spec.ts';
+import { runSchedule } from '../../lab/schedule/scheduled-run.ts';
+import { Scheduler } from '../../lab/schedule/scheduler.ts';
+import { parseScheduleSpec } from '../../lab/schedule/spec.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'patchlab-schedule-'));

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { projectRoot } from '../../lab/config/paths.ts';
-import { STANDARD_POLICY } from '../../rollout/policy.ts';
-import { pause } from '../../rollout/commands.ts';
+import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
+import { pause } from '../../rollout/engine/commands.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 import { sampleState, T0 } from '../fixtures/store/samples.ts';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { projectRoot } from '../../lab/config/paths.ts';
-import { STANDARD_POLICY } from '../../rollout/policy.ts';
+import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 import { CRASH_ROLLOUT, crashStart, crashStep } from '../fixtures/store/crash-steps.ts';
 

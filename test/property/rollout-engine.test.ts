@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { approve, pause, promote, resume, rollback, type Command } from '../../rollout/commands.ts';
-import type { Decision } from '../../rollout/decision.ts';
-import { decide } from '../../rollout/engine.ts';
-import { ringHealth } from '../../rollout/health.ts';
-import { indexObservations } from '../../rollout/observations.ts';
-import { PlanError, type Amount, type RingSpec } from '../../rollout/plan.ts';
-import { policyFor, type RolloutPolicy, type Severity } from '../../rollout/policy.ts';
-import { RolloutError, type RolloutState } from '../../rollout/state.ts';
-import { apply } from '../../rollout/transitions.ts';
+import { approve, pause, promote, resume, rollback, type Command } from '../../rollout/engine/commands.ts';
+import type { Decision } from '../../rollout/engine/decision.ts';
+import { decide } from '../../rollout/engine/engine.ts';
+import { ringHealth } from '../../rollout/engine/health.ts';
+import { indexObservations } from '../../rollout/engine/observations.ts';
+import { PlanError, type Amount, type RingSpec } from '../../rollout/engine/plan.ts';
+import { policyFor, type RolloutPolicy, type Severity } from '../../rollout/engine/policy.ts';
+import { RolloutError, type RolloutState } from '../../rollout/engine/state.ts';
+import { apply } from '../../rollout/engine/transitions.ts';
 import {
   finishInFlight,
   fleetOf,

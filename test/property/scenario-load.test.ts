@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { InputError } from '../../lab/config/validation.ts';
-import { selectFaultHosts, type SelectableHost } from '../../scenarios/faults.ts';
+import { selectFaultHosts, type SelectableHost } from '../../rollout/fleets/faults.ts';
 import { parseScenario, type Scenario } from '../../scenarios/load.ts';
 
 const file = join(import.meta.dirname, 'fuzz.yaml');

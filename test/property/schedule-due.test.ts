@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dueRuns, nextRunAt, nextWakeAt, type StoredSchedule } from '../../rollout/schedule/due.ts';
-import type { ScheduleSpec } from '../../rollout/schedule/spec.ts';
+import { dueRuns, nextRunAt, nextWakeAt, type StoredSchedule } from '../../lab/schedule/due.ts';
+import type { ScheduleSpec } from '../../lab/schedule/spec.ts';
 
 const DAY = 86_400_000;
 const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kolkata'];

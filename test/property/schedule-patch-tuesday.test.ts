@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nextPatchTuesdayRun, secondTuesday } from '../../rollout/schedule/patch-tuesday.ts';
+import { nextPatchTuesdayRun, secondTuesday } from '../../lab/schedule/patch-tuesday.ts';
 
 /**
  * Zones with every kind of offset and DST rule: half-hour and 45-minute offsets, a 30-minute DST

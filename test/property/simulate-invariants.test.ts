@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import type { RingSpec } from '../../rollout/plan.ts';
+import type { RingSpec } from '../../rollout/engine/plan.ts';
 import type { SimulationResult } from '../../rollout/simulate/result.ts';
-import type { Fault } from '../../scenarios/faults.ts';
+import type { Fault } from '../../rollout/fleets/faults.ts';
 import { HOUR, MINUTE, ring, simulate, type World } from '../unit/simulate-harness.ts';
 
 /* The simulator on random small fleets, plans and fault models: what must hold whatever happens. */

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import { approve, pause, resume, rollback } from '../../rollout/commands.ts';
-import { decide } from '../../rollout/engine.ts';
-import { ringHealth } from '../../rollout/health.ts';
-import { ObservationLog } from '../../rollout/observation-log.ts';
-import { indexObservations } from '../../rollout/observations.ts';
-import type { RingSpec } from '../../rollout/plan.ts';
-import { STANDARD_POLICY } from '../../rollout/policy.ts';
-import { RolloutError } from '../../rollout/state.ts';
-import { apply } from '../../rollout/transitions.ts';
+import { approve, pause, resume, rollback } from '../../rollout/engine/commands.ts';
+import { decide } from '../../rollout/engine/engine.ts';
+import { ringHealth } from '../../rollout/engine/health.ts';
+import { ObservationLog } from '../../rollout/engine/observation-log.ts';
+import { indexObservations } from '../../rollout/engine/observations.ts';
+import type { RingSpec } from '../../rollout/engine/plan.ts';
+import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
+import { RolloutError } from '../../rollout/engine/state.ts';
+import { apply } from '../../rollout/engine/transitions.ts';
 import { finishInFlight, fleetOf, MINUTE, modelLab, mulberry32, runChecks, type Behaviour } from '../unit/rollout-harness.ts';
 
 /*

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ownerToken } from '../../lab/hosts/labels.ts';
-import { claimDriver, DriverBusy, driverOf } from '../../rollout/driver-lease.ts';
+import { claimDriver, DriverBusy, driverOf } from '../../rollout/drive/driver-lease.ts';
 
 const root = () => mkdtempSync(join(tmpdir(), 'patchlab-lease-'));
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { hostsToCheck } from '../../rollout/check-selection.ts';
-import type { RingSpec } from '../../rollout/plan.ts';
-import { createRollout } from '../../rollout/state.ts';
-import { apply } from '../../rollout/transitions.ts';
+import { hostsToCheck } from '../../rollout/engine/check-selection.ts';
+import type { RingSpec } from '../../rollout/engine/plan.ts';
+import { createRollout } from '../../rollout/engine/state.ts';
+import { apply } from '../../rollout/engine/transitions.ts';
 import { BASE_VERSION, fleetOf, NEW_VERSION, T0 } from './rollout-harness.ts';
 
 const ring = (name: string, count: number | 'rest', latency: boolean): RingSpec => ({

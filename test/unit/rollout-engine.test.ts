@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { approve, pause, promote, resume, rollback } from '../../rollout/commands.ts';
-import type { Decision } from '../../rollout/decision.ts';
-import { decide } from '../../rollout/engine.ts';
-import { indexObservations } from '../../rollout/observations.ts';
-import type { RingSpec } from '../../rollout/plan.ts';
-import { STANDARD_POLICY } from '../../rollout/policy.ts';
-import { RolloutError, type RolloutState } from '../../rollout/state.ts';
-import { apply, applyHostEvents } from '../../rollout/transitions.ts';
+import { approve, pause, promote, resume, rollback } from '../../rollout/engine/commands.ts';
+import type { Decision } from '../../rollout/engine/decision.ts';
+import { decide } from '../../rollout/engine/engine.ts';
+import { indexObservations } from '../../rollout/engine/observations.ts';
+import type { RingSpec } from '../../rollout/engine/plan.ts';
+import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
+import { RolloutError, type RolloutState } from '../../rollout/engine/state.ts';
+import { apply, applyHostEvents } from '../../rollout/engine/transitions.ts';
 import { BASE_VERSION, fleetOf, MINUTE, modelLab, NEW_VERSION, T0, tick, type Behaviour, type ModelLab } from './rollout-harness.ts';
 
 const alice = { actor: 'alice', reason: 'CHG-42' };

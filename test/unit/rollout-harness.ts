@@ -4,14 +4,14 @@
  * tick, with a latency), and keeps its own record of what every host really runs, so tests can
  * hold the engine's bookkeeping against the fleet's truth.
  */
-import { approve } from '../../rollout/commands.ts';
-import type { Decision } from '../../rollout/decision.ts';
-import { decide } from '../../rollout/engine.ts';
-import type { Observation } from '../../rollout/observations.ts';
-import type { FleetHost, RingSpec } from '../../rollout/plan.ts';
-import type { RolloutPolicy, Severity } from '../../rollout/policy.ts';
-import { createRollout, hostsInFlight, type RolloutState } from '../../rollout/state.ts';
-import { apply, applyHostEvents, type HostEvent } from '../../rollout/transitions.ts';
+import { approve } from '../../rollout/engine/commands.ts';
+import type { Decision } from '../../rollout/engine/decision.ts';
+import { decide } from '../../rollout/engine/engine.ts';
+import type { Observation } from '../../rollout/engine/observations.ts';
+import type { FleetHost, RingSpec } from '../../rollout/engine/plan.ts';
+import type { RolloutPolicy, Severity } from '../../rollout/engine/policy.ts';
+import { createRollout, hostsInFlight, type RolloutState } from '../../rollout/engine/state.ts';
+import { apply, applyHostEvents, type HostEvent } from '../../rollout/engine/transitions.ts';
 
 export const BASE_VERSION = '3.0.13-1~deb12u1';
 export const NEW_VERSION = '3.0.15-1~deb12u1';

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { judgeHost, ringHealth } from '../../rollout/health.ts';
-import { compareLatency } from '../../rollout/latency-gate.ts';
-import { indexObservations, type CheckStatus, type Observation } from '../../rollout/observations.ts';
-import { STANDARD_POLICY } from '../../rollout/policy.ts';
-import type { HostState } from '../../rollout/state.ts';
+import { judgeHost, ringHealth } from '../../rollout/engine/health.ts';
+import { compareLatency } from '../../rollout/engine/latency-gate.ts';
+import { indexObservations, type CheckStatus, type Observation } from '../../rollout/engine/observations.ts';
+import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
+import type { HostState } from '../../rollout/engine/state.ts';
 import { BASE_VERSION, CHECK, MINUTE, NEW_VERSION, T0, fleetOf, modelLab, mulberry32 } from './rollout-harness.ts';
-import { apply, applyHostEvents } from '../../rollout/transitions.ts';
+import { apply, applyHostEvents } from '../../rollout/engine/transitions.ts';
 
 const patchedHost: HostState = {
   id: 'web-1',

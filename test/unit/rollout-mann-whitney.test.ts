@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { mannWhitneyGreater } from '../../rollout/stats/mann-whitney.ts';
-import { median } from '../../rollout/stats/median.ts';
-import { normalUpperTail } from '../../rollout/stats/normal.ts';
+import { mannWhitneyGreater } from '../../rollout/engine/stats/mann-whitney.ts';
+import { median } from '../../rollout/engine/stats/median.ts';
+import { normalUpperTail } from '../../rollout/engine/stats/normal.ts';
 
 /*
  * Expected values are worked by hand below each case; the p-values agree with

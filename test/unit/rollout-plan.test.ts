@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assignRings, DEFAULT_RINGS, PlanError, resolveConcurrency, resolveFailureBudget, type RingSpec } from '../../rollout/plan.ts';
-import { createRollout } from '../../rollout/state.ts';
+import { assignRings, DEFAULT_RINGS, PlanError, resolveConcurrency, resolveFailureBudget, type RingSpec } from '../../rollout/engine/plan.ts';
+import { createRollout } from '../../rollout/engine/state.ts';
 import { BASE_VERSION, fleetOf, NEW_VERSION, T0 } from './rollout-harness.ts';
 
 function ring(name: string, hosts: RingSpec['hosts']): RingSpec {

@@ -1,11 +1,11 @@
 import { setImmediate as tick } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import type { Fleet } from '../../rollout/fleet.ts';
-import type { Observation } from '../../rollout/observations.ts';
-import { STANDARD_POLICY } from '../../rollout/policy.ts';
-import { driveRollout, type RunnerStore } from '../../rollout/runner.ts';
-import { createRollout, type RolloutState } from '../../rollout/state.ts';
-import type { HostEvent } from '../../rollout/transitions.ts';
+import type { Fleet } from '../../rollout/fleets/fleet.ts';
+import type { Observation } from '../../rollout/engine/observations.ts';
+import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
+import { driveRollout, type RunnerStore } from '../../rollout/drive/runner.ts';
+import { createRollout, type RolloutState } from '../../rollout/engine/state.ts';
+import type { HostEvent } from '../../rollout/engine/transitions.ts';
 import { BASE_VERSION, CHECK, fleetOf, NEW_VERSION, T0 } from './rollout-harness.ts';
 
 /** One host, one ring without soak: the rollout completes as soon as the host is patched and checked. */

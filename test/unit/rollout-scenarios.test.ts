@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RINGS } from '../../rollout/plan.ts';
-import { policyFor, STANDARD_POLICY } from '../../rollout/policy.ts';
+import { DEFAULT_RINGS } from '../../rollout/engine/plan.ts';
+import { policyFor, STANDARD_POLICY } from '../../rollout/engine/policy.ts';
 import { actions, fleetOf, modelLab, NEW_VERSION, runToEnd, T0, type Behaviour, type ModelLab } from './rollout-harness.ts';
 
 /** The scenarios, against the pure engine: a hundred hosts, the default rings, checks every five minutes. */

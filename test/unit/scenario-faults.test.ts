@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { selectFaultHosts, SIMULATOR_ONLY_FAULTS, type SelectableHost } from '../../scenarios/faults.ts';
+import { selectFaultHosts, SIMULATOR_ONLY_FAULTS, type SelectableHost } from '../../rollout/fleets/faults.ts';
 
 /** 16 hosts: even ones in paris, odd ones in lyon; 0-1 canary, 2-5 pilot, the rest broad. */
 const fleet: SelectableHost[] = Array.from({ length: 16 }, (_, index) => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dueRuns, nextRunAt, nextWakeAt, type StoredSchedule } from '../../rollout/schedule/due.ts';
-import type { ScheduleSpec } from '../../rollout/schedule/spec.ts';
+import { dueRuns, nextRunAt, nextWakeAt, type StoredSchedule } from '../../lab/schedule/due.ts';
+import type { ScheduleSpec } from '../../lab/schedule/spec.ts';
 
 const at = (iso: string) => Date.parse(iso);
 const common = { images: ['web'], patch: 'security' };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckStatus } from '../../lab/checks/types.ts';
 import type { Verdict } from '../../lab/run/verdict.ts';
-import { imageHistories, newlyUpgradable, type StoredRun } from '../../rollout/schedule/history.ts';
+import { imageHistories, newlyUpgradable, type StoredRun } from '../../lab/schedule/history.ts';
 
 let clock = 0;
 function run(image: string, verdict: Verdict, patches: string[], checks: Record<string, CheckStatus> = {}): StoredRun {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nextPatchTuesdayRun, secondTuesday } from '../../rollout/schedule/patch-tuesday.ts';
-import { instantOfWallTime, wallTimeAt } from '../../rollout/schedule/zoned-time.ts';
+import { nextPatchTuesdayRun, secondTuesday } from '../../lab/schedule/patch-tuesday.ts';
+import { instantOfWallTime, wallTimeAt } from '../../lab/schedule/zoned-time.ts';
 
 const at = (iso: string) => Date.parse(iso);
 const next = (offsetDays: number, time: string, timeZone: string, after: string) =>

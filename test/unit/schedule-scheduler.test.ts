@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import type { DueRun } from '../../rollout/schedule/due.ts';
-import { Scheduler } from '../../rollout/schedule/scheduler.ts';
-import { parseScheduleSpec, type ScheduleSpec } from '../../rollout/schedule/spec.ts';
+import type { DueRun } from '../../lab/schedule/due.ts';
+import { Scheduler } from '../../lab/schedule/scheduler.ts';
+import { parseScheduleSpec, type ScheduleSpec } from '../../lab/schedule/spec.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 
 const HOUR = 3_600_000;

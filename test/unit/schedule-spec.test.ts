@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../lab/config/validation.ts';
-import { parseScheduleSpec } from '../../rollout/schedule/spec.ts';
+import { parseScheduleSpec } from '../../lab/schedule/spec.ts';
 
 const common = { name: 'web-monthly', images: ['web', 'db'], patch: 'security' };
 const patchTuesday = { ...common, kind: 'patch-tuesday', offsetDays: 1, at: '03:00', timeZone: 'Europe/Berlin' };

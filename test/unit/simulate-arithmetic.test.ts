@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chanceToCatch, uniformBreakProbability } from '../../rollout/simulate/arithmetic.ts';
-import type { Fault } from '../../scenarios/faults.ts';
+import type { Fault } from '../../rollout/fleets/faults.ts';
 
 function binomialTail(n: number, p: number, budget: number): number {
   let within = 0;

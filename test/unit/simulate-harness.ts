@@ -2,14 +2,14 @@
  * Simulations for tests: small fleets, plain plans and a world that is quick to describe. The
  * defaults are a good patch on a quiet fleet; each test changes what it is about.
  */
-import type { Amount, RingSpec } from '../../rollout/plan.ts';
-import { STANDARD_POLICY, type RolloutPolicy } from '../../rollout/policy.ts';
+import type { Amount, RingSpec } from '../../rollout/engine/plan.ts';
+import { STANDARD_POLICY, type RolloutPolicy } from '../../rollout/engine/policy.ts';
 import { simulatedFleet, type SimulatedFleet } from '../../rollout/simulate/fleet-hosts.ts';
 import type { SimulationResult } from '../../rollout/simulate/result.ts';
 import { resolveSettings, type SimulationSettings } from '../../rollout/simulate/settings.ts';
 import { simulateRollout } from '../../rollout/simulate/simulation.ts';
 import type { FleetGroup } from '../../scenarios/fleet.ts';
-import type { Fault } from '../../scenarios/faults.ts';
+import type { Fault } from '../../rollout/fleets/faults.ts';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;

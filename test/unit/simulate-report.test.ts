@@ -4,8 +4,8 @@ import { builtInComparison, standardRings } from '../../rollout/simulate/policie
 import type { SimulationResult } from '../../rollout/simulate/result.ts';
 import { patchedOverTimeSvg } from '../../rollout/simulate/svg-plot.ts';
 import { comparisonNotes, comparisonTable, formatSpan } from '../../rollout/simulate/table.ts';
-import { STANDARD_POLICY } from '../../rollout/policy.ts';
-import { DEFAULT_RINGS } from '../../rollout/plan.ts';
+import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
+import { DEFAULT_RINGS } from '../../rollout/engine/plan.ts';
 import { HOUR, MINUTE, simulate } from './simulate-harness.ts';
 
 function result(overrides: Partial<SimulationResult>): SimulationResult {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { policyFor } from '../../rollout/policy.ts';
+import { policyFor } from '../../rollout/engine/policy.ts';
 import { badPackage, HOUR, MINUTE, ring, simulate, type World } from './simulate-harness.ts';
 
 const threeRings = [ring('canary', { count: 5 }), ring('pilot', { percent: 20 }, { failureBudget: { count: 1 } }), ring('broad', 'rest', { concurrency: { percent: 25 }, failureBudget: { percent: 5 } })];

@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { STANDARD_POLICY } from '../../rollout/policy.ts';
+import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
-import { StoreError, type Store } from '../../rollout/store/store.ts';
+import { StoreError } from '../../lab/store/store-error.ts';
+import { type Store } from '../../rollout/store/store.ts';
 import { sampleReport, sampleState, T0 } from '../fixtures/store/samples.ts';
 
 let dir: string;

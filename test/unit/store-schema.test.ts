@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { STANDARD_POLICY } from '../../rollout/policy.ts';
-import { SCHEMA_VERSION } from '../../rollout/store/sqlite-schema.ts';
+import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
+import { SCHEMA_VERSION } from '../../lab/store/sqlite-schema.ts';
 import { defaultStorePath, openStore } from '../../rollout/store/sqlite-store.ts';
 import { sampleState } from '../fixtures/store/samples.ts';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LabReport } from '../../lab/run/report.ts';
-import { claimDriver, leaseRoot } from '../../rollout/driver-lease.ts';
+import { claimDriver, leaseRoot } from '../../rollout/drive/driver-lease.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 import type { Store } from '../../rollout/store/store.ts';
 import { createApp } from '../../web/app.ts';

@@ -2,11 +2,12 @@
  * Rollouts for the web tests, made by the real engine on the model fleet of rollout-harness.ts
  * (not written by hand), so the pages are tested on states the engine can actually reach.
  */
-import { approve } from '../../rollout/commands.ts';
-import { healthSamplesOf } from '../../rollout/health-samples.ts';
-import type { RingSpec } from '../../rollout/plan.ts';
-import { STANDARD_POLICY, type RolloutPolicy } from '../../rollout/policy.ts';
-import type { HealthSample, Store } from '../../rollout/store/store.ts';
+import { approve } from '../../rollout/engine/commands.ts';
+import { healthSamplesOf } from '../../rollout/engine/health-samples.ts';
+import type { RingSpec } from '../../rollout/engine/plan.ts';
+import { STANDARD_POLICY, type RolloutPolicy } from '../../rollout/engine/policy.ts';
+import type { HealthSample } from '../../rollout/store/rollout-store.ts';
+import type { Store } from '../../rollout/store/store.ts';
 import { fleetOf, MINUTE, modelLab, tick, type Behaviour, type ModelLab } from './rollout-harness.ts';
 
 export const WEB_RINGS: RingSpec[] = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseScheduleSpec } from '../../rollout/schedule/spec.ts';
-import type { ScheduleRunRecord } from '../../rollout/store/store.ts';
+import { parseScheduleSpec } from '../../lab/schedule/spec.ts';
+import type { ScheduleRunRecord } from '../../lab/schedule/schedule-store.ts';
 import type { Viewer } from '../../web/views/layout.ts';
 import { schedulesPage } from '../../web/views/schedules-page.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { pause, promote, rollback } from '../../rollout/commands.ts';
-import type { HealthSample } from '../../rollout/store/store.ts';
+import { pause, promote, rollback } from '../../rollout/engine/commands.ts';
+import type { HealthSample } from '../../rollout/store/rollout-store.ts';
 import { availableActions, rolloutView, soakOf } from '../../web/model/rollout-view.ts';
 import { duration, figure } from '../../web/views/format.ts';
 import { downsample, healthChart } from '../../web/views/health-chart.ts';

@@ -1,5 +1,5 @@
-import { foldObservations } from '../../rollout/observation-fold.ts';
-import type { ObservationIndex } from '../../rollout/observations.ts';
+import { foldObservations } from '../../rollout/engine/observation-fold.ts';
+import type { ObservationIndex } from '../../rollout/engine/observations.ts';
 import type { Store } from '../../rollout/store/store.ts';
 
 interface Entry {

@@ -1,7 +1,7 @@
-import { ringHealth, type RingHealth } from '../../rollout/health.ts';
-import { failingChecks, indexObservations, type ObservationIndex, type ObservedCheck, type Observation } from '../../rollout/observations.ts';
-import { soakFor, type RolloutPolicy } from '../../rollout/policy.ts';
-import type { HostFailure, HostPhase, Phase, RolloutState, Signature } from '../../rollout/state.ts';
+import { ringHealth, type RingHealth } from '../../rollout/engine/health.ts';
+import { failingChecks, indexObservations, type ObservationIndex, type ObservedCheck, type Observation } from '../../rollout/engine/observations.ts';
+import { soakFor, type RolloutPolicy } from '../../rollout/engine/policy.ts';
+import type { HostFailure, HostPhase, Phase, RolloutState, Signature } from '../../rollout/engine/state.ts';
 
 /*
  * What the rollout page shows, worked out from the stored rollout, its check results and the

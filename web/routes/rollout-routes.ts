@@ -1,9 +1,10 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { giveCommand, type CommandRequest } from '../../rollout/control.ts';
-import { driverOf, leaseRoot } from '../../rollout/driver-lease.ts';
-import { RolloutError } from '../../rollout/state.ts';
-import { StoreError, type RolloutSummary } from '../../rollout/store/store.ts';
+import { giveCommand, type CommandRequest } from '../../rollout/drive/control.ts';
+import { driverOf, leaseRoot } from '../../rollout/drive/driver-lease.ts';
+import { RolloutError } from '../../rollout/engine/state.ts';
+import { StoreError } from '../../lab/store/store-error.ts';
+import { type RolloutSummary } from '../../rollout/store/rollout-store.ts';
 import { mustView, requireRole } from '../auth/middleware.ts';
 import type { WebContext } from '../context.ts';
 import { html } from '../html.ts';

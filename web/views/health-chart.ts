@@ -1,4 +1,4 @@
-import type { HealthSample } from '../../rollout/store/store.ts';
+import type { HealthSample } from '../../rollout/store/rollout-store.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { duration, percent } from './format.ts';
 

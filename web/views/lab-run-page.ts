@@ -1,7 +1,7 @@
 import type { CheckResult } from '../../lab/checks/types.ts';
 import type { LabReport } from '../../lab/run/report.ts';
 import type { ComparedCheck } from '../../lab/run/verdict.ts';
-import type { LabRunSummary } from '../../rollout/store/store.ts';
+import type { LabRunSummary } from '../../lab/store/lab-run-store.ts';
 import { html, path, type SafeHtml } from '../html.ts';
 import { dateTime, duration, words } from './format.ts';
 import { layout, type Viewer } from './layout.ts';

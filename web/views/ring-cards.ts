@@ -1,4 +1,4 @@
-import type { HostPhase } from '../../rollout/state.ts';
+import type { HostPhase } from '../../rollout/engine/state.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { RingView } from '../model/rollout-view.ts';
 import { clock, duration, percent, words } from './format.ts';

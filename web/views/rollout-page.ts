@@ -1,4 +1,4 @@
-import type { HealthSample } from '../../rollout/store/store.ts';
+import type { HealthSample } from '../../rollout/store/rollout-store.ts';
 import { html, path, type SafeHtml } from '../html.ts';
 import type { RolloutView } from '../model/rollout-view.ts';
 import { dateTime, words } from './format.ts';

@@ -1,4 +1,4 @@
-import type { RolloutSummary } from '../../rollout/store/store.ts';
+import type { RolloutSummary } from '../../rollout/store/rollout-store.ts';
 import { html, path, type SafeHtml } from '../html.ts';
 import { ago, dateTime, words } from './format.ts';
 import { layout, type Viewer } from './layout.ts';

@@ -1,8 +1,8 @@
-import { nextRunAt } from '../../rollout/schedule/due.ts';
-import { lastSlotRuns } from '../../rollout/schedule/scheduler.ts';
-import { imageHistories, storedRunsOf, type ImageHistory } from '../../rollout/schedule/history.ts';
-import { describeTiming } from '../../rollout/schedule/spec.ts';
-import type { ScheduleRunRecord, StoredScheduleRecord } from '../../rollout/store/store.ts';
+import { nextRunAt } from '../../lab/schedule/due.ts';
+import { lastSlotRuns } from '../../lab/schedule/scheduler.ts';
+import { imageHistories, storedRunsOf, type ImageHistory } from '../../lab/schedule/history.ts';
+import { describeTiming } from '../../lab/schedule/spec.ts';
+import type { ScheduleRunRecord, StoredScheduleRecord } from '../../lab/schedule/schedule-store.ts';
 import { html, path, type SafeHtml } from '../html.ts';
 import { dateTime } from './format.ts';
 import { layout, type Viewer } from './layout.ts';

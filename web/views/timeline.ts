@@ -1,4 +1,4 @@
-import { ENGINE, type AuditEntry, type RolloutState } from '../../rollout/state.ts';
+import { ENGINE, type AuditEntry, type RolloutState } from '../../rollout/engine/state.ts';
 import { html, path, type SafeHtml } from '../html.ts';
 import { clock, figure, words } from './format.ts';
 

@@ -6,9 +6,9 @@ import { expect } from 'vitest';
 import { projectRoot } from '../../../lab/config/paths.ts';
 import { RUN_LABEL } from '../../../lab/hosts/labels.ts';
 import { parsePatchArgs } from '../../../lab/patches/request.ts';
-import type { Decision } from '../../../rollout/decision.ts';
-import { runScenario } from '../../../rollout/scenario-run.ts';
-import type { RolloutState } from '../../../rollout/state.ts';
+import type { Decision } from '../../../rollout/engine/decision.ts';
+import { runScenario } from '../../../rollout/drive/scenario-run.ts';
+import type { RolloutState } from '../../../rollout/engine/state.ts';
 import { openStore } from '../../../rollout/store/sqlite-store.ts';
 
 /*

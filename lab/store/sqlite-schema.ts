@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { StoreError } from './store.ts';
+import { StoreError } from './store-error.ts';
 
 /*
  * The schema as an ordered list of migrations; the database's user_version says how many have

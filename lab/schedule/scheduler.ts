@@ -1,10 +1,12 @@
-import { silent, type Progress } from '../../lab/progress.ts';
-import type { ScheduleRunRecord, Store } from '../store/store.ts';
+import { silent, type Progress } from '../progress.ts';
+import type { ScheduleRunRecord } from './schedule-store.ts';
+import type { LabRunStore } from '../store/lab-run-store.ts';
+import type { ScheduleStore } from './schedule-store.ts';
 import { dueRuns, nextWakeAt, type DueRun } from './due.ts';
 import type { ScheduleSpec } from './spec.ts';
 
 export interface SchedulerOptions {
-  store: Store;
+  store: ScheduleStore & LabRunStore;
   /** Runs one due schedule and stores its run (runSchedule, in serve). */
   run: (spec: ScheduleSpec, due: DueRun) => Promise<ScheduleRunRecord>;
   now?: () => number;

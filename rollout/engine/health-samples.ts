@@ -3,7 +3,19 @@ import { indexObservations, type Observation } from './observations.ts';
 import type { RolloutPolicy } from './policy.ts';
 import { median } from './stats/median.ts';
 import type { RolloutState } from './state.ts';
-import type { NewHealthSample } from './store/store.ts';
+
+export interface HealthSample {
+  at: number;
+  /** Ring name. */
+  ring: string;
+  /** Share of patched hosts not failed; null before any host is patched. */
+  passRate: number | null;
+  failed: number;
+  budget: number;
+  latencyP50: number | null;
+}
+
+export type NewHealthSample = Omit<HealthSample, 'latencyP50'> & { latencyP50?: number | null };
 
 /**
  * One sample per ring the rollout has reached, for the health-over-time chart: the pass rate

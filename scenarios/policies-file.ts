@@ -1,8 +1,8 @@
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
-import { InputError, parseYamlWith } from '../../lab/config/validation.ts';
-import { parseScenario } from '../../scenarios/load.ts';
-import type { PolicyVariant } from './policies.ts';
+import { InputError, parseYamlWith } from '../lab/config/validation.ts';
+import { parseScenario } from './load.ts';
+import type { PolicyVariant } from '../rollout/simulate/policies.ts';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9 ./_,:%()-]{0,47}$/;
 

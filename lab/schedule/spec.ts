@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
-import { DEBIAN_PACKAGE, DEBIAN_VERSION } from '../../lab/config/names.ts';
-import { describeIssues, InputError } from '../../lab/config/validation.ts';
+import { DEBIAN_PACKAGE, DEBIAN_VERSION } from '../config/names.ts';
+import { describeIssues, InputError } from '../config/validation.ts';
 import { isTimeZone } from './zoned-time.ts';
 
 /**

@@ -1,11 +1,11 @@
-import type { Decision } from './decision.ts';
-import { hostsToCheck } from './check-selection.ts';
-import { decide } from './engine.ts';
-import type { Fleet } from './fleet.ts';
-import type { Observation } from './observations.ts';
-import type { RolloutPolicy } from './policy.ts';
-import { hostsInFlight, type RolloutState } from './state.ts';
-import { apply, applyHostEvents, type HostEvent } from './transitions.ts';
+import type { Decision } from '../engine/decision.ts';
+import { hostsToCheck } from '../engine/check-selection.ts';
+import { decide } from '../engine/engine.ts';
+import type { Fleet } from '../fleets/fleet.ts';
+import type { Observation } from '../engine/observations.ts';
+import type { RolloutPolicy } from '../engine/policy.ts';
+import { hostsInFlight, type RolloutState } from '../engine/state.ts';
+import { apply, applyHostEvents, type HostEvent } from '../engine/transitions.ts';
 
 /** The slice of the store the runner needs: read the current state, append a transition atomically. */
 export interface RunnerStore {

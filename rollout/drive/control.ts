@@ -1,6 +1,7 @@
-import { approve, pause, promote, resume, rollback, type Command } from './commands.ts';
-import type { RolloutState } from './state.ts';
-import { StoreError, type Store } from './store/store.ts';
+import { approve, pause, promote, resume, rollback, type Command } from '../engine/commands.ts';
+import type { RolloutState } from '../engine/state.ts';
+import { StoreError } from '../../lab/store/store-error.ts';
+import { type Store } from '../store/store.ts';
 
 export type CommandName = 'pause' | 'resume' | 'rollback' | 'promote' | 'approve';
 

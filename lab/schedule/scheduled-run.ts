@@ -1,13 +1,15 @@
-import type { PackageCache } from '../../lab/patches/cache.ts';
-import { silent, type Progress } from '../../lab/progress.ts';
-import type { LabReport } from '../../lab/run/report.ts';
-import { runLabOnImage } from '../../lab/run/run-image.ts';
-import type { ScheduledImageResult, ScheduleRunRecord, Store } from '../store/store.ts';
+import type { PackageCache } from '../patches/cache.ts';
+import { silent, type Progress } from '../progress.ts';
+import type { LabReport } from '../run/report.ts';
+import { runLabOnImage } from '../run/run-image.ts';
+import type { ScheduledImageResult, ScheduleRunRecord } from './schedule-store.ts';
+import type { LabRunStore } from '../store/lab-run-store.ts';
+import type { ScheduleStore } from './schedule-store.ts';
 import { newlyUpgradable } from './history.ts';
 import type { ScheduleSpec } from './spec.ts';
 
 export interface ScheduledRunOptions {
-  store: Store;
+  store: ScheduleStore & LabRunStore;
   /** Null for a run asked for by hand. */
   slotAt: number | null;
   coalesced?: boolean;

@@ -1,4 +1,4 @@
-import { StoreError } from './store.ts';
+import { StoreError } from './store-error.ts';
 
 /**
  * JSON.stringify that refuses what it would otherwise change without a word (undefined, NaN,

@@ -1,6 +1,6 @@
-import { selectFaultHosts, SIMULATOR_ONLY_FAULTS, type Fault } from '../../scenarios/faults.ts';
-import type { FleetHost } from '../plan.ts';
-import type { RolloutState } from '../state.ts';
+import { selectFaultHosts, SIMULATOR_ONLY_FAULTS, type Fault } from '../faults.ts';
+import type { FleetHost } from '../../engine/plan.ts';
+import type { RolloutState } from '../../engine/state.ts';
 import type { HostFault } from './prepared-patch.ts';
 
 /** Which real-fleet faults each host plays, from the scenario's selectors and the rollout's rings. */

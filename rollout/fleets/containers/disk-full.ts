@@ -1,4 +1,4 @@
-import type { Host, HostSpec } from '../../lab/hosts/host.ts';
+import type { Host, HostSpec } from '../../../lab/hosts/host.ts';
 
 /**
  * The disk-full fault. Docker's overlay2 here has no per-container quota, so the full disk is a

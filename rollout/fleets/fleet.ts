@@ -1,6 +1,6 @@
-import type { Observation } from './observations.ts';
-import type { FleetHost } from './plan.ts';
-import type { HostEvent } from './transitions.ts';
+import type { Observation } from '../engine/observations.ts';
+import type { FleetHost } from '../engine/plan.ts';
+import type { HostEvent } from '../engine/transitions.ts';
 
 /**
  * The Fleet port: what the rollout runner needs from a fleet, real or simulated. The same engine

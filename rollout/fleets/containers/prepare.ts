@@ -1,14 +1,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DebianMirror } from '../../lab/config/mirror.ts';
-import type { HostProvider } from '../../lab/hosts/host.ts';
-import { shortHash } from '../../lab/images/hash.ts';
-import { installedVersions } from '../../lab/patches/apply.ts';
-import type { PackageCache } from '../../lab/patches/cache.ts';
-import { isEmptyPatch, selectPatch, type PatchRequest } from '../../lab/patches/request.ts';
-import { nginxBreakingDeb, nginxLatencyDeb } from '../../lab/patches/synthetic-deb.ts';
-import { silent, type Progress } from '../../lab/progress.ts';
+import type { DebianMirror } from '../../../lab/config/mirror.ts';
+import type { HostProvider } from '../../../lab/hosts/host.ts';
+import { shortHash } from '../../../lab/images/hash.ts';
+import { installedVersions } from '../../../lab/patches/apply.ts';
+import type { PackageCache } from '../../../lab/patches/cache.ts';
+import { isEmptyPatch, selectPatch, type PatchRequest } from '../../../lab/patches/request.ts';
+import { nginxBreakingDeb, nginxLatencyDeb } from '../../../lab/patches/synthetic-deb.ts';
+import { silent, type Progress } from '../../../lab/progress.ts';
 import type { PreparedPatch } from './prepared-patch.ts';
 
 export interface PrepareOptions {

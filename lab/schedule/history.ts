@@ -1,6 +1,6 @@
-import type { CheckStatus } from '../../lab/checks/types.ts';
-import type { Verdict } from '../../lab/run/verdict.ts';
-import type { ScheduleRunRecord } from '../store/store.ts';
+import type { CheckStatus } from '../checks/types.ts';
+import type { Verdict } from '../run/verdict.ts';
+import type { ScheduleRunRecord } from './schedule-store.ts';
 
 export interface PackageVersion {
   name: string;

@@ -1,5 +1,5 @@
-import type { Decision } from '../decision.ts';
-import type { RolloutState } from '../state.ts';
+import type { Decision } from '../engine/decision.ts';
+import type { RolloutState } from '../engine/state.ts';
 
 /** One line per ring: what a release manager glances at. Pure. */
 export function ringLines(state: RolloutState): string[] {

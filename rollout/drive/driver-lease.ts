@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { isOwnerAlive, ownerToken } from '../lab/hosts/labels.ts';
+import { isOwnerAlive, ownerToken } from '../../lab/hosts/labels.ts';
 
 /**
  * Which process drives a rollout: a folder per rollout beside the store, holding the driver's
