@@ -1,37 +1,11 @@
+import { hostLabels, type FleetGroup, type FleetShape } from '../rollout/fleets/host-labels.ts';
 import { assignRings, PlanError, type HostSelector, type RingSpec } from '../rollout/engine/plan.ts';
 
-export interface FleetGroup {
-  count: number;
-  labels: Record<string, string>;
-}
-
-export interface ScenarioFleet {
-  /** Hosts of the real fleet. */
-  hosts: number;
-  /** Labelled hosts, group after group from index 0; hosts past the last group carry no label. */
-  groups: FleetGroup[];
+export interface ScenarioFleet extends FleetShape {
   /** Seeds which hosts faults hit on the real fleet. */
   seed: number;
   /** The simulator's defaults; groups keep their share of the fleet at this size. */
   simulate: { hosts: number; seed: number };
-}
-
-const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
-
-/**
- * Each host's labels by index, for a fleet of `size` hosts. At another size than `fleet.hosts`
- * each group keeps its share: 8 of 16 becomes 50,000 of 100,000. The objects are shared between
- * hosts of a group, so a 100,000-host fleet costs one array.
- */
-export function hostLabels(fleet: Pick<ScenarioFleet, 'hosts' | 'groups'>, size = fleet.hosts): Readonly<Record<string, string>>[] {
-  const labels = new Array<Readonly<Record<string, string>>>(size).fill(NO_LABELS);
-  let start = 0;
-  for (const group of fleet.groups) {
-    const end = start + group.count;
-    labels.fill(group.labels, Math.round((start * size) / fleet.hosts), Math.round((end * size) / fleet.hosts));
-    start = end;
-  }
-  return labels;
 }
 
 /** Null when some group carries every wanted label, else what a message should say was expected. */

@@ -5,31 +5,18 @@ import { parsePatchArgs, PatchRequestError, type PatchRequest } from '../lab/pat
 import { formatDuration } from '../rollout/engine/format.ts';
 import { DEFAULT_RINGS, type RingSpec } from '../rollout/engine/plan.ts';
 import { policyFor, type RolloutPolicy, type Severity } from '../rollout/engine/policy.ts';
+import type { RolloutPlan } from '../rollout/drive/rollout-plan.ts';
 import type { Fault } from '../rollout/fleets/faults.ts';
-import { assignmentProblems, demandProblems, hostLabels, unmatchedLabels, type ScenarioFleet } from './fleet.ts';
+import { assignmentProblems, demandProblems, unmatchedLabels, type ScenarioFleet } from './fleet.ts';
+import { hostLabels } from '../rollout/fleets/host-labels.ts';
 import { scenarioSchema, shown, type ScenarioFault, type ScenarioFile } from './schema.ts';
 
-/** One staged rollout, ready for a fleet driver: paths absolute, durations in ms, defaults filled in. */
-export interface Scenario {
-  /** The scenario file, absolute. */
-  file: string;
-  name: string;
+/** One staged rollout as a scenario file gives it: the plan the driver takes, and what people read. */
+export interface Scenario extends RolloutPlan {
   description: string;
-  /** An image definition name (web, db) or a local image reference, as `lab run --image` takes it. */
-  image: string;
-  patch: PatchRequest;
   /** The patch as words, .deb paths made absolute: what `--patch` would be given, and what reports show. */
   patchWords: string[];
-  severity: Severity;
-  /** Check files, absolute; empty means the image definition's own checks. */
-  checks: string[];
   fleet: ScenarioFleet;
-  rings: RingSpec[];
-  /** policyFor(severity) with the scenario's overrides. */
-  policy: RolloutPolicy;
-  /** How often every host's checks run: the driver's cadence, which the engine only sees as results. */
-  checkIntervalMs: number;
-  faults: Fault[];
 }
 
 export function loadScenario(file: string): Scenario {

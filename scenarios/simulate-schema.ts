@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SimulationFields } from '../rollout/simulate/settings.ts';
 
 /*
  * How the simulated fleet behaves, beyond the faults: `fleet.simulate` in a scenario. The faults
@@ -85,8 +86,6 @@ const loaded = z.object({
     .object({ approveAfter: z.number().optional(), respondAfter: z.number().optional(), onPause: z.enum(['resume', 'rollback']).optional() })
     .optional(),
 });
-
-export type SimulationFields = z.infer<typeof loaded>;
 
 /** The simulator's fields of a loaded scenario's `fleet.simulate` (which the Scenario type leaves out). */
 export function simulationFields(simulate: object): SimulationFields {

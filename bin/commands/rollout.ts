@@ -1,3 +1,4 @@
+import { loadScenario } from '../../scenarios/load.ts';
 import type { Command } from 'commander';
 import { userInfo } from 'node:os';
 import { onInterrupt } from '../../lab/interrupt.ts';
@@ -5,7 +6,7 @@ import { parsePatchArgs } from '../../lab/patches/request.ts';
 import { stderrProgress } from '../../lab/progress.ts';
 import { giveCommand, type CommandName } from '../../rollout/drive/control.ts';
 import { decisionLines, ringLines } from '../../rollout/drive/live-view.ts';
-import { INTERRUPT_ACTOR, runScenario } from '../../rollout/drive/scenario-run.ts';
+import { INTERRUPT_ACTOR, runRollout } from '../../rollout/drive/run-rollout.ts';
 import type { RolloutState } from '../../rollout/engine/state.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 import { collect, mirrorOverrides, type MirrorFlags } from './common.ts';
@@ -19,7 +20,7 @@ export async function startRollout(file: string, flags: { id?: string; keep?: bo
   const patch = flags.patch ? parsePatchArgs(flags.patch, '--patch') : undefined;
   let started = Date.now();
   const stop = new AbortController();
-  const running = runScenario(file, {
+  const running = runRollout(loadScenario(file), {
     signal: stop.signal,
     ...(flags.id ? { id: flags.id } : {}),
     ...(flags.keep ? { keep: true } : {}),

@@ -3,7 +3,7 @@ import { imageCatalog } from '../../lab/images/definition.ts';
 import { PackageCache } from '../../lab/patches/cache.ts';
 import { onInterrupt } from '../../lab/interrupt.ts';
 import { stderrProgress } from '../../lab/progress.ts';
-import { INTERRUPT_ACTOR, runScenario } from '../../rollout/drive/scenario-run.ts';
+import { INTERRUPT_ACTOR, runRollout } from '../../rollout/drive/run-rollout.ts';
 import { keptFleetAdvice } from './rollout.ts';
 import { runSchedule } from '../../lab/schedule/scheduled-run.ts';
 import { Scheduler } from '../../lab/schedule/scheduler.ts';
@@ -59,13 +59,14 @@ export async function serve(flags: ServeFlags): Promise<void> {
     const file = flags.scenario;
     // Not awaited: the page shows the rollout while it runs, and serving goes on after it ends.
     const stop = new AbortController();
-    const running = runScenario(file, {
+    // A scenario that does not load is reported like a rollout that stops: the page goes on serving.
+    const running = (async () => runRollout(loadScenario(file), {
       signal: stop.signal,
       store,
       cache,
       progress: stderrProgress('rollout'),
       onStart: (id) => console.log(`rollout ${id}: ${server.url}/rollouts/${encodeURIComponent(id)}`),
-    }).then(
+    }))().then(
       (state) => {
         progress(`rollout ${state.id} ${state.phase}${stop.signal.aborted ? '' : '; still serving'}`);
         if (stop.signal.aborted && state.paused?.by === INTERRUPT_ACTOR) console.log(keptFleetAdvice(file, state.id));

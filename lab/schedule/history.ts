@@ -1,11 +1,8 @@
 import type { CheckStatus } from '../checks/types.ts';
 import type { Verdict } from '../run/verdict.ts';
-import type { ScheduleRunRecord } from './schedule-store.ts';
+import type { PackageVersion, ScheduleRunRecord } from './schedule-store.ts';
 
-export interface PackageVersion {
-  name: string;
-  version: string;
-}
+export type { PackageVersion };
 
 /** One image's lab run as a scheduled run stores it; `checks` are the patched host's results. */
 export interface StoredRun {

@@ -1,7 +1,11 @@
 import type { CheckStatus } from '../checks/types.ts';
 import type { Verdict } from '../run/verdict.ts';
-import type { PackageVersion } from './history.ts';
 import type { ScheduleSpec } from './spec.ts';
+
+export interface PackageVersion {
+  name: string;
+  version: string;
+}
 
 export interface StoredScheduleRecord {
   spec: ScheduleSpec;

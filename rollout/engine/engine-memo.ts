@@ -1,4 +1,3 @@
-import type { HostState, RolloutState } from './state.ts';
 
 /*
  * Memos for the engine's passes over the host list. The engine stays a pure function of plain
@@ -6,20 +5,28 @@ import type { HostState, RolloutState } from './state.ts';
  * group the hosts by ring and count them several times, and build an id index. Transitions never
  * change a state in place (they return new objects and keep the unchanged ones), so a host list
  * seen before is known by its identity; a memo that cannot prove it still holds recomputes.
+ *
+ * The memos see hosts only by these few fields, so that state.ts can use them without a loop.
  */
 
-interface HostSummary {
-  byRing: readonly HostState[][];
+interface MemoHost {
+  id: string;
+  ring: number;
+  phase: string;
+}
+
+interface HostSummary<H extends MemoHost> {
+  byRing: readonly H[][];
   patching: number;
 }
 
-const summaries = new WeakMap<readonly HostState[], HostSummary>();
+const summaries = new WeakMap<readonly MemoHost[], HostSummary<MemoHost>>();
 
 /** One pass over a host list, however often a decision and its transition ask about it. */
-function summary(hosts: readonly HostState[]): HostSummary {
-  let known = summaries.get(hosts);
+function summary<H extends MemoHost>(hosts: readonly H[]): HostSummary<H> {
+  let known = summaries.get(hosts) as HostSummary<H> | undefined;
   if (!known) {
-    const byRing: HostState[][] = [];
+    const byRing: H[][] = [];
     let patching = 0;
     for (const host of hosts) {
       (byRing[host.ring] ??= []).push(host);
@@ -32,12 +39,12 @@ function summary(hosts: readonly HostState[]): HostSummary {
 }
 
 /** The hosts of each ring, in state order. */
-export function hostsByRing(hosts: readonly HostState[]): readonly (readonly HostState[])[] {
+export function hostsByRing<H extends MemoHost>(hosts: readonly H[]): readonly (readonly H[])[] {
   return summary(hosts).byRing;
 }
 
 /** How many hosts are patching now. */
-export function patchingCount(hosts: readonly HostState[]): number {
+export function patchingCount(hosts: readonly MemoHost[]): number {
   return summary(hosts).patching;
 }
 
@@ -49,7 +56,7 @@ export function patchingCount(hosts: readonly HostState[]): number {
 const positions = new Map<string, Map<string, number>>();
 const REMEMBERED_ROLLOUTS = 8;
 
-export function hostPosition(state: RolloutState, hostId: string): number | undefined {
+export function hostPosition(state: { id: string; hosts: readonly MemoHost[] }, hostId: string): number | undefined {
   const known = positions.get(state.id)?.get(hostId);
   if (known !== undefined && state.hosts[known]?.id === hostId) return known;
   const index = new Map(state.hosts.map((h, i) => [h.id, i]));
@@ -60,7 +67,7 @@ export function hostPosition(state: RolloutState, hostId: string): number | unde
 }
 
 /** The host list with some hosts replaced, found by position rather than by a pass over every host. */
-export function withHostsChanged(state: RolloutState, ids: readonly string[], change: (host: HostState) => HostState): HostState[] {
+export function withHostsChanged<H extends MemoHost>(state: { id: string; hosts: readonly H[] }, ids: readonly string[], change: (host: H) => H): H[] {
   const hosts = [...state.hosts];
   for (const id of ids) {
     const i = hostPosition(state, id);

@@ -1,6 +1,6 @@
 import type { Figures, HostFailureReport } from './decision.ts';
 import { listNames, plural } from './format.ts';
-import type { RingHealth } from './health.ts';
+import type { RingHealth } from './host-verdict.ts';
 import type { LatencyComparison, LatencyVerdict } from './latency-gate.ts';
 
 /* The sentences and figures a decision carries, so a release manager can see why without the code. */

@@ -1,4 +1,4 @@
-import { countVerdict, emptyRingHealth, finishRingHealth, judgeHost, type HostVerdict, type RingHealth } from './health.ts';
+import { countVerdict, emptyRingHealth, finishRingHealth, judgeHost, type HostVerdict, type RingHealth } from './host-verdict.ts';
 import type { ObservationLog } from './observation-log.ts';
 import type { RolloutPolicy } from './policy.ts';
 import { hostsOfRing, type HostState, type RolloutState } from './state.ts';

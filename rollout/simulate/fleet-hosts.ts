@@ -1,5 +1,5 @@
 import type { FleetHost } from '../engine/plan.ts';
-import { hostLabels, type ScenarioFleet } from '../../scenarios/fleet.ts';
+import { hostLabels, type FleetShape } from '../fleets/host-labels.ts';
 
 /** Versions of the simulated patch: what a host runs before, and what the rollout installs. */
 export const BASE_VERSION = 'base';
@@ -18,7 +18,7 @@ export interface SimulatedFleet {
  * group keeps its share). Hosts of a group share one labels object: nothing changes labels, and a
  * million copies would cost a hundred megabytes.
  */
-export function simulatedFleet(fleet: Pick<ScenarioFleet, 'hosts' | 'groups'>, size: number, prefix = 'host'): SimulatedFleet {
+export function simulatedFleet(fleet: FleetShape, size: number, prefix = 'host'): SimulatedFleet {
   const labels = hostLabels(fleet, size);
   const width = String(Math.max(size - 1, 0)).length;
   const ids: string[] = new Array<string>(size);

@@ -1,4 +1,14 @@
-import type { SimulationFields } from '../../scenarios/simulate-schema.ts';
+/** What a scenario's `fleet.simulate` says of the simulated world, durations in ms; every field optional. */
+export interface SimulationFields {
+  patchDuration?: number;
+  patchSpread?: number;
+  rollbackDuration?: number;
+  checkLatency?: number;
+  latencySpread?: number;
+  tick?: number;
+  patchTimeout?: number;
+  releaseManager?: { approveAfter?: number; respondAfter?: number; onPause?: 'resume' | 'rollback' };
+}
 
 /** How the simulated world behaves, every default filled in; durations in ms. */
 export interface SimulationSettings {

@@ -1,3 +1,4 @@
+import { loadScenario } from '../../scenarios/load.ts';
 import Docker from 'dockerode';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { OWNER_LABEL, RUN_LABEL } from '../../lab/hosts/labels.ts';
 import { PackageCache } from '../../lab/patches/cache.ts';
 import type { LabReport } from '../../lab/run/report.ts';
 import type { Decision } from '../../rollout/engine/decision.ts';
-import { runScenario } from '../../rollout/drive/scenario-run.ts';
+import { runRollout } from '../../rollout/drive/run-rollout.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 
 /*
@@ -77,7 +78,7 @@ describe('faults', () => {
     const store = openStore(join(home, 'patchlab.db'));
     try {
       const decisions: Decision[] = [];
-      const final = await runScenario(join(projectRoot, 'test/fixtures/scenarios/host-lost.yaml'), { store, onDecision: (d) => decisions.push(d) });
+      const final = await runRollout(loadScenario(join(projectRoot, 'test/fixtures/scenarios/host-lost.yaml')), { store, onDecision: (d) => decisions.push(d) });
       expect(final.phase).toBe('rolled-back');
       const rollback = decisions.find((d) => d.action === 'rollback');
       expect(rollback?.reasons.join(' ')).toMatch(/went away mid-patch/);
@@ -94,7 +95,7 @@ describe('faults', () => {
   it('a host whose disk is full fails its patch with dpkg\'s "No space left on device"; the rollout undoes it and never completes', async () => {
     const store = openStore(join(home, 'patchlab.db'));
     try {
-      const final = await runScenario(join(projectRoot, 'test/fixtures/scenarios/disk-full.yaml'), { store });
+      const final = await runRollout(loadScenario(join(projectRoot, 'test/fixtures/scenarios/disk-full.yaml')), { store });
       expect(final.phase).toBe('rolled-back');
       // The user reads which host, which package and why, in dpkg's own words.
       const canary = final.rings[0]!.hostIds[0]!;

@@ -1,3 +1,4 @@
+import { loadScenario } from '../../scenarios/load.ts';
 import Docker from 'dockerode';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { DockerHostProvider } from '../../lab/hosts/docker-provider.ts';
 import { RUN_LABEL } from '../../lab/hosts/labels.ts';
 import { PackageCache } from '../../lab/patches/cache.ts';
 import type { Decision } from '../../rollout/engine/decision.ts';
-import { runScenario } from '../../rollout/drive/scenario-run.ts';
+import { runRollout } from '../../rollout/drive/run-rollout.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 
 const docker = new Docker();
@@ -45,7 +46,7 @@ describe('a rollout whose process is killed with SIGKILL mid-patch', () => {
       expect(kept).toHaveLength(6);
 
       const decisions: Decision[] = [];
-      const final = await runScenario(scenario, { id, store, keep: true, signal: AbortSignal.timeout(240_000), onDecision: (d) => decisions.push(d) });
+      const final = await runRollout(loadScenario(scenario), { id, store, keep: true, signal: AbortSignal.timeout(240_000), onDecision: (d) => decisions.push(d) });
       expect(final.phase).toBe('completed');
       expect(final.hosts.every((h) => h.phase === 'healthy' && h.version === final.patch.version)).toBe(true);
 

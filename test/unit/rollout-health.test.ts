@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { judgeHost, ringHealth } from '../../rollout/engine/health.ts';
+import { judgeHost } from '../../rollout/engine/host-verdict.ts';
+import { ringHealth } from '../../rollout/engine/health.ts';
 import { compareLatency } from '../../rollout/engine/latency-gate.ts';
 import { indexObservations, type CheckStatus, type Observation } from '../../rollout/engine/observations.ts';
 import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';

@@ -7,7 +7,7 @@ import { InputError } from '../../lab/config/validation.ts';
 import { assignRings, DEFAULT_RINGS } from '../../rollout/engine/plan.ts';
 import { CRITICAL_SECURITY_POLICY, STANDARD_POLICY } from '../../rollout/engine/policy.ts';
 import { selectFaultHosts } from '../../rollout/fleets/faults.ts';
-import { hostLabels } from '../../scenarios/fleet.ts';
+import { hostLabels } from '../../rollout/fleets/host-labels.ts';
 import { loadScenario, parseScenario, type Scenario } from '../../scenarios/load.ts';
 import { parseDuration } from '../../scenarios/schema.ts';
 

@@ -8,7 +8,7 @@ import { simulatedFleet, type SimulatedFleet } from '../../rollout/simulate/flee
 import type { SimulationResult } from '../../rollout/simulate/result.ts';
 import { resolveSettings, type SimulationSettings } from '../../rollout/simulate/settings.ts';
 import { simulateRollout } from '../../rollout/simulate/simulation.ts';
-import type { FleetGroup } from '../../scenarios/fleet.ts';
+import type { FleetGroup } from '../../rollout/fleets/host-labels.ts';
 import type { Fault } from '../../rollout/fleets/faults.ts';
 
 export const MINUTE = 60_000;

@@ -1,4 +1,5 @@
-import { ringHealth, type RingHealth } from '../../rollout/engine/health.ts';
+import { ringHealth } from '../../rollout/engine/health.ts';
+import { type RingHealth } from '../../rollout/engine/host-verdict.ts';
 import { failingChecks, indexObservations, type ObservationIndex, type ObservedCheck, type Observation } from '../../rollout/engine/observations.ts';
 import { soakFor, type RolloutPolicy } from '../../rollout/engine/policy.ts';
 import type { HostFailure, HostPhase, Phase, RolloutState, Signature } from '../../rollout/engine/state.ts';

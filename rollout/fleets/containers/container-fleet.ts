@@ -16,7 +16,7 @@ import type { Fleet } from '../fleet.ts';
 import type { Observation } from '../../engine/observations.ts';
 import type { FleetHost } from '../../engine/plan.ts';
 import type { HostEvent } from '../../engine/transitions.ts';
-import { hostLabels } from '../../../scenarios/fleet.ts';
+import { hostLabels } from '../host-labels.ts';
 import { fillDisk, fullDisk } from './disk-full.ts';
 import type { HostFault, PreparedPatch } from './prepared-patch.ts';
 

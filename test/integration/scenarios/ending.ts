@@ -1,3 +1,4 @@
+import { loadScenario } from '../../../scenarios/load.ts';
 import Docker from 'dockerode';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,7 @@ import { projectRoot } from '../../../lab/config/paths.ts';
 import { RUN_LABEL } from '../../../lab/hosts/labels.ts';
 import { parsePatchArgs } from '../../../lab/patches/request.ts';
 import type { Decision } from '../../../rollout/engine/decision.ts';
-import { runScenario } from '../../../rollout/drive/scenario-run.ts';
+import { runRollout } from '../../../rollout/drive/run-rollout.ts';
 import type { RolloutState } from '../../../rollout/engine/state.ts';
 import { openStore } from '../../../rollout/store/sqlite-store.ts';
 
@@ -42,7 +43,7 @@ export async function expectEnding(file: string, ending: Ending): Promise<void> 
   const store = openStore(join(home, 'patchlab.db'));
   try {
     const decisions: Decision[] = [];
-    const final = await runScenario(join(projectRoot, 'scenarios', file), { store, patch: SCENARIO_TEST_PATCH, onDecision: (d) => decisions.push(d) });
+    const final = await runRollout(loadScenario(join(projectRoot, 'scenarios', file)), { store, patch: SCENARIO_TEST_PATCH, onDecision: (d) => decisions.push(d) });
     expect(final.phase).toBe(ending.phase);
     expect(final.rings[decisions.at(-1)?.ring ?? -1]?.name).toBe(ending.ring);
     if (ending.phase === 'rolled-back') {

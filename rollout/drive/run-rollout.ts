@@ -10,8 +10,8 @@ import type { PatchRequest } from '../../lab/patches/request.ts';
 import { silent, type Progress } from '../../lab/progress.ts';
 import { checkFilesFor, loadCheckSuite } from '../../lab/run/check-suite.ts';
 import { newRunId } from '../../lab/run/run-id.ts';
-import { hostLabels } from '../../scenarios/fleet.ts';
-import { loadScenario, type Scenario } from '../../scenarios/load.ts';
+import { hostLabels } from '../fleets/host-labels.ts';
+import type { RolloutPlan } from './rollout-plan.ts';
 import type { Decision } from '../engine/decision.ts';
 import { ContainerFleet } from '../fleets/containers/container-fleet.ts';
 import { faultsForHosts } from '../fleets/containers/faults-for-hosts.ts';
@@ -36,7 +36,7 @@ export interface RolloutMeta {
   checkIntervalMs: number;
 }
 
-export interface ScenarioRunOptions {
+export interface RolloutRunOptions {
   /** A new id by default; the id of a stored, unfinished rollout resumes it. */
   id?: string;
   /** Leave the fleet's containers running at the end. */
@@ -45,7 +45,7 @@ export interface ScenarioRunOptions {
   store?: Store;
   cache?: PackageCache;
   mirror?: { archive?: string; security?: string };
-  /** Instead of the scenario's patch, for a new rollout; a stored rollout keeps the patch it started with. */
+  /** Instead of the plan's patch, for a new rollout; a stored rollout keeps the patch it started with. */
   patch?: PatchRequest;
   progress?: Progress;
   /** Told once the rollout is stored, before the first decision: its id and first state. */
@@ -65,13 +65,12 @@ export const STORE_LABEL = 'patchlab.store';
 const storeTag = (store: Store) => shortHash(store.location);
 
 /**
- * A scenario's rollout on a real fleet of containers, start to end: prepare the patch once,
+ * A planned rollout on a real fleet of containers, start to end: prepare the patch once,
  * start the fleet, store the rollout, then drive it; or, for an id already stored, find its
  * containers and evidence again and go on where it stopped. Used by `rollout start` and `serve`.
  */
-export async function runScenario(file: string, options: ScenarioRunOptions = {}): Promise<RolloutState> {
+export async function runRollout(plan: RolloutPlan, options: RolloutRunOptions = {}): Promise<RolloutState> {
   const progress = options.progress ?? silent;
-  const scenario = loadScenario(file);
   const store = options.store ?? openStore();
   let fleet: ContainerFleet | undefined;
   let aborted = false;
@@ -96,7 +95,7 @@ export async function runScenario(file: string, options: ScenarioRunOptions = {}
       progress(`rollout ${id}: resuming (${existing.state.phase}, ring ${existing.state.rings[existing.state.ring]?.name})`);
       fleet = await ContainerFleet.attach({ rolloutId: id, image: await resolveImage(meta.image.name), prepared: meta.prepared, cache, checks: await fleetChecks(meta.checks), faults: new Map(meta.faults) });
     } else {
-      ({ fleet, meta } = await newRollout(id, scenario, store, cache, options, progress));
+      ({ fleet, meta } = await newRollout(id, plan, store, cache, options, progress));
     }
     const record = await store.loadRollout(id);
     if (!record) throw new Error(`rollout ${id} vanished from the store`);
@@ -106,7 +105,7 @@ export async function runScenario(file: string, options: ScenarioRunOptions = {}
     const final = await driveRollout(id, {
       store: runnerStore(store),
       fleet,
-      policy: scenario.policy,
+      policy: plan.policy,
       checkIntervalMs: meta.checkIntervalMs,
       history,
       onDecision: options.onDecision,
@@ -116,7 +115,7 @@ export async function runScenario(file: string, options: ScenarioRunOptions = {}
         await store.recordObservations(id, batch);
         seen.push(...batch);
         const at = Math.max(...batch.map((o) => o.at));
-        for (const sample of healthSamplesOf(state, seen, at, scenario.policy)) await store.recordHealthSample(id, sample);
+        for (const sample of healthSamplesOf(state, seen, at, plan.policy)) await store.recordHealthSample(id, sample);
       },
       ...(options.signal ? { signal: options.signal } : {}),
     });
@@ -151,32 +150,32 @@ async function pauseStopped(store: Store, id: string, reason: unknown, progress:
   }
 }
 
-async function newRollout(id: string, scenario: Scenario, store: Store, cache: PackageCache, options: ScenarioRunOptions, progress: Progress) {
-  const image = await resolveImage(scenario.image, { progress });
-  const checks = scenario.checks.length > 0 ? scenario.checks : checkFilesFor(image.definition).filter((f) => /\.ya?ml$/.test(f));
-  progress(`rollout ${id}: scenario ${scenario.name}, ${scenario.fleet.hosts} ${scenario.image} hosts, rings ${scenario.rings.map((r) => r.name).join(' → ')}`);
-  const latency = scenario.faults.find((f) => f.kind === 'latency');
+async function newRollout(id: string, plan: RolloutPlan, store: Store, cache: PackageCache, options: RolloutRunOptions, progress: Progress) {
+  const image = await resolveImage(plan.image, { progress });
+  const checks = plan.checks.length > 0 ? plan.checks : checkFilesFor(image.definition).filter((f) => /\.ya?ml$/.test(f));
+  progress(`rollout ${id}: scenario ${plan.name}, ${plan.fleet.hosts} ${plan.image} hosts, rings ${plan.rings.map((r) => r.name).join(' → ')}`);
+  const latency = plan.faults.find((f) => f.kind === 'latency');
   const prepared = await preparePatch({
     runId: id,
-    image: { name: scenario.image, tag: image.tag },
-    request: options.patch ?? scenario.patch,
+    image: { name: plan.image, tag: image.tag },
+    request: options.patch ?? plan.patch,
     provider: new DockerHostProvider(),
     cache,
     mirror: debianMirror(image.definition?.suite ?? 'bookworm', options.mirror ?? {}),
     faults: {
-      badPackage: scenario.faults.some((f) => f.kind === 'bad-package'),
+      badPackage: plan.faults.some((f) => f.kind === 'bad-package'),
       latencyMs: latency && 'addMs' in latency ? latency.addMs : 0,
     },
     progress,
   });
   progress(`patch: ${prepared.name} as ${prepared.version}`);
   // Rings and faults are settled before any container starts, so the fleet starts with its faults.
-  const prefix = scenario.image.replace(/[^a-z0-9]+/g, '-');
-  const planned = hostLabels(scenario.fleet).map((labels, i) => ({ id: `${prefix}-${String(i + 1).padStart(2, '0')}`, labels: { ...labels }, version: prepared.baseVersion }));
-  const state = createRollout({ id, patch: { name: prepared.name, version: prepared.version, severity: scenario.severity }, hosts: planned, rings: scenario.rings, now: Date.now() });
-  const faults = faultsForHosts(scenario.faults, planned, state, scenario.fleet.seed);
+  const prefix = plan.image.replace(/[^a-z0-9]+/g, '-');
+  const planned = hostLabels(plan.fleet).map((labels, i) => ({ id: `${prefix}-${String(i + 1).padStart(2, '0')}`, labels: { ...labels }, version: prepared.baseVersion }));
+  const state = createRollout({ id, patch: { name: prepared.name, version: prepared.version, severity: plan.severity }, hosts: planned, rings: plan.rings, now: Date.now() });
+  const faults = faultsForHosts(plan.faults, planned, state, plan.fleet.seed);
   for (const [host, list] of faults) progress(`fault on ${host}: ${list.map((f) => f.kind).join(', ')}`);
-  const meta: RolloutMeta = { image: { name: scenario.image, tag: image.tag }, prepared, checks, faults: [...faults], checkIntervalMs: scenario.checkIntervalMs };
+  const meta: RolloutMeta = { image: { name: plan.image, tag: image.tag }, prepared, checks, faults: [...faults], checkIntervalMs: plan.checkIntervalMs };
   const fleet = await ContainerFleet.provision({
     rolloutId: id,
     image,
@@ -184,14 +183,14 @@ async function newRollout(id: string, scenario: Scenario, store: Store, cache: P
     cache,
     checks: await fleetChecks(checks),
     faults,
-    size: scenario.fleet.hosts,
-    groups: scenario.fleet.groups,
+    size: plan.fleet.hosts,
+    groups: plan.fleet.groups,
     namePrefix: prefix,
     labels: { [STORE_LABEL]: storeTag(store) },
     progress,
   });
   try {
-    await store.createRollout({ state, scenario: scenario.file, policy: scenario.policy, meta: meta as unknown as Record<string, unknown> });
+    await store.createRollout({ state, scenario: plan.file, policy: plan.policy, meta: meta as unknown as Record<string, unknown> });
   } catch (error) {
     await fleet.close();
     throw error;

@@ -1,0 +1,28 @@
+import type { PatchRequest } from '../../lab/patches/request.ts';
+import type { RingSpec } from '../engine/plan.ts';
+import type { RolloutPolicy, Severity } from '../engine/policy.ts';
+import type { Fault } from '../fleets/faults.ts';
+import type { FleetShape } from '../fleets/host-labels.ts';
+
+/**
+ * A rollout as the driver takes it: parsed and checked already (a scenario file is one source,
+ * loaded above the rollout by `scenarios/`), paths absolute, durations in ms.
+ */
+export interface RolloutPlan {
+  /** Where the plan came from, as the rollout records it: the scenario file, absolute. */
+  file: string;
+  name: string;
+  /** An image definition name (web, db) or a local image reference, as `lab run --image` takes it. */
+  image: string;
+  patch: PatchRequest;
+  severity: Severity;
+  /** Check files, absolute; empty means the image definition's own checks. */
+  checks: string[];
+  /** How many hosts, their groups, and the seed that picks which hosts a fault hits. */
+  fleet: FleetShape & { seed: number };
+  rings: RingSpec[];
+  policy: RolloutPolicy;
+  /** How often every host's checks run: the driver's cadence, which the engine only sees as results. */
+  checkIntervalMs: number;
+  faults: Fault[];
+}

@@ -1,0 +1,104 @@
+import type { HostFailureReport } from './decision.ts';
+import { formatDuration } from './format.ts';
+import { failingChecks, type Observation } from './observations.ts';
+import type { RolloutPolicy } from './policy.ts';
+import type { HostState, RingState } from './state.ts';
+
+/**
+ * How one patched host is doing. A failed check run is only a suspicion until it is confirmed:
+ * by a failing re-check, or by no re-check arriving in time. A failure cleared by a passing
+ * re-check is a flap, which does not count against the budget, so one flaky host cannot roll
+ * back the fleet; a host that flaps more than the policy allows counts as failed all the same.
+ */
+export type HostVerdict =
+  | { kind: 'passing' }
+  | { kind: 'flaky'; flaps: number }
+  | { kind: 'unobserved'; since: number }
+  | { kind: 'suspect'; since: number; reason: string }
+  | { kind: 'failed'; reason: string };
+
+export function judgeHost(host: HostState, history: readonly Observation[], target: string, now: number, policy: RolloutPolicy): HostVerdict {
+  if (host.failure) return { kind: 'failed', reason: host.failure.reason };
+  const since = host.patchedAt ?? now;
+  const timeout = policy.checkTimeoutMs;
+  const runs = history.flatMap((o) => {
+    const failing = o.version === target && o.at >= since ? failingChecks(o) : null;
+    return failing ? [{ at: o.at, failing }] : [];
+  });
+  if (runs.length === 0) {
+    return now - since >= timeout
+      ? { kind: 'failed', reason: `no check result in ${formatDuration(timeout)} since it was patched` }
+      : { kind: 'unobserved', since };
+  }
+
+  let flaps = 0;
+  for (const [i, run] of runs.entries()) {
+    if (run.failing.length === 0) continue;
+    const what = `failed ${run.failing.join(', ')}`;
+    const recheck = runs[i + 1];
+    if (!recheck) {
+      return now - run.at >= timeout
+        ? { kind: 'failed', reason: `${what} and was not re-checked within ${formatDuration(timeout)}` }
+        : { kind: 'suspect', since: run.at, reason: what };
+    }
+    if (recheck.at - run.at > timeout) return { kind: 'failed', reason: `${what} and was not re-checked within ${formatDuration(timeout)}` };
+    if (recheck.failing.length > 0) return { kind: 'failed', reason: `${what}, and again on re-check` };
+    flaps++;
+  }
+  if (flaps > policy.maxFlaps) return { kind: 'failed', reason: `flapped ${flaps} times, more than the ${policy.maxFlaps} tolerated` };
+  return flaps > 0 ? { kind: 'flaky', flaps } : { kind: 'passing' };
+}
+
+export interface RingHealth {
+  ring: number;
+  name: string;
+  size: number;
+  /** Hosts whose patch has finished, well or badly: the ones health is judged on. */
+  patched: number;
+  /** Flaky hosts included. */
+  passing: number;
+  flaky: string[];
+  unobserved: string[];
+  suspect: HostFailureReport[];
+  /** Accepted failures stay here: they no longer stop the rollout but still spend the budget. */
+  failed: (HostFailureReport & { accepted: boolean })[];
+  budget: number;
+  breached: boolean;
+  /** Share of patched hosts not failed; null before any host is patched. */
+  passRate: number | null;
+}
+
+export function emptyRingHealth(spec: RingState, ring: number): RingHealth {
+  return {
+    ring,
+    name: spec.name,
+    size: spec.hostIds.length,
+    patched: 0,
+    passing: 0,
+    flaky: [],
+    unobserved: [],
+    suspect: [],
+    failed: [],
+    budget: spec.failureBudget,
+    breached: false,
+    passRate: null,
+  };
+}
+
+/** Counts one patched host's verdict; hosts come in ring order, which is the order the lists show. */
+export function countVerdict(health: RingHealth, host: HostState, verdict: HostVerdict): void {
+  health.patched++;
+  if (verdict.kind === 'passing') health.passing++;
+  else if (verdict.kind === 'flaky') {
+    health.passing++;
+    health.flaky.push(host.id);
+  } else if (verdict.kind === 'unobserved') health.unobserved.push(host.id);
+  else if (verdict.kind === 'suspect') health.suspect.push({ hostId: host.id, reason: verdict.reason });
+  else health.failed.push({ hostId: host.id, reason: verdict.reason, accepted: host.failure?.acceptedBy != null });
+}
+
+export function finishRingHealth(health: RingHealth): RingHealth {
+  health.breached = health.failed.length > health.budget;
+  health.passRate = health.patched === 0 ? null : (health.patched - health.failed.length) / health.patched;
+  return health;
+}
