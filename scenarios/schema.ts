@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Amount, HostSelector } from '../rollout/engine/plan.ts';
+import { durationExpected, parseDuration } from './duration.ts';
 import { simulationShape } from './simulate-schema.ts';
 
 /** The largest fleet a scenario describes, real or simulated. */
@@ -46,20 +47,8 @@ function strictObject<S extends z.ZodRawShape>(shape: S, expected = 'a mapping')
   });
 }
 
-const DURATION = /^(\d+)(ms|s|m|h|d)$/;
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-const MAX_DURATION_MS = 365 * UNIT_MS.d;
-
-/** Exactly `<whole number><unit>`: "5 minutes" or a bare 300 is refused rather than guessed at. */
-export function parseDuration(text: string): number | null {
-  const match = DURATION.exec(text);
-  if (!match) return null;
-  const ms = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
-  return ms <= MAX_DURATION_MS ? ms : null;
-}
-
 function duration(minMs: number) {
-  const expected = `a duration such as 30s, 5m, 1h or 24h (a whole number then ms, s, m, h or d${minMs > 0 ? ', above 0' : ''}, at most 365d)`;
+  const expected = durationExpected(minMs);
   return field((input): Parsed<number> => {
     const ms = typeof input === 'string' ? parseDuration(input) : null;
     return ms !== null && ms >= minMs ? { value: ms } : { expected };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationExpected, parseDuration } from './duration.ts';
 import type { SimulationFields } from '../rollout/simulate/settings.ts';
 
 /*
@@ -8,24 +9,10 @@ import type { SimulationFields } from '../rollout/simulate/settings.ts';
  * field is optional; `patchlab simulate` fills in and prints the defaults.
  */
 
-const DURATION = /^(\d+)(ms|s|m|h|d)$/;
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/**
- * The grammar of schema.ts's parseDuration, repeated rather than imported: schema.ts imports this
- * file, and a module that imported it back would find it half-evaluated.
- */
-export function parseSimulationDuration(text: string): number | null {
-  const match = DURATION.exec(text);
-  if (!match) return null;
-  const ms = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
-  return ms <= 365 * UNIT_MS.d ? ms : null;
-}
-
 function duration(minMs: number) {
-  const expected = `expected a duration such as 30s, 5m, 1h or 24h (a whole number then ms, s, m, h or d${minMs > 0 ? ', above 0' : ''}, at most 365d)`;
+  const expected = `expected ${durationExpected(minMs)}`;
   return z.unknown().transform((input, ctx): number => {
-    const ms = typeof input === 'string' ? parseSimulationDuration(input) : null;
+    const ms = typeof input === 'string' ? parseDuration(input) : null;
     if (ms !== null && ms >= minMs) return ms;
     ctx.addIssue({ code: 'custom', message: `${expected}, got ${typeof input === 'string' ? JSON.stringify(input) : String(input)}` });
     return z.NEVER;

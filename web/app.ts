@@ -1,12 +1,11 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
-import { RolloutError } from '../rollout/engine/state.ts';
-import { StoreError } from '../lab/store/store-error.ts';
 import { type Store } from '../rollout/store/store.ts';
 import { LoginThrottle } from './auth/login-throttle.ts';
 import { csrfGuard, loadSession, requireLogin, viewerOf } from './auth/middleware.ts';
-import { UserError, type UserStore } from './auth/user-store.ts';
+import type { UserStore } from './auth/user-store.ts';
+import { describeError } from './error-status.ts';
 import type { WebContext } from './context.ts';
 import { HttpError, isHtmx, sendHtml } from './http.ts';
 import { authRoutes } from './routes/auth-routes.ts';
@@ -121,7 +120,7 @@ export function createApp(options: WebAppOptions): express.Express {
 /** Every error becomes a page (or, for htmx, a line in the page's flash area) with no stack trace. */
 function errorHandler(ctx: WebContext): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
-    const [status, message] = describe(error);
+    const [status, message] = describeError(error);
     if (status >= 500) ctx.log(`patchlab serve: ${req.method} ${req.originalUrl}: ${(error as Error)?.stack ?? String(error)}`);
     if (res.headersSent) return res.end();
     if (status === 413 || status === 415) res.set('Connection', 'close');
@@ -131,19 +130,4 @@ function errorHandler(ctx: WebContext): ErrorRequestHandler {
     }
     sendHtml(res, status, errorPage(status, message, viewerOf(res)));
   };
-}
-
-function describe(error: unknown): [number, string] {
-  if (error instanceof HttpError) return [error.status, error.message];
-  if (error instanceof RolloutError) return [409, error.message];
-  if (error instanceof StoreError) {
-    if (error.code === 'not-found') return [404, error.message];
-    if (error.code === 'duplicate') return [409, error.message];
-  }
-  if (error instanceof UserError) return [error.code === 'invalid' ? 400 : error.code === 'not-found' ? 404 : 409, error.message];
-  // body-parser's own refusals carry a status and a type.
-  const parser = error as { status?: number; type?: string };
-  if (parser.type === 'entity.too.large') return [413, 'the request body is larger than this server accepts'];
-  if (typeof parser.status === 'number' && parser.status >= 400 && parser.status < 500) return [parser.status, 'the request could not be read'];
-  return [500, 'the server failed to answer this request; the details are in its log'];
 }

@@ -4,7 +4,8 @@ import { userInfo } from 'node:os';
 import { onInterrupt } from '../../lab/interrupt.ts';
 import { parsePatchArgs } from '../../lab/patches/request.ts';
 import { stderrProgress } from '../../lab/progress.ts';
-import { giveCommand, type CommandName } from '../../rollout/drive/control.ts';
+import { giveCommand } from '../../rollout/drive/control.ts';
+import { COMMAND_SUMMARIES, isRingCommand, RING_COMMANDS, ROLLOUT_COMMANDS } from '../../rollout/engine/commands.ts';
 import { decisionLines, ringLines } from '../../rollout/drive/live-view.ts';
 import { INTERRUPT_ACTOR, runRollout } from '../../rollout/drive/run-rollout.ts';
 import type { RolloutState } from '../../rollout/engine/state.ts';
@@ -109,25 +110,19 @@ export function rolloutCommand(program: Command): void {
     .description('list rollouts, or show one: rings, hosts and the latest decisions with their reasons')
     .argument('[id]', 'rollout id')
     .action(showStatus);
-  const commands: [CommandName, string][] = [
-    ['pause', 'stop starting new hosts until resumed'],
-    ['resume', 'go on after a pause (accepting the failures it paused for)'],
-    ['rollback', 'roll back every host the patch reached'],
-    ['promote', 'move to the named ring now'],
-    ['approve', 'approve a ring that requires approval'],
-  ];
-  for (const [name, description] of commands) {
+  for (const name of [...ROLLOUT_COMMANDS, ...RING_COMMANDS]) {
     const command = rollout
       .command(name)
-      .description(`${description}; idempotent, recorded in the audit log`)
+      .description(`${COMMAND_SUMMARIES[name]}; idempotent, recorded in the audit log`)
       .argument('<id>', 'rollout id')
       .requiredOption('--reason <text>', 'why, for the audit log')
       .option('--by <name>', 'who (default: $PATCHLAB_USER or the login name)');
-    if (name === 'promote' || name === 'approve') command.requiredOption('--ring <name>', 'the ring');
+    if (isRingCommand(name)) command.requiredOption('--ring <name>', 'the ring');
     command.action(async (id: string, flags: { reason: string; by?: string; ring?: string }) => {
       const store = openStore();
       try {
-        const state = await giveCommand(store, id, { name, actor: actor(flags), reason: flags.reason, ...(flags.ring ? { ring: flags.ring } : {}) });
+        const by = { actor: actor(flags), reason: flags.reason };
+        const state = await giveCommand(store, id, isRingCommand(name) ? { name, ring: flags.ring ?? '', ...by } : { name, ...by });
         console.log(`rollout ${id}: ${state.phase}`);
         for (const line of ringLines(state)) console.log(line);
       } finally {

@@ -16,7 +16,8 @@ import { comparisonNotes, comparisonTable, formatSpan } from '../../rollout/simu
 import { demandProblems } from '../../scenarios/fleet.ts';
 import { hostLabels } from '../../rollout/fleets/host-labels.ts';
 import { loadScenario, type Scenario } from '../../scenarios/load.ts';
-import { MAX_HOSTS, parseDuration } from '../../scenarios/schema.ts';
+import { parseDuration } from '../../scenarios/duration.ts';
+import { MAX_HOSTS } from '../../scenarios/schema.ts';
 import { simulationFields } from '../../scenarios/simulate-schema.ts';
 
 export interface SimulateFlags {

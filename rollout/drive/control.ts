@@ -1,22 +1,14 @@
-import { approve, pause, promote, resume, rollback, type Command } from '../engine/commands.ts';
+import { applyCommand, type CommandRequest } from '../engine/commands.ts';
 import type { RolloutState } from '../engine/state.ts';
 import { StoreError } from '../../lab/store/store-error.ts';
-import { type Store } from '../store/store.ts';
-
-export type CommandName = 'pause' | 'resume' | 'rollback' | 'promote' | 'approve';
-
-export interface CommandRequest extends Command {
-  name: CommandName;
-  /** For promote and approve: the ring it is about. */
-  ring?: string;
-}
+import type { RolloutStore } from '../store/rollout-store.ts';
 
 /**
  * A release manager's command, as the CLI and the web page both give it: load, apply, store with
  * the seq it was computed from, and on a concurrent write load again and retry. Commands set
  * absolute values, so a retry (or a double click) cannot do the thing twice.
  */
-export async function giveCommand(store: Store, id: string, request: CommandRequest, now: () => number = Date.now): Promise<RolloutState> {
+export async function giveCommand(store: RolloutStore, id: string, request: CommandRequest, now: () => number = Date.now): Promise<RolloutState> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const record = await store.loadRollout(id);
     if (!record) throw new StoreError('not-found', `no rollout ${id}`);
@@ -31,20 +23,4 @@ export async function giveCommand(store: Store, id: string, request: CommandRequ
     }
   }
   throw new Error(`rollout ${id} changes too fast to apply ${request.name}; try again`);
-}
-
-function applyCommand(state: RolloutState, request: CommandRequest, now: number): RolloutState {
-  const command = { actor: request.actor, reason: request.reason };
-  switch (request.name) {
-    case 'pause':
-      return pause(state, command, now);
-    case 'resume':
-      return resume(state, command, now);
-    case 'rollback':
-      return rollback(state, command, now);
-    case 'promote':
-      return promote(state, { ...command, ring: request.ring ?? '' }, now);
-    case 'approve':
-      return approve(state, { ...command, ring: request.ring ?? '' }, now);
-  }
 }

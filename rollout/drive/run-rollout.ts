@@ -1,3 +1,4 @@
+import { isTerminal } from '../engine/phase.ts';
 import { debianMirror } from '../../lab/config/mirror.ts';
 import { dockerClient } from '../../lab/hosts/docker-client.ts';
 import { DockerHostProvider } from '../../lab/hosts/docker-provider.ts';
@@ -58,7 +59,6 @@ export interface RolloutRunOptions {
   signal?: AbortSignal;
 }
 
-const TERMINAL = new Set(['completed', 'rolled-back']);
 
 /** Which store a kept fleet's rollout lives in, as a short hash of the store's location. */
 export const STORE_LABEL = 'patchlab.store';
@@ -88,7 +88,7 @@ export async function runRollout(plan: RolloutPlan, options: RolloutRunOptions =
     if (existing) {
       if (options.patch) throw new Error(`rollout ${id} exists and keeps the patch it started with (${existing.state.patch.name}); --patch is for a new rollout`);
       meta = existing.meta as unknown as RolloutMeta;
-      if (TERMINAL.has(existing.state.phase)) {
+      if (isTerminal(existing.state.phase)) {
         progress(`rollout ${id}: already ${existing.state.phase}`);
         return existing.state;
       }
@@ -119,7 +119,7 @@ export async function runRollout(plan: RolloutPlan, options: RolloutRunOptions =
       },
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    aborted = options.signal?.aborted === true && !TERMINAL.has(final.phase);
+    aborted = options.signal?.aborted === true && !isTerminal(final.phase);
     const last = aborted ? await pauseStopped(store, id, options.signal?.reason, progress) : final;
     progress(`rollout ${id}: ${last.phase}`);
     return last;
@@ -215,7 +215,7 @@ export async function reapFinishedFleets(store: Store): Promise<number> {
     const id = c.Labels[KEEP_LABEL] ?? '';
     if (isOwnerAlive(c.Labels[OWNER_LABEL])) continue;
     const record = await store.loadRollout(id);
-    if (record && !TERMINAL.has(record.state.phase)) continue;
+    if (record && !isTerminal(record.state.phase)) continue;
     await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
     removed++;
   }

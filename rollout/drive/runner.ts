@@ -1,3 +1,4 @@
+import { isTerminal } from '../engine/phase.ts';
 import type { Decision } from '../engine/decision.ts';
 import { hostsToCheck } from '../engine/check-selection.ts';
 import { decide } from '../engine/engine.ts';
@@ -37,7 +38,6 @@ export interface RunnerOptions {
 const TICK_MS = 250;
 /** How long a host whose work failed waits before it is tried again. */
 const RETRY_MS = 2_000;
-const TERMINAL = new Set(['completed', 'rolled-back']);
 
 /**
  * Drives one rollout to its end: decide, store, then act, so a step is never acted on unless it
@@ -91,7 +91,7 @@ export async function driveRollout(id: string, options: RunnerOptions): Promise<
       return (await options.store.current(id)).state;
     }
     const { state, seq } = await options.store.current(id);
-    if (TERMINAL.has(state.phase) && busy.size === 0) {
+    if (isTerminal(state.phase) && busy.size === 0) {
       await checking;
       return state;
     }
@@ -124,7 +124,7 @@ export async function driveRollout(id: string, options: RunnerOptions): Promise<
         });
     }
 
-    if (!TERMINAL.has(state.phase)) {
+    if (!isTerminal(state.phase)) {
       const decision = decide(state, observations, now(), options.policy);
       const after = apply(state, decision, now());
       if (after !== state) {

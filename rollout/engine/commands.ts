@@ -1,3 +1,4 @@
+import { isUnderway } from './phase.ts';
 import { ENGINE, hostsOfRing, RolloutError, type AuditEntry, type HostState, type RolloutState } from './state.ts';
 import { startRollback, updateRing, withAudit } from './transitions.ts';
 
@@ -6,6 +7,91 @@ export interface Command {
   actor: string;
   reason: string;
 }
+
+/** The commands that name a ring, and those that do not: the one list the CLI, the page and the API read. */
+export const RING_COMMANDS = ['promote', 'approve'] as const;
+export const ROLLOUT_COMMANDS = ['pause', 'resume', 'rollback'] as const;
+export type RingCommandName = (typeof RING_COMMANDS)[number];
+export type CommandName = (typeof ROLLOUT_COMMANDS)[number] | RingCommandName;
+
+/** A release manager's command as the CLI, the page and the API give it. */
+export type CommandRequest =
+  | (Command & { name: (typeof ROLLOUT_COMMANDS)[number] })
+  | (Command & { name: RingCommandName; ring: string });
+
+export function isCommandName(name: string): name is CommandName {
+  return (ROLLOUT_COMMANDS as readonly string[]).includes(name) || isRingCommand(name);
+}
+
+export function isRingCommand(name: string): name is RingCommandName {
+  return (RING_COMMANDS as readonly string[]).includes(name);
+}
+
+/** The command applied to the state; the same state back when it changes nothing. */
+export function applyCommand(state: RolloutState, request: CommandRequest, now: number): RolloutState {
+  const command = { actor: request.actor, reason: request.reason };
+  switch (request.name) {
+    case 'pause':
+      return pause(state, command, now);
+    case 'resume':
+      return resume(state, command, now);
+    case 'rollback':
+      return rollback(state, command, now);
+    case 'promote':
+      return promote(state, { ...command, ring: request.ring }, now);
+    case 'approve':
+      return approve(state, { ...command, ring: request.ring }, now);
+  }
+}
+
+/** What each command does, in the words the CLI's help and the page's buttons use. */
+export const COMMAND_SUMMARIES: Readonly<Record<CommandName, string>> = {
+  pause: 'stop starting new hosts until resumed',
+  resume: 'go on after a pause (accepting the failures it paused for)',
+  rollback: 'roll back every host the patch reached',
+  promote: 'move to the named ring now',
+  approve: 'approve a ring that requires approval',
+};
+
+/** One command the state would accept, ready to be given (with its ring, for promote and approve). */
+export type CommandOffer = { name: (typeof ROLLOUT_COMMANDS)[number] } | { name: RingCommandName; ring: string };
+
+/** The commands on offer (see availableActions) one by one, in the order the page shows them. */
+export function offeredCommands(actions: AvailableActions): CommandOffer[] {
+  return [
+    ...actions.approve.map((ring) => ({ name: 'approve' as const, ring })),
+    ...(actions.promoteTo ? [{ name: 'promote' as const, ring: actions.promoteTo }] : []),
+    ...ROLLOUT_COMMANDS.filter((name) => actions[name]).map((name) => ({ name })),
+  ];
+}
+
+/** What the buttons offer: the commands that would change this state. */
+export interface AvailableActions {
+  pause: boolean;
+  resume: boolean;
+  rollback: boolean;
+  /** The ring a promote would move to, if the current one is fully patched. */
+  promoteTo: string | null;
+  /** Rings from the current one on that still need an approval. */
+  approve: string[];
+}
+
+/** The commands this state would accept and act on, by the same rules the commands below enforce. */
+export function availableActions(state: RolloutState): AvailableActions {
+  const next = state.rings[state.ring + 1];
+  return {
+    pause: mayPause(state),
+    resume: mayResume(state),
+    rollback: mayRollBack(state),
+    promoteTo: isUnderway(state.phase) && currentRingPatched(state) && next ? next.name : null,
+    approve: isUnderway(state.phase) ? state.rings.filter((r, i) => i >= state.ring && r.requiresApproval && !r.approval).map((r) => r.name) : [],
+  };
+}
+
+const mayPause = (state: RolloutState) => state.phase === 'running' || state.phase === 'awaiting-approval';
+const mayResume = (state: RolloutState) => state.phase === 'paused' && state.paused !== null;
+const mayRollBack = (state: RolloutState) => state.phase !== 'rolling-back' && state.phase !== 'rolled-back';
+const currentRingPatched = (state: RolloutState) => hostsOfRing(state, state.ring).every((h) => h.phase !== 'pending' && h.phase !== 'patching');
 
 /*
  * What a release manager can do. Each command sets an absolute value ("paused", "ring pilot
@@ -16,7 +102,7 @@ export interface Command {
 export function pause(state: RolloutState, command: Command, now: number): RolloutState {
   check(command);
   if (state.phase === 'paused') return state;
-  if (state.phase !== 'running' && state.phase !== 'awaiting-approval') throw new RolloutError(`cannot pause a rollout that is ${state.phase}`);
+  if (!mayPause(state)) throw new RolloutError(`cannot pause a rollout that is ${state.phase}`);
   return withAudit(
     { ...state, phase: 'paused', paused: { by: command.actor, at: now, reason: command.reason } },
     entry(state, command, 'pause', now),
@@ -27,7 +113,7 @@ export function pause(state: RolloutState, command: Command, now: number): Rollo
 export function resume(state: RolloutState, command: Command, now: number): RolloutState {
   check(command);
   if (state.phase === 'running' || state.phase === 'awaiting-approval') return state;
-  if (state.phase !== 'paused' || !state.paused) throw new RolloutError(`cannot resume a rollout that is ${state.phase}`);
+  if (!mayResume(state) || !state.paused) throw new RolloutError(`cannot resume a rollout that is ${state.phase}`);
   const pausedAt = state.paused.at;
   const rings = updateRing(state.rings, state.ring, (r) =>
     r.soakStartedAt === null ? r : { ...r, pausedDuringSoakMs: r.pausedDuringSoakMs + now - Math.max(pausedAt, r.soakStartedAt) },
@@ -44,7 +130,7 @@ export function approve(state: RolloutState, command: Command & { ring: string }
   const ring = state.rings[index];
   if (!ring || ring.approval) return state;
   if (!ring.requiresApproval) throw new RolloutError(`ring ${ring.name} does not need approval`);
-  if (!isUnderway(state)) throw new RolloutError(`cannot approve a ring of a rollout that is ${state.phase}`);
+  if (!isUnderway(state.phase)) throw new RolloutError(`cannot approve a ring of a rollout that is ${state.phase}`);
   const starts = state.phase === 'awaiting-approval' && index === state.ring;
   return withAudit(
     {
@@ -65,10 +151,10 @@ export function promote(state: RolloutState, command: Command & { ring: string }
   check(command);
   const index = ringIndex(state, command.ring);
   if (index <= state.ring) return state;
-  if (!isUnderway(state)) throw new RolloutError(`cannot promote a rollout that is ${state.phase}`);
+  if (!isUnderway(state.phase)) throw new RolloutError(`cannot promote a rollout that is ${state.phase}`);
   if (index !== state.ring + 1) throw new RolloutError(`promote one ring at a time: the rollout is in ring ${state.rings[state.ring]?.name}`);
   const unfinished = hostsOfRing(state, state.ring).filter((h) => h.phase === 'pending' || h.phase === 'patching');
-  if (unfinished.length > 0) throw new RolloutError(`ring ${state.rings[state.ring]?.name} still has ${unfinished.length} hosts to patch`);
+  if (!currentRingPatched(state)) throw new RolloutError(`ring ${state.rings[state.ring]?.name} still has ${unfinished.length} hosts to patch`);
   return withAudit(
     {
       ...state,
@@ -87,10 +173,6 @@ export function rollback(state: RolloutState, command: Command, now: number): Ro
   return startRollback(state, command.actor, [command.reason], {}, [], now);
 }
 
-/** Neither finished nor rolling back: a ring can still be approved or promoted. */
-function isUnderway(state: RolloutState): boolean {
-  return state.phase === 'running' || state.phase === 'paused' || state.phase === 'awaiting-approval';
-}
 
 function acceptFailures(hosts: HostState[], actor: string): HostState[] {
   if (!hosts.some((h) => h.failure && h.failure.acceptedBy === null)) return hosts;

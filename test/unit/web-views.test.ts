@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { pause, promote, rollback } from '../../rollout/engine/commands.ts';
 import type { HealthSample } from '../../rollout/store/rollout-store.ts';
-import { availableActions, rolloutView, soakOf } from '../../web/model/rollout-view.ts';
+import { availableActions } from '../../rollout/engine/commands.ts';
+import { rolloutView, soakOf } from '../../web/model/rollout-view.ts';
 import { duration, figure } from '../../web/views/format.ts';
 import { downsample, healthChart } from '../../web/views/health-chart.ts';
 import type { Viewer } from '../../web/views/layout.ts';

@@ -1,6 +1,8 @@
 import { ringHealth } from '../../rollout/engine/health.ts';
 import { type RingHealth } from '../../rollout/engine/host-verdict.ts';
 import { failingChecks, indexObservations, type ObservationIndex, type ObservedCheck, type Observation } from '../../rollout/engine/observations.ts';
+import { availableActions, type AvailableActions } from '../../rollout/engine/commands.ts';
+import { isSettled, isUnderway } from '../../rollout/engine/phase.ts';
 import { soakFor, type RolloutPolicy } from '../../rollout/engine/policy.ts';
 import type { HostFailure, HostPhase, Phase, RolloutState, Signature } from '../../rollout/engine/state.ts';
 
@@ -66,15 +68,6 @@ export interface HostView {
   lastCheck: LastCheck | null;
 }
 
-export interface AvailableActions {
-  pause: boolean;
-  resume: boolean;
-  rollback: boolean;
-  /** The ring a promotion would move to, when the current ring is fully patched. */
-  promoteTo: string | null;
-  /** Rings still needing a release manager's approval, the current one first. */
-  approve: string[];
-}
 
 export interface RolloutView {
   state: RolloutState;
@@ -88,7 +81,6 @@ export interface RolloutView {
   finished: boolean;
 }
 
-const UNDERWAY: ReadonlySet<Phase> = new Set(['running', 'paused', 'awaiting-approval']);
 const PHASES: readonly HostPhase[] = ['pending', 'patching', 'healthy', 'failed', 'rolling-back', 'rolled-back'];
 
 /** `observations` as stored, or already indexed by host (the page keeps an index it adds to). */
@@ -116,13 +108,13 @@ export function rolloutView(state: RolloutState, policy: RolloutPolicy, observat
       name: ring.name,
       size: ring.hostIds.length,
       status: ringStatus(state, i, counts),
-      current: i === state.ring && UNDERWAY.has(state.phase),
+      current: i === state.ring && isUnderway(state.phase),
       counts,
       health: reached ? ringHealth(state, i, index, now, policy) : null,
       failureBudget: ring.failureBudget,
       concurrency: ring.concurrency,
       // A soak only counts down while the rollout can still go on.
-      soak: i === state.ring && UNDERWAY.has(state.phase) ? soakOf(state, policy, now) : null,
+      soak: i === state.ring && isUnderway(state.phase) ? soakOf(state, policy, now) : null,
       plannedSoakMs: soakFor(ring, policy),
       requiresApproval: ring.requiresApproval,
       approval: ring.approval,
@@ -135,14 +127,10 @@ export function rolloutView(state: RolloutState, policy: RolloutPolicy, observat
     actions: availableActions(state),
     policy,
     progress: { onTarget: hosts.filter((h) => h.onTarget).length, total: hosts.length },
-    finished: isFinished(state),
+    finished: isSettled(state),
   };
 }
 
-/** Nothing more will happen to the rollout on its own, so its pages can stop polling. */
-export function isFinished(state: RolloutState): boolean {
-  return (state.phase === 'completed' || state.phase === 'rolled-back') && !state.hosts.some((h) => h.phase === 'patching' || h.phase === 'rolling-back');
-}
 
 function ringStatus(state: RolloutState, i: number, counts: Record<HostPhase, number>): RingStatus {
   if (state.phase === 'rolling-back' || state.phase === 'rolled-back') return i <= state.ring ? state.phase : 'not-reached';
@@ -166,17 +154,3 @@ export function soakOf(state: RolloutState, policy: RolloutPolicy, now: number):
   return { totalMs, elapsedMs, leftMs: Math.max(0, totalMs - elapsedMs) };
 }
 
-/** The commands rollout/commands.ts would accept now; the server checks again when one is given. */
-export function availableActions(state: RolloutState): AvailableActions {
-  const underway = UNDERWAY.has(state.phase);
-  const current = state.hosts.filter((h) => h.ring === state.ring);
-  const ringPatched = current.every((h) => h.phase !== 'pending' && h.phase !== 'patching');
-  const next = state.rings[state.ring + 1];
-  return {
-    pause: state.phase === 'running' || state.phase === 'awaiting-approval',
-    resume: state.phase === 'paused',
-    rollback: state.phase !== 'rolling-back' && state.phase !== 'rolled-back',
-    promoteTo: underway && ringPatched && next ? next.name : null,
-    approve: underway ? state.rings.filter((r, i) => i >= state.ring && r.requiresApproval && !r.approval).map((r) => r.name) : [],
-  };
-}

@@ -1,16 +1,19 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { giveCommand, type CommandRequest } from '../../rollout/drive/control.ts';
+import { giveCommand } from '../../rollout/drive/control.ts';
+import { isCommandName, isRingCommand, type CommandRequest } from '../../rollout/engine/commands.ts';
+import { isSettled, isTerminal } from '../../rollout/engine/phase.ts';
 import { driverOf, leaseRoot } from '../../rollout/drive/driver-lease.ts';
 import { RolloutError } from '../../rollout/engine/state.ts';
-import { StoreError } from '../../lab/store/store-error.ts';
 import { type RolloutSummary } from '../../rollout/store/rollout-store.ts';
 import { mustView, requireRole } from '../auth/middleware.ts';
 import type { WebContext } from '../context.ts';
+import { describeError } from '../error-status.ts';
 import { html } from '../html.ts';
 import { HttpError, isHtmx, param, sendHtml } from '../http.ts';
 import { ObservationCache } from '../model/observation-cache.ts';
-import { isFinished, rolloutView } from '../model/rollout-view.ts';
+import { rolloutView } from '../model/rollout-view.ts';
+import { COMMAND_LABELS } from '../views/command-labels.ts';
 import { errorFlash } from '../views/error-page.ts';
 import type { Viewer } from '../views/layout.ts';
 import { MAX_REASON_LENGTH } from '../views/rollout-actions.ts';
@@ -25,9 +28,9 @@ const commandForm = z.object({
   action: z
     .string({ error: 'choose what to do with one of the buttons' })
     .transform((value, ctx) => {
-      const [name, ring, ...rest] = value.split(':');
-      if ((name === 'pause' || name === 'resume' || name === 'rollback') && ring === undefined) return { name } as const;
-      if ((name === 'promote' || name === 'approve') && ring !== undefined && RING.test(ring) && rest.length === 0) return { name, ring } as const;
+      const [name = '', ring, ...rest] = value.split(':');
+      if (isCommandName(name) && !isRingCommand(name) && ring === undefined) return { name };
+      if (isRingCommand(name) && ring !== undefined && RING.test(ring) && rest.length === 0) return { name, ring };
       ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value.slice(0, 40))} is not a command; expected pause, resume, rollback, promote:<ring> or approve:<ring>` });
       return z.NEVER;
     }),
@@ -37,14 +40,6 @@ const commandForm = z.object({
     .pipe(z.string().min(1, 'give a reason: it goes into the audit log').max(MAX_REASON_LENGTH, `keep the reason under ${MAX_REASON_LENGTH} characters`)),
 });
 
-const DONE: Record<CommandRequest['name'], string> = {
-  pause: 'Paused',
-  resume: 'Resumed',
-  rollback: 'Rollback started',
-  promote: 'Promoted',
-  approve: 'Approved',
-};
-
 export function rolloutRoutes(ctx: WebContext): Router {
   const router = Router();
   // Every poll of an open rollout page reads only the check results stored since the last one.
@@ -52,7 +47,7 @@ export function rolloutRoutes(ctx: WebContext): Router {
 
   const drivers = leaseRoot(ctx.store.location);
   const undrivenOf = (rollouts: readonly RolloutSummary[]) =>
-    new Set(rollouts.filter((r) => r.phase !== 'completed' && r.phase !== 'rolled-back' && driverOf(drivers, r.id) === undefined).map((r) => r.id));
+    new Set(rollouts.filter((r) => !isTerminal(r.phase) && driverOf(drivers, r.id) === undefined).map((r) => r.id));
 
   const load = async (id: string, reason?: string): Promise<RolloutPageData> => {
     const record = await ctx.store.loadRollout(id);
@@ -93,7 +88,7 @@ export function rolloutRoutes(ctx: WebContext): Router {
     if (!Number.isSafeInteger(after) || after < 0) throw new HttpError(400, 'after: expected a whole number of entries already shown');
     const record = await ctx.store.loadRollout(req.params.id);
     if (!record) throw new HttpError(404, `no rollout ${req.params.id}`);
-    sendHtml(res, 200, timelineUpdate(record.state, after, ctx.pollMs, !isFinished(record.state)));
+    sendHtml(res, 200, timelineUpdate(record.state, after, ctx.pollMs, !isSettled(record.state)));
   });
 
   router.post('/rollouts/:id/actions', requireRole('release-manager'), async (req, res) => {
@@ -104,16 +99,16 @@ export function rolloutRoutes(ctx: WebContext): Router {
     const parsed = commandForm.safeParse(body);
     if (!parsed.success) return refuse(res, 400, parsed.error.issues.map((i) => i.message).join('; '), id, typedReason, viewer);
     const { action, reason } = parsed.data;
-    const request: CommandRequest = { name: action.name, actor: viewer.name, reason, ...('ring' in action ? { ring: action.ring } : {}) };
+    const request: CommandRequest = { ...action, actor: viewer.name, reason };
     try {
       await giveCommand(ctx.store, id, request, ctx.now);
     } catch (error) {
-      if (error instanceof RolloutError) return refuse(res, 409, error.message, id, typedReason, viewer);
-      if (error instanceof StoreError && error.code === 'not-found') throw new HttpError(404, `no rollout ${id}`);
+      // A command the state refuses keeps the page and the reason typed; anything else is an error page.
+      if (error instanceof RolloutError) return refuse(res, describeError(error)[0], error.message, id, typedReason, viewer);
       throw error;
     }
     if (!isHtmx(req)) return res.redirect(303, `/rollouts/${encodeURIComponent(id)}`);
-    const done = `${DONE[request.name]}${request.ring ? ` ${request.ring}` : ''} by ${viewer.name}: ${reason}`;
+    const done = `${COMMAND_LABELS[request.name].done}${'ring' in request ? ` ${request.ring}` : ''} by ${viewer.name}: ${reason}`;
     res.set('HX-Trigger', 'rollout-changed');
     sendHtml(res, 200, html`${rolloutLive(await load(id), viewer)}<hx-partial hx-target="#flash" hx-swap="innerHTML"><p class="flash info" role="status">${done}</p></hx-partial>`);
   });

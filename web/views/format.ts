@@ -1,3 +1,4 @@
+import { formatDuration } from '../../rollout/engine/format.ts';
 import { html, type SafeHtml } from '../html.ts';
 
 /* How times, durations and shares read on the pages. Pure. */
@@ -16,16 +17,7 @@ export function dateTime(ms: number): SafeHtml {
 
 /** "0.4 s", "42 s", "3 min 5 s", "2 h 10 min": to the second under an hour, since a soak counts down live. */
 export function duration(ms: number): string {
-  if (ms > 0 && ms < 9_950) {
-    const tenths = Math.round(ms / 100) / 10;
-    return `${Number.isInteger(tenths) ? tenths : tenths.toFixed(1)} s`;
-  }
-  const seconds = Math.max(0, Math.round(ms / 1000));
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return seconds % 60 === 0 ? `${minutes} min` : `${minutes} min ${seconds % 60} s`;
-  const hours = Math.floor(minutes / 60);
-  return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+  return formatDuration(ms, { precise: true });
 }
 
 export function ago(at: number, now: number): string {

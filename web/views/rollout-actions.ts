@@ -1,6 +1,7 @@
 import { canAct } from '../auth/roles.ts';
 import { html, path, type SafeHtml } from '../html.ts';
-import type { AvailableActions } from '../model/rollout-view.ts';
+import { offeredCommands, type AvailableActions } from '../../rollout/engine/commands.ts';
+import { COMMAND_LABELS } from './command-labels.ts';
 import { csrfField, type Viewer } from './layout.ts';
 
 export const MAX_REASON_LENGTH = 500;
@@ -14,13 +15,12 @@ export function rolloutActions(id: string, actions: AvailableActions, viewer: Vi
   if (!canAct(viewer.role)) {
     return html`<section class="actions card muted" id="actions"><p>You are watching as a viewer: steering a rollout needs the release manager role.</p></section>`;
   }
-  const buttons = [
-    ...actions.approve.map((ring) => html`<button type="submit" name="action" value="approve:${ring}" class="primary">Approve ${ring}</button>`),
-    actions.promoteTo ? html`<button type="submit" name="action" value="promote:${actions.promoteTo}" class="primary">Promote to ${actions.promoteTo}</button>` : '',
-    actions.pause ? html`<button type="submit" name="action" value="pause">Pause</button>` : '',
-    actions.resume ? html`<button type="submit" name="action" value="resume" class="primary">Resume</button>` : '',
-    actions.rollback ? html`<button type="submit" name="action" value="rollback" class="danger">Roll back</button>` : '',
-  ].filter((b) => b !== '');
+  const buttons = offeredCommands(actions).map((offer) => {
+    const label = COMMAND_LABELS[offer.name];
+    const value = 'ring' in offer ? `${offer.name}:${offer.ring}` : offer.name;
+    const text = 'ring' in offer ? `${label.button} ${offer.ring}` : label.button;
+    return label.style ? html`<button type="submit" name="action" value="${value}" class="${label.style}">${text}</button>` : html`<button type="submit" name="action" value="${value}">${text}</button>`;
+  });
   if (buttons.length === 0) {
     return html`<section class="actions card muted" id="actions"><p>Nothing left to steer.</p></section>`;
   }

@@ -1,16 +1,16 @@
+import { isTerminal } from '../../rollout/engine/phase.ts';
 import type { RolloutSummary } from '../../rollout/store/rollout-store.ts';
 import { html, path, type SafeHtml } from '../html.ts';
 import { ago, dateTime, words } from './format.ts';
 import { layout, type Viewer } from './layout.ts';
 
-const FINISHED = new Set(['completed', 'rolled-back']);
 
 /**
  * The table of rollouts, newest first; polls itself while any rollout can still change. Pure.
  * `undriven`: unfinished rollouts no live process drives, which stand still until one does.
  */
 export function rolloutsTable(rollouts: readonly RolloutSummary[], now: number, pollMs: number, undriven: ReadonlySet<string> = new Set()): SafeHtml {
-  const live = rollouts.some((r) => !FINISHED.has(r.phase));
+  const live = rollouts.some((r) => !isTerminal(r.phase));
   const poller = live
     ? html`<div id="rollouts-poller" hidden hx-get="/rollouts/table" hx-trigger="every ${pollMs}ms" hx-target="#rollouts" hx-swap="innerMorph" hx-status:4xx="swap:none" hx-status:5xx="swap:none"></div>`
     : '';
