@@ -12,7 +12,8 @@ import { loadScenario } from '../../scenarios/load.ts';
 import { createApp } from '../../web/app.ts';
 import { UserStore } from '../../web/auth/user-store.ts';
 import { listen } from '../../web/server.ts';
-import { dockerDiscover, PatchDiscovery } from '../../web/services/patch-discovery.ts';
+import { dockerDiscover } from '../../lab/patches/discover.ts';
+import { PatchDiscovery } from '../../web/services/patch-discovery.ts';
 
 export function parsePort(value: string): number {
   const port = Number(value);

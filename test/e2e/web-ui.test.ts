@@ -30,7 +30,8 @@ import type { Store } from '../../rollout/store/store.ts';
 import { createApp } from '../../web/app.ts';
 import { UserStore } from '../../web/auth/user-store.ts';
 import { listen, type RunningServer } from '../../web/server.ts';
-import { dockerDiscover, PatchDiscovery } from '../../web/services/patch-discovery.ts';
+import { dockerDiscover } from '../../lab/patches/discover.ts';
+import { PatchDiscovery } from '../../web/services/patch-discovery.ts';
 
 /*
  * The web UI end to end: real rollouts on real containers (3 and 2 web hosts patching tzdata),

@@ -1,8 +1,7 @@
 import { Router } from 'express';
 import { mustView, requireRole } from '../auth/middleware.ts';
 import type { WebContext } from '../context.ts';
-import { HttpError, isHtmx, param, sendHtml } from '../http.ts';
-import { UnknownImageError } from '../services/patch-discovery.ts';
+import { isHtmx, param, sendHtml } from '../http.ts';
 import { patchesList, patchesPage } from '../views/patches-page.ts';
 
 export function patchRoutes(ctx: WebContext): Router {
@@ -17,12 +16,7 @@ export function patchRoutes(ctx: WebContext): Router {
   });
 
   router.post('/patches/:image/refresh', requireRole('release-manager'), (req, res) => {
-    try {
-      ctx.discovery.refresh(param(req, 'image'));
-    } catch (error) {
-      if (error instanceof UnknownImageError) throw new HttpError(404, error.message);
-      throw error;
-    }
+    ctx.discovery.refresh(param(req, 'image'));
     if (!isHtmx(req)) return res.redirect(303, '/patches');
     sendHtml(res, 200, patchesList(ctx.discovery.list(), mustView(res), ctx.now(), ctx.pollMs));
   });

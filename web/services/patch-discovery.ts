@@ -1,9 +1,4 @@
-import { debianMirror } from '../../lab/config/mirror.ts';
-import { DockerHostProvider } from '../../lab/hosts/docker-provider.ts';
-import { resolveImage } from '../../lab/images/build.ts';
-import type { PackageCache } from '../../lab/patches/cache.ts';
 import type { CandidatePatch } from '../../lab/patches/request.ts';
-import { newRunId } from '../../lab/run/run-id.ts';
 
 /*
  * Candidate patches per image, remembered in memory with the time they were found. Discovery
@@ -12,6 +7,7 @@ import { newRunId } from '../../lab/run/run-id.ts';
  * the same time.
  */
 
+/** The port discovery runs through; bin/ wires the lab's (lab/patches/discover.ts), tests may wire their own. */
 export type Discover = (image: string) => Promise<CandidatePatch[]>;
 
 export type DiscoveryStatus = 'never' | 'running' | 'ready' | 'failed';
@@ -68,26 +64,6 @@ export class PatchDiscovery {
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.all([...this.running.values()]);
   }
-}
-
-/** Discovery on the real Docker engine: the image's fetcher host, removed before this resolves. */
-export function dockerDiscover(cache: PackageCache): Discover {
-  return async (name) => {
-    const image = await resolveImage(name);
-    const fetcher = await cache.openFetcher({
-      provider: new DockerHostProvider(),
-      image: image.tag,
-      runId: newRunId('patches'),
-      mirror: debianMirror(image.definition?.suite ?? 'bookworm'),
-      // Someone pressed refresh on the patches page: ask the mirror now.
-      refreshLists: 'always',
-    });
-    try {
-      return await fetcher.discover();
-    } finally {
-      await fetcher.close();
-    }
-  };
 }
 
 /** The severity a rollout of the candidate gets by default, as a scenario would assign it. */
