@@ -1,3 +1,4 @@
+import { isRingCommand, RING_COMMANDS, ROLLOUT_COMMANDS, type CommandName, type RingCommandName } from './command-names.ts';
 import { isUnderway } from './phase.ts';
 import { ENGINE, hostsOfRing, RolloutError, type AuditEntry, type HostState, type RolloutState } from './state.ts';
 import { startRollback, updateRing, withAudit } from './transitions.ts';
@@ -8,24 +9,10 @@ export interface Command {
   reason: string;
 }
 
-/** The commands that name a ring, and those that do not: the one list the CLI, the page and the API read. */
-export const RING_COMMANDS = ['promote', 'approve'] as const;
-export const ROLLOUT_COMMANDS = ['pause', 'resume', 'rollback'] as const;
-export type RingCommandName = (typeof RING_COMMANDS)[number];
-export type CommandName = (typeof ROLLOUT_COMMANDS)[number] | RingCommandName;
-
 /** A release manager's command as the CLI, the page and the API give it. */
 export type CommandRequest =
   | (Command & { name: (typeof ROLLOUT_COMMANDS)[number] })
   | (Command & { name: RingCommandName; ring: string });
-
-export function isCommandName(name: string): name is CommandName {
-  return (ROLLOUT_COMMANDS as readonly string[]).includes(name) || isRingCommand(name);
-}
-
-export function isRingCommand(name: string): name is RingCommandName {
-  return (RING_COMMANDS as readonly string[]).includes(name);
-}
 
 /** The command applied to the state; the same state back when it changes nothing. */
 export function applyCommand(state: RolloutState, request: CommandRequest, now: number): RolloutState {

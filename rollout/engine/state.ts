@@ -1,3 +1,4 @@
+import type { CommandName } from './command-names.ts';
 import type { DecisionAction, Figures } from './decision.ts';
 import { hostsByRing } from './engine-memo.ts';
 import { assignRings, PlanError, resolveConcurrency, resolveFailureBudget, type FleetHost, type HealthGate, type RingSpec } from './plan.ts';
@@ -66,7 +67,7 @@ export interface RingState {
   promotedAt: number | null;
 }
 
-export type AuditAction = Exclude<DecisionAction, 'hold'> | 'approve' | 'resume' | 'rolled-back';
+export type AuditAction = Exclude<DecisionAction, 'hold'> | CommandName | 'rolled-back';
 
 export interface AuditEntry {
   at: number;

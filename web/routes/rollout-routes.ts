@@ -1,7 +1,8 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { giveCommand } from '../../rollout/drive/control.ts';
-import { isCommandName, isRingCommand, type CommandRequest } from '../../rollout/engine/commands.ts';
+import { isCommandName, isRingCommand } from '../../rollout/engine/command-names.ts';
+import { type CommandRequest } from '../../rollout/engine/commands.ts';
 import { isSettled, isTerminal } from '../../rollout/engine/phase.ts';
 import { driverOf, leaseRoot } from '../../rollout/drive/driver-lease.ts';
 import { RolloutError } from '../../rollout/engine/state.ts';

@@ -1,4 +1,4 @@
-import type { CommandName } from '../../rollout/engine/commands.ts';
+import type { CommandName } from '../../rollout/engine/command-names.ts';
 
 /** How the page names each command: its button, the note once done, and how loud the button is. */
 export const COMMAND_LABELS: Readonly<Record<CommandName, { button: string; done: string; style: '' | 'primary' | 'danger' }>> = {
