@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { reap } from '../lab/hosts/reaper.ts';
 import { runInterruptCleanups } from '../lab/interrupt.ts';
 import { imagesCommand } from './commands/images.ts';
+import { inventoryCommand } from './commands/inventory.ts';
 import { demoCommand } from './commands/demo.ts';
 import { labCommand } from './commands/lab.ts';
 import { patchesCommand } from './commands/patches.ts';
@@ -25,6 +26,7 @@ scheduleCommand(program);
 serveCommand(program);
 simulateCommand(program);
 usersCommand(program);
+inventoryCommand(program);
 demoCommand(program);
 
 // Interrupted: let commands record where they stopped, then remove this process's own hosts

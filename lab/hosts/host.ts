@@ -68,7 +68,8 @@ export interface RebootOutcome {
 export interface Host {
   readonly id: string;
   readonly name: string;
-  readonly kind: 'container' | 'vm';
+  /** A server is one of a team's own machines, reached over SSH: never created or removed by patchlab. */
+  readonly kind: 'container' | 'vm' | 'server';
   /** Address the lab process can reach the host's ports on. */
   readonly address: string;
   /** Where the lab process reaches one of the host's ports. */

@@ -1,6 +1,7 @@
 import type { VersionChange } from '../patches/apt-output.ts';
 import type { CandidatePatch } from '../patches/request.ts';
 import { describeLists, type ListsUsed } from '../patches/list-freshness.ts';
+import type { Host } from '../hosts/host.ts';
 import type { ServiceOutcome } from '../hosts/services.ts';
 import type { RebootRecord } from './reboot-step.ts';
 import type { ComparedCheck, Verdict } from './verdict.ts';
@@ -9,7 +10,7 @@ import type { ComparedCheck, Verdict } from './verdict.ts';
 export interface LabReport {
   runId: string;
   image: { name: string; tag: string };
-  hostKind: 'container' | 'vm';
+  hostKind: Host['kind'];
   startedAt: string;
   finishedAt: string;
   durationMs: number;

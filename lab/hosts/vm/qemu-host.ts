@@ -2,10 +2,9 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSy
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Endpoint, ExecOptions, ExecResult, FileToCopy, Host, RebootOutcome } from '../host.ts';
-import { packFiles } from '../tar.ts';
 import { qemuArgv, type VmLaunch } from './qemu-command.ts';
 import { remoteCommand } from './remote-shell.ts';
-import type { SshChannel } from './ssh-channel.ts';
+import type { SshChannel } from '../ssh/ssh-channel.ts';
 import { VmProcess } from './vm-process.ts';
 
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -91,14 +90,11 @@ export class QemuHost implements Host {
   }
 
   async copyIn(files: readonly FileToCopy[]): Promise<void> {
-    const result = await this.channel.raw(remoteCommand(['tar', '-C', '/', '-x', '-f', '-']), 300_000, packFiles(files));
-    if (result.exitCode !== 0) throw new Error(`on host ${this.name}: cannot copy in ${files.map((f) => f.path).join(', ')}: ${result.stderr.trim()}`);
+    await this.channel.copyIn(files, this.name);
   }
 
   async copyOut(path: string): Promise<Buffer> {
-    const result = await this.channel.raw(remoteCommand(['cat', '--', path]), 300_000);
-    if (result.exitCode !== 0) throw new Error(`on host ${this.name}: cannot copy out ${path}: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
-    return result.stdout;
+    return this.channel.copyOut(path, this.name);
   }
 
   async snapshot(): Promise<string> {

@@ -9,7 +9,8 @@ import { hostLabels } from '../labels.ts';
 import { vmAccel, type Accel } from './accel.ts';
 import { QemuHost, type SharedMount } from './qemu-host.ts';
 import { runTool } from './run-tool.ts';
-import { SshChannel } from './ssh-channel.ts';
+import { SshChannel } from '../ssh/ssh-channel.ts';
+import { vmConnection } from './vm-connection.ts';
 import type { VmImage } from './vm-image.ts';
 import { GUEST_INIT } from './vm-layer.ts';
 
@@ -61,12 +62,12 @@ export class QemuHostProvider implements HostProvider {
       const key = readFileSync(join(dir, 'key.pub')).toString('base64');
       const env = Object.entries(spec.env ?? {});
       if (env.length > 0) throw new Error('HostSpec.env is not passed to VM hosts; give it per exec');
-      const channel = new SshChannel({
+      const channel = new SshChannel(vmConnection({
         port: forwards.get(22) as number,
         keyFile: join(dir, 'key'),
         // A socket path must fit in 108 bytes, which a deep PATCHLAB_HOME would not.
         controlPath: join(tmpdir(), `patchlab-ssh-${suffix}-${process.pid}`),
-      });
+      }));
       const host = new QemuHost(
         name,
         name,

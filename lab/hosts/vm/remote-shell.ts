@@ -16,11 +16,16 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * The one command line the guest runs for an argv, with the exec options a container exec takes
  * as API fields: a working directory, environment, another user, and a time limit enforced in the
  * guest (GNU timeout), so a hung command is killed there and not only abandoned. Pure.
+ *
+ * `viaSudo`: the login is not root, so the command becomes root (or options.user) through
+ * `sudo -n`, which fails at once instead of asking for a password. sudo comes first: it resets
+ * the environment, so env must be set after it.
  */
-export function remoteCommand(argv: readonly string[], options: ExecOptions = {}, timeoutSeconds?: number): string {
+export function remoteCommand(argv: readonly string[], options: ExecOptions = {}, timeoutSeconds?: number, viaSudo = false): string {
   if (argv.length === 0) throw new Error('empty command');
   const words: string[] = [];
-  if (options.user) words.push('runuser', '-u', options.user, '--');
+  if (viaSudo) words.push('sudo', '-n', ...(options.user ? ['-u', options.user] : []), '--');
+  else if (options.user) words.push('runuser', '-u', options.user, '--');
   const env = Object.entries(options.env ?? {});
   for (const [name] of env) if (!ENV_NAME.test(name)) throw new Error(`environment variable name ${JSON.stringify(name)} is not a shell name`);
   if (env.length > 0) words.push('env', ...env.map(([k, v]) => `${k}=${v}`));
