@@ -38,7 +38,7 @@ export function demoCommand(program: Command): void {
         return;
       }
       console.log(await demoLogin());
-      await serve({ port: flags.port, host: flags.host, scenario: DEMO_SCENARIO });
+      await serve({ port: flags.port, host: flags.host, scenario: DEMO_SCENARIO, live: true });
       console.log('serving until Ctrl-C; the rollout goes on in the page');
     });
 }

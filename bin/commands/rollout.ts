@@ -8,7 +8,7 @@ import { giveCommand } from '../../rollout/drive/control.ts';
 import { COMMAND_SUMMARIES } from '../../rollout/engine/commands.ts';
 import { isRingCommand, RING_COMMANDS, ROLLOUT_COMMANDS } from '../../rollout/engine/command-names.ts';
 import { decisionLines, ringLines } from '../../rollout/drive/live-view.ts';
-import { INTERRUPT_ACTOR, runRollout } from '../../rollout/drive/run-rollout.ts';
+import { INTERRUPT_ACTOR, runRollout, type RolloutRunOptions } from '../../rollout/drive/run-rollout.ts';
 import type { RolloutState } from '../../rollout/engine/state.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 import { collect, mirrorOverrides, type MirrorFlags } from './common.ts';
@@ -17,30 +17,39 @@ export function exitCodeOfRollout(state: RolloutState): number {
   return state.phase === 'completed' ? 0 : state.phase === 'rolled-back' ? 1 : 2;
 }
 
-export async function startRollout(file: string, flags: { id?: string; keep?: boolean; quiet?: boolean; patch?: string[] } & MirrorFlags): Promise<RolloutState> {
+/** The terminal's view of a rollout as it moves: its rings at the start, then every decision. */
+export function terminalView(quiet = false): Pick<RolloutRunOptions, 'onStart' | 'onDecision'> {
+  let started = Date.now();
+  return {
+    onStart: (id, state) => {
+      started = Date.now();
+      if (quiet) return;
+      console.log(`rollout ${id}`);
+      for (const line of ringLines(state)) console.log(line);
+      if (state.paused) console.log(`paused by ${state.paused.by}: ${state.paused.reason}\nit goes on once resumed, in the web page or with: patchlab rollout resume ${id} --reason <why>`);
+    },
+    onDecision: (decision, state) => {
+      if (quiet) return;
+      for (const line of decisionLines(decision, state, Date.now() - started)) console.log(line);
+      if (decision.action !== 'patch-hosts') for (const line of ringLines(state)) console.log(line);
+    },
+  };
+}
+
+/** A new rollout of the scenario file, or, with `--id` of a stored one, that rollout resumed from what it stored (the file may then be left out). */
+export async function startRollout(file: string | undefined, flags: { id?: string; keep?: boolean; quiet?: boolean; patch?: string[] } & MirrorFlags): Promise<RolloutState> {
+  if (!file && !flags.id) throw new Error('give a scenario file to start a rollout, or --id ID to resume a stored one');
   // Refused before anything starts, naming the flag.
   const patch = flags.patch ? parsePatchArgs(flags.patch, '--patch') : undefined;
-  let started = Date.now();
   const stop = new AbortController();
-  const running = runRollout(loadScenario(file), {
+  const running = runRollout(file ? loadScenario(file) : undefined, {
     signal: stop.signal,
     ...(flags.id ? { id: flags.id } : {}),
     ...(flags.keep ? { keep: true } : {}),
     ...(patch ? { patch } : {}),
     mirror: mirrorOverrides(flags),
     progress: stderrProgress('rollout'),
-    onStart: (id, state) => {
-      started = Date.now();
-      if (flags.quiet) return;
-      console.log(`rollout ${id}`);
-      for (const line of ringLines(state)) console.log(line);
-      if (state.paused) console.log(`paused by ${state.paused.by}: ${state.paused.reason}\nit goes on once resumed, in the web page or with: patchlab rollout resume ${id} --reason <why>`);
-    },
-    onDecision: (decision, state) => {
-      if (flags.quiet) return;
-      for (const line of decisionLines(decision, state, Date.now() - started)) console.log(line);
-      if (decision.action !== 'patch-hosts') for (const line of ringLines(state)) console.log(line);
-    },
+    ...terminalView(flags.quiet),
   });
   // Ctrl-C stops driving and pauses the rollout, rather than leaving it "running" with nobody behind it.
   const off = onInterrupt(async (signal) => {
@@ -58,9 +67,9 @@ export async function startRollout(file: string, flags: { id?: string; keep?: bo
 }
 
 /** What to do with the fleet an interrupted rollout keeps. */
-export function keptFleetAdvice(file: string, id: string): string {
+export function keptFleetAdvice(file: string | undefined, id: string): string {
   return [
-    `its fleet is kept, paused. To go on: patchlab rollout start ${file} --id ${id}, then resume it in the web page or with patchlab rollout resume ${id} --reason <why>.`,
+    `its fleet is kept, paused. To go on: patchlab rollout start ${file ? `${file} ` : ''}--id ${id} (or run patchlab serve: it drives it), then resume it in the web page or with patchlab rollout resume ${id} --reason <why>.`,
     `To give it up instead: patchlab lab reap --run ${id}`,
   ].join('\n');
 }
@@ -97,13 +106,13 @@ export function rolloutCommand(program: Command): void {
   rollout
     .command('start')
     .description('start the rollout a scenario describes, with a live view; with --id of a rollout whose process died, resume it')
-    .argument('<scenario>', 'scenario YAML file, e.g. scenarios/demo.yaml')
+    .argument('[scenario]', 'scenario YAML file, e.g. scenarios/demo.yaml; not needed to resume a stored rollout with --id')
     .option('--id <id>', 'rollout id (default: a new one); an existing id resumes that rollout')
     .option('--keep', 'leave the fleet running at the end')
     .option('--patch <what>', 'instead of the scenario\'s patch: "security", "all", package[=version] names, or a .deb file (repeatable, comma separated)', collect)
     .option('--mirror <url>', 'Debian archive (default: from this machine\'s apt sources)')
     .option('--security-mirror <url>', 'Debian security archive (default: from this machine\'s apt sources)')
-    .action(async (file: string, flags: { id?: string; keep?: boolean; patch?: string[] } & MirrorFlags) => {
+    .action(async (file: string | undefined, flags: { id?: string; keep?: boolean; patch?: string[] } & MirrorFlags) => {
       process.exitCode = exitCodeOfRollout(await startRollout(file, flags));
     });
   rollout

@@ -4,7 +4,8 @@ import { PackageCache } from '../../lab/patches/cache.ts';
 import { onInterrupt } from '../../lab/interrupt.ts';
 import { stderrProgress } from '../../lab/progress.ts';
 import { INTERRUPT_ACTOR, runRollout } from '../../rollout/drive/run-rollout.ts';
-import { keptFleetAdvice } from './rollout.ts';
+import { RolloutSupervisor } from '../../rollout/drive/supervisor.ts';
+import { keptFleetAdvice, terminalView } from './rollout.ts';
 import { runSchedule } from '../../lab/schedule/scheduled-run.ts';
 import { Scheduler } from '../../lab/schedule/scheduler.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
@@ -25,6 +26,10 @@ export interface ServeFlags {
   port: number;
   host: string;
   scenario?: string;
+  /** Print the scenario's rollout moving in the terminal too (the demo does). */
+  live?: boolean;
+  /** false (--no-drive): leave rollouts that no process drives alone. */
+  drive?: boolean;
 }
 
 export function serveCommand(program: Command): void {
@@ -34,6 +39,7 @@ export function serveCommand(program: Command): void {
     .option('--port <port>', 'port to listen on', parsePort, 8080)
     .option('--host <address>', 'address to listen on (127.0.0.1: this machine only)', '127.0.0.1')
     .option('--scenario <file>', 'also run the rollout this scenario describes, in this process, e.g. scenarios/demo.yaml')
+    .option('--no-drive', 'do not drive unfinished rollouts that no process drives (by default serve drives them, so Resume on the page moves them)')
     .action(serve);
 }
 
@@ -54,19 +60,33 @@ export async function serve(flags: ServeFlags): Promise<void> {
     run: (spec, due) => runSchedule(spec, { store, slotAt: due.slotAt, coalesced: due.coalesced, cache, progress: stderrProgress('schedule') }),
     progress: stderrProgress('schedule'),
   }).start();
+  if (flags.drive !== false) {
+    const supervisor = new RolloutSupervisor({
+      store,
+      drive: (id, signal) => runRollout(undefined, { id, store, cache, signal, progress: stderrProgress('rollout') }),
+      progress,
+    });
+    supervisor.start();
+    onInterrupt(async (signal) => supervisor.stop(new Error(`${signal} to patchlab serve`)));
+  }
   if (users.listUsers().length === 0) console.log('no user can log in yet; add the first admin with: patchlab users add <name> --role admin');
 
   if (flags.scenario) {
     const file = flags.scenario;
     // Not awaited: the page shows the rollout while it runs, and serving goes on after it ends.
     const stop = new AbortController();
+    const view = terminalView(!flags.live);
     // A scenario that does not load is reported like a rollout that stops: the page goes on serving.
     const running = (async () => runRollout(loadScenario(file), {
       signal: stop.signal,
       store,
       cache,
       progress: stderrProgress('rollout'),
-      onStart: (id) => console.log(`rollout ${id}: ${server.url}/rollouts/${encodeURIComponent(id)}`),
+      onStart: (id, state) => {
+        console.log(`rollout ${id}: ${server.url}/rollouts/${encodeURIComponent(id)}`);
+        view.onStart?.(id, state);
+      },
+      ...(view.onDecision ? { onDecision: view.onDecision } : {}),
     }))().then(
       (state) => {
         progress(`rollout ${state.id} ${state.phase}${stop.signal.aborted ? '' : '; still serving'}`);

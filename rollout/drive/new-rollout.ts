@@ -1,0 +1,114 @@
+import { debianMirror } from '../../lab/config/mirror.ts';
+import { dockerClient } from '../../lab/hosts/docker-client.ts';
+import { DockerHostProvider } from '../../lab/hosts/docker-provider.ts';
+import { isOwnerAlive, KEEP_LABEL, OWNER_LABEL } from '../../lab/hosts/labels.ts';
+import { resolveImage } from '../../lab/images/build.ts';
+import { shortHash } from '../../lab/images/hash.ts';
+import type { PackageCache } from '../../lab/patches/cache.ts';
+import type { PatchRequest } from '../../lab/patches/request.ts';
+import type { Progress } from '../../lab/progress.ts';
+import { checkFilesFor, loadCheckSuite } from '../../lab/run/check-suite.ts';
+import { isTerminal } from '../engine/phase.ts';
+import { createRollout } from '../engine/state.ts';
+import { ContainerFleet } from '../fleets/containers/container-fleet.ts';
+import { faultsForHosts } from '../fleets/containers/faults-for-hosts.ts';
+import { preparePatch } from '../fleets/containers/prepare.ts';
+import type { HostFault, PreparedPatch } from '../fleets/containers/prepared-patch.ts';
+import { hostLabels } from '../fleets/host-labels.ts';
+import type { Store } from '../store/store.ts';
+import type { RolloutPlan } from './rollout-plan.ts';
+
+/** What a resumed rollout needs that is not in the engine's state; stored as the rollout's meta. */
+export interface RolloutMeta {
+  image: { name: string; tag: string };
+  prepared: PreparedPatch;
+  checks: string[];
+  faults: [string, HostFault[]][];
+  checkIntervalMs: number;
+  /** The fleet outlives the rollout (`rollout start --keep`): a resumed rollout keeps it too. */
+  keep?: boolean;
+}
+
+/** Which store a kept fleet's rollout lives in, as a short hash of the store's location. */
+export const STORE_LABEL = 'patchlab.store';
+export const storeTag = (store: Store) => shortHash(store.location);
+
+export interface NewRolloutOptions {
+  keep?: boolean;
+  mirror?: { archive?: string; security?: string };
+  /** Instead of the plan's patch. */
+  patch?: PatchRequest;
+}
+
+/** A new rollout of the plan: the patch prepared once, rings and faults settled, the fleet started, the rollout stored. */
+export async function newRollout(id: string, plan: RolloutPlan, store: Store, cache: PackageCache, options: NewRolloutOptions, progress: Progress) {
+  const image = await resolveImage(plan.image, { progress });
+  const checks = plan.checks.length > 0 ? plan.checks : checkFilesFor(image.definition).filter((f) => /\.ya?ml$/.test(f));
+  progress(`rollout ${id}: scenario ${plan.name}, ${plan.fleet.hosts} ${plan.image} hosts, rings ${plan.rings.map((r) => r.name).join(' → ')}`);
+  const latency = plan.faults.find((f) => f.kind === 'latency');
+  const prepared = await preparePatch({
+    runId: id,
+    image: { name: plan.image, tag: image.tag },
+    request: options.patch ?? plan.patch,
+    provider: new DockerHostProvider(),
+    cache,
+    mirror: debianMirror(image.definition?.suite ?? 'bookworm', options.mirror ?? {}),
+    faults: {
+      badPackage: plan.faults.some((f) => f.kind === 'bad-package'),
+      latencyMs: latency && 'addMs' in latency ? latency.addMs : 0,
+    },
+    progress,
+  });
+  progress(`patch: ${prepared.name} as ${prepared.version}`);
+  // Rings and faults are settled before any container starts, so the fleet starts with its faults.
+  const prefix = plan.image.replace(/[^a-z0-9]+/g, '-');
+  const planned = hostLabels(plan.fleet).map((labels, i) => ({ id: `${prefix}-${String(i + 1).padStart(2, '0')}`, labels: { ...labels }, version: prepared.baseVersion }));
+  const state = createRollout({ id, patch: { name: prepared.name, version: prepared.version, severity: plan.severity }, hosts: planned, rings: plan.rings, now: Date.now() });
+  const faults = faultsForHosts(plan.faults, planned, state, plan.fleet.seed);
+  for (const [host, list] of faults) progress(`fault on ${host}: ${list.map((f) => f.kind).join(', ')}`);
+  const meta: RolloutMeta = { image: { name: plan.image, tag: image.tag }, prepared, checks, faults: [...faults], checkIntervalMs: plan.checkIntervalMs, ...(options.keep ? { keep: true } : {}) };
+  const fleet = await ContainerFleet.provision({
+    rolloutId: id,
+    image,
+    prepared,
+    cache,
+    checks: await fleetChecks(checks),
+    faults,
+    size: plan.fleet.hosts,
+    groups: plan.fleet.groups,
+    namePrefix: prefix,
+    labels: { [STORE_LABEL]: storeTag(store) },
+    progress,
+  });
+  try {
+    await store.createRollout({ state, scenario: plan.file, policy: plan.policy, meta: meta as unknown as Record<string, unknown> });
+  } catch (error) {
+    await fleet.close();
+    throw error;
+  }
+  return { fleet, meta };
+}
+
+export function fleetChecks(files: string[]) {
+  return loadCheckSuite(files, { screenshotDir: '/tmp' });
+}
+
+/**
+ * Fleet containers outlive a killed process on purpose (patchlab.keep), so the rollout can be
+ * resumed. Once their rollout is over or unknown, and their owner is dead, they go.
+ */
+export async function reapFinishedFleets(store: Store): Promise<number> {
+  const docker = dockerClient();
+  // Only this store's: a fleet another store (another PATCHLAB_HOME, a test's) knows is not ours to judge.
+  const kept = await docker.listContainers({ all: true, filters: { label: [KEEP_LABEL, `${STORE_LABEL}=${storeTag(store)}`] } });
+  let removed = 0;
+  for (const c of kept) {
+    const id = c.Labels[KEEP_LABEL] ?? '';
+    if (isOwnerAlive(c.Labels[OWNER_LABEL])) continue;
+    const record = await store.loadRollout(id);
+    if (record && !isTerminal(record.state.phase)) continue;
+    await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+    removed++;
+  }
+  return removed;
+}
