@@ -36,13 +36,15 @@ export type DocChangelog =
   | { kind: 'linked'; toPackage: string }
   | { kind: 'none' };
 
+const HEADER_START = /^\w[-+0-9a-z.]* \(/i;
+
 /**
  * The Debian changelog in `/usr/share/doc/<docPackage>/` of the .deb: changelog.Debian.gz, or
- * for a native package (a version without a revision) changelog.gz, which is then the Debian one.
+ * changelog.gz when that is a Debian changelog (a native package's). A version is no sure sign of
+ * a native package, so the text decides: an upstream ChangeLog does not start with an entry header.
  */
-export async function readDocChangelog(file: string, docPackage: string, native: boolean): Promise<DocChangelog> {
+export async function readDocChangelog(file: string, docPackage: string): Promise<DocChangelog> {
   const folder = `usr/share/doc/${docPackage}`;
-  const wanted = `${folder}/${native ? 'changelog.gz' : 'changelog.Debian.gz'}`;
   const child = spawn('dpkg-deb', ['--fsys-tarfile', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -52,32 +54,40 @@ export async function readDocChangelog(file: string, docPackage: string, native:
   });
   const extract = tar.extract();
   child.stdout.pipe(extract);
-  let found: DocChangelog = { kind: 'none' };
-  let stoppedEarly = false;
+  let found: DocChangelog | undefined;
+  let nativeFallback: DocChangelog | undefined;
   try {
     for await (const entry of extract) {
       const name = entry.header.name.replace(/^\.?\//, '').replace(/\/$/, '');
       if (name === folder && entry.header.type === 'symlink' && entry.header.linkname) {
         found = { kind: 'linked', toPackage: basename(posix.resolve(`/${folder}/..`, entry.header.linkname)) };
-      } else if (name === wanted && entry.header.type === 'file') {
+      } else if ((name === `${folder}/changelog.Debian.gz` || name === `${folder}/changelog.gz`) && entry.header.type === 'file') {
         const chunks: Buffer[] = [];
         for await (const chunk of entry) chunks.push(chunk as Buffer);
-        found = { kind: 'changelog', path: `/${wanted}`, text: gunzipSync(Buffer.concat(chunks)).toString('utf8') };
+        const text = gunzip(Buffer.concat(chunks), `${file}:/${name}`);
+        if (name.endsWith('.Debian.gz')) found = { kind: 'changelog', path: `/${name}`, text };
+        else if (HEADER_START.test(text)) nativeFallback = { kind: 'changelog', path: `/${name}`, text };
       } else {
         entry.resume();
-        continue;
       }
       // Either answer is final: no need to unpack the rest of a large package.
-      stoppedEarly = true;
-      break;
+      if (found) break;
     }
   } finally {
-    if (stoppedEarly) {
+    if (found) {
       child.stdout.unpipe(extract);
       child.kill();
     }
   }
   const code = await exited;
-  if (!stoppedEarly && code !== 0) throw new Error(`dpkg-deb --fsys-tarfile ${file} failed (exit ${code}): ${stderr.trim() || 'no message'}`);
-  return found;
+  if (!found && code !== 0) throw new Error(`dpkg-deb --fsys-tarfile ${file} failed (exit ${code}): ${stderr.trim() || 'no message'}`);
+  return found ?? nativeFallback ?? { kind: 'none' };
+}
+
+function gunzip(data: Buffer, where: string): string {
+  try {
+    return gunzipSync(data).toString('utf8');
+  } catch (error) {
+    throw new Error(`${where}: expected gzip data: ${(error as Error).message}`);
+  }
 }

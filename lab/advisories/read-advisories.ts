@@ -51,9 +51,8 @@ async function changelogOf(
   // The binary named like its source most often holds the doc folder the others link to.
   const ordered = [...members].sort((a, b) => Number(b.identity.package === source) - Number(a.identity.package === source));
   for (const m of ordered) {
-    const native = !m.identity.sourceVersion.includes('-');
     try {
-      let doc = await readDocChangelog(m.file, m.identity.package, native);
+      let doc = await readDocChangelog(m.file, m.identity.package);
       let file = m.file;
       if (doc.kind === 'linked') {
         const target = doc.toPackage;
@@ -62,7 +61,7 @@ async function changelogOf(
           notes.push(`${m.identity.package}'s doc folder links to ${target}, whose ${m.identity.version} is not in the package cache`);
           continue;
         }
-        doc = await readDocChangelog(other, target, native);
+        doc = await readDocChangelog(other, target);
         file = other;
       }
       if (doc.kind === 'changelog') {
@@ -70,7 +69,8 @@ async function changelogOf(
         return { changelog: { parsed: parseChangelog(doc.text, where), from: where }, notes };
       }
     } catch (error) {
-      notes.push(`${basename(m.file)}: ${(error as Error).message}`);
+      // The message names the file already.
+      notes.push((error as Error).message);
     }
   }
   return { notes: notes.length > 0 ? notes : [NO_CHANGELOG] };
