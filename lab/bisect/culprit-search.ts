@@ -34,7 +34,8 @@ export interface StepEvent<T> {
 
 export interface CulpritSearchOptions<T> {
   items: readonly T[];
-  test: (subset: T[]) => Promise<Outcome>;
+  /** `step` says which step this test is (its index in `steps`), for the caller's own records. */
+  test: (subset: T[], step: { index: number; purpose: StepPurpose }) => Promise<Outcome>;
   /** How many tests may run at once (default 1). Above 1, a wave probes several points: fewer waves, more tests. */
   concurrency?: number;
   /** The caller saw the whole set fail (the run being bisected): it is not tested again. */
@@ -151,7 +152,7 @@ class Search<T> {
     const now = this.options.now ?? Date.now;
     const started = now();
     this.options.onStep?.({ state: 'started', step: { ...step } });
-    const outcome = await this.options.test([...step.subset]);
+    const outcome = await this.options.test([...step.subset], { index: step.index, purpose: step.purpose });
     if (outcome !== 'pass' && outcome !== 'fail') throw new Error(`bisect: a test must answer "pass" or "fail", got ${JSON.stringify(outcome)}`);
     step.outcome = outcome;
     step.durationMs = now() - started;
