@@ -36,8 +36,10 @@ export interface LabBisectReport {
   finishedAt: string;
   items: BisectItem[];
   culprits: BisectCulprit[];
-  /** Binary packages to hold: the culprits' upgrades (and .debs not to install). */
+  /** Binary packages to hold (apt-mark hold): the culprits' upgrades. */
   hold: string[];
+  /** The culprits' local .debs: not to be installed. */
+  leaveOut: string[];
   /** Everything else, and the run that proves it passes (absent when nothing is left). */
   rest: { items: BisectItem[]; patch: string[]; runId?: string };
   testsRun: number;
@@ -96,7 +98,8 @@ export async function bisectRun(options: LabBisectOptions): Promise<LabBisectRep
     finishedAt: new Date(now()).toISOString(),
     items,
     culprits,
-    hold: culprits.flatMap((c) => c.items.flatMap((i) => [...i.packages.map((p) => p.name), ...i.debs])),
+    hold: culprits.flatMap((c) => c.items.flatMap((i) => i.packages.map((p) => p.name))),
+    leaveOut: culprits.flatMap((c) => c.items.flatMap((i) => i.debs)),
     rest: { items: result.rest, patch: patchWords(result.rest), ...(restRun ? { runId: restRun } : {}) },
     testsRun: result.testsRun,
     waves: result.waves,
@@ -123,7 +126,8 @@ export function summarizeBisect(bisect: LabBisectReport): string {
     const what = c.items.map((i) => `${i.label}${i.packages.length ? ` (${i.packages.map((p) => `${p.name} ${p.version}`).join(', ')})` : ''}`).join(' + ');
     lines.push(`culprit: ${what}`, `  fails alone in run ${c.runId}:`, ...c.breaks.map((b) => `    - ${b}`));
   }
-  if (bisect.hold.length > 0) lines.push(`proposed hold: ${bisect.hold.join(' ')}`);
+  if (bisect.hold.length > 0) lines.push(`proposed hold: apt-mark hold ${bisect.hold.join(' ')}`);
+  if (bisect.leaveOut.length > 0) lines.push(`leave out: ${bisect.leaveOut.join(' ')}`);
   if (bisect.rest.items.length === 0) lines.push('rest: nothing left to patch');
   else lines.push(`rest passes${bisect.rest.runId ? ` in run ${bisect.rest.runId}` : ''}: --patch ${bisect.rest.patch.join(',')}`);
   return lines.join('\n');

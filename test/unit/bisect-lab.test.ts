@@ -84,6 +84,7 @@ describe('lab bisect', () => {
     expect(bisect.culprits.map((c) => c.items.map((i) => i.label))).toEqual([['openssl']]);
     expect(bisect.culprits[0]?.breaks).toEqual(['check http broken by the patch: openssl=1-2']);
     expect(bisect.hold).toEqual(['libssl3', 'openssl']);
+    expect(bisect.leaveOut).toEqual([]);
     expect(bisect.rest.patch).toEqual(['tzdata=1-2', 'zlib1g=1-2', deb]);
     expect(bisect.rest.runId).toMatch(/^lab-\d+$/);
     // 4 items, one culprit: at most ceil(log2 4) + 2 runs, each recorded with its run.
@@ -93,7 +94,7 @@ describe('lab bisect', () => {
     expect(JSON.parse(readFileSync(join(out, 'bisect.json'), 'utf8'))).toEqual(bisect);
     const text = summarizeBisect(bisect);
     expect(text).toContain('culprit: openssl (libssl3 1-2, openssl 1-2)');
-    expect(text).toContain('proposed hold: libssl3 openssl');
+    expect(text).toContain('proposed hold: apt-mark hold libssl3 openssl');
     expect(text).toMatch(/rest passes in run lab-\d+: --patch tzdata=1-2,zlib1g=1-2,/);
   });
 
