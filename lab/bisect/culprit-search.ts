@@ -110,13 +110,14 @@ class Search<T> {
     let hi = candidates.length;
     for (;;) {
       while (hi - lo > 1) {
-        const points = probePoints(lo, hi, this.concurrency);
+        // Beside a confirmation, one slot tests what the rest would be if it holds: with one culprit, the next question.
+        const speculate = lo < 0 && this.concurrency > 1;
+        const points = probePoints(lo, hi, speculate ? this.concurrency - 1 : this.concurrency);
         const requests = points.map((length) => ({
           indices: [...needed, ...candidates.slice(0, length)],
           purpose: (length === 0 ? 'confirm' : 'search') as StepPurpose,
         }));
-        // A spare slot beside the confirmation tests what the rest would be if it holds: often the next question.
-        if (lo < 0 && requests.length < this.concurrency) requests.push({ indices: pool.filter((i) => !needed.includes(i)), purpose: 'rest' });
+        if (speculate) requests.push({ indices: pool.filter((i) => !needed.includes(i)), purpose: 'rest' });
         const outcomes = await this.wave(requests);
         // Failing probes lower hi first, so that a test that is not monotone still narrows the range.
         points.forEach((length, i) => outcomes[i] === 'fail' && (hi = Math.min(hi, length)));
