@@ -2,12 +2,14 @@ import { Option, type Command } from 'commander';
 import { join } from 'node:path';
 import { dataDir } from '../../lab/config/paths.ts';
 import { reap } from '../../lab/hosts/reaper.ts';
+import { loadRunReport } from '../../lab/bisect/bisect-items.ts';
+import { bisectRun, summarizeBisect } from '../../lab/bisect/lab-bisect.ts';
 import { stderrProgress } from '../../lab/progress.ts';
 import { summarize } from '../../lab/run/report.ts';
 import { runLabOnImage, type HostKind } from '../../lab/run/run-image.ts';
 import { exitCodeOf } from '../../lab/run/verdict.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
-import { collect, mirrorOverrides, type MirrorFlags } from './common.ts';
+import { collect, mirrorOverrides, newRunId, type MirrorFlags } from './common.ts';
 
 export interface LabRunFlags extends MirrorFlags {
   image: string;
@@ -60,6 +62,41 @@ export function labCommand(program: Command): void {
     .option('--security-mirror <url>', 'Debian security archive (default: from this machine\'s apt sources)')
     .action(async (flags: LabRunFlags) => {
       process.exitCode = await labRun(flags);
+    });
+  lab
+    .command('bisect <run>')
+    .description('find which source packages of a failing run break it, by lab runs on subsets, and prove the rest passes (exit 0 culprits found, 2 error)')
+    .option('--checks <file>', 'the checks the run used, when it was not the image definition\'s own', collect)
+    .option('--concurrency <n>', 'lab runs at once (each starts three containers)', (v) => Number.parseInt(v, 10), 1)
+    .option('--json', 'print the bisect report as JSON')
+    .option('--mirror <url>', 'Debian archive (default: from this machine\'s apt sources)')
+    .option('--security-mirror <url>', 'Debian security archive (default: from this machine\'s apt sources)')
+    .action(async (run: string, flags: { checks?: string[]; concurrency: number; json?: boolean } & MirrorFlags) => {
+      if (!Number.isInteger(flags.concurrency) || flags.concurrency < 1) throw new Error(`--concurrency: expected a whole number of at least 1, got ${JSON.stringify(flags.concurrency)}`);
+      const { report } = loadRunReport(run, join(dataDir(), 'runs'));
+      const bisectId = newRunId('bisect');
+      const progress = stderrProgress('bisect');
+      const bisect = await bisectRun({
+        bisectId,
+        report,
+        dir: join(dataDir(), 'runs', bisectId),
+        concurrency: flags.concurrency,
+        progress,
+        // Same image, checks and host kind as the run; the lists it used are reused while fresh.
+        runSubset: (patch, reportDir) =>
+          runLabOnImage({
+            image: report.image.name,
+            patch,
+            ...(flags.checks ? { checks: flags.checks } : {}),
+            reportDir,
+            host: report.hostKind,
+            mirror: mirrorOverrides(flags),
+            refreshLists: 'if-stale',
+            progress: (message) => progress(`  ${message}`),
+          }),
+      });
+      console.log(flags.json ? JSON.stringify(bisect, null, 2) : summarizeBisect(bisect));
+      if (!flags.json) console.log(`bisect report: ${join(dataDir(), 'runs', bisectId, 'bisect.json')}`);
     });
   lab
     .command('reap')

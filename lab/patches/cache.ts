@@ -47,11 +47,21 @@ export class PackageCache {
     return { source: this.root, target: CACHE_MOUNT, readOnly: true };
   }
 
-  /** Finds the cached .deb of an exact version, whatever its architecture. */
+  /** Finds the cached .deb of an exact version, whatever its architecture, as a lab host sees it. */
   cachedDeb(name: string, version: string): string | undefined {
-    const prefix = debFileName(name, version, '').replace(/\.deb$/, '');
-    const file = readdirSync(join(this.root, 'archives')).find((f) => f.startsWith(prefix) && f.endsWith('.deb'));
+    const file = this.cachedDebName(name, version);
     return file ? `${CACHE_MOUNT}/archives/${file}` : undefined;
+  }
+
+  /** The same file on this machine, for reading the package itself (its changelog). */
+  cachedDebOnHost(name: string, version: string): string | undefined {
+    const file = this.cachedDebName(name, version);
+    return file ? join(this.root, 'archives', file) : undefined;
+  }
+
+  private cachedDebName(name: string, version: string): string | undefined {
+    const prefix = debFileName(name, version, '').replace(/\.deb$/, '');
+    return readdirSync(join(this.root, 'archives')).find((f) => f.startsWith(prefix) && f.endsWith('.deb'));
   }
 
   /** Copies a local .deb into the cache under a content-addressed name. */
@@ -246,13 +256,8 @@ export class Fetcher {
       const previous = [
         ...plan.installs.filter((i) => i.from).map((i) => ({ name: i.name, version: i.from ?? '' })),
         ...plan.removals,
-      ].filter((p) => !this.cache.cachedDeb(p.name, p.version));
-      if (previous.length > 0) {
-        await mustExec(this.host, ['apt-get', ...this.aptOptions, '-q', 'download', ...previous.map((p) => `${p.name}=${p.version}`)], {
-          workdir: `${CACHE_MOUNT}/archives`,
-          timeoutMs: 600_000,
-        });
-      }
+      ];
+      await this.downloadMissing(previous);
     });
     const after = this.archiveSizes();
     const localByName = new Map<string, string>();
@@ -276,6 +281,24 @@ export class Fetcher {
       reusedFiles: installFiles.filter((f) => before.has(basename(f))).length,
       planReused: false,
     };
+  }
+
+  /**
+   * Downloads exact versions into the cache, each only if it is not there yet: the candidates
+   * whose changelogs `patches list` reads, without resolving a whole patch.
+   */
+  async download(packages: readonly { name: string; version: string }[]): Promise<void> {
+    await withLock(join(this.cache.root, '..', 'locks'), 'package-cache', () => this.downloadMissing(packages));
+  }
+
+  /** Call with the package-cache lock held. */
+  private async downloadMissing(packages: readonly { name: string; version: string }[]): Promise<void> {
+    const missing = packages.filter((p) => !this.cache.cachedDeb(p.name, p.version));
+    if (missing.length === 0) return;
+    await mustExec(this.host, ['apt-get', ...this.aptOptions, '-q', 'download', ...missing.map((p) => `${p.name}=${p.version}`)], {
+      workdir: `${CACHE_MOUNT}/archives`,
+      timeoutMs: 600_000,
+    });
   }
 
   async close(): Promise<void> {

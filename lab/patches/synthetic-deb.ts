@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { assertPackageName } from '../config/names.ts';
 
 export interface SyntheticDeb {
@@ -14,6 +15,12 @@ export interface SyntheticDeb {
   /** Must be configured before this package is even unpacked (libpam-modules has one on libpam-modules-bin). */
   preDepends?: string[];
   postinst?: string;
+  /** The Source field, when the source package is named otherwise. */
+  source?: string;
+  /** Debian changelog text, shipped gzipped as /usr/share/doc/<name>/changelog.Debian.gz, as every real package ships it. */
+  changelog?: string;
+  /** Symbolic links by absolute path, such as a doc folder linked to another package's (dh_installdocs --link-doc). */
+  links?: { path: string; target: string }[];
 }
 
 /**
@@ -30,6 +37,7 @@ export function buildDeb(spec: SyntheticDeb, outDir: string): string {
       `Version: ${spec.version}`,
       'Architecture: all',
       'Maintainer: patchlab <patchlab@localhost>',
+      ...(spec.source ? [`Source: ${spec.source}`] : []),
       ...(spec.preDepends?.length ? [`Pre-Depends: ${spec.preDepends.join(', ')}`] : []),
       ...(spec.depends?.length ? [`Depends: ${spec.depends.join(', ')}`] : []),
       `Description: ${spec.description.replace(/\n/g, ' ')}`,
@@ -45,6 +53,15 @@ export function buildDeb(spec: SyntheticDeb, outDir: string): string {
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, file.content);
       chmodSync(target, file.mode ?? 0o644);
+    }
+    if (spec.changelog !== undefined) {
+      const doc = join(root, 'usr/share/doc', spec.name);
+      mkdirSync(doc, { recursive: true });
+      writeFileSync(join(doc, 'changelog.Debian.gz'), gzipSync(spec.changelog));
+    }
+    for (const link of spec.links ?? []) {
+      mkdirSync(dirname(join(root, link.path)), { recursive: true });
+      symlinkSync(link.target, join(root, link.path));
     }
     mkdirSync(outDir, { recursive: true });
     const out = join(outDir, `${spec.name}_${spec.version}_all.deb`);

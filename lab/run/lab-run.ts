@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckResult, CheckTarget } from '../checks/types.ts';
 import type { DebianMirror } from '../config/mirror.ts';
+import { advisoriesFromCache } from '../advisories/cache-advisories.ts';
 import type { Host, HostProvider } from '../hosts/host.ts';
 import { restartService, startService, type ServiceOutcome } from '../hosts/services.ts';
 import type { ImageDefinition } from '../images/definition.ts';
@@ -166,6 +167,15 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
     report.patch.downloadedBytes = fetched.downloadedBytes;
     report.patch.reusedFiles = fetched.reusedFiles;
     report.patch.planReused = fetched.planReused;
+    // The patch is cached by now: what its upgrades fix, read from their own changelogs, while the twins start.
+    const upgrades = report.patch.packages.flatMap((p) => (p.from ? [{ name: p.name, installed: p.from, candidate: p.to }] : []));
+    report.advisories = await phase('read advisories from the changelogs', () =>
+      // Advisories inform a review; failing to read them must not fail the proof of the patch.
+      advisoriesFromCache(options.cache, upgrades).catch((error: Error) => {
+        progress(`advisories: not read: ${error.message}`);
+        return undefined;
+      }),
+    );
 
     [report.services.baseline, report.services.patched] = await servicesStarting;
     if (!report.services.baseline?.ok) {

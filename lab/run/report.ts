@@ -1,3 +1,5 @@
+import type { SourceAdvisory } from '../advisories/advisory.ts';
+import { advisoryLines } from '../advisories/format.ts';
 import type { VersionChange } from '../patches/apt-output.ts';
 import type { CandidatePatch } from '../patches/request.ts';
 import { describeLists, type ListsUsed } from '../patches/list-freshness.ts';
@@ -26,6 +28,8 @@ export interface LabReport {
     planReused?: boolean;
   };
   candidates: CandidatePatch[];
+  /** Per source package of the patch's upgrades: what their changelogs say it fixes. Absent in older reports. */
+  advisories?: SourceAdvisory[];
   /** The package lists discovery judged by: refreshed by this run, or reused and how old. Absent when the fetcher never started. */
   lists?: ListsUsed;
   install?: { ok: boolean; changes: VersionChange[]; output: string; durationMs: number };
@@ -137,6 +141,7 @@ export function summarize(report: LabReport): string {
     for (const p of report.patch.packages) lines.push(`  ${p.name} ${p.from ?? '(new)'} -> ${p.to}${p.security ? '  [security]' : ''}`);
   }
   for (const d of report.patch.debs) lines.push(`  local: ${d}`);
+  lines.push(...advisoryLines(report.advisories ?? []));
   lines.push('checks (unpatched twin -> patched -> after rollback):');
   for (const c of report.checks) {
     const s = (r?: { status: string }) => r?.status ?? '-';
