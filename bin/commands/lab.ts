@@ -89,7 +89,7 @@ export function labCommand(program: Command): void {
             patch,
             ...(flags.checks ? { checks: flags.checks } : {}),
             reportDir,
-            host: report.hostKind,
+            host: report.hostKind === 'vm' ? 'vm' : 'container',
             mirror: mirrorOverrides(flags),
             refreshLists: 'if-stale',
             progress: (message) => progress(`  ${message}`),
