@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { HostScanStore } from '../lab/inventory/scan/scan-store.ts';
 import { join } from 'node:path';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { type Store } from '../rollout/store/store.ts';
@@ -8,6 +9,7 @@ import type { UserStore } from './auth/user-store.ts';
 import { describeError } from './error-status.ts';
 import type { WebContext } from './context.ts';
 import { HttpError, isHtmx, sendHtml } from './http.ts';
+import { apiRoutes } from './api/api-routes.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { labRoutes } from './routes/lab-routes.ts';
 import { patchRoutes } from './routes/patch-routes.ts';
@@ -22,6 +24,7 @@ export interface WebAppOptions {
   users: UserStore;
   /** Without one, the patches page lists no image. */
   discovery?: PatchDiscovery;
+  hostScans?: HostScanStore;
   throttle?: LoginThrottle;
   now?: () => number;
   pollMs?: number;
@@ -81,6 +84,7 @@ export function createApp(options: WebAppOptions): express.Express {
     store: options.store,
     users: options.users,
     discovery: options.discovery ?? new PatchDiscovery(async () => [], () => [], now),
+    ...(options.hostScans ? { hostScans: options.hostScans } : {}),
     throttle: options.throttle ?? new LoginThrottle({ now }),
     now,
     pollMs: options.pollMs ?? 2_000,
@@ -99,6 +103,8 @@ export function createApp(options: WebAppOptions): express.Express {
   app.use('/static', express.static(PUBLIC_DIR, { index: false, dotfiles: 'ignore', maxAge: '1h' }));
   app.use('/static', (req, _res, next) => next(new HttpError(404, `no file ${req.path} here`)));
 
+  // The API takes JSON and tokens, not forms and cookies: it comes before the page's body and session handling.
+  app.use('/api/v1', apiRoutes(ctx));
   app.use(bodyGate(ctx.bodyLimitBytes));
   app.use(express.urlencoded({ extended: false, limit: ctx.bodyLimitBytes, parameterLimit: 50 }));
   app.use(loadSession(ctx.users));

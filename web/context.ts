@@ -1,3 +1,4 @@
+import type { HostScanStore } from '../lab/inventory/scan/scan-store.ts';
 import type { Store } from '../rollout/store/store.ts';
 import type { LoginThrottle } from './auth/login-throttle.ts';
 import type { UserStore } from './auth/user-store.ts';
@@ -8,6 +9,8 @@ export interface WebContext {
   store: Store;
   users: UserStore;
   discovery: PatchDiscovery;
+  /** The latest inventory scans, for the hosts the API lists; none without an inventory. */
+  hostScans?: HostScanStore;
   throttle: LoginThrottle;
   now: () => number;
   /** How often live parts of a page ask for news. */

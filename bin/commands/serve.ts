@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { imageCatalog } from '../../lab/images/definition.ts';
+import { JsonHostScanStore } from '../../lab/inventory/scan/scan-store.ts';
 import { PackageCache } from '../../lab/patches/cache.ts';
 import { onInterrupt } from '../../lab/interrupt.ts';
 import { stderrProgress } from '../../lab/progress.ts';
@@ -51,7 +52,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
   const users = UserStore.open();
   const cache = new PackageCache();
   const discovery = new PatchDiscovery(dockerDiscover(cache), () => [...imageCatalog().keys()]);
-  const app = createApp({ store, users, discovery });
+  const app = createApp({ store, users, discovery, hostScans: new JsonHostScanStore() });
   const server = await listen(app, { host: flags.host, port: flags.port });
   console.log(`patchlab serve: ${server.url}`);
   // Schedules added with `patchlab schedule add` run here; missed slots run once, now.

@@ -117,4 +117,38 @@ export function usersCommand(program: Command): void {
         console.log(`removed ${name}`);
       }),
     );
+  users
+    .command('token')
+    .description("make an API token for a user (it acts with the user's role); shown once, only its hash is kept")
+    .argument('<name>', 'user name')
+    .option('--label <text>', 'what the token is for, e.g. "CI pipeline"', 'api')
+    .action((name: string, flags: { label: string }) =>
+      withUsers((u) => {
+        if (!u.getUser(name)) throw new Error(`no user ${name}`);
+        const { token, secret } = u.tokens.create(name, flags.label);
+        console.log(`token ${token.id} for ${name} (${token.label}); it is shown this once:\n${secret}`);
+      }),
+    );
+  users
+    .command('tokens')
+    .description('list API tokens (never their secrets)')
+    .argument('[name]', 'only this user\'s')
+    .action((name: string | undefined) =>
+      withUsers((u) => {
+        for (const t of u.tokens.list(name)) {
+          const used = t.lastUsedAt === null ? 'never used' : `last used ${new Date(t.lastUsedAt).toISOString()}`;
+          console.log(`${t.id}  ${t.user.padEnd(16)} ${t.label.padEnd(20)} made ${new Date(t.createdAt).toISOString()}, ${used}`);
+        }
+      }),
+    );
+  users
+    .command('revoke-token')
+    .description('revoke an API token at once')
+    .argument('<id>', 'token id, as `users tokens` lists it')
+    .action((id: string) =>
+      withUsers((u) => {
+        if (!u.tokens.revoke(id)) throw new Error(`no API token ${id}`);
+        console.log(`revoked token ${id}`);
+      }),
+    );
 }

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { dataDir } from '../../lab/config/paths.ts';
+import { ApiTokens, TOKEN_SCHEMA } from './api-tokens.ts';
 import { DEFAULT_COST, hashPassword, passwordProblem, verifyPassword, type ScryptCost } from './passwords.ts';
 import { isRole, ROLES, type Role } from './roles.ts';
 
@@ -95,7 +96,11 @@ export class UserStore {
     this.now = options.now ?? Date.now;
     this.cost = options.cost ?? DEFAULT_COST;
     this.ttl = options.sessionTtlMs ?? SESSION_TTL_MS;
+    this.tokens = new ApiTokens(db, this.now);
   }
+
+  /** The users' API tokens, in the same file, so removing a user removes its tokens. */
+  readonly tokens: ApiTokens;
 
   /** Opens (creating it if need be) the user database; ':memory:' gives a throwaway one. */
   static open(path: string = defaultUserStorePath(), options: UserStoreOptions = {}): UserStore {
@@ -105,6 +110,7 @@ export class UserStore {
       db.pragma('foreign_keys = ON');
       db.pragma('journal_mode = WAL');
       db.exec(SCHEMA);
+      db.exec(TOKEN_SCHEMA);
       return new UserStore(db, options);
     } catch (error) {
       db.close();

@@ -1,0 +1,126 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../rollout/store/sqlite-store.ts';
+import type { Store } from '../../rollout/store/store.ts';
+import { createApp } from '../../web/app.ts';
+import { UserStore } from '../../web/auth/user-store.ts';
+import { listen, type RunningServer } from '../../web/server.ts';
+import { sampleReport } from '../fixtures/store/samples.ts';
+import { driveModel, storeSnapshot } from './web-fixtures.ts';
+
+/*
+ * The JSON API over real HTTP: tokens made by the user store, the real app and SQLite store in
+ * memory, a rollout made by the real engine. Every route, the roles, and the audit log.
+ */
+
+const PASSWORD = 'correct horse battery';
+let store: Store;
+let users: UserStore;
+let server: RunningServer;
+let rolloutId: string;
+let tokens: { manager: string; viewer: string };
+
+beforeEach(async () => {
+  store = openStore(':memory:');
+  const snapshot = driveModel((lab) => lab.state.rings[0]!.soakStartedAt !== null);
+  users = UserStore.open(':memory:', { cost: { N: 1024, r: 8, p: 1 }, now: () => snapshot.lab.now });
+  rolloutId = await storeSnapshot(store, snapshot);
+  await store.saveLabRun(sampleReport('run-1', 'web', '2026-12-08T10:00:00.000Z', 'fail'));
+  await users.addUser('alice', 'release-manager', PASSWORD);
+  await users.addUser('victor', 'viewer', PASSWORD);
+  tokens = { manager: users.tokens.create('alice', 'ci').secret, viewer: users.tokens.create('victor', 'dashboard').secret };
+  const app = createApp({ store, users, now: () => snapshot.lab.now, log: () => undefined });
+  server = await listen(app, { host: '127.0.0.1', port: 0 });
+});
+
+afterEach(async () => {
+  await server.close();
+  await store.close();
+  users.close();
+});
+
+function api(path: string, token: string | null, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (token) headers.set('authorization', `Bearer ${token}`);
+  return fetch(`${server.url}/api/v1${path}`, { ...init, headers });
+}
+
+const command = (body: unknown, token: string) =>
+  api(`/rollouts/${rolloutId}/commands`, token, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+
+describe('the JSON API', () => {
+  it('reads rollouts, one rollout with its rings, hosts, actions and audit, lab runs and schedules', async () => {
+    const list = await (await api('/rollouts', tokens.viewer)).json();
+    expect(list.rollouts.map((r: { id: string }) => r.id)).toEqual([rolloutId]);
+    const one = await (await api(`/rollouts/${rolloutId}`, tokens.viewer)).json();
+    expect(one).toMatchObject({ id: rolloutId, phase: 'running', ring: 'canary', actions: { pause: true, rollback: true } });
+    expect(one.rings.map((r: { name: string }) => r.name)).toEqual(['canary', 'pilot', 'broad']);
+    expect(one.hosts).toHaveLength(8);
+    expect(one.audit[0]).toMatchObject({ actor: 'engine', action: 'patch-hosts', ring: 'canary' });
+    const runs = await (await api('/lab-runs?image=web&limit=5', tokens.viewer)).json();
+    expect(runs.labRuns).toEqual([expect.objectContaining({ runId: 'run-1', verdict: 'fail' })]);
+    expect((await (await api('/lab-runs/run-1', tokens.viewer)).json()).verdict).toBe('fail');
+    expect(await (await api('/schedules', tokens.viewer)).json()).toEqual({ schedules: [] });
+    expect(await (await api('/hosts', tokens.viewer)).json()).toEqual({ hosts: [] });
+  });
+
+  it('gives a command with the same rules and audit as the page, under the token user\'s name', async () => {
+    const res = await command({ name: 'pause', reason: 'CAB asked to wait' }, tokens.manager);
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.phase).toBe('paused');
+    expect(body.audit.at(-1)).toMatchObject({ actor: 'alice', action: 'pause', reasons: ['CAB asked to wait'] });
+    // Idempotent: a retried request changes nothing more.
+    expect((await (await command({ name: 'pause', reason: 'again' }, tokens.manager)).json()).audit).toHaveLength(body.audit.length);
+    expect((await store.transitions(rolloutId)).at(-1)).toMatchObject({ actor: 'alice', kind: 'command' });
+  });
+
+  it('refuses a viewer token, a missing or revoked token, a bad body and a command the state does not allow', async () => {
+    const viewer = await command({ name: 'rollback', reason: 'I think it broke' }, tokens.viewer);
+    expect([viewer.status, (await viewer.json()).error]).toEqual([403, 'this needs the release manager role; victor is a viewer']);
+    expect((await api('/rollouts', null)).status).toBe(401);
+    const [revoked] = users.tokens.list('alice');
+    users.tokens.revoke(revoked!.id);
+    expect((await api('/rollouts', tokens.manager)).status).toBe(401);
+    const fresh = users.tokens.create('alice', 'second').secret;
+    const bad = await command({ name: 'promote', reason: 'go' }, fresh);
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatch(/ring/);
+    const form = await api(`/rollouts/${rolloutId}/commands`, fresh, { method: 'POST', body: 'name=pause', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(form.status).toBe(415);
+    const refused = await command({ name: 'approve', ring: 'canary', reason: 'looks fine' }, fresh);
+    expect([refused.status, (await refused.json()).error]).toEqual([409, 'ring canary does not need approval']);
+    expect((await api('/rollouts/nope', fresh)).status).toBe(404);
+    expect((await store.loadRollout(rolloutId))!.state.phase).toBe('running');
+  });
+
+  it('serves its OpenAPI document, whose command schema is the one the route checks', async () => {
+    const doc = await (await api('/openapi.json', null)).json();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/rollouts', '/rollouts/{id}/commands', '/lab-runs', '/schedules', '/hosts']));
+    expect(JSON.stringify(doc.components.schemas.Command)).toContain('"approve"');
+  });
+
+  it('keeps only a hash of each token, and removes a user\'s tokens with the user', async () => {
+    expect(JSON.stringify(users.tokens.list())).not.toContain(tokens.manager);
+    users.removeUser('victor');
+    expect(users.tokens.list('victor')).toEqual([]);
+    expect((await api('/rollouts', tokens.viewer)).status).toBe(401);
+  });
+});
+
+describe('a POST from a page of another site', () => {
+  it('is refused even with a valid session and token; the same POST from the page itself goes through', async () => {
+    const { token, session } = users.createSession('alice');
+    const post = (origin: string) =>
+      fetch(`${server.url}/rollouts/${rolloutId}/actions`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { origin, cookie: `patchlab_session=${token}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: session.csrfToken, action: 'pause', reason: 'from elsewhere' }),
+      });
+    expect((await post('http://evil.example')).status).toBe(403);
+    expect((await store.loadRollout(rolloutId))!.state.phase).toBe('running');
+    expect((await post(server.url)).status).toBe(303);
+    expect((await store.loadRollout(rolloutId))!.state.phase).toBe('paused');
+  });
+});

@@ -1,0 +1,83 @@
+import express, { Router, type ErrorRequestHandler } from 'express';
+import { giveCommand } from '../../rollout/drive/control.ts';
+import type { WebContext } from '../context.ts';
+import { describeError } from '../error-status.ts';
+import { HttpError, param } from '../http.ts';
+import { commandBody, labRunsQuery } from './api-schemas.ts';
+import { bearerAuth, requireApiRole } from './bearer-auth.ts';
+import { openApiDocument } from './openapi.ts';
+import { rolloutJson } from './rollout-json.ts';
+
+/**
+ * The JSON API for automation, under /api/v1: read rollouts, lab runs, schedules and hosts; give
+ * the same commands as the page, with the same roles, recorded in the same audit log under the
+ * token's user. Errors are JSON too: `{ "error": "what went wrong" }` with the page's statuses.
+ */
+export function apiRoutes(ctx: WebContext): Router {
+  const router = Router();
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
+  router.use(bearerAuth(ctx.users));
+  router.use(express.json({ limit: ctx.bodyLimitBytes }));
+
+  router.get('/rollouts', async (_req, res) => {
+    res.json({ rollouts: await ctx.store.listRollouts() });
+  });
+
+  router.get('/rollouts/:id', async (req, res) => {
+    const record = await ctx.store.loadRollout(param(req, 'id'));
+    if (!record) throw new HttpError(404, `no rollout ${param(req, 'id')}`);
+    res.json(rolloutJson(record));
+  });
+
+  router.post('/rollouts/:id/commands', requireApiRole('release-manager'), async (req, res) => {
+    if (!req.is('application/json')) throw new HttpError(415, 'send the command as JSON (Content-Type: application/json)');
+    const parsed = commandBody.safeParse(req.body);
+    if (!parsed.success) throw new HttpError(400, parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+    const id = param(req, 'id');
+    await giveCommand(ctx.store, id, { ...parsed.data, actor: res.locals.apiUser!.name }, ctx.now);
+    const record = await ctx.store.loadRollout(id);
+    if (!record) throw new HttpError(404, `no rollout ${id}`);
+    res.json(rolloutJson(record));
+  });
+
+  router.get('/lab-runs', async (req, res) => {
+    const query = labRunsQuery.safeParse(req.query);
+    if (!query.success) throw new HttpError(400, query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    res.json({ labRuns: await ctx.store.listLabRuns(query.data) });
+  });
+
+  router.get('/lab-runs/:id', async (req, res) => {
+    const report = await ctx.store.loadLabRun(param(req, 'id'));
+    if (!report) throw new HttpError(404, `no lab run ${param(req, 'id')}`);
+    res.json(report);
+  });
+
+  router.get('/schedules', async (_req, res) => {
+    res.json({ schedules: (await ctx.store.listSchedules()).map(({ spec, addedAt }) => ({ ...spec, addedAt: new Date(addedAt).toISOString() })) });
+  });
+
+  router.get('/schedules/:name/runs', async (req, res) => {
+    const name = param(req, 'name');
+    if (!(await ctx.store.listSchedules()).some((s) => s.spec.name === name)) throw new HttpError(404, `no schedule named ${name}`);
+    res.json({ runs: await ctx.store.scheduleRuns({ schedule: name }) });
+  });
+
+  router.get('/hosts', (_req, res) => {
+    res.json({ hosts: ctx.hostScans?.latest() ?? [] });
+  });
+
+  router.use((req, _res, next) => next(new HttpError(404, `nothing at /api/v1${req.path}`)));
+  router.use(jsonErrors(ctx));
+  return router;
+}
+
+function jsonErrors(ctx: WebContext): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const [status, message] = describeError(error);
+    if (status >= 500) ctx.log(`patchlab serve: ${req.method} ${req.originalUrl}: ${(error as Error)?.stack ?? String(error)}`);
+    if (res.headersSent) return res.end();
+    res.status(status).set('Cache-Control', 'no-store').json({ error: message });
+  };
+}

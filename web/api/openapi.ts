@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { commandBody } from './api-schemas.ts';
+
+const error = { description: 'what went wrong', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+const json = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
+const id = (name: string, what: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, description: what });
+const refusals = { 401: error, 404: error };
+
+/** The API as OpenAPI 3.1 describes it, served at /api/v1/openapi.json; the command body's schema is the one the route validates with. */
+export function openApiDocument() {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'patchlab API',
+      version: '1',
+      description: 'Rollouts, lab runs, schedules and hosts, and the release manager commands. Authenticate with a token from `patchlab users token NAME`: `Authorization: Bearer <token>`. Commands need the release-manager role and go into the audit log under the token\'s user.',
+    },
+    servers: [{ url: '/api/v1' }],
+    security: [{ bearer: [] }],
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        Error: { type: 'object', required: ['error'], properties: { error: { type: 'string' } } },
+        Command: z.toJSONSchema(commandBody, { target: 'draft-2020-12' }),
+      },
+    },
+    paths: {
+      '/rollouts': { get: { summary: 'Rollouts, newest first', responses: { 200: json('{ rollouts: [...] }'), 401: error } } },
+      '/rollouts/{id}': {
+        get: { summary: 'One rollout: phase, rings, hosts, the commands it accepts now, its audit log', parameters: [id('id', 'rollout id')], responses: { 200: json('the rollout'), ...refusals } },
+      },
+      '/rollouts/{id}/commands': {
+        post: {
+          summary: 'Pause, resume, roll back, promote or approve (idempotent)',
+          parameters: [id('id', 'rollout id')],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Command' } } } },
+          responses: { 200: json('the rollout after the command'), 400: error, 401: error, 403: error, 404: error, 409: error, 415: error },
+        },
+      },
+      '/lab-runs': {
+        get: {
+          summary: 'Lab runs, newest first',
+          parameters: [
+            { name: 'image', in: 'query', schema: { type: 'string' } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+          ],
+          responses: { 200: json('{ labRuns: [...] }'), 400: error, 401: error },
+        },
+      },
+      '/lab-runs/{id}': { get: { summary: "A lab run's report", parameters: [id('id', 'run id')], responses: { 200: json('the report'), ...refusals } } },
+      '/schedules': { get: { summary: 'Schedules of regression runs', responses: { 200: json('{ schedules: [...] }'), 401: error } } },
+      '/schedules/{name}/runs': { get: { summary: "A schedule's runs, oldest first", parameters: [id('name', 'schedule name')], responses: { 200: json('{ runs: [...] }'), ...refusals } } },
+      '/hosts': { get: { summary: 'The latest inventory scan of each host', responses: { 200: json('{ hosts: [...] }'), 401: error } } },
+      '/openapi.json': { get: { summary: 'This document', security: [], responses: { 200: json('OpenAPI 3.1') } } },
+    },
+  };
+}
