@@ -478,5 +478,5 @@ describe('patchlab serve and patchlab users', () => {
     } finally {
       rmSync(cliHome, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 180_000);
 });
