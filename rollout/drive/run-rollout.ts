@@ -1,3 +1,4 @@
+import type { Notification } from '../../lab/notify/notification.ts';
 import { dockerStartup } from '../../lab/hosts/startup.ts';
 import { resolveImage } from '../../lab/images/build.ts';
 import { PackageCache } from '../../lab/patches/cache.ts';
@@ -18,6 +19,7 @@ import { giveCommand } from './control.ts';
 import { claimDriver, leaseRoot } from './driver-lease.ts';
 import { fleetChecks, newRollout, reapFinishedFleets, type RolloutMeta } from './new-rollout.ts';
 import type { RolloutPlan } from './rollout-plan.ts';
+import { rolloutNotification } from './rollout-notification.ts';
 import { driveRollout } from './runner.ts';
 
 export type { RolloutMeta } from './new-rollout.ts';
@@ -37,6 +39,8 @@ export interface RolloutRunOptions {
   /** Told once the rollout is stored, before the first decision: its id and first state. */
   onStart?: (id: string, state: RolloutState) => void;
   onDecision?: (decision: Decision, state: RolloutState) => void;
+  /** Told of phases that concern people (waiting for approval, paused, rolled back, completed), as they happen. */
+  onNotification?: (notification: Notification) => void;
   /**
    * Stops driving. The rollout is paused with the signal's reason, so its page says why nothing
    * moves, and its fleet is kept, so `rollout start --id` can resume it.
@@ -110,6 +114,10 @@ async function drive(id: string, store: Store, fleet: ContainerFleet, policy: Ro
     checkIntervalMs,
     history,
     onDecision: options.onDecision,
+    onPhase: (state, previous) => {
+      const notification = rolloutNotification(state, previous, Date.now());
+      if (notification) options.onNotification?.(notification);
+    },
     onError: (message) => progress(message),
     onObservations: async (batch, state) => {
       if (batch.length === 0) return;

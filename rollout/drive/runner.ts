@@ -5,7 +5,7 @@ import { decide } from '../engine/engine.ts';
 import type { Fleet } from '../fleets/fleet.ts';
 import type { Observation } from '../engine/observations.ts';
 import type { RolloutPolicy } from '../engine/policy.ts';
-import { hostsInFlight, type RolloutState } from '../engine/state.ts';
+import { hostsInFlight, type Phase, type RolloutState } from '../engine/state.ts';
 import { apply, applyHostEvents, type HostEvent } from '../engine/transitions.ts';
 
 /** The slice of the store the runner needs: read the current state, append a transition atomically. */
@@ -30,6 +30,11 @@ export interface RunnerOptions {
    * can keep them first: a restarted runner then decides from the same evidence.
    */
   onObservations?: (batch: Observation[], state: RolloutState) => Promise<void>;
+  /**
+   * Told when the stored phase changes while this runner drives the rollout, whoever changed it
+   * (the engine, the fleet's events, a command given elsewhere); not for the phase it found.
+   */
+  onPhase?: (state: RolloutState, previous: Phase) => void;
   /** Observations from before a restart. */
   history?: Observation[];
   signal?: AbortSignal;
@@ -53,6 +58,7 @@ export async function driveRollout(id: string, options: RunnerOptions): Promise<
   const busy = new Set<string>();
   let nextCheckAt = 0;
   let checking: Promise<void> | undefined;
+  let phase: Phase | undefined;
 
   const retryAt = new Map<string, number>();
   const work = (hostId: string, job: () => Promise<HostEvent>) => {
@@ -91,6 +97,8 @@ export async function driveRollout(id: string, options: RunnerOptions): Promise<
       return (await options.store.current(id)).state;
     }
     const { state, seq } = await options.store.current(id);
+    if (phase !== undefined && state.phase !== phase) options.onPhase?.(state, phase);
+    phase = state.phase;
     if (isTerminal(state.phase) && busy.size === 0) {
       await checking;
       return state;
