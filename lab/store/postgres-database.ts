@@ -18,18 +18,18 @@ const URL_FORMS = 'postgresql://USER@HOST:PORT/DATABASE, or postgresql:///DATABA
 
 /**
  * The URL with its password taken out (from the user part and from a `password` parameter),
- * checked to be a PostgreSQL one. A URL that does not parse is refused without being repeated:
- * it may hold a password.
+ * checked to be a PostgreSQL one. Anything else is refused without a word of it repeated: it may
+ * hold a password (`bob:s3cret@db` parses as a URL of the protocol `bob:`).
  */
 export function describeDatabaseUrl(url: string): string {
-  let parsed: URL;
+  let parsed: URL | undefined;
   try {
     parsed = new URL(url);
   } catch {
-    throw new Error(`PATCHLAB_DATABASE_URL is not a URL; expected ${URL_FORMS}`);
+    // Refused below.
   }
-  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new Error(`PATCHLAB_DATABASE_URL is a ${parsed.protocol.replace(/:$/, '')} URL; expected ${URL_FORMS}`);
+  if (parsed?.protocol !== 'postgres:' && parsed?.protocol !== 'postgresql:') {
+    throw new Error(`PATCHLAB_DATABASE_URL is not a postgres:// or postgresql:// URL; expected ${URL_FORMS}`);
   }
   parsed.password = '';
   for (const name of [...parsed.searchParams.keys()]) if (/pass/i.test(name)) parsed.searchParams.delete(name);
