@@ -11,7 +11,7 @@ import { StoreError } from './store-error.ts';
  * - Times in milliseconds are bigint; ratios and latencies double precision (`real` is 4 bytes).
  * - JSON is kept as text, exactly as strictJson wrote it: jsonb would refuse the \u0000 that a
  *   lab's captured output may hold, and would reorder keys.
- * - Keys and the columns lists are sorted by are COLLATE "C": byte order, as SQLite sorts, whatever
+ * - Keys, and the columns that lists are sorted by, are COLLATE "C": byte order, as SQLite sorts, whatever
  *   locale the database was created with.
  * - Rows that SQLite orders by rowid have an identity column instead.
  */
