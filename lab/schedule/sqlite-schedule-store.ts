@@ -1,9 +1,16 @@
 import type Database from 'better-sqlite3';
-import { strictJson } from '../store/json.ts';
 import { sqliteCode } from '../store/sqlite-database.ts';
-import { StoreError } from '../store/store-error.ts';
 import type { ScheduleRunRecord, ScheduleStore, StoredScheduleRecord } from './schedule-store.ts';
-import type { ScheduleSpec } from './spec.ts';
+import {
+  scheduleDuplicate,
+  scheduleNotFound,
+  scheduleRow,
+  scheduleRun,
+  scheduleRunRow,
+  storedSchedule,
+  type ScheduleRow,
+  type ScheduleRunRow,
+} from './schedule-store-rows.ts';
 
 export class SqliteScheduleStore implements ScheduleStore {
   private readonly insertSchedule;
@@ -13,10 +20,10 @@ export class SqliteScheduleStore implements ScheduleStore {
   private readonly selectScheduleRuns;
 
   constructor(db: Database.Database) {
-    this.insertSchedule = db.prepare<{ name: string; added_at: number; spec: string }>('INSERT INTO schedules (name, added_at, spec) VALUES (@name, @added_at, @spec)');
-    this.selectSchedules = db.prepare<[], { added_at: number; spec: string }>('SELECT added_at, spec FROM schedules ORDER BY name');
+    this.insertSchedule = db.prepare<ScheduleRow>('INSERT INTO schedules (name, added_at, spec) VALUES (@name, @added_at, @spec)');
+    this.selectSchedules = db.prepare<[], Omit<ScheduleRow, 'name'>>('SELECT added_at, spec FROM schedules ORDER BY name');
     this.deleteSchedule = db.prepare<[string]>('DELETE FROM schedules WHERE name = ?');
-    this.insertScheduleRun = db.prepare<{ schedule: string; started_at: number; slot_at: number | null; finished_at: number; result: string }>(
+    this.insertScheduleRun = db.prepare<ScheduleRunRow>(
       'INSERT INTO schedule_runs (schedule, started_at, slot_at, finished_at, result) VALUES (@schedule, @started_at, @slot_at, @finished_at, @result)',
     );
     this.selectScheduleRuns = db.prepare<[string | null, string | null], { result: string }>(
@@ -24,40 +31,34 @@ export class SqliteScheduleStore implements ScheduleStore {
     );
   }
 
-  async addSchedule({ spec, addedAt }: StoredScheduleRecord): Promise<void> {
+  async addSchedule(schedule: StoredScheduleRecord): Promise<void> {
     try {
-      this.insertSchedule.run({ name: spec.name, added_at: addedAt, spec: strictJson(spec, `schedule ${spec.name}`) });
+      this.insertSchedule.run(scheduleRow(schedule));
     } catch (error) {
-      if (sqliteCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new StoreError('duplicate', `a schedule named ${spec.name} exists already`);
+      if (sqliteCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw scheduleDuplicate(schedule.spec.name);
       throw error;
     }
   }
 
   async listSchedules(): Promise<StoredScheduleRecord[]> {
-    return this.selectSchedules.all().map((row) => ({ addedAt: row.added_at, spec: JSON.parse(row.spec) as ScheduleSpec }));
+    return this.selectSchedules.all().map(storedSchedule);
   }
 
   async removeSchedule(name: string): Promise<void> {
-    if (this.deleteSchedule.run(name).changes === 0) throw new StoreError('not-found', `no schedule named ${name}`);
+    if (this.deleteSchedule.run(name).changes === 0) throw scheduleNotFound(name);
   }
 
   async recordScheduleRun(run: ScheduleRunRecord): Promise<void> {
     try {
-      this.insertScheduleRun.run({
-        schedule: run.schedule,
-        started_at: run.startedAt,
-        slot_at: run.slotAt,
-        finished_at: run.finishedAt,
-        result: strictJson(run, `run of schedule ${run.schedule}`),
-      });
+      this.insertScheduleRun.run(scheduleRunRow(run));
     } catch (error) {
-      if (sqliteCode(error) === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new StoreError('not-found', `no schedule named ${run.schedule}`);
+      if (sqliteCode(error) === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw scheduleNotFound(run.schedule);
       throw error;
     }
   }
 
   async scheduleRuns({ schedule }: { schedule?: string } = {}): Promise<ScheduleRunRecord[]> {
     const name = schedule ?? null;
-    return this.selectScheduleRuns.all(name, name).map((row) => JSON.parse(row.result) as ScheduleRunRecord);
+    return this.selectScheduleRuns.all(name, name).map(scheduleRun);
   }
 }

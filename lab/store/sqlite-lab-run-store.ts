@@ -1,8 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { LabReport } from '../run/report.ts';
+import { labRunRow, labRunSummary, type LabRunRow } from './lab-run-rows.ts';
 import type { LabRunStore, LabRunSummary } from './lab-run-store.ts';
-
-type LabRunRow = { run_id: string; image: string; verdict: LabRunSummary['verdict']; started_at: string; duration_ms: number };
 
 export class SqliteLabRunStore implements LabRunStore {
   private readonly upsertLabRun;
@@ -26,15 +25,7 @@ export class SqliteLabRunStore implements LabRunStore {
   }
 
   async saveLabRun(report: LabReport): Promise<void> {
-    this.upsertLabRun.run({
-      run_id: report.runId,
-      image: report.image.name,
-      verdict: report.verdict,
-      started_at: report.startedAt,
-      duration_ms: report.durationMs,
-      // As the lab writes report.json: its optional fields may hold undefined, which JSON leaves out.
-      report: JSON.stringify(report),
-    });
+    this.upsertLabRun.run(labRunRow(report));
   }
 
   async loadLabRun(runId: string): Promise<LabReport | undefined> {
@@ -44,6 +35,6 @@ export class SqliteLabRunStore implements LabRunStore {
 
   async listLabRuns({ image, limit = -1 }: { image?: string; limit?: number } = {}): Promise<LabRunSummary[]> {
     const rows = image === undefined ? this.selectLabRuns.all(limit) : this.selectLabRunsOfImage.all(image, limit);
-    return rows.map((row) => ({ runId: row.run_id, image: row.image, verdict: row.verdict, startedAt: row.started_at, durationMs: row.duration_ms }));
+    return rows.map(labRunSummary);
   }
 }

@@ -1,0 +1,128 @@
+import type pg from 'pg';
+import { inTransaction, MIGRATION_LOCK } from './postgres-transaction.ts';
+import { StoreError } from './store-error.ts';
+
+/*
+ * The PostgreSQL schema as an ordered list of migrations; `schema_migrations` holds one row per
+ * migration applied. Append a migration for every change, never edit one that has shipped.
+ *
+ * The tables are SQLite's (sqlite-schema.ts), so both stores share their row mapping, with these
+ * differences:
+ * - Times in milliseconds are bigint; ratios and latencies double precision (`real` is 4 bytes).
+ * - JSON is kept as text, exactly as strictJson wrote it: jsonb would refuse the \u0000 that a
+ *   lab's captured output may hold, and would reorder keys.
+ * - Keys, and the columns that lists are sorted by, are COLLATE "C": byte order, as SQLite sorts, whatever
+ *   locale the database was created with.
+ * - Rows that SQLite orders by rowid have an identity column instead.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE rollouts (
+    id text COLLATE "C" PRIMARY KEY,
+    scenario text NOT NULL,
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL,
+    seq integer NOT NULL,
+    phase text NOT NULL,
+    ring text NOT NULL,
+    patch_name text NOT NULL,
+    patch_version text NOT NULL,
+    patch_severity text NOT NULL,
+    state text NOT NULL,
+    policy text NOT NULL,
+    meta text NOT NULL
+  );
+  CREATE INDEX rollouts_by_creation ON rollouts (created_at);
+
+  CREATE TABLE transitions (
+    rollout_id text COLLATE "C" NOT NULL REFERENCES rollouts (id) ON DELETE CASCADE,
+    seq integer NOT NULL,
+    at bigint NOT NULL,
+    actor text NOT NULL CHECK (actor <> ''),
+    kind text NOT NULL CHECK (kind IN ('decision', 'host-events', 'command')),
+    payload text NOT NULL,
+    PRIMARY KEY (rollout_id, seq)
+  );
+
+  CREATE TABLE health_samples (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    rollout_id text COLLATE "C" NOT NULL REFERENCES rollouts (id) ON DELETE CASCADE,
+    at bigint NOT NULL,
+    ring text NOT NULL,
+    pass_rate double precision,
+    failed integer NOT NULL,
+    budget integer NOT NULL,
+    latency_p50 double precision
+  );
+  CREATE INDEX health_samples_by_rollout ON health_samples (rollout_id, at);
+
+  -- The check results the engine judged by, so a restarted runner decides as it would have.
+  CREATE TABLE observations (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    rollout_id text COLLATE "C" NOT NULL REFERENCES rollouts (id) ON DELETE CASCADE,
+    host_id text NOT NULL,
+    at bigint NOT NULL,
+    version text NOT NULL,
+    checks text NOT NULL
+  );
+  CREATE INDEX observations_by_rollout ON observations (rollout_id, at);
+  -- What the rollout page polls: a rollout's observations after the last id it saw.
+  CREATE INDEX observations_by_rollout_id ON observations (rollout_id, id);
+
+  CREATE TABLE lab_runs (
+    run_id text COLLATE "C" PRIMARY KEY,
+    image text COLLATE "C" NOT NULL,
+    verdict text NOT NULL,
+    started_at text COLLATE "C" NOT NULL,
+    duration_ms bigint NOT NULL,
+    report text NOT NULL
+  );
+  CREATE INDEX lab_runs_by_start ON lab_runs (started_at);
+  CREATE INDEX lab_runs_by_image ON lab_runs (image, started_at);
+
+  CREATE TABLE schedules (
+    name text COLLATE "C" PRIMARY KEY,
+    added_at bigint NOT NULL,
+    spec text NOT NULL
+  );
+
+  CREATE TABLE schedule_runs (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    schedule text COLLATE "C" NOT NULL REFERENCES schedules (name) ON DELETE CASCADE,
+    started_at bigint NOT NULL,
+    slot_at bigint,
+    finished_at bigint NOT NULL,
+    result text NOT NULL
+  );
+  CREATE INDEX schedule_runs_by_schedule ON schedule_runs (schedule, started_at);
+  `,
+];
+
+export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Brings the schema up to date in one transaction, under an advisory lock so that two processes
+ * starting at once do not both migrate: the second waits, then finds the work done. A database
+ * from a newer patchlab is refused untouched (the transaction, table creation included, is rolled back).
+ */
+export async function migrate(pool: pg.Pool, location: string): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
+    const { rows } = await client.query<{ version: number }>('SELECT coalesce(max(version), 0) AS version FROM schema_migrations');
+    const version = rows[0]!.version;
+    if (version > POSTGRES_SCHEMA_VERSION) {
+      throw new StoreError(
+        'newer-schema',
+        `${location} has schema version ${version}, but this patchlab knows versions up to ${POSTGRES_SCHEMA_VERSION}: upgrade patchlab to use it`,
+      );
+    }
+    for (let next = version + 1; next <= POSTGRES_SCHEMA_VERSION; next++) {
+      await client.query(MIGRATIONS[next - 1]!);
+      await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [next]);
+    }
+  });
+}

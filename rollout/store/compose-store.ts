@@ -1,0 +1,31 @@
+import type { LabRunStore } from '../../lab/store/lab-run-store.ts';
+import type { ScheduleStore } from '../../lab/schedule/schedule-store.ts';
+import type { RolloutStore } from './rollout-store.ts';
+import type { Store } from './store.ts';
+
+/** One store over the three concerns' stores of one database, whichever database that is. */
+export function composeStore(parts: { rollouts: RolloutStore; labRuns: LabRunStore; schedules: ScheduleStore; close(): Promise<void> }): Store {
+  const { rollouts, labRuns, schedules, close } = parts;
+  return {
+    location: rollouts.location,
+    createRollout: (rollout) => rollouts.createRollout(rollout),
+    recordTransition: (id, transition, after, expectedSeq) => rollouts.recordTransition(id, transition, after, expectedSeq),
+    loadRollout: (id) => rollouts.loadRollout(id),
+    listRollouts: () => rollouts.listRollouts(),
+    transitions: (id, range) => rollouts.transitions(id, range),
+    recordHealthSample: (id, sample) => rollouts.recordHealthSample(id, sample),
+    healthSamples: (id) => rollouts.healthSamples(id),
+    recordObservations: (id, observations) => rollouts.recordObservations(id, observations),
+    observations: (id, range) => rollouts.observations(id, range),
+    observationsSince: (id, afterId) => rollouts.observationsSince(id, afterId),
+    saveLabRun: (report) => labRuns.saveLabRun(report),
+    loadLabRun: (runId) => labRuns.loadLabRun(runId),
+    listLabRuns: (filter) => labRuns.listLabRuns(filter),
+    addSchedule: (schedule) => schedules.addSchedule(schedule),
+    listSchedules: () => schedules.listSchedules(),
+    removeSchedule: (name) => schedules.removeSchedule(name),
+    recordScheduleRun: (run) => schedules.recordScheduleRun(run),
+    scheduleRuns: (filter) => schedules.scheduleRuns(filter),
+    close,
+  };
+}
