@@ -8,7 +8,7 @@ import { stderrProgress } from '../../lab/progress.ts';
 import { summarize } from '../../lab/run/report.ts';
 import { runLabOnImage, type HostKind } from '../../lab/run/run-image.ts';
 import { exitCodeOf } from '../../lab/run/verdict.ts';
-import { openStore } from '../../rollout/store/sqlite-store.ts';
+import { openConfiguredStore } from '../../rollout/store/open-store.ts';
 import { collect, mirrorOverrides, newRunId, type MirrorFlags } from './common.ts';
 
 export interface LabRunFlags extends MirrorFlags {
@@ -35,7 +35,7 @@ export async function labRun(flags: LabRunFlags): Promise<number> {
   });
   const reportDir = flags.reportDir ?? join(dataDir(), 'runs', report.runId);
   // Kept in the store as well, so `serve` shows it beside the rollouts and a schedule's history can compare runs.
-  const store = openStore();
+  const store = await openConfiguredStore();
   try {
     await store.saveLabRun(report);
   } finally {

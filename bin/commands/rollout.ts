@@ -10,7 +10,7 @@ import { isRingCommand, RING_COMMANDS, ROLLOUT_COMMANDS } from '../../rollout/en
 import { decisionLines, ringLines } from '../../rollout/drive/live-view.ts';
 import { INTERRUPT_ACTOR, runRollout, type RolloutRunOptions } from '../../rollout/drive/run-rollout.ts';
 import type { RolloutState } from '../../rollout/engine/state.ts';
-import { openStore } from '../../rollout/store/sqlite-store.ts';
+import { openConfiguredStore } from '../../rollout/store/open-store.ts';
 import { collect, mirrorOverrides, type MirrorFlags } from './common.ts';
 
 export function exitCodeOfRollout(state: RolloutState): number {
@@ -79,7 +79,7 @@ function actor(flags: { by?: string }): string {
 }
 
 async function showStatus(id: string | undefined): Promise<void> {
-  const store = openStore();
+  const store = await openConfiguredStore();
   try {
     if (!id) {
       for (const r of await store.listRollouts()) {
@@ -129,7 +129,7 @@ export function rolloutCommand(program: Command): void {
       .option('--by <name>', 'who (default: $PATCHLAB_USER or the login name)');
     if (isRingCommand(name)) command.requiredOption('--ring <name>', 'the ring');
     command.action(async (id: string, flags: { reason: string; by?: string; ring?: string }) => {
-      const store = openStore();
+      const store = await openConfiguredStore();
       try {
         const by = { actor: actor(flags), reason: flags.reason };
         const state = await giveCommand(store, id, isRingCommand(name) ? { name, ring: flags.ring ?? '', ...by } : { name, ...by });

@@ -5,7 +5,7 @@ import { imageHistories, storedRunsOf } from '../../lab/schedule/history.ts';
 import { runSchedule } from '../../lab/schedule/scheduled-run.ts';
 import { describeTiming, parseScheduleSpec, type ScheduleSpec } from '../../lab/schedule/spec.ts';
 import { lastSlotRuns } from '../../lab/schedule/scheduler.ts';
-import { openStore } from '../../rollout/store/sqlite-store.ts';
+import { openConfiguredStore } from '../../rollout/store/open-store.ts';
 import type { ScheduleRunRecord } from '../../lab/schedule/schedule-store.ts';
 import type { Store } from '../../rollout/store/store.ts';
 import { collect, mirrorOverrides, type MirrorFlags } from './common.ts';
@@ -27,7 +27,7 @@ function wholeNumber(value: string): number {
 }
 
 async function withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
-  const store = openStore();
+  const store = await openConfiguredStore();
   try {
     return await work(store);
   } finally {

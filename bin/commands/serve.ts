@@ -9,7 +9,7 @@ import { RolloutSupervisor } from '../../rollout/drive/supervisor.ts';
 import { keptFleetAdvice, terminalView } from './rollout.ts';
 import { runSchedule } from '../../lab/schedule/scheduled-run.ts';
 import { Scheduler } from '../../lab/schedule/scheduler.ts';
-import { openStore } from '../../rollout/store/sqlite-store.ts';
+import { openConfiguredStore } from '../../rollout/store/open-store.ts';
 import { loadScenario } from '../../scenarios/load.ts';
 import { createApp } from '../../web/app.ts';
 import { UserStore } from '../../web/auth/user-store.ts';
@@ -48,7 +48,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
   const progress = stderrProgress('serve');
   // A broken scenario is refused before anything listens.
   if (flags.scenario) loadScenario(flags.scenario);
-  const store = openStore();
+  const store = await openConfiguredStore();
   const users = UserStore.open();
   const cache = new PackageCache();
   const discovery = new PatchDiscovery(dockerDiscover(cache), () => [...imageCatalog().keys()]);

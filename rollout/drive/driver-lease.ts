@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
+import { dataDir } from '../../lab/config/paths.ts';
+import { shortHash } from '../../lab/images/hash.ts';
 import { isOwnerAlive, ownerToken } from '../../lab/hosts/labels.ts';
 
 /**
@@ -22,7 +24,11 @@ export class DriverBusy extends Error {
 
 /** Where a store's leases live: beside its database, or per process for an in-memory store no other process can see. */
 export function leaseRoot(storeLocation: string): string {
-  return storeLocation === ':memory:' ? join(tmpdir(), `patchlab-drivers-${process.pid}`) : join(dirname(storeLocation), 'drivers');
+  if (storeLocation === ':memory:') return join(tmpdir(), `patchlab-drivers-${process.pid}`);
+  if (isAbsolute(storeLocation)) return join(dirname(storeLocation), 'drivers');
+  // A database server (its location is a URL without the password): one machine's leases in the
+  // data directory, per database. Drivers on several machines need a lease in the database itself.
+  return join(dataDir(), 'drivers', shortHash(storeLocation));
 }
 
 const folderOf = (root: string, id: string) => join(root, encodeURIComponent(id));

@@ -13,7 +13,7 @@ import type { RolloutPolicy } from '../engine/policy.ts';
 import type { RolloutState } from '../engine/state.ts';
 import { ContainerFleet } from '../fleets/containers/container-fleet.ts';
 import { runnerStore } from '../store/runner-store.ts';
-import { openStore } from '../store/sqlite-store.ts';
+import { openConfiguredStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import { giveCommand } from './control.ts';
 import { claimDriver, leaseRoot } from './driver-lease.ts';
@@ -56,7 +56,7 @@ export interface RolloutRunOptions {
  */
 export async function runRollout(plan: RolloutPlan | undefined, options: RolloutRunOptions = {}): Promise<RolloutState> {
   const progress = options.progress ?? silent;
-  const store = options.store ?? openStore();
+  const store = options.store ?? (await openConfiguredStore());
   let fleet: ContainerFleet | undefined;
   let keep = options.keep === true;
   let aborted = false;
