@@ -48,9 +48,9 @@ describe('what the probes read', () => {
   });
 
   it('reads stat -c lines', () => {
-    expect(parseStat('regular file\t644\troot\troot\t1024\n')).toEqual({ filetype: 'file', mode: 0o644, owner: 'root', group: 'root', size: 1024 });
-    expect(parseStat('symbolic link\t777\troot\troot\t34\n').filetype).toBe('symlink');
-    expect(parseStat('directory\t1777\troot\troot\t4096\n')).toMatchObject({ filetype: 'directory', mode: 0o1777 });
+    expect(parseStat('regular file\t644\troot\tadm\t1024\t0\t4\n')).toEqual({ filetype: 'file', mode: 0o644, owner: 'root', group: 'adm', size: 1024, uid: 0, gid: 4 });
+    expect(parseStat('symbolic link\t777\troot\troot\t34\t0\t0\n').filetype).toBe('symlink');
+    expect(parseStat('directory\t1777\troot\troot\t4096\t0\t0\n')).toMatchObject({ filetype: 'directory', mode: 0o1777 });
   });
 
   it('points localhost URLs at the host under test and leaves other names alone', () => {
