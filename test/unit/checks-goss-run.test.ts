@@ -5,33 +5,7 @@ import { parseGoss } from '../../lab/checks/goss-load.ts';
 import { runGossChecks } from '../../lab/checks/goss-run.ts';
 import { parseStat, runningProcessNames } from '../../lab/checks/host-probes.ts';
 import { urlOnHost } from '../../lab/checks/http-probe.ts';
-import type { CheckTarget } from '../../lab/checks/types.ts';
-import type { ExecResult, Host } from '../../lab/hosts/host.ts';
-
-type Answer = Partial<ExecResult> | Error;
-
-/** A host that answers commands from a script and remembers every argv it was given. */
-function scriptedHost(answer: (argv: readonly string[]) => Answer, address = '127.0.0.1') {
-  const calls: string[][] = [];
-  const host: Host = {
-    id: 'fake',
-    name: 'fake-1',
-    kind: 'container',
-    address,
-    endpoint: (port) => ({ address, port }),
-    async exec(argv) {
-      calls.push([...argv]);
-      const reply = answer(argv);
-      if (reply instanceof Error) throw reply;
-      return { exitCode: 0, stdout: '', stderr: '', durationMs: 1, timedOut: false, ...reply };
-    },
-    copyIn: () => Promise.reject(new Error('not used')),
-    copyOut: () => Promise.reject(new Error('not used')),
-    snapshot: () => Promise.reject(new Error('not used')),
-    stop: () => Promise.resolve(),
-  };
-  return { target: { host, label: 'patched' } satisfies CheckTarget, calls };
-}
+import { scriptedHost, type Answer } from '../fixtures/checks/scripted-host.ts';
 
 const PROC_STAT = [
   '1 (sh) S 0 1 1 0 -1',
