@@ -9,12 +9,20 @@ import { probe, type ProbeContext } from './host-probes.ts';
  * both twins fail it the same way.
  */
 
-/** Connects (tcp) or binds a connected socket (udp, which sends nothing, as goss's dial). */
+/**
+ * Connects (tcp) or makes a connected socket (udp, which sends nothing, as goss's dial). The
+ * limit is on resolving and connecting, timed with /proc/uptime (perl-base has no Time::HiRes),
+ * not on starting perl in a busy container.
+ */
 const CONNECT = [
   'use IO::Socket::IP;',
+  'sub now { open(my $uptime, "<", "/proc/uptime") or return 0; return (split " ", scalar <$uptime>)[0]; }',
   'my ($proto, $host, $port, $local, $timeout) = @ARGV;',
-  'IO::Socket::IP->new(PeerHost => $host, PeerPort => $port, Proto => $proto, Timeout => $timeout,',
-  '  ($local ne "" ? (LocalHost => $local) : ())) and exit 0;',
+  'my $start = now();',
+  'my $socket = IO::Socket::IP->new(PeerHost => $host, PeerPort => $port, Proto => $proto, Timeout => $timeout,',
+  '  ($local ne "" ? (LocalHost => $local) : ()));',
+  'if (now() - $start > $timeout) { print STDERR "no connection within $timeout s\\n"; exit 1; }',
+  '$socket and exit 0;',
   'print STDERR "$@\\n"; exit 1;',
 ].join('\n');
 
@@ -22,6 +30,8 @@ const DNS_LOOKUP = readFileSync(new URL('./dns-lookup.pl', import.meta.url), 'ut
 
 /** `timeout` ends what a name lookup inside the script could otherwise hang on; it exits 124 when it does. */
 const TIMED_OUT = 124;
+/** Room for perl to start in a busy host before its own limit begins. */
+const START_MS = 3_000;
 
 function seconds(ms: number): string {
   return (ms / 1000).toFixed(3);
@@ -35,7 +45,7 @@ export async function reachAddress(
   timeoutMs: number,
 ): Promise<Reach> {
   const host = target.host.replace(/^\[(.*)\]$/, '$1');
-  const argv = ['timeout', seconds(timeoutMs), 'perl', '-e', CONNECT, target.protocol, host, String(target.port), target.localAddress ?? '', seconds(timeoutMs)];
+  const argv = ['timeout', seconds(timeoutMs + START_MS), 'perl', '-e', CONNECT, target.protocol, host, String(target.port), target.localAddress ?? '', seconds(timeoutMs)];
   const result = await probe(ctx, argv, { what: `addr ${target.protocol}://${target.host}:${target.port}` });
   if (result.exitCode === 0) return { reachable: true };
   if (result.exitCode === TIMED_OUT) return { reachable: false, reason: `no connection within ${timeoutMs} ms` };
@@ -51,8 +61,8 @@ export async function resolveName(
   timeoutMs: number,
 ): Promise<Resolution> {
   const { name, type = '', server } = query;
-  // The system resolver gets goss's limit as a whole; a server gets it per query (A and AAAA are two), and perl a second of its own.
-  const limit = server ? timeoutMs * (type === '' ? 2 : 1) + 1000 : timeoutMs;
+  // A server gets goss's limit per query (A and AAAA are two).
+  const limit = timeoutMs * (server && type === '' ? 2 : 1) + START_MS;
   const argv = ['timeout', seconds(limit), 'perl', '-e', DNS_LOOKUP, name, type, server?.host ?? '', String(server?.port ?? 53), seconds(timeoutMs)];
   const result = await probe(ctx, argv, { what: `dns ${type ? `${type}:` : ''}${name}` });
   if (result.exitCode === 0) return { resolvable: true, addrs: result.stdout.split('\n').filter(Boolean).sort() };

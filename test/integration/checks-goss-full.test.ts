@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadGossFile } from '../../lab/checks/goss-load.ts';
+import { loadGossFile, parseGoss } from '../../lab/checks/goss-load.ts';
 import { runGossChecks } from '../../lab/checks/goss-run.ts';
 import type { CheckResult, CheckStatus, CheckTarget } from '../../lab/checks/types.ts';
 import { DockerHostProvider } from '../../lab/hosts/docker-provider.ts';
-import type { Host } from '../../lab/hosts/host.ts';
+import { mustExec, type Host } from '../../lab/hosts/host.ts';
 import { startService } from '../../lab/hosts/services.ts';
 import { resolveImage } from '../../lab/images/build.ts';
+import { startDnsServer } from '../fixtures/checks/dns-server.ts';
 
 /*
  * A goss file as a team writes it (all sixteen resource types of goss's manual, advanced
@@ -107,5 +108,28 @@ describe('a goss file with goss\'s whole vocabulary, on real web hosts', () => {
     expect(results['matching:failure count']?.message).toBe('matches: expected 0, got 3');
     expect(results['service:nginx:enabled']?.message).toMatch(/^enabled: not observable in a container/);
     expect(results['kernel-param:vm.compact_memory']?.message).toMatch(/^value: vm\.compact_memory cannot be read on this host \(.*Permission denied\); a write-only parameter/);
+  });
+
+  it('asks a DNS server from inside the host, as goss does: the test\'s own server, at the host\'s gateway', async () => {
+    const dns = await startDnsServer({ 'intranet.example': { MX: [[10, 'mx.intranet.example']], A: ['192.0.2.7'] } }, '0.0.0.0');
+    try {
+      const twin = twins[0] as CheckTarget;
+      const gateway = (await mustExec(twin.host, ['ip', 'route', 'show', 'default'])).stdout.split(' ')[2];
+      const goss = [
+        'dns:',
+        '  MX:intranet.example:',
+        `    {resolvable: true, server: "${gateway}:${dns.port}", addrs: ["10 mx.intranet.example."], timeout: 2000}`,
+        '  intranet.example:',
+        `    {resolvable: true, server: "${gateway}:${dns.port}", addrs: {consist-of: [192.0.2.7]}, timeout: 2000}`,
+      ].join('\n');
+      const results = await runGossChecks(parseGoss(goss, 'dns.goss.yaml'), twin);
+      expect(results.map((r) => [r.id, r.status, r.message])).toEqual([
+        ['dns:MX:intranet.example', 'pass', ''],
+        ['dns:intranet.example', 'pass', ''],
+      ]);
+      expect(dns.queries).toEqual(expect.arrayContaining(['MX:intranet.example', 'A:intranet.example', 'AAAA:intranet.example']));
+    } finally {
+      await dns.close();
+    }
   });
 });

@@ -188,7 +188,7 @@ dns:
       ['dns:A:also-nowhere.invalid', 'fail', 'resolvable: expected true, got false (Name or service not known)'],
     ]);
     const [connect, database, udp, mx, , typedWithoutServer] = calls;
-    expect(connect?.slice(0, 4)).toEqual(['timeout', '0.500', 'perl', '-e']);
+    expect(connect?.slice(0, 4)).toEqual(['timeout', '3.500', 'perl', '-e']);
     expect(connect?.slice(5)).toEqual(['tcp', '127.0.0.1', '80', '', '0.500']);
     expect(database?.slice(5)).toEqual(['tcp', 'db.internal', '5432', '10.0.0.5', '0.500']);
     expect(udp?.slice(5)).toEqual(['udp', '::1', '53', '', '0.200']);
