@@ -51,7 +51,9 @@ export async function exchange(url: URL, ask: Exchange): Promise<Answer> {
     request = http.request({ ...common, host: address, port, path: url.href });
   } else {
     const socket = await tunnel(url, ask);
-    request = https.request({ ...common, ...tlsOptions, path: `${url.pathname}${url.search}`, createConnection: () => tls.connect({ ...tlsOptions, socket }) });
+    // No agent here: Node uses createConnection only for a request without one.
+    const { agent: _none, ...direct } = common;
+    request = https.request({ ...direct, ...tlsOptions, path: `${url.pathname}${url.search}`, createConnection: () => tls.connect({ ...tlsOptions, socket }) });
   }
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
     request.on('response', resolve).on('error', reject);
