@@ -19,7 +19,8 @@ export const DNS_KEY = /^(?:([A-Z]+):)?([A-Za-z0-9_.:-]{1,253})$/;
 export const DNS_SERVER = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9._-]+)|([0-9A-Fa-f:]+))(?::([0-9]{1,5}))?$/;
 
 const NAME = /^[^\s:/\\\p{Cc}]+$/u;
-const INTERFACE = /^(?!\.\.?$)[^\s/:\p{Cc}]{1,15}$/u;
+/** No slash (it is a directory under /sys/class/net), no leading dash (ip would read an option). */
+const INTERFACE = /^(?!\.\.?$|-)[^\s/:\p{Cc}]{1,15}$/u;
 const SYSCTL = /^(?!.*(?:^|[./])\.\.(?:$|[./]))[A-Za-z0-9_][A-Za-z0-9_.:@/+-]*$/;
 
 const validPort = (text: string | undefined) => Number(text) >= 1 && Number(text) <= 65535;
