@@ -14,7 +14,7 @@ export interface Judgement {
 }
 
 /** goss's implicit expectation where a file names none: the thing must exist for its other attributes to hold. */
-export const MUST_EXIST: Matcher = { op: 'equal', value: true };
+const MUST_EXIST: Matcher = { op: 'equal', value: true };
 
 export class Findings {
   readonly problems: string[] = [];
@@ -26,6 +26,16 @@ export class Findings {
   expect(attribute: string, matcher: Matcher | undefined, actual: unknown, options: { detail?: string; none?: string } = {}): void {
     if (!matcher || matches(matcher, actual)) return;
     for (const difference of differences(matcher, actual, options.none ?? 'none')) this.problems.push(`${attribute}: ${difference}${options.detail ?? ''}`);
+  }
+
+  /**
+   * goss's `exists`: a thing that is not there fails every attribute but `exists: false`, and
+   * nothing more is judged of it. Says whether it is there, to judge its other attributes.
+   */
+  expectPresence<T>(exists: Matcher | undefined, found: T | undefined): found is T {
+    const there = found !== undefined;
+    this.expect('exists', there ? exists : (exists ?? MUST_EXIST), there);
+    return there;
   }
 
   /** Text patterns, each its own problem: `body: expected to contain "ok", got "<h1>502..."`. */

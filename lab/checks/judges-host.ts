@@ -2,7 +2,7 @@ import { checksum, linkTarget, type Digest } from './file-probes.ts';
 import type { AttributesOf } from './goss-schema.ts';
 import { PORT_KEY } from './goss-targets.ts';
 import { commName, installedVersions, listeningOn, probe, readText, runningProcesses, statFile, type ProbeContext } from './host-probes.ts';
-import { Findings, MUST_EXIST, type Judgement } from './judge-findings.ts';
+import { Findings, type Judgement } from './judge-findings.ts';
 import { excerpt, type Matcher } from './matchers.ts';
 import type { Protocol } from './proc-net.ts';
 
@@ -55,12 +55,7 @@ const DIGESTS: readonly Digest[] = ['md5', 'sha256', 'sha512'];
 export async function judgeFile(path: string, attributes: AttributesOf<'file'>, ctx: ProbeContext): Promise<Judgement> {
   const stat = await statFile(ctx, path);
   const findings = new Findings();
-  if (!stat) {
-    // Any attribute but `exists: false` takes the file to be there.
-    findings.expect('exists', attributes.exists ?? MUST_EXIST, false);
-    return findings.judgement();
-  }
-  findings.expect('exists', attributes.exists, true);
+  if (!findings.expectPresence(attributes.exists, stat)) return findings.judgement();
   findings.expect('filetype', attributes.filetype, stat.filetype);
   findings.expect('mode', attributes.mode, stat.mode.toString(8).padStart(4, '0'));
   findings.expect('owner', attributes.owner, stat.owner);

@@ -1,6 +1,6 @@
 import type { AttributesOf } from './goss-schema.ts';
 import type { ProbeContext } from './host-probes.ts';
-import { Findings, MUST_EXIST, type Judgement } from './judge-findings.ts';
+import { Findings, type Judgement } from './judge-findings.ts';
 import { groupId, interfaceAddresses, kernelParam, mountAt, mountUsage, networkInterface, userAccount, userGroups } from './system-probes.ts';
 
 /**
@@ -14,11 +14,7 @@ const MOUNT_TIMEOUT_MS = 1_000;
 export async function judgeUser(name: string, attributes: AttributesOf<'user'>, ctx: ProbeContext): Promise<Judgement> {
   const account = await userAccount(ctx, name);
   const findings = new Findings();
-  if (!account) {
-    findings.expect('exists', attributes.exists ?? MUST_EXIST, false);
-    return findings.judgement();
-  }
-  findings.expect('exists', attributes.exists, true);
+  if (!findings.expectPresence(attributes.exists, account)) return findings.judgement();
   findings.expect('uid', attributes.uid, account.uid);
   findings.expect('gid', attributes.gid, account.gid);
   findings.expect('home', attributes.home, account.home);
@@ -30,8 +26,7 @@ export async function judgeUser(name: string, attributes: AttributesOf<'user'>, 
 export async function judgeGroup(name: string, attributes: AttributesOf<'group'>, ctx: ProbeContext): Promise<Judgement> {
   const gid = await groupId(ctx, name);
   const findings = new Findings();
-  findings.expect('exists', attributes.exists ?? (attributes.gid ? MUST_EXIST : undefined), gid !== undefined);
-  if (gid !== undefined) findings.expect('gid', attributes.gid, gid);
+  if (findings.expectPresence(attributes.exists, gid)) findings.expect('gid', attributes.gid, gid);
   return findings.judgement();
 }
 
@@ -53,11 +48,7 @@ export async function judgeKernelParam(name: string, attributes: AttributesOf<'k
 export async function judgeMount(mountpoint: string, attributes: AttributesOf<'mount'>, ctx: ProbeContext): Promise<Judgement> {
   const mount = await mountAt(ctx, mountpoint);
   const findings = new Findings();
-  if (!mount) {
-    findings.expect('exists', attributes.exists ?? MUST_EXIST, false);
-    return findings.judgement();
-  }
-  findings.expect('exists', attributes.exists, true);
+  if (!findings.expectPresence(attributes.exists, mount)) return findings.judgement();
   findings.expect('opts', attributes.opts, mount.opts);
   findings.expect('vfs-opts', attributes['vfs-opts'], mount.vfsOpts);
   findings.expect('source', attributes.source, mount.source);
@@ -69,11 +60,7 @@ export async function judgeMount(mountpoint: string, attributes: AttributesOf<'m
 export async function judgeInterface(name: string, attributes: AttributesOf<'interface'>, ctx: ProbeContext): Promise<Judgement> {
   const found = await networkInterface(ctx, name);
   const findings = new Findings();
-  if (!found) {
-    findings.expect('exists', attributes.exists ?? MUST_EXIST, false);
-    return findings.judgement();
-  }
-  findings.expect('exists', attributes.exists, true);
+  if (!findings.expectPresence(attributes.exists, found)) return findings.judgement();
   findings.expect('mtu', attributes.mtu, found.mtu);
   if (attributes.addrs) findings.expect('addrs', attributes.addrs, await interfaceAddresses(ctx, name));
   return findings.judgement();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadGossFile, type GossCheck } from '../../lab/checks/goss-load.ts';
 import { runGossChecks } from '../../lab/checks/goss-run.ts';
-import type { ExecResult, Host } from '../../lab/hosts/host.ts';
+import { scriptedHost } from '../fixtures/checks/scripted-host.ts';
 import {
   anyValue,
   attempt,
@@ -100,28 +100,6 @@ function loadsOrNames(doc: unknown, path: Path) {
   const outcome = load(doc);
   if ('error' in outcome) expect(outcome.error.problems.some((p) => problemAt(p, path)), outcome.error.message).toBe(true);
   return outcome;
-}
-
-/** A host that runs nothing and records every argv it is given. */
-function recordingHost(): { host: Host; argvs: string[][] } {
-  const argvs: string[][] = [];
-  const done: ExecResult = { exitCode: 0, stdout: '', stderr: '', durationMs: 0, timedOut: false };
-  const host: Host = {
-    id: 'fuzz',
-    name: 'fuzz-host',
-    kind: 'container',
-    address: '127.0.0.1',
-    endpoint: (port) => ({ address: '127.0.0.1', port }),
-    exec: async (argv) => {
-      argvs.push([...argv]);
-      return done;
-    },
-    copyIn: async () => undefined,
-    copyOut: async () => Buffer.alloc(0),
-    snapshot: async () => 'fuzz',
-    stop: async () => undefined,
-  };
-  return { host, argvs };
 }
 
 /** The texts in a loaded attribute: plain strings, and matchers' {op, value}, {op: not, matcher}, {op: and, matchers}. */
@@ -245,8 +223,9 @@ describe('goss loader fuzzing', () => {
         };
         const outcome = load(doc);
         if (!('value' in outcome)) throw new Error(`refused: ${outcome.error.message}`);
-        const { host, argvs } = recordingHost();
-        await runGossChecks(outcome.value, { host, label: 'fuzz' }, { timeoutMs: 1_000 });
+        // A host that runs nothing and records every argv it is given.
+        const { target, calls: argvs } = scriptedHost(() => ({}));
+        await runGossChecks(outcome.value, target, { timeoutMs: 1_000 });
         // Names from the file, as whole words, or inside a path patchlab builds from them (no shell reads either).
         const fromFile = new Set([s.pkg, s.path, s.user, s.group, s.iface, `/sys/class/net/${s.iface}/mtu`, `/proc/sys/${s.param.replaceAll('.', '/')}`]);
         const commands = new Set([s.command, s.exec]);

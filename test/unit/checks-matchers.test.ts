@@ -9,18 +9,11 @@ import {
   parsePattern,
   type Matcher,
 } from '../../lab/checks/matchers.ts';
+import { matcherRefusal } from '../fixtures/checks/matcher-refusal.ts';
 
 const holds = (pattern: unknown, text: string, scalar: 'pattern' | 'equal' = 'pattern') => matches(parseMatcher(pattern, scalar), text);
 
-function syntaxError(value: unknown, scalar: 'pattern' | 'equal' = 'pattern'): MatcherSyntaxError {
-  try {
-    parseMatcherList(value, scalar);
-  } catch (error) {
-    if (error instanceof MatcherSyntaxError) return error;
-    throw error;
-  }
-  throw new Error(`expected ${JSON.stringify(value)} to be refused`);
-}
+const syntaxError = (value: unknown, scalar: 'pattern' | 'equal' = 'pattern') => matcherRefusal(() => parseMatcherList(value, scalar), value);
 
 describe('goss patterns', () => {
   it('reads a plain string as "contains"', () => {
