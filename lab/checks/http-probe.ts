@@ -24,16 +24,6 @@ export function reachOnHost(url: URL, address: string, endpoint: (port: number) 
   return endpoint(port);
 }
 
-/** The URL as the lab reaches it. */
-export function urlOnHost(url: string, address: string, endpoint?: (port: number) => Endpoint): string {
-  const parsed = new URL(url);
-  if (!LOOPBACK.has(parsed.hostname)) return parsed.href;
-  const reached = reachOnHost(parsed, address, endpoint);
-  parsed.hostname = reached.address.includes(':') ? `[${reached.address}]` : reached.address;
-  parsed.port = String(reached.port);
-  return parsed.href;
-}
-
 export type HttpObservation =
   | { answered: true; status: number; headers: string; body: string; latencyMs: number }
   | { answered: false; reason: string };

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGoss } from '../../lab/checks/goss-load.ts';
 import { runGossChecks } from '../../lab/checks/goss-run.ts';
 import { parseStat, runningProcessNames } from '../../lab/checks/host-probes.ts';
-import { urlOnHost } from '../../lab/checks/http-probe.ts';
+import { reachOnHost } from '../../lab/checks/http-probe.ts';
 import { scriptedHost, type Answer } from '../fixtures/checks/scripted-host.ts';
 
 const PROC_STAT = [
@@ -28,10 +28,13 @@ describe('what the probes read', () => {
   });
 
   it('points localhost URLs at the host under test and leaves other names alone', () => {
-    expect(urlOnHost('http://localhost/healthz', '172.17.0.3')).toBe('http://172.17.0.3/healthz');
-    expect(urlOnHost('http://127.0.0.1:8080/x?y=1', '172.17.0.3')).toBe('http://172.17.0.3:8080/x?y=1');
-    expect(urlOnHost('http://[::1]/', 'fd00::3')).toBe('http://[fd00::3]/');
-    expect(urlOnHost('https://intranet.example/', '172.17.0.3')).toBe('https://intranet.example/');
+    const reach = (url: string, address: string) => reachOnHost(new URL(url), address);
+    expect(reach('http://localhost/healthz', '172.17.0.3')).toEqual({ address: '172.17.0.3', port: 80 });
+    expect(reach('http://127.0.0.1:8080/x?y=1', '172.17.0.3')).toEqual({ address: '172.17.0.3', port: 8080 });
+    expect(reach('http://[::1]/', 'fd00::3')).toEqual({ address: 'fd00::3', port: 80 });
+    expect(reach('https://intranet.example/', '172.17.0.3')).toEqual({ address: 'intranet.example', port: 443 });
+    // A VM host forwards its ports elsewhere on loopback.
+    expect(reachOnHost(new URL('http://localhost/'), '127.0.0.1', (port) => ({ address: '127.0.0.1', port: port + 40000 }))).toEqual({ address: '127.0.0.1', port: 40080 });
   });
 });
 
