@@ -1,7 +1,11 @@
 import type { GossCheck, GossSpec } from './goss-load.ts';
-import type { ServiceAttributes } from './goss-schema.ts';
-import { judgeCommand, judgeFile, judgeHttp, judgePackage, judgePort, judgeRunning, type Judgement } from './goss-judges.ts';
+import type { AttributesOf } from './goss-schema.ts';
+import { targetOf } from './goss-targets.ts';
 import { ProbeError, onHost, type ProbeContext } from './host-probes.ts';
+import type { Judgement } from './judge-findings.ts';
+import { judgeCommand, judgeFile, judgePackage, judgePort, judgeRunning } from './judges-host.ts';
+import { judgeAddr, judgeDns, judgeHttp } from './judges-network.ts';
+import { judgeGroup, judgeInterface, judgeKernelParam, judgeMatching, judgeMount, judgeUser } from './judges-system.ts';
 import type { CheckKind, CheckResult, CheckTarget } from './types.ts';
 
 export interface GossRunOptions {
@@ -36,48 +40,68 @@ export async function runGossChecks(spec: GossSpec, target: CheckTarget, options
 }
 
 function jobsFor(check: GossCheck, options: GossRunOptions): Job[] {
-  const ownTimeout = 'timeout' in check.attributes ? check.attributes.timeout : undefined;
+  const own = 'timeout' in check.attributes ? check.attributes.timeout : undefined;
+  const standard = options.timeoutMs ?? (check.kind === 'http' ? GOSS_DEFAULT_TIMEOUT_MS.http : GOSS_DEFAULT_TIMEOUT_MS.other);
   const base = {
     id: `${check.kind}:${check.key}`,
     kind: check.kind,
     name: `${check.kind} ${check.key}`,
-    timeoutMs: ownTimeout ?? options.timeoutMs ?? (check.kind === 'http' ? GOSS_DEFAULT_TIMEOUT_MS.http : GOSS_DEFAULT_TIMEOUT_MS.other),
+    // An http or command timeout limits the whole check; addr, dns and mount pass theirs to the host, which needs time around it.
+    timeoutMs: own === undefined ? standard : check.kind === 'http' || check.kind === 'command' ? own : standard + own,
   };
+  const target = targetOf(check.kind, check.key, check.attributes);
+  const one = (judge: (ctx: ProbeContext) => Promise<Judgement>): Job[] => [{ ...base, judge }];
   switch (check.kind) {
     case 'package':
-      return [{ ...base, judge: (ctx) => judgePackage(check.key, check.attributes, ctx) }];
+      return one((ctx) => judgePackage(target, check.attributes, ctx));
     case 'process':
-      return [{ ...base, judge: (ctx) => judgeRunning(check.key, check.attributes.running, ctx) }];
+      return one((ctx) => judgeRunning(target, check.attributes.running, ctx));
     case 'port':
-      return [{ ...base, judge: (ctx) => judgePort(check.key, check.attributes, ctx) }];
+      return one((ctx) => judgePort(target, check.attributes, ctx));
     case 'http':
-      return [{ ...base, judge: (ctx) => judgeHttp(check.key, check.attributes, ctx) }];
+      return one((ctx) => judgeHttp(target, check.attributes, ctx));
     case 'command':
-      return [{ ...base, judge: (ctx) => judgeCommand(check.key, check.attributes, ctx) }];
+      return one((ctx) => judgeCommand(target, check.attributes, ctx));
     case 'file':
-      return [{ ...base, judge: (ctx) => judgeFile(check.key, check.attributes, ctx) }];
+      return one((ctx) => judgeFile(target, check.attributes, ctx));
+    case 'user':
+      return one((ctx) => judgeUser(target, check.attributes, ctx));
+    case 'group':
+      return one((ctx) => judgeGroup(target, check.attributes, ctx));
+    case 'kernel-param':
+      return one((ctx) => judgeKernelParam(target, check.attributes, ctx));
+    case 'mount':
+      return one((ctx) => judgeMount(target, check.attributes, ctx));
+    case 'interface':
+      return one((ctx) => judgeInterface(target, check.attributes, ctx));
+    case 'addr':
+      return one((ctx) => judgeAddr(target, check.attributes, ctx));
+    case 'dns':
+      return one((ctx) => judgeDns(target, check.attributes, ctx));
+    case 'matching':
+      return one(async () => judgeMatching(check.attributes));
     case 'service':
-      return serviceJobs(check.key, check.attributes, base);
+      return serviceJobs(target, check.attributes, base);
   }
 }
 
 /**
  * A container has no init system: `running` is judged by a process of the service's name
  * (so a service whose daemon has another name, like postgresql's postgres, needs a process check),
- * and `enabled` cannot be observed at all, so it gets its own result with status skip.
+ * and `enabled` and `runlevels` cannot be observed at all, so each gets its own result with status skip.
  */
-function serviceJobs(name: string, attributes: ServiceAttributes, base: Omit<Job, 'judge'>): Job[] {
+function serviceJobs(name: string, attributes: AttributesOf<'service'>, base: Omit<Job, 'judge'>): Job[] {
   const jobs: Job[] = [];
-  if (attributes.running !== undefined || attributes.enabled === undefined) {
+  if (attributes.running !== undefined || (attributes.enabled === undefined && attributes.runlevels === undefined)) {
     jobs.push({ ...base, judge: (ctx) => judgeRunning(name, attributes.running, ctx) });
   }
-  if (attributes.enabled !== undefined) {
-    jobs.push({
-      ...base,
-      id: `${base.id}:enabled`,
-      name: `${base.name} enabled`,
-      judge: 'enabled: not observable in a container (no init system starts services at boot); not judged',
-    });
+  const unobservable = {
+    enabled: 'enabled: not observable in a container (no init system starts services at boot); not judged',
+    runlevels: 'runlevels: not observable in a container (no init system, so no runlevels); not judged',
+  };
+  for (const attribute of ['enabled', 'runlevels'] as const) {
+    if (attributes[attribute] === undefined) continue;
+    jobs.push({ ...base, id: `${base.id}:${attribute}`, name: `${base.name} ${attribute}`, judge: unobservable[attribute] });
   }
   return jobs;
 }
@@ -89,10 +113,11 @@ async function runJob(job: Job, target: CheckTarget): Promise<CheckResult> {
   const elapsed = () => Math.round(performance.now() - started);
   try {
     const verdict = await job.judge({ target, timeoutMs: job.timeoutMs });
+    const status = verdict.skipped !== undefined ? 'skip' : verdict.problems.length === 0 ? 'pass' : 'fail';
     return {
       ...identity,
-      status: verdict.problems.length === 0 ? 'pass' : 'fail',
-      message: verdict.problems.join('; '),
+      status,
+      message: verdict.skipped ?? verdict.problems.join('; '),
       durationMs: elapsed(),
       ...(verdict.metrics ? { metrics: verdict.metrics } : {}),
       ...(verdict.evidence ? { evidence: verdict.evidence } : {}),

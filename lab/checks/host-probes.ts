@@ -1,6 +1,6 @@
 import type { ExecOptions, ExecResult } from '../hosts/host.ts';
-import { listeningPorts } from '../hosts/services.ts';
 import type { FileType } from './goss-schema.ts';
+import { boundPorts, type Protocol } from './proc-net.ts';
 import type { CheckTarget } from './types.ts';
 
 /**
@@ -90,10 +90,11 @@ export function commName(name: string): string {
   return name.slice(0, 15);
 }
 
-export async function listeningOn(ctx: ProbeContext, protocol: 'tcp' | 'tcp6'): Promise<Set<number>> {
+/** Listening ports and the local addresses they are bound to. */
+export async function listeningOn(ctx: ProbeContext, protocol: Protocol): Promise<Map<number, string[]>> {
   // A kernel without IPv6 has no /proc/net/tcp6: nothing listens there, which is an answer.
   const result = await probe(ctx, ['cat', `/proc/net/${protocol}`]);
-  return listeningPorts(result.stdout);
+  return boundPorts(result.stdout, protocol);
 }
 
 export interface FileStat {
@@ -102,17 +103,21 @@ export interface FileStat {
   owner: string;
   group: string;
   size: number;
+  uid: number;
+  gid: number;
 }
 
 /** stat without -L, as goss uses lstat: a symlink is described, not followed. undefined when absent. */
 export async function statFile(ctx: ProbeContext, path: string): Promise<FileStat | undefined> {
-  const result = await probe(ctx, ['stat', '-c', '%F\t%a\t%U\t%G\t%s', '--', path]);
+  const result = await probe(ctx, ['stat', '-c', STAT_FORMAT, '--', path]);
   if (result.exitCode !== 0) {
     if (/No such file or directory|Not a directory/.test(result.stderr)) return undefined;
     throw new ProbeError(`${onHost(ctx.target)}: stat ${path} failed: ${result.stderr.trim()}`, false);
   }
   return parseStat(result.stdout);
 }
+
+const STAT_FORMAT = '%F\t%a\t%U\t%G\t%s\t%u\t%g';
 
 const STAT_FILE_TYPES: Record<string, FileType> = {
   'regular file': 'file',
@@ -125,15 +130,17 @@ const STAT_FILE_TYPES: Record<string, FileType> = {
   'block special file': 'block-device',
 };
 
-/** One line of `stat -c '%F\t%a\t%U\t%G\t%s'`. Pure. */
+/** One line of `stat -c STAT_FORMAT`. Pure. */
 export function parseStat(line: string): FileStat {
-  const [type = '', mode = '', owner = '', group = '', size = ''] = line.trim().split('\t');
+  const [type = '', mode = '', owner = '', group = '', size = '', uid = '', gid = ''] = line.trim().split('\t');
   return {
     filetype: STAT_FILE_TYPES[type] ?? 'file',
     mode: Number.parseInt(mode, 8),
     owner,
     group,
     size: Number(size),
+    uid: Number(uid),
+    gid: Number(gid),
   };
 }
 

@@ -1,5 +1,10 @@
+import { parseGjsonPath } from './gjson.ts';
+import { compileRegex } from './matcher-eval.ts';
+import { isMap, type Value } from './matcher-values.ts';
+import { parseSemVerRange } from './semver.ts';
+
 /**
- * goss's matcher vocabulary, as far as patchlab supports it.
+ * goss's matcher vocabulary, read from a goss file (evaluation is in matcher-eval.ts).
  *
  * Patterns (goss's default for text such as an http body or a command's stdout), one string each:
  *   "foo"      the text contains foo
@@ -10,27 +15,39 @@
  * in multiline mode so ^ and $ still anchor at lines. The only visible difference: a pattern
  * may span lines here.
  *
- * Map matchers (goss's gomega-style advanced matchers), one key each, applied to the whole text:
- *   {contain-substring: x} {match-regexp: re} {equal: x} {have-prefix: x} {have-suffix: x}
- *   {not: m} {and: [m, ...]} {or: [m, ...]}
- * Inside a map a plain scalar means "equal", as in goss. goss's array, numeric, semver and gjson
- * matchers (contain-element, gt, semver-constraint, ...) are rejected with an error naming them:
- * they judge lists and numbers, and the attributes patchlab checks are text.
+ * Advanced matchers (goss's gomega-style maps), one key each:
+ *   string:  {equal: x} {have-prefix: x} {have-suffix: x} {match-regexp: re} {contain-substring: x}
+ *   numeric: {gt: n} {ge: n} {lt: n} {le: n}
+ *   array:   {contain-element: m} {contain-elements: [m, ...]} {consist-of: [m, ...]}
+ *   misc:    {have-len: n} {have-key: m} {have-patterns: [pattern, ...]} {semver-constraint: range}
+ *            {gjson: {path: m, ...}} {not: m} {and: [m, ...]} {or: [m, ...]}
+ * Inside a map, and for attributes that are not text, a bare value is goss's default matcher: a
+ * string or number equals, a list contains those elements.
  *
  * Regular expressions are JavaScript's, not Go's; a leading (?i), (?m) or (?s) group, common
  * in goss files, is turned into the equivalent flag.
  */
 export type Matcher =
+  | { op: 'equal'; value: Value }
   | { op: TextOp; value: string }
-  | { op: 'not'; matcher: Matcher }
-  | { op: 'and' | 'or'; matchers: Matcher[] };
+  | { op: NumericOp; value: number }
+  | { op: 'have-len'; value: number }
+  | { op: 'semver-constraint'; value: string }
+  | { op: 'not' | 'contain-element' | 'have-key'; matcher: Matcher }
+  | { op: 'and' | 'or' | 'contain-elements' | 'consist-of' | 'have-patterns'; matchers: Matcher[] }
+  | { op: 'gjson'; paths: { path: string; matcher: Matcher }[] };
 
-type TextOp = 'contain-substring' | 'match-regexp' | 'equal' | 'have-prefix' | 'have-suffix';
+export type TextOp = 'contain-substring' | 'match-regexp' | 'have-prefix' | 'have-suffix';
+export type NumericOp = 'gt' | 'ge' | 'lt' | 'le';
 
-const TEXT_OPS: readonly TextOp[] = ['contain-substring', 'match-regexp', 'equal', 'have-prefix', 'have-suffix'];
-const MAP_OPS = [...TEXT_OPS, 'not', 'and', 'or'] as const;
+const TEXT_OPS: readonly string[] = ['have-prefix', 'have-suffix', 'match-regexp', 'contain-substring'];
+const NUMERIC_OPS: readonly string[] = ['gt', 'ge', 'lt', 'le'];
+export const MATCHERS = [
+  'equal', ...TEXT_OPS, ...NUMERIC_OPS, 'have-len', 'contain-element', 'contain-elements', 'consist-of',
+  'have-key', 'have-patterns', 'semver-constraint', 'gjson', 'not', 'and', 'or',
+] as const;
 
-/** How a bare scalar reads: a goss pattern (text attributes) or an exact value (package versions). */
+/** How a bare scalar reads: a goss pattern (text attributes) or a value to equal (everything else). */
 export type ScalarMeaning = 'pattern' | 'equal';
 
 /** A matcher that cannot be understood; `path` is relative to the attribute that holds it. */
@@ -45,8 +62,8 @@ export class MatcherSyntaxError extends Error {
 }
 
 /**
- * An attribute's value as a list of matchers that must all hold: a list, a single map matcher,
- * or a single scalar (taken as a one-element list).
+ * A text attribute's value as a list of matchers that must all hold: a list, a single map
+ * matcher, or a single scalar (taken as a one-element list).
  */
 export function parseMatcherList(value: unknown, scalar: ScalarMeaning): Matcher[] {
   if (Array.isArray(value)) return value.map((item, i) => within(i, () => parseMatcher(item, scalar)));
@@ -55,9 +72,15 @@ export function parseMatcherList(value: unknown, scalar: ScalarMeaning): Matcher
 
 export function parseMatcher(value: unknown, scalar: ScalarMeaning): Matcher {
   const text = scalarText(value);
-  if (text !== undefined) return scalar === 'pattern' ? parsePattern(text) : { op: 'equal', value: text };
-  if (isPlainObject(value)) return parseMapMatcher(value);
-  throw new MatcherSyntaxError([], `expected a pattern string such as "ok", "/re/" or "!text", or a matcher map such as {contain-substring: ok}, got ${describeValue(value)}`);
+  if (text !== undefined) return scalar === 'pattern' ? parsePattern(text) : { op: 'equal', value: value as string | number | boolean };
+  if (isMap(value)) return parseMapMatcher(value);
+  if (Array.isArray(value)) return { op: 'contain-elements', matchers: value.map((item, i) => within(i, () => parseMatcher(item, 'equal'))) };
+  throw new MatcherSyntaxError(
+    [],
+    scalar === 'pattern'
+      ? `expected a pattern string such as "ok", "/re/" or "!text", or a matcher map such as {contain-substring: ok}, got ${describeValue(value)}`
+      : `expected a value or a matcher map such as {not: x}, got ${describeValue(value)}`,
+  );
 }
 
 export function parsePattern(pattern: string): Matcher {
@@ -70,85 +93,86 @@ export function parsePattern(pattern: string): Matcher {
 function parseMapMatcher(map: Record<string, unknown>): Matcher {
   const keys = Object.keys(map);
   if (keys.length !== 1) {
-    throw new MatcherSyntaxError([], `expected a matcher map with exactly one key (one of ${MAP_OPS.join(', ')}), got ${keys.length === 0 ? 'an empty map' : `keys ${keys.join(', ')}`}`);
+    throw new MatcherSyntaxError([], `expected a matcher map with exactly one key (one of ${MATCHERS.join(', ')}), got ${keys.length === 0 ? 'an empty map' : `keys ${keys.join(', ')}`}`);
   }
   const op = keys[0] as string;
   const arg = map[op];
-  return within(op, () => {
-    if (op === 'not') return { op, matcher: parseMatcher(arg, 'equal') };
-    if (op === 'and' || op === 'or') {
-      if (!Array.isArray(arg) || arg.length === 0) throw new MatcherSyntaxError([], `expected a non-empty list of matchers, got ${describeValue(arg)}`);
-      return { op, matchers: arg.map((item, i) => within(i, () => parseMatcher(item, 'equal'))) };
-    }
-    if (!(TEXT_OPS as readonly string[]).includes(op)) {
-      throw new MatcherSyntaxError([], `unsupported matcher, expected one of ${MAP_OPS.join(', ')}`);
-    }
+  return within(op, () => parseOperator(op, arg));
+}
+
+function parseOperator(op: string, arg: unknown): Matcher {
+  if (op === 'equal') {
+    if (arg === undefined || arg === null) throw new MatcherSyntaxError([], 'expected a value to equal, got nothing');
+    return { op, value: arg as Value };
+  }
+  if (TEXT_OPS.includes(op)) {
     const text = scalarText(arg);
     if (text === undefined) throw new MatcherSyntaxError([], `expected a string, got ${describeValue(arg)}`);
     return op === 'match-regexp' ? regexMatcher(text) : { op: op as TextOp, value: text };
-  });
+  }
+  if (NUMERIC_OPS.includes(op)) {
+    if (typeof arg !== 'number' || !Number.isFinite(arg)) throw new MatcherSyntaxError([], `expected a number, got ${describeValue(arg)}`);
+    return { op: op as NumericOp, value: arg };
+  }
+  switch (op) {
+    case 'have-len':
+      if (typeof arg !== 'number' || !Number.isInteger(arg) || arg < 0) throw new MatcherSyntaxError([], `expected a length (0 or more), got ${describeValue(arg)}`);
+      return { op, value: arg };
+    case 'semver-constraint': {
+      if (typeof arg !== 'string') throw new MatcherSyntaxError([], `expected a semver range such as ">1.0.0 <2.0.0", got ${describeValue(arg)}`);
+      const range = parseSemVerRange(arg);
+      if (typeof range === 'string') throw new MatcherSyntaxError([], `expected a semver range such as ">1.0.0 <2.0.0": ${range}`);
+      return { op, value: arg };
+    }
+    case 'not':
+    case 'contain-element':
+    case 'have-key':
+      return { op, matcher: parseMatcher(arg, 'equal') };
+    case 'and':
+    case 'or':
+      return { op, matchers: matcherItems(arg, 1, (item) => parseMatcher(item, 'equal')) };
+    case 'contain-elements':
+    case 'consist-of':
+      return { op, matchers: matcherItems(arg, 0, (item) => parseMatcher(item, 'equal')) };
+    case 'have-patterns':
+      return { op, matchers: matcherItems(arg, 1, patternItem) };
+    case 'gjson':
+      return { op, paths: gjsonPaths(arg) };
+  }
+  throw new MatcherSyntaxError([], `unknown matcher, expected one of ${MATCHERS.join(', ')}`);
+}
+
+function matcherItems(arg: unknown, least: number, parse: (item: unknown) => Matcher): Matcher[] {
+  if (!Array.isArray(arg) || arg.length < least) {
+    throw new MatcherSyntaxError([], `expected a ${least > 0 ? 'non-empty ' : ''}list of matchers, got ${describeValue(arg)}`);
+  }
+  return arg.map((item, i) => within(i, () => parse(item)));
+}
+
+function patternItem(item: unknown): Matcher {
+  const text = scalarText(item);
+  if (text === undefined) throw new MatcherSyntaxError([], `expected a pattern string such as "ok", "/re/" or "!text", got ${describeValue(item)}`);
+  return parsePattern(text);
+}
+
+function gjsonPaths(arg: unknown): { path: string; matcher: Matcher }[] {
+  if (!isMap(arg) || Object.keys(arg).length === 0) throw new MatcherSyntaxError([], `expected a map of gjson paths to matchers, got ${describeValue(arg)}`);
+  return Object.entries(arg).map(([path, value]) =>
+    within(path, () => {
+      const problem = parseGjsonPath(path);
+      if (typeof problem === 'string') throw new MatcherSyntaxError([], problem);
+      return { path, matcher: parseMatcher(value, 'equal') };
+    }),
+  );
 }
 
 function regexMatcher(source: string): Matcher {
   try {
-    compile(source);
+    compileRegex(source);
   } catch (error) {
     throw new MatcherSyntaxError([], `expected a valid regular expression, got /${source}/: ${(error as Error).message}`);
   }
   return { op: 'match-regexp', value: source };
-}
-
-function compile(source: string): RegExp {
-  const inline = /^\(\?([ims]+)\)/.exec(source);
-  const flags = new Set(['m', ...(inline?.[1] ?? '')]);
-  return new RegExp(inline ? source.slice(inline[0].length) : source, [...flags].join(''));
-}
-
-export function matches(matcher: Matcher, text: string): boolean {
-  switch (matcher.op) {
-    case 'contain-substring':
-      return text.includes(matcher.value);
-    case 'match-regexp':
-      return compile(matcher.value).test(text);
-    case 'equal':
-      return text === matcher.value;
-    case 'have-prefix':
-      return text.startsWith(matcher.value);
-    case 'have-suffix':
-      return text.endsWith(matcher.value);
-    case 'not':
-      return !matches(matcher.matcher, text);
-    case 'and':
-      return matcher.matchers.every((m) => matches(m, text));
-    case 'or':
-      return matcher.matchers.some((m) => matches(m, text));
-  }
-}
-
-/** Reads after "expected to": `contain "ok"`, `not match /5\d\d/`. */
-export function describeMatcher(matcher: Matcher): string {
-  switch (matcher.op) {
-    case 'contain-substring':
-      return `contain ${JSON.stringify(matcher.value)}`;
-    case 'match-regexp':
-      return `match /${matcher.value}/`;
-    case 'equal':
-      return `equal ${JSON.stringify(matcher.value)}`;
-    case 'have-prefix':
-      return `start with ${JSON.stringify(matcher.value)}`;
-    case 'have-suffix':
-      return `end with ${JSON.stringify(matcher.value)}`;
-    case 'not':
-      return `not ${describeMatcher(matcher.matcher)}`;
-    case 'and':
-    case 'or':
-      return `(${matcher.matchers.map(describeMatcher).join(` ${matcher.op} `)})`;
-  }
-}
-
-/** The first few hundred characters of what was found, quoted, for a failure message. */
-export function excerpt(text: string, limit = 200): string {
-  return text.length <= limit ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, limit))}... (${text.length} characters)`;
 }
 
 /** YAML turns `- 1` and `- true` into a number and a boolean; goss reads them as the text they spell. */
@@ -158,17 +182,13 @@ function scalarText(value: unknown): string | undefined {
   return undefined;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describeValue(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
   return typeof value === 'object' ? 'a map' : JSON.stringify(value);
 }
 
-function within<T>(step: string | number, parse: () => T): T {
+export function within<T>(step: string | number, parse: () => T): T {
   try {
     return parse();
   } catch (error) {
@@ -176,3 +196,5 @@ function within<T>(step: string | number, parse: () => T): T {
     throw error;
   }
 }
+
+export { describeMatcher, excerpt, matches } from './matcher-eval.ts';

@@ -1,6 +1,10 @@
 import type { Host } from '../hosts/host.ts';
 
-export type CheckKind = 'package' | 'service' | 'process' | 'port' | 'http' | 'command' | 'file' | 'browser';
+/** goss's resource types that are checks (all but gossfile, which includes files), and browser specs. */
+export type CheckKind =
+  | 'package' | 'service' | 'process' | 'port' | 'http' | 'command' | 'file'
+  | 'user' | 'group' | 'kernel-param' | 'mount' | 'interface' | 'addr' | 'dns' | 'matching'
+  | 'browser';
 
 /**
  * pass / fail: the check ran and judged the host. error: the check itself could not run or

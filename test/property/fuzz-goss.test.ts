@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadGossFile, type GossCheck } from '../../lab/checks/goss-load.ts';
 import { runGossChecks } from '../../lab/checks/goss-run.ts';
-import type { ExecResult, Host } from '../../lab/hosts/host.ts';
+import { scriptedHost } from '../fixtures/checks/scripted-host.ts';
 import {
   anyValue,
   attempt,
@@ -52,6 +52,10 @@ function base() {
         'request-headers': ['X-Fuzz: yes'],
         'no-follow-redirects': true,
         'allow-insecure': false,
+        username: 'alice',
+        password: 'secret',
+        'ca-file': '/etc/ssl/certs/ca.pem',
+        proxy: 'http://proxy:3128',
       },
     },
     command: {
@@ -64,15 +68,28 @@ function base() {
       },
     },
     file: {
-      '/etc/nginx/nginx.conf': { exists: true, filetype: 'file', contents: ['http'], mode: '0644', owner: 'root', group: 'root', size: 10 },
+      '/etc/nginx/nginx.conf': { exists: true, filetype: 'file', contents: ['http'], mode: '0644', owner: 'root', group: 'root', size: 10, sha256: 'ab12', uid: 0 },
+      '/etc/nginx/sites-enabled/default': { filetype: 'symlink', 'linked-to': '/etc/nginx/sites-available/default', md5: 'cd34' },
     },
+    user: { 'www-data': { exists: true, uid: 33, gid: { lt: 100 }, groups: ['www-data'], home: '/var/www', shell: '/usr/sbin/nologin' } },
+    group: { 'www-data': { exists: true, gid: 33 } },
+    'kernel-param': { 'kernel.ostype': { value: 'Linux' } },
+    mount: { '/': { exists: true, opts: ['rw'], 'vfs-opts': ['rw'], source: 'overlay', filesystem: 'overlay', usage: { lt: 95 }, timeout: 1000 } },
+    interface: { eth0: { exists: true, addrs: { 'contain-element': { 'have-prefix': '172.' } }, mtu: 1500 } },
+    addr: { 'tcp://127.0.0.1:80': { reachable: true, timeout: 500, 'local-address': '127.0.0.1' } },
+    dns: { 'MX:example.org': { resolvable: true, addrs: ['10 mx.example.org.'], server: '127.0.0.1:5353', timeout: 500 } },
+    matching: { count: { content: 14, matches: { gt: 0 } }, versions: { content: ['1.0.1'], matches: { 'semver-constraint': '>1.0.0' } } },
+    gossfile: { 'common.goss.yaml': { skip: true } },
   };
 }
 
 const PATHS = pathsOf(base());
 const STRING_PATHS = stringPathsOf(base());
 /** Where a key is a name the file chooses: [resource type, key]. */
-const KEY_PATHS: Path[] = Object.entries(base()).flatMap(([kind, group]) => Object.keys(group).map((key) => [kind, key]));
+const KEY_PATHS: Path[] = Object.entries(base())
+  // A gossfile key names a file to include, not a check; includes have tests of their own.
+  .filter(([kind]) => kind !== 'gossfile')
+  .flatMap(([kind, group]) => Object.keys(group).map((key) => [kind, key]));
 
 function load(doc: unknown) {
   write(file, yaml(doc));
@@ -83,28 +100,6 @@ function loadsOrNames(doc: unknown, path: Path) {
   const outcome = load(doc);
   if ('error' in outcome) expect(outcome.error.problems.some((p) => problemAt(p, path)), outcome.error.message).toBe(true);
   return outcome;
-}
-
-/** A host that runs nothing and records every argv it is given. */
-function recordingHost(): { host: Host; argvs: string[][] } {
-  const argvs: string[][] = [];
-  const done: ExecResult = { exitCode: 0, stdout: '', stderr: '', durationMs: 0, timedOut: false };
-  const host: Host = {
-    id: 'fuzz',
-    name: 'fuzz-host',
-    kind: 'container',
-    address: '127.0.0.1',
-    endpoint: (port) => ({ address: '127.0.0.1', port }),
-    exec: async (argv) => {
-      argvs.push([...argv]);
-      return done;
-    },
-    copyIn: async () => undefined,
-    copyOut: async () => Buffer.alloc(0),
-    snapshot: async () => 'fuzz',
-    stop: async () => undefined,
-  };
-  return { host, argvs };
 }
 
 /** The texts in a loaded attribute: plain strings, and matchers' {op, value}, {op: not, matcher}, {op: and, matchers}. */
@@ -119,8 +114,11 @@ function textsIn(value: unknown): string[] {
 /** Every word patchlab itself writes into a probe's argv (lab/checks/host-probes.ts). */
 const FIXED_WORDS = new Set([
   'dpkg-query', '-W', '-f=${db:Status-Status}\t${Version}\n', 'sh', '-c', 'cat /proc/[0-9]*/stat 2>/dev/null',
-  'cat', '/proc/net/tcp', '/proc/net/tcp6', 'stat', '%F\t%a\t%U\t%G\t%s', '--',
+  'cat', '/proc/net/tcp', '/proc/net/tcp6', 'stat', '%F\t%a\t%U\t%G\t%s\t%u\t%g', '--', 'sha256sum',
+  'getent', 'passwd', 'group', 'id', '-Gn', 'ip', '-o', 'addr', 'show', 'dev',
 ]);
+/** The arguments of the in-host perl for this test's addr and dns checks: words of the file's own. */
+const PERL_ARGUMENTS = new Set(['tcp', '127.0.0.1', '80', '', 'example.org', 'MX', '53', 'localhost']);
 
 describe('goss loader fuzzing', () => {
   it('the base of the fuzzing loads', () => {
@@ -159,7 +157,8 @@ describe('goss loader fuzzing', () => {
         const value = (check?.attributes as Record<string, unknown> | undefined)?.[attribute];
         // Plain text is kept to the character; so is a matcher's text, unless it starts with one of
         // goss's pattern operators ("!x" negates, "\\x" escapes, "/re/" is a regular expression).
-        if (typeof getIn(base(), path.slice(0, 3)) === 'string') expect(value).toBe(text);
+        // A plain string attribute is kept as written, or as the value its default matcher equals.
+        if (typeof getIn(base(), path.slice(0, 3)) === 'string') expect(typeof value === 'string' ? [value] : textsIn(value)).toContain(text);
         else if (!/^[!\\/]/.test(text)) expect(textsIn(value)).toContain(text);
       }),
       FUZZ,
@@ -173,11 +172,13 @@ describe('goss loader fuzzing', () => {
         const outcome = load(renameKey(base(), path, name));
         if ('error' in outcome) {
           expect(outcome.error.problems.some((p) => problemAt(p, [kind, name])), outcome.error.message).toBe(true);
-          // Only names with a grammar may be refused: a command, service or process may be called anything.
-          expect(['package', 'port', 'http', 'file']).toContain(kind);
+          // Only names with a grammar may be refused: a command, service, process or matching may be called anything.
+          expect(['package', 'port', 'http', 'file', 'user', 'group', 'kernel-param', 'mount', 'interface', 'addr', 'dns']).toContain(kind);
           return;
         }
-        expect(outcome.value.checks.filter((c) => c.kind === kind).map((c) => c.key)).toEqual([name]);
+        const keys = outcome.value.checks.filter((c) => c.kind === kind).map((c) => c.key);
+        expect(keys).toContain(name);
+        expect(keys).toHaveLength(Object.keys(getIn(base(), [kind]) as object).length);
         if (kind === 'package') throw new Error(`package name ${JSON.stringify(name)} was accepted`);
       }),
       FUZZ_FEW,
@@ -185,7 +186,8 @@ describe('goss loader fuzzing', () => {
   });
 
   it('nothing from the file reaches a shell, except a command check, which is the shell command goss defines', async () => {
-    // http checks are fetched from the lab, not run on the host; the rest all run probes.
+    // http checks are fetched from the lab, and matching asks the host nothing; the rest all run probes.
+    const accepted = (grammar: RegExp) => metaString.map((n) => Array.from(n).slice(0, 15).join('')).filter((n) => grammar.test(n));
     const hostile = fc.record({
       pkg: fc.constantFrom('nginx-light', 'libc6', 'a+b.c-d'),
       service: metaString,
@@ -195,7 +197,13 @@ describe('goss loader fuzzing', () => {
       path: metaString.map((p) => `/${p}`),
       owner: metaString,
       pattern: metaString,
+      user: accepted(/^[^\s:/\\\p{Cc}]+$/u),
+      group: accepted(/^[^\s:/\\\p{Cc}]+$/u),
+      iface: accepted(/^(?!\.\.?$|-)[^\s/:\p{Cc}]{1,15}$/u),
+      param: fc.constantFrom('kernel.ostype', 'net.ipv4.ip_forward', 'fs.file-max'),
     });
+    /** The perl each in-host network check runs: fixed text, the same whatever the file says. */
+    const scripts = new Set<string>();
     await fc.assert(
       fc.asyncProperty(hostile, async (s) => {
         const doc = {
@@ -204,13 +212,22 @@ describe('goss loader fuzzing', () => {
           process: { [s.process]: { running: false } },
           port: { 'tcp6:443': { listening: true } },
           command: { [s.command]: { stdout: [s.pattern] }, 'with exec': { exec: s.exec } },
-          file: { [s.path]: { exists: true, owner: s.owner, contents: [s.pattern] } },
+          file: { [s.path]: { exists: true, owner: s.owner, contents: [s.pattern], sha256: 'ab12' } },
+          user: { [s.user]: { exists: true, groups: ['adm'] } },
+          group: { [s.group]: { gid: 4 } },
+          'kernel-param': { [s.param]: { value: s.pattern } },
+          interface: { [s.iface]: { mtu: 1500, addrs: ['10.0.0.1/8'] } },
+          addr: { 'tcp://127.0.0.1:80': { reachable: true, 'local-address': '127.0.0.1' } },
+          dns: { 'MX:example.org': { resolvable: true, server: '127.0.0.1' }, localhost: { resolvable: true } },
+          matching: { hostile: { content: s.pattern, matches: s.pattern } },
         };
         const outcome = load(doc);
         if (!('value' in outcome)) throw new Error(`refused: ${outcome.error.message}`);
-        const { host, argvs } = recordingHost();
-        await runGossChecks(outcome.value, { host, label: 'fuzz' }, { timeoutMs: 1_000 });
-        const fromFile = new Set([s.pkg, s.path]);
+        // A host that runs nothing and records every argv it is given.
+        const { target, calls: argvs } = scriptedHost(() => ({}));
+        await runGossChecks(outcome.value, target, { timeoutMs: 1_000 });
+        // Names from the file, as whole words, or inside a path patchlab builds from them (no shell reads either).
+        const fromFile = new Set([s.pkg, s.path, s.user, s.group, s.iface, `/sys/class/net/${s.iface}/mtu`, `/proc/sys/${s.param.replaceAll('.', '/')}`]);
         const commands = new Set([s.command, s.exec]);
         expect(argvs.length).toBeGreaterThan(0);
         for (const argv of argvs) {
@@ -221,15 +238,24 @@ describe('goss loader fuzzing', () => {
             expect(argv[2] === 'cat /proc/[0-9]*/stat 2>/dev/null' || commands.has(argv[2] as string), JSON.stringify(argv)).toBe(true);
             continue;
           }
+          if (argv[2] === 'perl') {
+            // timeout LIMIT perl -e SCRIPT ARG...: the script fixed, each argument a word of the file's own.
+            expect(argv.slice(0, 4)).toEqual(['timeout', expect.stringMatching(/^\d+\.\d{3}$/), 'perl', '-e']);
+            scripts.add(argv[4] as string);
+            for (const word of argv.slice(5)) expect(PERL_ARGUMENTS.has(word) || /^\d+\.\d{3}$/.test(word), JSON.stringify(argv)).toBe(true);
+            continue;
+          }
           // Anything else: patchlab's own words, and the file's strings as whole words only.
           for (const word of argv) expect(FIXED_WORDS.has(word) || fromFile.has(word), JSON.stringify(argv)).toBe(true);
-          // A path from the file comes after "--", so even "-rf" could not be read as an option.
-          if (argv.includes(s.path)) expect(argv.indexOf('--')).toBe(argv.indexOf(s.path) - 1);
+          // A path or account name from the file comes after "--", so even "-rf" could not be read as an option.
+          for (const name of [s.path, s.user, s.group]) if (argv.includes(name)) expect(argv.indexOf('--'), JSON.stringify(argv)).toBe(argv.indexOf(name) - 1);
         }
         // The command check's command is sent exactly once, as written, with no prefix or suffix.
         expect(argvs.filter((a) => a[0] === 'sh' && a[2] === s.command)).toHaveLength(s.command === s.exec ? 2 : 1);
       }),
       FUZZ_FEW,
     );
+    // addr's and dns's: two scripts for a hundred hostile files.
+    expect(scripts.size).toBe(2);
   });
 });

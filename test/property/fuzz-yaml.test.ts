@@ -215,7 +215,7 @@ describe('regressions found by fuzzing the YAML layer', () => {
 
   it('control characters from the file are escaped in the message, never printed raw', () => {
     const [problem] = problemsOf('command:\n  "\\e[2J\\0": {exit-status: true}\n');
-    expect(problem).toBe('command.\\u001b[2J\\u0000.exit-status: Invalid input: expected number, received boolean');
+    expect(problem).toBe('command.\\u001b[2J\\u0000.exit-status: expected a whole number, or a matcher map such as {lt: 400}, got true');
   });
 
   it('a list of 100,001 entries is refused at its first line (the whole YAML layer is shared, so one loader is enough)', () => {
@@ -225,7 +225,9 @@ describe('regressions found by fuzzing the YAML layer', () => {
   });
 
   it('an empty key was named by nothing: ": unknown resource type"', () => {
-    expect(problemsOf('"": []\n')).toEqual(['"": unknown resource type, expected one of package, service, process, port, http, command, file']);
+    expect(problemsOf('"": []\n')).toEqual([
+      '"": unknown resource type, expected one of addr, command, dns, file, gossfile, group, http, interface, kernel-param, matching, mount, package, port, process, service, user',
+    ]);
   });
 
   it('a list of 1,000,000 entries (6 MB) is refused by its size, without being read whole', () => {

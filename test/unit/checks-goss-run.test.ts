@@ -4,34 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGoss } from '../../lab/checks/goss-load.ts';
 import { runGossChecks } from '../../lab/checks/goss-run.ts';
 import { parseStat, runningProcessNames } from '../../lab/checks/host-probes.ts';
-import { urlOnHost } from '../../lab/checks/http-probe.ts';
-import type { CheckTarget } from '../../lab/checks/types.ts';
-import type { ExecResult, Host } from '../../lab/hosts/host.ts';
-
-type Answer = Partial<ExecResult> | Error;
-
-/** A host that answers commands from a script and remembers every argv it was given. */
-function scriptedHost(answer: (argv: readonly string[]) => Answer, address = '127.0.0.1') {
-  const calls: string[][] = [];
-  const host: Host = {
-    id: 'fake',
-    name: 'fake-1',
-    kind: 'container',
-    address,
-    endpoint: (port) => ({ address, port }),
-    async exec(argv) {
-      calls.push([...argv]);
-      const reply = answer(argv);
-      if (reply instanceof Error) throw reply;
-      return { exitCode: 0, stdout: '', stderr: '', durationMs: 1, timedOut: false, ...reply };
-    },
-    copyIn: () => Promise.reject(new Error('not used')),
-    copyOut: () => Promise.reject(new Error('not used')),
-    snapshot: () => Promise.reject(new Error('not used')),
-    stop: () => Promise.resolve(),
-  };
-  return { target: { host, label: 'patched' } satisfies CheckTarget, calls };
-}
+import { reachOnHost } from '../../lab/checks/http-probe.ts';
+import { scriptedHost, type Answer } from '../fixtures/checks/scripted-host.ts';
 
 const PROC_STAT = [
   '1 (sh) S 0 1 1 0 -1',
@@ -48,16 +22,19 @@ describe('what the probes read', () => {
   });
 
   it('reads stat -c lines', () => {
-    expect(parseStat('regular file\t644\troot\troot\t1024\n')).toEqual({ filetype: 'file', mode: 0o644, owner: 'root', group: 'root', size: 1024 });
-    expect(parseStat('symbolic link\t777\troot\troot\t34\n').filetype).toBe('symlink');
-    expect(parseStat('directory\t1777\troot\troot\t4096\n')).toMatchObject({ filetype: 'directory', mode: 0o1777 });
+    expect(parseStat('regular file\t644\troot\tadm\t1024\t0\t4\n')).toEqual({ filetype: 'file', mode: 0o644, owner: 'root', group: 'adm', size: 1024, uid: 0, gid: 4 });
+    expect(parseStat('symbolic link\t777\troot\troot\t34\t0\t0\n').filetype).toBe('symlink');
+    expect(parseStat('directory\t1777\troot\troot\t4096\t0\t0\n')).toMatchObject({ filetype: 'directory', mode: 0o1777 });
   });
 
   it('points localhost URLs at the host under test and leaves other names alone', () => {
-    expect(urlOnHost('http://localhost/healthz', '172.17.0.3')).toBe('http://172.17.0.3/healthz');
-    expect(urlOnHost('http://127.0.0.1:8080/x?y=1', '172.17.0.3')).toBe('http://172.17.0.3:8080/x?y=1');
-    expect(urlOnHost('http://[::1]/', 'fd00::3')).toBe('http://[fd00::3]/');
-    expect(urlOnHost('https://intranet.example/', '172.17.0.3')).toBe('https://intranet.example/');
+    const reach = (url: string, address: string) => reachOnHost(new URL(url), address);
+    expect(reach('http://localhost/healthz', '172.17.0.3')).toEqual({ address: '172.17.0.3', port: 80 });
+    expect(reach('http://127.0.0.1:8080/x?y=1', '172.17.0.3')).toEqual({ address: '172.17.0.3', port: 8080 });
+    expect(reach('http://[::1]/', 'fd00::3')).toEqual({ address: 'fd00::3', port: 80 });
+    expect(reach('https://intranet.example/', '172.17.0.3')).toEqual({ address: 'intranet.example', port: 443 });
+    // A VM host forwards its ports elsewhere on loopback.
+    expect(reachOnHost(new URL('http://localhost/'), '127.0.0.1', (port) => ({ address: '127.0.0.1', port: port + 40000 }))).toEqual({ address: '127.0.0.1', port: 40080 });
   });
 });
 
