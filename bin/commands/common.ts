@@ -1,4 +1,6 @@
 import { debianMirror, type DebianMirror } from '../../lab/config/mirror.ts';
+import { WebhookNotifier } from '../../lab/notify/webhook-notifier.ts';
+import { webhookTargetsFrom } from '../../lab/notify/webhook-targets.ts';
 
 export { dockerStartup } from '../../lab/hosts/startup.ts';
 export { newRunId } from '../../lab/run/run-id.ts';
@@ -20,3 +22,11 @@ export function mirrorFrom(flags: MirrorFlags, suite = 'bookworm'): DebianMirror
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
+
+/** The notifier of PATCHLAB_WEBHOOKS (none set: it posts nothing); failures go to stderr. */
+export function webhookNotifier(): WebhookNotifier {
+  return new WebhookNotifier({ targets: webhookTargetsFrom(), log: (message) => process.stderr.write(`patchlab: ${message}\n`) });
+}
+
+/** How long a finished command waits for its notifications before it exits. */
+export const NOTIFY_GRACE_MS = 15_000;

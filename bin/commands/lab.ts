@@ -8,8 +8,9 @@ import { stderrProgress } from '../../lab/progress.ts';
 import { summarize } from '../../lab/run/report.ts';
 import { runLabOnImage, type HostKind } from '../../lab/run/run-image.ts';
 import { exitCodeOf } from '../../lab/run/verdict.ts';
+import { labRunNotification } from '../../lab/notify/run-notifications.ts';
 import { openConfiguredStore } from '../../rollout/store/open-store.ts';
-import { collect, mirrorOverrides, newRunId, type MirrorFlags } from './common.ts';
+import { collect, NOTIFY_GRACE_MS, webhookNotifier, mirrorOverrides, newRunId, type MirrorFlags } from './common.ts';
 
 export interface LabRunFlags extends MirrorFlags {
   image: string;
@@ -43,6 +44,12 @@ export async function labRun(flags: LabRunFlags): Promise<number> {
   }
   console.log(flags.json ? JSON.stringify(report, null, 2) : summarize(report));
   if (!flags.json) console.log(`report: ${join(reportDir, 'report.json')}  junit: ${join(reportDir, 'junit.xml')}`);
+  const failed = labRunNotification(report);
+  if (failed) {
+    const notifier = webhookNotifier();
+    notifier.notify(failed);
+    await notifier.idle(NOTIFY_GRACE_MS);
+  }
   return exitCodeOf(report.verdict);
 }
 

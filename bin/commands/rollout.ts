@@ -11,7 +11,7 @@ import { decisionLines, ringLines } from '../../rollout/drive/live-view.ts';
 import { INTERRUPT_ACTOR, runRollout, type RolloutRunOptions } from '../../rollout/drive/run-rollout.ts';
 import type { RolloutState } from '../../rollout/engine/state.ts';
 import { openConfiguredStore } from '../../rollout/store/open-store.ts';
-import { collect, mirrorOverrides, type MirrorFlags } from './common.ts';
+import { collect, mirrorOverrides, NOTIFY_GRACE_MS, webhookNotifier, type MirrorFlags } from './common.ts';
 
 export function exitCodeOfRollout(state: RolloutState): number {
   return state.phase === 'completed' ? 0 : state.phase === 'rolled-back' ? 1 : 2;
@@ -42,7 +42,9 @@ export async function startRollout(file: string | undefined, flags: { id?: strin
   // Refused before anything starts, naming the flag.
   const patch = flags.patch ? parsePatchArgs(flags.patch, '--patch') : undefined;
   const stop = new AbortController();
+  const notifier = webhookNotifier();
   const running = runRollout(file ? loadScenario(file) : undefined, {
+    onNotification: (notification) => notifier.notify(notification),
     signal: stop.signal,
     ...(flags.id ? { id: flags.id } : {}),
     ...(flags.keep ? { keep: true } : {}),
@@ -63,6 +65,7 @@ export async function startRollout(file: string | undefined, flags: { id?: strin
     return final;
   } finally {
     off();
+    await notifier.idle(NOTIFY_GRACE_MS);
   }
 }
 

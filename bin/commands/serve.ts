@@ -1,11 +1,14 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { imageCatalog } from '../../lab/images/definition.ts';
+import type { Notification } from '../../lab/notify/notification.ts';
+import { scheduleNotification } from '../../lab/notify/run-notifications.ts';
 import { JsonHostScanStore } from '../../lab/inventory/scan/scan-store.ts';
 import { PackageCache } from '../../lab/patches/cache.ts';
 import { onInterrupt } from '../../lab/interrupt.ts';
 import { stderrProgress } from '../../lab/progress.ts';
 import { INTERRUPT_ACTOR, runRollout } from '../../rollout/drive/run-rollout.ts';
 import { RolloutSupervisor } from '../../rollout/drive/supervisor.ts';
+import { webhookNotifier } from './common.ts';
 import { keptFleetAdvice, terminalView } from './rollout.ts';
 import { runSchedule } from '../../lab/schedule/scheduled-run.ts';
 import { Scheduler } from '../../lab/schedule/scheduler.ts';
@@ -55,16 +58,22 @@ export async function serve(flags: ServeFlags): Promise<void> {
   const app = createApp({ store, users, discovery, hostScans: new JsonHostScanStore() });
   const server = await listen(app, { host: flags.host, port: flags.port });
   console.log(`patchlab serve: ${server.url}`);
+  const notifier = webhookNotifier();
+  const notify = (notification: Notification | null) => notification && notifier.notify(notification);
   // Schedules added with `patchlab schedule add` run here; missed slots run once, now.
   new Scheduler({
     store,
-    run: (spec, due) => runSchedule(spec, { store, slotAt: due.slotAt, coalesced: due.coalesced, cache, progress: stderrProgress('schedule') }),
+    run: async (spec, due) => {
+      const run = await runSchedule(spec, { store, slotAt: due.slotAt, coalesced: due.coalesced, cache, progress: stderrProgress('schedule') });
+      notify(scheduleNotification(run));
+      return run;
+    },
     progress: stderrProgress('schedule'),
   }).start();
   if (flags.drive !== false) {
     const supervisor = new RolloutSupervisor({
       store,
-      drive: (id, signal) => runRollout(undefined, { id, store, cache, signal, progress: stderrProgress('rollout') }),
+      drive: (id, signal) => runRollout(undefined, { id, store, cache, signal, progress: stderrProgress('rollout'), onNotification: notify }),
       progress,
     });
     supervisor.start();
@@ -83,6 +92,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
       store,
       cache,
       progress: stderrProgress('rollout'),
+      onNotification: notify,
       onStart: (id, state) => {
         console.log(`rollout ${id}: ${server.url}/rollouts/${encodeURIComponent(id)}`);
         view.onStart?.(id, state);

@@ -38,9 +38,18 @@ export class WebhookNotifier {
     }
   }
 
-  /** Resolves when every delivery so far has succeeded or given up: for a clean shutdown, and for tests. */
-  async idle(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  /**
+   * Resolves when every delivery so far has succeeded or given up (for a clean shutdown, and for
+   * tests), or after `limitMs`, so a dead receiver never keeps a finished command from exiting.
+   */
+  async idle(limitMs = Number.POSITIVE_INFINITY): Promise<void> {
+    const all = (async () => {
+      while (this.pending.size > 0) await Promise.all([...this.pending]);
+    })();
+    if (!Number.isFinite(limitMs)) return all;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs)))]);
+    clearTimeout(timer);
   }
 
   private async deliver(target: WebhookTarget, notification: Notification): Promise<void> {
