@@ -49,8 +49,10 @@ function vmFoldersOf(runId: string): string[] {
 }
 
 describe('patchlab lab run --host vm', () => {
-  it('passes the pending security updates, kernel included: the patched VM reboots into the new kernel, the rolled-back one into the old', async () => {
-    const { code, out, report } = await labRun(['--image', 'web', '--patch', 'security']);
+  // The kernel and one small update prove the same code as the day's whole security set, which
+  // took 14 minutes of CI under TCG and grows with every Patch Tuesday.
+  it('passes the pending kernel update and a small one: the patched VM reboots into the new kernel, the rolled-back one into the old', async () => {
+    const { code, out, report } = await labRun(['--image', 'web', '--patch', 'linux-image-amd64,tzdata']);
     expect(report.verdict, out).toBe('pass');
     expect(code, out).toBe(0);
     expect(report.hostKind).toBe('vm');
