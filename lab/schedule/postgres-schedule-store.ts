@@ -56,4 +56,17 @@ export class PostgresScheduleStore implements ScheduleStore {
     ]);
     return rows.map(scheduleRun);
   }
+
+  async claimScheduleSlot(schedule: string, slotAt: number, claimedBy: string, at: number): Promise<boolean> {
+    try {
+      const { rowCount } = await this.pool.query(
+        'INSERT INTO schedule_claims (schedule, slot_at, claimed_by, claimed_at) VALUES ($1, $2, $3, $4) ON CONFLICT (schedule, slot_at) DO NOTHING',
+        [schedule, slotAt, claimedBy, at],
+      );
+      return rowCount === 1;
+    } catch (error) {
+      if (pgCode(error) === PG_FOREIGN_KEY_VIOLATION) throw scheduleNotFound(schedule);
+      throw error;
+    }
+  }
 }

@@ -51,4 +51,10 @@ export interface ScheduleStore {
   recordScheduleRun(run: ScheduleRunRecord): Promise<void>;
   /** Oldest first. */
   scheduleRuns(filter?: { schedule?: string }): Promise<ScheduleRunRecord[]>;
+  /**
+   * Takes a schedule's slot for one runner: true for the first to ask, false for every other,
+   * however many `serve` processes share the database, so a slot runs once. Refuses an unknown
+   * schedule ('not-found').
+   */
+  claimScheduleSlot(schedule: string, slotAt: number, claimedBy: string, at: number): Promise<boolean>;
 }

@@ -1,3 +1,4 @@
+import { ownerToken } from '../hosts/labels.ts';
 import { silent, type Progress } from '../progress.ts';
 import type { ScheduleRunRecord } from './schedule-store.ts';
 import type { LabRunStore } from '../store/lab-run-store.ts';
@@ -16,6 +17,8 @@ export interface SchedulerOptions {
    */
   pollMs?: number;
   progress?: Progress;
+  /** Who claims the slots it runs; this process by default. */
+  claimant?: string;
 }
 
 /** When each schedule last ran for a slot: runs asked for by hand do not move its slots. */
@@ -37,7 +40,11 @@ export class Scheduler {
   /** After a tick that failed (the store, say), wait a whole poll rather than retry at once. */
   private failed = false;
 
-  constructor(private readonly options: SchedulerOptions) {}
+  private readonly claimant: string;
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.claimant = options.claimant ?? ownerToken();
+  }
 
   start(): void {
     this.stopped = false;
@@ -76,6 +83,11 @@ export class Scheduler {
       if (this.stopped) return;
       const schedule = schedules.find((s) => s.spec.name === run.name);
       if (!schedule) continue;
+      // Several serve processes on one database each see the slot due: the first to claim it runs it.
+      if (!(await this.options.store.claimScheduleSlot(run.name, run.slotAt, this.claimant, now()))) {
+        progress(`schedule ${run.name}: the slot of ${new Date(run.slotAt).toISOString()} is taken by another serve`);
+        continue;
+      }
       progress(`schedule ${run.name}: running for ${new Date(run.slotAt).toISOString()}${run.coalesced ? ' (and the slots missed before it)' : ''}`);
       const record = await this.options.run(schedule.spec, run);
       progress(`schedule ${run.name}: ${record.images.map((i) => `${i.image} ${i.verdict}`).join(', ')}`);

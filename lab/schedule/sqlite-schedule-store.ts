@@ -18,6 +18,7 @@ export class SqliteScheduleStore implements ScheduleStore {
   private readonly deleteSchedule;
   private readonly insertScheduleRun;
   private readonly selectScheduleRuns;
+  private readonly insertClaim;
 
   constructor(db: Database.Database) {
     this.insertSchedule = db.prepare<ScheduleRow>('INSERT INTO schedules (name, added_at, spec) VALUES (@name, @added_at, @spec)');
@@ -29,6 +30,18 @@ export class SqliteScheduleStore implements ScheduleStore {
     this.selectScheduleRuns = db.prepare<[string | null, string | null], { result: string }>(
       'SELECT result FROM schedule_runs WHERE (? IS NULL OR schedule = ?) ORDER BY started_at, rowid',
     );
+    this.insertClaim = db.prepare<[string, number, string, number]>(
+      'INSERT INTO schedule_claims (schedule, slot_at, claimed_by, claimed_at) VALUES (?, ?, ?, ?) ON CONFLICT (schedule, slot_at) DO NOTHING',
+    );
+  }
+
+  async claimScheduleSlot(schedule: string, slotAt: number, claimedBy: string, at: number): Promise<boolean> {
+    try {
+      return this.insertClaim.run(schedule, slotAt, claimedBy, at).changes === 1;
+    } catch (error) {
+      if (sqliteCode(error) === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw scheduleNotFound(schedule);
+      throw error;
+    }
   }
 
   async addSchedule(schedule: StoredScheduleRecord): Promise<void> {

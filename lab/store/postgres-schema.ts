@@ -96,6 +96,16 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX schedule_runs_by_schedule ON schedule_runs (schedule, started_at);
   `,
+  // Who took a schedule's slot: the first serve to claim it runs it, however many share the database.
+  `
+  CREATE TABLE schedule_claims (
+    schedule text COLLATE "C" NOT NULL REFERENCES schedules (name) ON DELETE CASCADE,
+    slot_at bigint NOT NULL,
+    claimed_by text NOT NULL,
+    claimed_at bigint NOT NULL,
+    PRIMARY KEY (schedule, slot_at)
+  );
+  `,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;

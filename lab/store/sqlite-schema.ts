@@ -94,6 +94,17 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX observations_by_rollout_row ON observations (rollout_id);
   `,
+  // Who took a schedule's slot: the first serve to claim it runs it, so a slot runs once however
+  // many serve processes share the database.
+  `
+  CREATE TABLE schedule_claims (
+    schedule TEXT NOT NULL REFERENCES schedules (name) ON DELETE CASCADE,
+    slot_at INTEGER NOT NULL,
+    claimed_by TEXT NOT NULL,
+    claimed_at INTEGER NOT NULL,
+    PRIMARY KEY (schedule, slot_at)
+  ) STRICT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -26,6 +26,7 @@ export function composeStore(parts: { rollouts: RolloutStore; labRuns: LabRunSto
     removeSchedule: (name) => schedules.removeSchedule(name),
     recordScheduleRun: (run) => schedules.recordScheduleRun(run),
     scheduleRuns: (filter) => schedules.scheduleRuns(filter),
+    claimScheduleSlot: (schedule, slotAt, claimedBy, at) => schedules.claimScheduleSlot(schedule, slotAt, claimedBy, at),
     close,
   };
 }

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Scheduler } from '../../lab/schedule/scheduler.ts';
 import { parseScheduleSpec } from '../../lab/schedule/spec.ts';
 import type { ScheduleRunRecord, ScheduleStore, StoredScheduleRecord } from '../../lab/schedule/schedule-store.ts';
 import { StoreError } from '../../lab/store/store-error.ts';
@@ -68,6 +69,53 @@ export function scheduleStoreContract(harness: StoreHarness<Store>): void {
     it('refuses a run of a schedule it does not know', async () => {
       await expect(store.recordScheduleRun(run('ghost', T0))).rejects.toSatisfy((e) => e instanceof StoreError && e.code === 'not-found');
       expect(await store.scheduleRuns()).toEqual([]);
+    });
+  });
+
+  describe('slots', () => {
+    it('gives a slot to the first claimant only, however many ask at once', async () => {
+      await store.addSchedule(schedule('tuesday'));
+      const clients = await Promise.all([db.open(), db.open(), db.open()]);
+      try {
+        const answers = await Promise.all(clients.map((c, i) => c.claimScheduleSlot('tuesday', T0, `serve-${i}`, T0)));
+        expect(answers.filter(Boolean)).toHaveLength(1);
+        expect(await store.claimScheduleSlot('tuesday', T0, 'serve-x', T0 + 1)).toBe(false);
+        expect(await store.claimScheduleSlot('tuesday', T0 + 7 * 86_400_000, 'serve-x', T0 + 1)).toBe(true);
+        await expect(store.claimScheduleSlot('ghost', T0, 'serve-x', T0)).rejects.toSatisfy((e) => e instanceof StoreError && e.code === 'not-found');
+      } finally {
+        await Promise.all(clients.map((c) => c.close()));
+      }
+    });
+
+    it('runs a due slot once when three serve processes share the database', async () => {
+      const due = { addedAt: T0 - 3_600_000, spec: parseScheduleSpec({ name: 'hourly', kind: 'cron', expression: '0 * * * *', timeZone: 'UTC', images: ['web'], patch: 'security' }) };
+      await store.addSchedule(due);
+      const clients = await Promise.all([db.open(), db.open(), db.open()]);
+      const ran: string[] = [];
+      const schedulers = clients.map(
+        (client, i) =>
+          new Scheduler({
+            store: client as never,
+            claimant: `serve-${i}`,
+            now: () => T0 + 60_000,
+            pollMs: 50,
+            run: async (spec, slot) => {
+              ran.push(`serve-${i}`);
+              const record = { ...run(spec.name, T0 + 60_000), slotAt: slot.slotAt };
+              await client.recordScheduleRun(record);
+              return record;
+            },
+          }),
+      );
+      try {
+        for (const s of schedulers) s.start();
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      } finally {
+        await Promise.all(schedulers.map((s) => s.stop()));
+        await Promise.all(clients.map((c) => c.close()));
+      }
+      expect(ran).toHaveLength(1);
+      expect(await store.scheduleRuns({ schedule: 'hourly' })).toHaveLength(1);
     });
   });
 }
