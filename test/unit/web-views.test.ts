@@ -122,7 +122,7 @@ describe('rollout page', () => {
 
   it('puts a refused reason back in the field, escaped', () => {
     const { lab } = soaking();
-    const out = rolloutActions(lab.state.id, availableActions(lab.state), manager, '</textarea><script>x</script>').value;
+    const out = rolloutActions(lab.state, manager, { reason: '</textarea><script>x</script>' }).value;
     expect(out).toContain('&lt;/textarea&gt;&lt;script&gt;x&lt;/script&gt;</textarea>');
   });
 

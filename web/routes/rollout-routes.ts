@@ -2,7 +2,7 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { giveCommand } from '../../rollout/drive/control.ts';
 import { isCommandName, isRingCommand } from '../../rollout/engine/command-names.ts';
-import { type CommandRequest } from '../../rollout/engine/commands.ts';
+import { availableActions, type CommandRequest } from '../../rollout/engine/commands.ts';
 import { isSettled, isTerminal } from '../../rollout/engine/phase.ts';
 import { driverOf, leaseRoot } from '../../rollout/drive/driver-lease.ts';
 import { RolloutError } from '../../rollout/engine/state.ts';
@@ -13,11 +13,12 @@ import { describeError } from '../error-status.ts';
 import { html } from '../html.ts';
 import { HttpError, isHtmx, param, sendHtml } from '../http.ts';
 import { ObservationCache } from '../model/observation-cache.ts';
+import { rollbackReach } from '../model/rollback-reach.ts';
 import { rolloutView } from '../model/rollout-view.ts';
 import { COMMAND_LABELS } from '../views/command-labels.ts';
 import { errorFlash } from '../views/error-page.ts';
 import type { Viewer } from '../views/layout.ts';
-import { MAX_REASON_LENGTH } from '../views/rollout-actions.ts';
+import { MAX_REASON_LENGTH, type RollbackQuestion } from '../views/rollout-actions.ts';
 import { rolloutLive, rolloutPage, type RolloutPageData } from '../views/rollout-page.ts';
 import { rolloutsPage, rolloutsTable } from '../views/rollouts-page.ts';
 import { timelineUpdate } from '../views/timeline.ts';
@@ -39,6 +40,12 @@ const commandForm = z.object({
     .string({ error: 'give a reason: it goes into the audit log' })
     .transform((s) => s.trim())
     .pipe(z.string().min(1, 'give a reason: it goes into the audit log').max(MAX_REASON_LENGTH, `keep the reason under ${MAX_REASON_LENGTH} characters`)),
+  /** A rollback's second step: the number of hosts the confirmation named. */
+  confirm: z
+    .string()
+    .regex(/^\d{1,9}$/, 'confirm: expected the number of hosts the confirmation named')
+    .transform(Number)
+    .optional(),
 });
 
 export function rolloutRoutes(ctx: WebContext): Router {
@@ -99,7 +106,11 @@ export function rolloutRoutes(ctx: WebContext): Router {
     const typedReason = typeof body.reason === 'string' ? body.reason.slice(0, MAX_REASON_LENGTH) : '';
     const parsed = commandForm.safeParse(body);
     if (!parsed.success) return refuse(res, 400, parsed.error.issues.map((i) => i.message).join('; '), id, typedReason, viewer);
-    const { action, reason } = parsed.data;
+    const { action, reason, confirm } = parsed.data;
+    if (action.name === 'rollback') {
+      const question = await rollbackQuestion(id, reason, confirm);
+      if (question) return ask(res, id, question, viewer);
+    }
     const request: CommandRequest = { ...action, actor: viewer.name, reason };
     try {
       await giveCommand(ctx.store, id, request, ctx.now);
@@ -113,6 +124,25 @@ export function rolloutRoutes(ctx: WebContext): Router {
     res.set('HX-Trigger', 'rollout-changed');
     sendHtml(res, 200, html`${rolloutLive(await load(id), viewer)}<hx-partial hx-target="#flash" hx-swap="innerHTML"><p class="flash info" role="status">${done}</p></hx-partial>`);
   });
+
+  /**
+   * A rollback is asked about first, naming the hosts it touches, and given only when the
+   * confirmation names as many as it would touch now. Null when it is confirmed, or when the
+   * state would refuse or ignore it anyway (the command says why).
+   */
+  async function rollbackQuestion(id: string, reason: string, confirmed: number | undefined): Promise<RollbackQuestion | null> {
+    const record = await ctx.store.loadRollout(id);
+    if (!record || !availableActions(record.state).rollback) return null;
+    const reach = rollbackReach(record.state);
+    if (confirmed === reach.hosts) return null;
+    return { reach, reason, confirmedHosts: confirmed ?? null };
+  }
+
+  /** The question, in the live part for htmx, or as the whole page for a plain form post. */
+  async function ask(res: Response, id: string, question: RollbackQuestion, viewer: Viewer): Promise<void> {
+    const data = { ...(await load(id, question.reason)), rollback: question };
+    sendHtml(res, 200, isHtmx(res.req) ? rolloutLive(data, viewer) : rolloutPage(data, viewer));
+  }
 
   /** A refused command: the page keeps the reason typed and says why, or an error page without htmx. */
   async function refuse(res: Response, status: number, message: string, id: string, reason: string, viewer: Viewer): Promise<void> {

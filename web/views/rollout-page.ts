@@ -6,7 +6,7 @@ import { healthChart } from './health-chart.ts';
 import { hostGrid } from './host-grid.ts';
 import { layout, type Viewer } from './layout.ts';
 import { ringCards } from './ring-cards.ts';
-import { rolloutActions } from './rollout-actions.ts';
+import { rolloutActions, type RollbackQuestion } from './rollout-actions.ts';
 import { timelineSection } from './timeline.ts';
 
 export interface RolloutPageData {
@@ -19,6 +19,8 @@ export interface RolloutPageData {
   pollMs: number;
   /** A reason to put back in the field after a refused command. */
   reason?: string;
+  /** A rollback waiting for its confirmation. */
+  rollback?: RollbackQuestion;
 }
 
 /** Polls the live part while the rollout can still change; gone once it cannot, which ends the polling. */
@@ -42,7 +44,7 @@ export function rolloutLive(data: RolloutPageData, viewer: Viewer): SafeHtml {
   ${view.finished || data.driven ? '' : html`<p class="flash warn" id="undriven">No patchlab process drives this rollout: nothing moves, and commands given here wait, until <code>patchlab rollout start ${data.scenario} --id ${state.id}</code> runs.</p>`}
   ${state.paused ? html`<p class="flash warn">Paused by ${state.paused.by === 'engine' ? 'the engine' : state.paused.by}: ${state.paused.reason}</p>` : ''}
 </section>
-${rolloutActions(state.id, view.actions, viewer, data.reason)}
+${rolloutActions(state, viewer, { reason: data.reason, rollback: data.rollback })}
 <section class="card" aria-labelledby="rings-title"><h2 id="rings-title">Rings</h2>${ringCards(view.rings)}</section>
 <section class="card" aria-labelledby="chart-title"><h2 id="chart-title">Ring health over time</h2>${healthChart(samples, state.rings.map((r) => r.name))}</section>
 <section class="card hosts" aria-labelledby="hosts-title"><h2 id="hosts-title">Hosts</h2>${hostGrid(view.rings, view.hosts, state.patch.version, now)}</section>`;
