@@ -8,11 +8,15 @@ import { driverOf, leaseRoot } from '../../rollout/drive/driver-lease.ts';
 import { RolloutError } from '../../rollout/engine/state.ts';
 import { type RolloutSummary } from '../../rollout/store/rollout-store.ts';
 import { mustView, requireRole } from '../auth/middleware.ts';
+import { canAct } from '../auth/roles.ts';
 import type { WebContext } from '../context.ts';
 import { describeError } from '../error-status.ts';
+import { auditRoutes } from './audit-routes.ts';
 import { html } from '../html.ts';
 import { HttpError, isHtmx, param, sendHtml } from '../http.ts';
 import { ObservationCache } from '../model/observation-cache.ts';
+import { LabRunPatches } from '../model/lab-run-patches.ts';
+import { readMeta, type Provenance } from '../model/provenance.ts';
 import { rollbackReach } from '../model/rollback-reach.ts';
 import { rolloutView } from '../model/rollout-view.ts';
 import { COMMAND_LABELS } from '../views/command-labels.ts';
@@ -24,6 +28,8 @@ import { rolloutsPage, rolloutsTable } from '../views/rollouts-page.ts';
 import { timelineUpdate } from '../views/timeline.ts';
 
 const RING = /^[a-z][a-z0-9-]{0,31}$/;
+/** A rollout whose meta names no lab run is compared with this many of its image's latest runs. */
+const RUNS_COMPARED = 20;
 
 /** A command as the form sends it: the button's value names it (with its ring), the field gives the reason. */
 const commandForm = z.object({
@@ -52,6 +58,7 @@ export function rolloutRoutes(ctx: WebContext): Router {
   const router = Router();
   // Every poll of an open rollout page reads only the check results stored since the last one.
   const observations = new ObservationCache(ctx.store);
+  const labRuns = new LabRunPatches(ctx.store);
 
   const drivers = leaseRoot(ctx.store.location);
   const undrivenOf = (rollouts: readonly RolloutSummary[]) =>
@@ -69,9 +76,22 @@ export function rolloutRoutes(ctx: WebContext): Router {
       samples,
       now,
       pollMs: ctx.pollMs,
+      approvers: ctx.users.listUsers().filter((u) => canAct(u.role)).map((u) => u.name),
       ...(reason !== undefined ? { reason } : {}),
     };
   };
+
+  /** The rollout's patch and its proof, for the full page: the lab runs are compared once per page, not per poll. */
+  const provenanceOf = async (id: string): Promise<Provenance> => {
+    const known = readMeta((await ctx.store.loadRollout(id))?.meta ?? {});
+    if (known.labRunId !== null || known.image === null || known.packages === null) return { ...known, matchingRuns: [], runsCompared: 0 };
+    const { matching, compared } = await labRuns.provingRuns(known.image.name, known.packages, RUNS_COMPARED);
+    return { ...known, matchingRuns: matching, runsCompared: compared };
+  };
+  const page = async (id: string, extra: Partial<RolloutPageData> = {}) => ({ ...(await load(id)), provenance: await provenanceOf(id), ...extra });
+
+  // The audit log is every rollout's log in one list: it lives with the rollouts' routes.
+  router.use(auditRoutes(ctx));
 
   router.get('/rollouts', async (_req, res) => {
     const rollouts = await ctx.store.listRollouts();
@@ -84,7 +104,7 @@ export function rolloutRoutes(ctx: WebContext): Router {
   });
 
   router.get('/rollouts/:id', async (req, res) => {
-    sendHtml(res, 200, rolloutPage(await load(req.params.id), mustView(res)));
+    sendHtml(res, 200, rolloutPage(await page(req.params.id), mustView(res)));
   });
 
   router.get('/rollouts/:id/live', async (req, res) => {
@@ -140,8 +160,8 @@ export function rolloutRoutes(ctx: WebContext): Router {
 
   /** The question, in the live part for htmx, or as the whole page for a plain form post. */
   async function ask(res: Response, id: string, question: RollbackQuestion, viewer: Viewer): Promise<void> {
-    const data = { ...(await load(id, question.reason)), rollback: question };
-    sendHtml(res, 200, isHtmx(res.req) ? rolloutLive(data, viewer) : rolloutPage(data, viewer));
+    if (isHtmx(res.req)) return sendHtml(res, 200, rolloutLive({ ...(await load(id, question.reason)), rollback: question }, viewer));
+    sendHtml(res, 200, rolloutPage(await page(id, { reason: question.reason, rollback: question }), viewer));
   }
 
   /** A refused command: the page keeps the reason typed and says why, or an error page without htmx. */
