@@ -46,17 +46,16 @@ const time = z
     return ms;
   });
 
-const text = (name: string) =>
-  z
-    .string({ error: `${name}: expected one value` })
-    .trim()
-    .max(200, `${name}: at most 200 characters`)
-    .transform((v) => (v === '' ? undefined : v));
+const text = z
+  .string({ error: 'expected one value' })
+  .trim()
+  .max(200, 'expected at most 200 characters')
+  .transform((v) => (v === '' ? undefined : v));
 
 export const auditQuery = z.object({
-  rollout: text('rollout').optional(),
-  actor: text('actor').optional(),
-  action: text('action').optional(),
+  rollout: text.optional(),
+  actor: text.optional(),
+  action: text.optional(),
   from: time.optional(),
   to: time.optional(),
 });

@@ -30,7 +30,8 @@ function checkLine(host: HostView, now: number): SafeHtml {
   const check = host.lastCheck;
   if (!check) return html`<span class="check none">no check yet</span>`;
   // After a rollback the checks run on the base version again: say so, or "7 checks pass" reads as if the patch were fine.
-  const where = check.onTarget ? '' : check.version === host.baseVersion ? ' on the base version' : ` on ${check.version}`;
+  const reached = host.phase !== 'pending' && host.phase !== 'patching';
+  const where = check.onTarget || !reached ? '' : check.version === host.baseVersion ? ' on the base version' : ` on ${check.version}`;
   if (check.failing === null) return html`<span class="check none">checks skipped${where} · ${ago(check.at, now)}</span>`;
   if (check.failing.length === 0) return html`<span class="check pass">✓ ${plural(check.checks.length, 'check')} pass${where} · ${ago(check.at, now)}</span>`;
   return html`<span class="check fail">✗ ${check.failing.length} of ${plural(check.checks.length, 'check')} fail${where} · ${ago(check.at, now)}</span>`;
@@ -42,9 +43,20 @@ function hostTile(host: HostView, target: string, now: number): SafeHtml {
   <div class="host-head"><strong class="host-id">${breakable(host.id)}</strong><span class="phase">${words(host.phase)}</span></div>
   <div class="versions${host.version === target ? ' on-target' : ''}" title="base ${host.baseVersion}, now ${host.version}, target ${target}">${versions}</div>
   <div>${checkLine(host, now)}</div>
-  ${host.failure ? html`<div class="failure">${host.failure.reason}${host.failure.acceptedBy ? ` (accepted by ${host.failure.acceptedBy})` : ''}</div>` : ''}
+  ${host.failure ? html`<div class="failure">${failureReason(host)}${host.failure.acceptedBy ? ` (accepted by ${host.failure.acceptedBy})` : ''}</div>` : ''}
   ${host.evidence ? evidenceList(host.evidence) : ''}
 </li>`;
+}
+
+/**
+ * The engine's reason, with the list of checks it starts with ("failed a, b, and again on
+ * re-check") cut to their number when the evidence below names each of them anyway.
+ */
+function failureReason(host: HostView): string {
+  const reason = host.failure?.reason ?? '';
+  const named = `failed ${host.evidence?.checks.map((c) => c.id).join(', ')}`;
+  if (!host.evidence || !reason.startsWith(named)) return reason;
+  return `failed ${plural(host.evidence.checks.length, 'check')}${reason.slice(named.length)}`;
 }
 
 /** Each failing check of the run that failed the host: what it expected, what it got, what it printed. */

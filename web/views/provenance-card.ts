@@ -21,6 +21,7 @@ function labProof({ image, packages, labRunId, matchingRuns, runsCompared }: Pro
   if (labRunId !== null) return html`Proved by lab run <a href="${path`/lab-runs/${labRunId}`}">${breakable(labRunId)}</a>.`;
   const none = html`The rollout's record names no lab run that proved this patch.`;
   if (!image || packages === null) return none;
+  if (runsCompared === 0) return html`${none} No lab run of ${image.name} is stored: <a href="/lab-runs">lab runs</a>.`;
   if (matchingRuns.length === 0) {
     return html`${none} None of the ${runsCompared} latest lab runs of ${image.name} installed these versions: <a href="/lab-runs">lab runs</a>.`;
   }

@@ -29,21 +29,20 @@ function ringCard(ring: RingView): SafeHtml {
   const h = ring.health;
   const failed = h?.failed.length ?? 0;
   const budgetClass = h?.breached ? 'over' : failed > 0 ? 'spent' : 'ok';
-  // After a rollback the hosts are back on their base version; the figures that led there are the rollback's.
-  const asOf = ring.healthAsOf === 'rollback' && h ? html` <small class="as-of">at the rollback</small>` : '';
   return html`<article class="ring${ring.current ? ' current' : ''}" id="ring-${ring.name}" data-status="${ring.status}">
   <header><h3>${ring.name}</h3><span class="badge status-${ring.status}">${words(ring.status)}</span></header>
   ${healthBar(ring.counts, ring.size)}
   <dl class="figures">
     <div><dt>hosts</dt><dd class="host-counts">${hostCounts(ring)}</dd></div>
-    <div><dt>pass rate${asOf}</dt><dd class="pass-rate">${percent(h?.passRate ?? null)}${h && h.patched > 0 ? html` <small>(${h.patched - failed}/${h.patched} patched)</small>` : ''}</dd></div>
-    <div><dt>failed / budget${asOf}</dt><dd class="budget budget-${budgetClass}">${failed} / ${ring.failureBudget}${h?.breached ? ' — over budget' : ''}</dd></div>
+    <div><dt>pass rate</dt><dd class="pass-rate">${percent(h?.passRate ?? null)}${h && h.patched > 0 ? html` <small>(${h.patched - failed}/${h.patched} patched)</small>` : ''}</dd></div>
+    <div><dt>failed / budget</dt><dd class="budget budget-${budgetClass}">${failed} / ${ring.failureBudget}${h?.breached ? ' — over budget' : ''}</dd></div>
     <div><dt>soak</dt><dd class="soak">${soakText(ring)}</dd></div>
     <div><dt>time</dt><dd class="ring-time">${ringTimingLine(ring.timing)}</dd></div>
     ${ring.requiresApproval
       ? html`<div><dt>approval</dt><dd class="approval">${ring.approval ? html`by ${ring.approval.by} at ${clock(ring.approval.at)}` : 'needed before patching'}</dd></div>`
       : ''}
   </dl>
+  ${ring.healthAsOf === 'rollback' && h ? html`<p class="as-of">Pass rate and failures as judged when the rollback began; its hosts are back on their base version.</p>` : ''}
   ${h && (h.suspect.length > 0 || h.failed.length > 0)
     ? html`<ul class="problems">${[
         ...h.failed.map((f) => html`<li class="failed">${f.hostId}: ${f.reason}${f.accepted ? ' (accepted)' : ''}</li>`),
