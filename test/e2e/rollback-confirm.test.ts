@@ -44,6 +44,8 @@ describe('rolling back from the page', () => {
     await polled;
     await page.waitForTimeout(1_200);
     expect(await question.isVisible()).toBe(true);
+    // So does the reason in its field: the live updates render it empty, and must not empty it.
+    expect(await page.inputValue('#reason')).toBe('pilot pages the on-call; INC-88');
     await shot(page, 'rollback-confirm');
     await page.click('#confirm-rollback');
     await page.locator('#rollout-phase[data-phase="rolling-back"]').waitFor();

@@ -49,12 +49,14 @@ export function rolloutActions(state: RolloutState, viewer: Viewer, options: Act
     return html`<li id="help-${value}"><b>${text}</b> ${commandHelp(offer, state, reach.hosts)}</li>`;
   });
   const url = path`/rollouts/${state.id}/actions`;
+  // hx-morph-skip: the live updates render the field empty; a reason typed, or put back after a
+  // refusal, stays until a command's answer replaces the form.
   return html`<section class="actions card" id="actions" aria-labelledby="actions-title">
   <h2 id="actions-title">Steer</h2>
   <form method="post" action="${url}" hx-post="${url}" hx-target="#live" hx-swap="innerHTML" hx-disable="find button" class="stack">
     ${csrfField(viewer)}
     <label for="reason">Reason <small>required; it goes into the audit log with your name</small></label>
-    <textarea id="reason" name="reason" rows="2" required maxlength="${MAX_REASON_LENGTH}" placeholder="why, for whoever reads the timeline later">${options.reason ?? ''}</textarea>
+    <textarea id="reason" name="reason" rows="2" required maxlength="${MAX_REASON_LENGTH}" placeholder="why, for whoever reads the timeline later" hx-morph-skip>${options.reason ?? ''}</textarea>
     <div class="buttons">${buttons}</div>
   </form>
   ${rollbackConfirmation(state.id, viewer, options.rollback)}
