@@ -57,8 +57,8 @@ ${data.problems?.length ? html`<p class="flash error" role="alert">${data.proble
   ${select('rollout', 'Rollout', data.rollouts, filter.rollout)}
   ${select('actor', 'By', data.actors, filter.actor, (a) => (a === ENGINE ? 'the engine' : a))}
   ${select('action', 'Action', data.actions, filter.action, words)}
-  <label>From <input type="datetime-local" name="from" id="audit-from" value="${localValue(filter.from)}"></label>
-  <label>Until <input type="datetime-local" name="to" id="audit-to" value="${localValue(filter.to)}"></label>
+  <label>From <small>UTC</small> <input type="datetime-local" name="from" id="audit-from" value="${localValue(filter.from)}"></label>
+  <label>Until <small>UTC</small> <input type="datetime-local" name="to" id="audit-to" value="${localValue(filter.to)}"></label>
   <div class="buttons"><button type="submit" class="primary">Filter</button><a class="button" href="/audit">Clear</a><a class="button" id="audit-csv" href="${csv}" download>Download CSV</a></div>
 </form>
 <p class="muted" id="audit-count">${rows.length} entr${rows.length === 1 ? 'y' : 'ies'}${rows.length > shown.length ? `; the newest ${shown.length} are shown, the CSV has all` : ''}.</p>
