@@ -6,6 +6,13 @@ export interface ObservedCheck {
   id: string;
   status: CheckStatus;
   metrics?: { latencyMs?: number };
+  /**
+   * Evidence for a check that did not pass, so the page can show why without the host: what the
+   * check wanted and got ("status: expected 200, got 502") and an excerpt of what it saw (what
+   * `nginx -t` printed). Shortened by the fleet driver; absent on a pass and in older records.
+   */
+  message?: string;
+  output?: string;
 }
 
 /** One run of the checks against one host. */

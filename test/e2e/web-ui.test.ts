@@ -328,6 +328,9 @@ describe('the web UI in Chromium', () => {
     const reason = 'tzdata breaks <b>cron</b> on our hosts <script>window.__xss=3</script>';
     await page.fill('#reason', reason);
     await page.click('button[value="rollback"]');
+    // A rollback asks first, naming the hosts it touches.
+    await page.locator('#rollback-confirm').getByText('Roll back 1 host now?').waitFor();
+    await page.click('#confirm-rollback');
     const entry = page.locator('#timeline [data-action="rollback"].by-person');
     await entry.waitFor();
     expect(await entry.locator('.reasons').textContent()).toBe(reason);

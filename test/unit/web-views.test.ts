@@ -65,11 +65,23 @@ describe('health chart', () => {
       ['canary', 'pilot'],
     ).value;
     expect(svg.match(/<path class="line ring-0"/g)).toHaveLength(1);
-    // Pilot's first sample has no pass rate: its line starts at its second.
-    expect(svg.match(/<path class="line ring-1" d="M[\d.]+ [\d.]+ L[\d.]+ [\d.]+"/g)).toHaveLength(1);
+    // Pilot's first sample has no pass rate: its line starts at its second, and holds level until its third says otherwise.
+    expect(svg.match(/<path class="line ring-1" d="M[\d.]+ [\d.]+ H[\d.]+ V[\d.]+"/g)).toHaveLength(1);
     expect(svg.match(/class="breach"/g)).toHaveLength(1);
     expect(svg.match(/class="failure"/g)).toHaveLength(1);
     expect(svg).toContain('aria-label="Pass rate per ring over 3 s: canary 50 %, pilot 50 %"');
+  });
+
+  it('draws steps, keeps rings at the same rate apart, and labels the axis with times of day', () => {
+    const t0 = Date.UTC(2026, 11, 7, 9, 0, 0);
+    const svg = healthChart([sample(t0, 'canary', 1), sample(t0 + 2000, 'canary', 0.5, 1, 1), sample(t0, 'pilot', 1), sample(t0 + 2000, 'pilot', 1)], ['canary', 'pilot']).value;
+    const paths = [...svg.matchAll(/<path class="line ring-\d" d="([^"]+)"/g)].map((m) => m[1]!);
+    // Level until the next sample, then straight down: never a slope.
+    expect(paths.every((d) => /^M[\d.]+ [\d.]+( H[\d.]+ V[\d.]+)+$/.test(d))).toBe(true);
+    // Both at 100 % at first, yet not on the same pixels.
+    const startY = paths.map((d) => /^M[\d.]+ ([\d.]+)/.exec(d)![1]);
+    expect(new Set(startY).size).toBe(2);
+    expect([...svg.matchAll(/<text class="axis time"[^>]*>([^<]+)</g)].map((m) => m[1])).toEqual(['09:00:00', '09:00:01', '09:00:02 UTC']);
   });
 
   it('says so when there is nothing to draw yet', () => {
@@ -122,7 +134,7 @@ describe('rollout page', () => {
 
   it('puts a refused reason back in the field, escaped', () => {
     const { lab } = soaking();
-    const out = rolloutActions(lab.state.id, availableActions(lab.state), manager, '</textarea><script>x</script>').value;
+    const out = rolloutActions(lab.state, manager, { reason: '</textarea><script>x</script>' }).value;
     expect(out).toContain('&lt;/textarea&gt;&lt;script&gt;x&lt;/script&gt;</textarea>');
   });
 

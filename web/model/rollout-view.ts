@@ -5,6 +5,8 @@ import { availableActions, type AvailableActions } from '../../rollout/engine/co
 import { isSettled, isUnderway } from '../../rollout/engine/phase.ts';
 import { soakFor, type RolloutPolicy } from '../../rollout/engine/policy.ts';
 import type { HostFailure, HostPhase, Phase, RolloutState, Signature } from '../../rollout/engine/state.ts';
+import { hostEvidence, type HostEvidence } from './host-evidence.ts';
+import { healthAtRollback, ringTiming, type RingTiming } from './ring-history.ts';
 
 /*
  * What the rollout page shows, worked out from the stored rollout, its check results and the
@@ -40,6 +42,9 @@ export interface RingView {
   counts: Record<HostPhase, number>;
   /** The engine's own judgement; null for a ring the rollout has not reached. */
   health: RingHealth | null;
+  /** Whether `health` is the judgement now, or the one the rollback was decided on (see healthAtRollback). */
+  healthAsOf: 'now' | 'rollback';
+  timing: RingTiming;
   failureBudget: number;
   concurrency: number;
   /** Soak as the policy scales it, and how far it has gone; null before the ring is fully patched. */
@@ -55,6 +60,8 @@ export interface LastCheck {
   checks: readonly ObservedCheck[];
   /** Checks that did not pass; null when every check was skipped. */
   failing: string[] | null;
+  /** Whether the checks ran on the patch's version, rather than the base one (before the patch, or after a rollback). */
+  onTarget: boolean;
 }
 
 export interface HostView {
@@ -66,6 +73,8 @@ export interface HostView {
   onTarget: boolean;
   failure: HostFailure | null;
   lastCheck: LastCheck | null;
+  /** The failing checks behind a failure or a suspicion, with what they expected and got. */
+  evidence: HostEvidence | null;
 }
 
 
@@ -87,7 +96,8 @@ const PHASES: readonly HostPhase[] = ['pending', 'patching', 'healthy', 'failed'
 export function rolloutView(state: RolloutState, policy: RolloutPolicy, observations: readonly Observation[] | ObservationIndex, now: number): RolloutView {
   const index = Array.isArray(observations) ? indexObservations(observations) : (observations as ObservationIndex);
   const hosts: HostView[] = state.hosts.map((host) => {
-    const last = index.get(host.id)?.at(-1);
+    const history = index.get(host.id) ?? [];
+    const last = history.at(-1);
     return {
       id: host.id,
       ring: host.ring,
@@ -96,13 +106,15 @@ export function rolloutView(state: RolloutState, policy: RolloutPolicy, observat
       version: host.version,
       onTarget: host.version === state.patch.version,
       failure: host.failure,
-      lastCheck: last ? { at: last.at, version: last.version, checks: last.checks, failing: failingChecks(last) } : null,
+      lastCheck: last ? { at: last.at, version: last.version, checks: last.checks, failing: failingChecks(last), onTarget: last.version === state.patch.version } : null,
+      evidence: hostEvidence(host, history, state.patch.version),
     };
   });
   const rings = state.rings.map((ring, i): RingView => {
     const counts = Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<HostPhase, number>;
     for (const host of state.hosts) if (host.ring === i) counts[host.phase]++;
     const reached = i <= state.ring;
+    const rolledBack = state.phase === 'rolling-back' || state.phase === 'rolled-back';
     return {
       index: i,
       name: ring.name,
@@ -110,7 +122,9 @@ export function rolloutView(state: RolloutState, policy: RolloutPolicy, observat
       status: ringStatus(state, i, counts),
       current: i === state.ring && isUnderway(state.phase),
       counts,
-      health: reached ? ringHealth(state, i, index, now, policy) : null,
+      health: !reached ? null : rolledBack ? healthAtRollback(state, i, index, policy) : ringHealth(state, i, index, now, policy),
+      healthAsOf: rolledBack ? 'rollback' : 'now',
+      timing: ringTiming(state, i, now),
       failureBudget: ring.failureBudget,
       concurrency: ring.concurrency,
       // A soak only counts down while the rollout can still go on.

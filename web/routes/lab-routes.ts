@@ -4,13 +4,16 @@ import { Router } from 'express';
 import { mustView } from '../auth/middleware.ts';
 import type { WebContext } from '../context.ts';
 import { HttpError, sendHtml } from '../http.ts';
+import { LabRunPatches } from '../model/lab-run-patches.ts';
 import { labRunPage, labRunsPage, screenshotsOf } from '../views/lab-run-page.ts';
 
 export function labRoutes(ctx: WebContext): Router {
   const router = Router();
+  const patches = new LabRunPatches(ctx.store);
 
   router.get('/lab-runs', async (_req, res) => {
-    sendHtml(res, 200, labRunsPage(await ctx.store.listLabRuns({ limit: 200 }), mustView(res)));
+    const runs = await ctx.store.listLabRuns({ limit: 200 });
+    sendHtml(res, 200, labRunsPage(runs, await patches.all(runs), mustView(res)));
   });
 
   router.get('/lab-runs/:runId', async (req, res) => {

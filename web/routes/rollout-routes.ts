@@ -2,27 +2,34 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { giveCommand } from '../../rollout/drive/control.ts';
 import { isCommandName, isRingCommand } from '../../rollout/engine/command-names.ts';
-import { type CommandRequest } from '../../rollout/engine/commands.ts';
+import { availableActions, type CommandRequest } from '../../rollout/engine/commands.ts';
 import { isSettled, isTerminal } from '../../rollout/engine/phase.ts';
 import { driverOf, leaseRoot } from '../../rollout/drive/driver-lease.ts';
 import { RolloutError } from '../../rollout/engine/state.ts';
 import { type RolloutSummary } from '../../rollout/store/rollout-store.ts';
 import { mustView, requireRole } from '../auth/middleware.ts';
+import { canAct } from '../auth/roles.ts';
 import type { WebContext } from '../context.ts';
 import { describeError } from '../error-status.ts';
+import { auditRoutes } from './audit-routes.ts';
 import { html } from '../html.ts';
 import { HttpError, isHtmx, param, sendHtml } from '../http.ts';
 import { ObservationCache } from '../model/observation-cache.ts';
+import { LabRunPatches } from '../model/lab-run-patches.ts';
+import { readMeta, type Provenance } from '../model/provenance.ts';
+import { rollbackReach } from '../model/rollback-reach.ts';
 import { rolloutView } from '../model/rollout-view.ts';
 import { COMMAND_LABELS } from '../views/command-labels.ts';
 import { errorFlash } from '../views/error-page.ts';
 import type { Viewer } from '../views/layout.ts';
-import { MAX_REASON_LENGTH } from '../views/rollout-actions.ts';
+import { MAX_REASON_LENGTH, type RollbackQuestion } from '../views/rollout-actions.ts';
 import { rolloutLive, rolloutPage, type RolloutPageData } from '../views/rollout-page.ts';
 import { rolloutsPage, rolloutsTable } from '../views/rollouts-page.ts';
 import { timelineUpdate } from '../views/timeline.ts';
 
 const RING = /^[a-z][a-z0-9-]{0,31}$/;
+/** A rollout whose meta names no lab run is compared with this many of its image's latest runs. */
+const RUNS_COMPARED = 20;
 
 /** A command as the form sends it: the button's value names it (with its ring), the field gives the reason. */
 const commandForm = z.object({
@@ -39,12 +46,19 @@ const commandForm = z.object({
     .string({ error: 'give a reason: it goes into the audit log' })
     .transform((s) => s.trim())
     .pipe(z.string().min(1, 'give a reason: it goes into the audit log').max(MAX_REASON_LENGTH, `keep the reason under ${MAX_REASON_LENGTH} characters`)),
+  /** A rollback's second step: the number of hosts the confirmation named. */
+  confirm: z
+    .string()
+    .regex(/^\d{1,9}$/, 'confirm: expected the number of hosts the confirmation named')
+    .transform(Number)
+    .optional(),
 });
 
 export function rolloutRoutes(ctx: WebContext): Router {
   const router = Router();
   // Every poll of an open rollout page reads only the check results stored since the last one.
   const observations = new ObservationCache(ctx.store);
+  const labRuns = new LabRunPatches(ctx.store);
 
   const drivers = leaseRoot(ctx.store.location);
   const undrivenOf = (rollouts: readonly RolloutSummary[]) =>
@@ -62,9 +76,22 @@ export function rolloutRoutes(ctx: WebContext): Router {
       samples,
       now,
       pollMs: ctx.pollMs,
+      approvers: ctx.users.listUsers().filter((u) => canAct(u.role)).map((u) => u.name),
       ...(reason !== undefined ? { reason } : {}),
     };
   };
+
+  /** The rollout's patch and its proof, for the full page: the lab runs are compared once per page, not per poll. */
+  const provenanceOf = async (id: string): Promise<Provenance> => {
+    const known = readMeta((await ctx.store.loadRollout(id))?.meta ?? {});
+    if (known.labRunId !== null || known.image === null || known.packages === null) return { ...known, matchingRuns: [], runsCompared: 0 };
+    const { matching, compared } = await labRuns.provingRuns(known.image.name, known.packages, RUNS_COMPARED);
+    return { ...known, matchingRuns: matching, runsCompared: compared };
+  };
+  const page = async (id: string, extra: Partial<RolloutPageData> = {}) => ({ ...(await load(id)), provenance: await provenanceOf(id), ...extra });
+
+  // The audit log is every rollout's log in one list: it lives with the rollouts' routes.
+  router.use(auditRoutes(ctx));
 
   router.get('/rollouts', async (_req, res) => {
     const rollouts = await ctx.store.listRollouts();
@@ -77,7 +104,7 @@ export function rolloutRoutes(ctx: WebContext): Router {
   });
 
   router.get('/rollouts/:id', async (req, res) => {
-    sendHtml(res, 200, rolloutPage(await load(req.params.id), mustView(res)));
+    sendHtml(res, 200, rolloutPage(await page(req.params.id), mustView(res)));
   });
 
   router.get('/rollouts/:id/live', async (req, res) => {
@@ -99,7 +126,11 @@ export function rolloutRoutes(ctx: WebContext): Router {
     const typedReason = typeof body.reason === 'string' ? body.reason.slice(0, MAX_REASON_LENGTH) : '';
     const parsed = commandForm.safeParse(body);
     if (!parsed.success) return refuse(res, 400, parsed.error.issues.map((i) => i.message).join('; '), id, typedReason, viewer);
-    const { action, reason } = parsed.data;
+    const { action, reason, confirm } = parsed.data;
+    if (action.name === 'rollback') {
+      const question = await rollbackQuestion(id, reason, confirm);
+      if (question) return ask(res, id, question, viewer);
+    }
     const request: CommandRequest = { ...action, actor: viewer.name, reason };
     try {
       await giveCommand(ctx.store, id, request, ctx.now);
@@ -113,6 +144,25 @@ export function rolloutRoutes(ctx: WebContext): Router {
     res.set('HX-Trigger', 'rollout-changed');
     sendHtml(res, 200, html`${rolloutLive(await load(id), viewer)}<hx-partial hx-target="#flash" hx-swap="innerHTML"><p class="flash info" role="status">${done}</p></hx-partial>`);
   });
+
+  /**
+   * A rollback is asked about first, naming the hosts it touches, and given only when the
+   * confirmation names as many as it would touch now. Null when it is confirmed, or when the
+   * state would refuse or ignore it anyway (the command says why).
+   */
+  async function rollbackQuestion(id: string, reason: string, confirmed: number | undefined): Promise<RollbackQuestion | null> {
+    const record = await ctx.store.loadRollout(id);
+    if (!record || !availableActions(record.state).rollback) return null;
+    const reach = rollbackReach(record.state);
+    if (confirmed === reach.hosts) return null;
+    return { reach, reason, confirmedHosts: confirmed ?? null };
+  }
+
+  /** The question, in the live part for htmx, or as the whole page for a plain form post. */
+  async function ask(res: Response, id: string, question: RollbackQuestion, viewer: Viewer): Promise<void> {
+    if (isHtmx(res.req)) return sendHtml(res, 200, rolloutLive({ ...(await load(id, question.reason)), rollback: question }, viewer));
+    sendHtml(res, 200, rolloutPage(await page(id, { reason: question.reason, rollback: question }), viewer));
+  }
 
   /** A refused command: the page keeps the reason typed and says why, or an error page without htmx. */
   async function refuse(res: Response, status: number, message: string, id: string, reason: string, viewer: Viewer): Promise<void> {

@@ -42,6 +42,14 @@ export function figure(value: string | number | boolean | null): string {
   return value;
 }
 
+/**
+ * An id, a version or a check name with a line-break opportunity after each separator, so a narrow
+ * screen wraps "rollout-20261207-054853" between its parts and never inside one ("broa d").
+ */
+export function breakable(text: string): SafeHtml {
+  return html`${text.split(/(?<=[-._:/+~@=,])/).map((part, i) => (i === 0 ? part : html`<wbr>${part}`))}`;
+}
+
 /** Words for a value the code spells with dashes: "awaiting-approval" reads "awaiting approval". */
 export function words(slug: string): string {
   return slug.replace(/-/g, ' ');

@@ -23,6 +23,8 @@ interface Point {
 }
 
 const MARGIN = { left: 60, right: 12, top: 12, bottom: 28 };
+/** Pixels between the lines of rings at the same pass rate. */
+const LINE_GAP = 3;
 
 export function healthChart(samples: readonly HealthSample[], ringNames: readonly string[], options: ChartOptions = {}): SafeHtml {
   const width = options.width ?? 600;
@@ -46,11 +48,15 @@ export function healthChart(samples: readonly HealthSample[], ringNames: readonl
     (share) => html`<line class="grid" x1="${MARGIN.left}" x2="${width - MARGIN.right}" y1="${y(share)}" y2="${y(share)}"></line>
 <text class="axis" x="${MARGIN.left - 6}" y="${y(share) + 4}" text-anchor="end">${percent(share)}</text>`,
   );
-  const lines = series.map(({ ring, index, points }) => {
+  const lines = series.map(({ ring, index, points }, n) => {
+    // Rings at the same pass rate (all at 100 %, most of the time) would draw one line over the
+    // other: each ring's line sits a few pixels off the value, in the order of the legend, and has
+    // its own dash. The marks and the tooltips keep the exact value.
+    const offset = round((n - (series.length - 1) / 2) * LINE_GAP);
     const paths = segments(points).map((segment) =>
       segment.length === 1
-        ? html`<circle class="dot ring-${index % 8}" cx="${x(segment[0]!.at)}" cy="${y(segment[0]!.passRate ?? 0)}" r="2.5"></circle>`
-        : html`<path class="line ring-${index % 8}" d="${segment.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.at)} ${y(p.passRate ?? 0)}`).join(' ')}"></path>`,
+        ? html`<circle class="dot ring-${index % 8}" cx="${x(segment[0]!.at)}" cy="${y(segment[0]!.passRate ?? 0) + offset}" r="2.5"></circle>`
+        : html`<path class="line ring-${index % 8}" d="${stepPath(segment, x, (share) => round(y(share) + offset))}"></path>`,
     );
     // Marked where the count of failures changes, so a long failure is one mark and not a row of them.
     const marks = points
@@ -67,13 +73,26 @@ export function healthChart(samples: readonly HealthSample[], ringNames: readonl
 <svg viewBox="0 0 ${width} ${height}" role="img" aria-label="${label}" preserveAspectRatio="xMidYMid meet">
 <title>${label}</title>
 ${grid}
-<text class="axis" x="${MARGIN.left}" y="${height - 8}">${new Date(t0).toISOString().slice(11, 19)}</text>
-<text class="axis" x="${width - MARGIN.right}" y="${height - 8}" text-anchor="end">${new Date(t1).toISOString().slice(11, 19)} UTC</text>
-<text class="axis" x="${MARGIN.left + plotW / 2}" y="${height - 8}" text-anchor="middle">${duration(t1 - t0)}</text>
+<text class="axis time" x="${MARGIN.left}" y="${height - 8}">${timeOfDay(t0)}</text>
+<text class="axis time" x="${MARGIN.left + plotW / 2}" y="${height - 8}" text-anchor="middle">${timeOfDay((t0 + t1) / 2)}</text>
+<text class="axis time" x="${width - MARGIN.right}" y="${height - 8}" text-anchor="end">${timeOfDay(t1)} UTC</text>
 ${lines}
 </svg>
-<figcaption class="legend">${series.map((s) => html`<span><i class="swatch ring-${s.index % 8}"></i>${s.ring}</span>`)}<span><i class="swatch failure"></i>failures</span><span><i class="swatch breach"></i>over budget</span></figcaption>
+<figcaption class="legend">${series.map((s) => html`<span><svg class="key" viewBox="0 0 24 8" aria-hidden="true"><line class="line ring-${s.index % 8}" x1="0" y1="4" x2="24" y2="4"></line></svg>${s.ring}</span>`)}<span><i class="swatch failure"></i>failures</span><span><i class="swatch breach"></i>over budget</span></figcaption>
 </figure>`;
+}
+
+/**
+ * Steps, not slopes: a pass rate holds from one sample until the next, so the line runs level and
+ * drops (or climbs) where a sample says it changed, never a slope between two samples 2 s apart.
+ */
+function stepPath(points: readonly Point[], x: (at: number) => number, y: (share: number) => number): string {
+  return points.map((p, i) => (i === 0 ? `M${x(p.at)} ${y(p.passRate ?? 0)}` : `H${x(p.at)} V${y(p.passRate ?? 0)}`)).join(' ');
+}
+
+/** "11:54:35", UTC as the store keeps it. */
+function timeOfDay(ms: number): string {
+  return new Date(Math.round(ms)).toISOString().slice(11, 19);
 }
 
 /** Runs of points with a pass rate; a null (no host patched yet) breaks the line. */

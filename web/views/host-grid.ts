@@ -1,6 +1,7 @@
 import { html, type SafeHtml } from '../html.ts';
+import type { HostEvidence } from '../model/host-evidence.ts';
 import type { HostView, RingView } from '../model/rollout-view.ts';
-import { ago, words } from './format.ts';
+import { ago, breakable, clock, words } from './format.ts';
 import { PHASE_ORDER } from './ring-cards.ts';
 
 /** Hosts drawn one by one at most; past this the page would be slower to read than the ring cards. */
@@ -23,20 +24,57 @@ export function hostGrid(rings: readonly RingView[], hosts: readonly HostView[],
   return html`${legend}${sections}`;
 }
 
-function hostTile(host: HostView, target: string, now: number): SafeHtml {
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+function checkLine(host: HostView, now: number): SafeHtml {
   const check = host.lastCheck;
-  const checkLine = !check
-    ? html`<span class="check none">no check yet</span>`
-    : check.failing === null
-      ? html`<span class="check none">checks skipped · ${ago(check.at, now)}</span>`
-      : check.failing.length === 0
-        ? html`<span class="check pass">✓ ${check.checks.length} check${check.checks.length === 1 ? '' : 's'} pass · ${ago(check.at, now)}</span>`
-        : html`<span class="check fail">✗ ${check.failing.join(', ')} · ${ago(check.at, now)}</span>`;
-  const versions = host.version === host.baseVersion ? host.version : `${host.baseVersion} → ${host.version}`;
-  return html`<li class="host phase-${host.phase}" id="host-${host.id}" data-phase="${host.phase}">
-  <div class="host-head"><strong>${host.id}</strong><span class="phase">${words(host.phase)}</span></div>
+  if (!check) return html`<span class="check none">no check yet</span>`;
+  // After a rollback the checks run on the base version again: say so, or "7 checks pass" reads as if the patch were fine.
+  const reached = host.phase !== 'pending' && host.phase !== 'patching';
+  const where = check.onTarget || !reached ? '' : check.version === host.baseVersion ? ' on the base version' : ` on ${check.version}`;
+  if (check.failing === null) return html`<span class="check none">checks skipped${where} · ${ago(check.at, now)}</span>`;
+  if (check.failing.length === 0) return html`<span class="check pass">✓ ${plural(check.checks.length, 'check')} pass${where} · ${ago(check.at, now)}</span>`;
+  return html`<span class="check fail">✗ ${check.failing.length} of ${plural(check.checks.length, 'check')} fail${where} · ${ago(check.at, now)}</span>`;
+}
+
+function hostTile(host: HostView, target: string, now: number): SafeHtml {
+  const versions = host.version === host.baseVersion ? breakable(host.version) : html`${breakable(host.baseVersion)} → ${breakable(host.version)}`;
+  return html`<li class="host phase-${host.phase}${host.evidence ? ' has-evidence' : ''}" id="host-${host.id}" data-phase="${host.phase}">
+  <div class="host-head"><strong class="host-id">${breakable(host.id)}</strong><span class="phase">${words(host.phase)}</span></div>
   <div class="versions${host.version === target ? ' on-target' : ''}" title="base ${host.baseVersion}, now ${host.version}, target ${target}">${versions}</div>
-  <div>${checkLine}</div>
-  ${host.failure ? html`<div class="failure">${host.failure.reason}${host.failure.acceptedBy ? ` (accepted by ${host.failure.acceptedBy})` : ''}</div>` : ''}
+  <div>${checkLine(host, now)}</div>
+  ${host.failure ? html`<div class="failure">${failureReason(host)}${host.failure.acceptedBy ? ` (accepted by ${host.failure.acceptedBy})` : ''}</div>` : ''}
+  ${host.evidence ? evidenceList(host.evidence) : ''}
 </li>`;
+}
+
+/**
+ * The engine's reason, with the list of checks it starts with ("failed a, b, and again on
+ * re-check") cut to their number when the evidence below names each of them anyway.
+ */
+function failureReason(host: HostView): string {
+  const reason = host.failure?.reason ?? '';
+  const named = `failed ${host.evidence?.checks.map((c) => c.id).join(', ')}`;
+  if (!host.evidence || !reason.startsWith(named)) return reason;
+  return `failed ${plural(host.evidence.checks.length, 'check')}${reason.slice(named.length)}`;
+}
+
+/** Each failing check of the run that failed the host: what it expected, what it got, what it printed. */
+function evidenceList(evidence: HostEvidence): SafeHtml {
+  return html`<div class="evidence">
+  <p class="evidence-head">Failed checks at ${clock(evidence.at)} on ${breakable(evidence.version)}:</p>
+  <ul class="failed-checks">${evidence.checks.map(
+    (check) => html`<li class="failed-check" data-check="${check.id}">
+    <p><b class="check-id">${breakable(check.id)}</b> <span class="status status-${check.status}">${check.status}</span></p>
+    ${check.expectations.length > 0
+      ? html`<dl class="expectations">${check.expectations.map(
+          (e) => html`<div><dt>${e.attribute}</dt><dd>expected <code class="expected">${e.expected}</code>, got <code class="got">${e.got}</code></dd></div>`,
+        )}</dl>`
+      : ''}
+    ${check.notes.map((note) => html`<p class="note">${note}</p>`)}
+    ${check.output ? html`<pre class="excerpt" tabindex="0" aria-label="output of ${check.id}">${check.output}</pre>` : ''}
+    ${check.expectations.length === 0 && check.notes.length === 0 && !check.output ? html`<p class="note muted">no detail was recorded for this check</p>` : ''}
+  </li>`,
+  )}</ul>
+</div>`;
 }

@@ -3,7 +3,8 @@ import type { LabReport } from '../../lab/run/report.ts';
 import type { ComparedCheck } from '../../lab/run/verdict.ts';
 import type { LabRunSummary } from '../../lab/store/lab-run-store.ts';
 import { html, path, type SafeHtml } from '../html.ts';
-import { dateTime, duration, words } from './format.ts';
+import type { RunPatch } from '../model/lab-run-patches.ts';
+import { breakable, dateTime, duration, words } from './format.ts';
 import { layout, type Viewer } from './layout.ts';
 
 export const SIDES = ['baseline', 'patched', 'afterRollback'] as const;
@@ -29,14 +30,23 @@ export function screenshotsOf(report: LabReport): Screenshot[] {
   );
 }
 
-export function labRunsPage(runs: readonly LabRunSummary[], viewer: Viewer): SafeHtml {
+/** What a run patched, briefly: the request, and the packages it installed with their versions in the tooltip. */
+function patchCell(patch: RunPatch | null | undefined): SafeHtml {
+  if (!patch) return html`<span class="muted">–</span>`;
+  const names = patch.packages.map((p) => p.name);
+  const listed = names.length <= PACKAGES_LISTED ? names.join(', ') : `${names.slice(0, PACKAGES_LISTED).join(', ')} and ${names.length - PACKAGES_LISTED} more`;
+  return html`<span class="run-patch" title="${patch.packages.map((p) => `${p.name} ${p.from ?? '(new)'} → ${p.to}`).join('\n')}"><b>${patch.request.join(' ')}</b>${names.length > 0 ? html`<br><small>${listed}</small>` : html` <small class="muted">nothing installed</small>`}</span>`;
+}
+const PACKAGES_LISTED = 4;
+
+export function labRunsPage(runs: readonly LabRunSummary[], patches: ReadonlyMap<string, RunPatch | null>, viewer: Viewer): SafeHtml {
   const body = html`<h1>Lab runs</h1>
 ${runs.length === 0
   ? html`<p class="muted">No lab run stored yet. Run one with <code>patchlab lab run --image web --patch security</code>.</p>`
   : html`<div class="table-wrap"><table class="list">
-  <thead><tr><th>Run</th><th>Image</th><th>Verdict</th><th>Started</th><th>Took</th></tr></thead>
+  <thead><tr><th>Run</th><th>Image</th><th>Patch</th><th>Verdict</th><th>Started</th><th class="wide">Took</th></tr></thead>
   <tbody>${runs.map(
-    (r) => html`<tr><td><a href="${path`/lab-runs/${r.runId}`}">${r.runId}</a></td><td>${r.image}</td><td><span class="badge verdict-${r.verdict}">${r.verdict}</span></td><td>${dateTime(Date.parse(r.startedAt))}</td><td>${duration(r.durationMs)}</td></tr>`,
+    (r) => html`<tr data-run="${r.runId}"><td><a href="${path`/lab-runs/${r.runId}`}">${breakable(r.runId)}</a></td><td>${r.image}</td><td class="patch-cell">${patchCell(patches.get(r.runId))}</td><td><span class="badge verdict-${r.verdict}">${r.verdict}</span></td><td>${dateTime(Date.parse(r.startedAt))}</td><td class="wide">${duration(r.durationMs)}</td></tr>`,
   )}</tbody></table></div>`}`;
   return layout({ title: 'Lab runs', section: 'lab-runs', viewer, body });
 }
@@ -73,7 +83,7 @@ export function labRunPage(report: LabReport, viewer: Viewer): SafeHtml {
   const shotUrl = (n: number) => path`/lab-runs/${report.runId}/screenshots/${n}`;
   const { patch, install, rollback, services } = report;
   const body = html`<nav class="crumbs"><a href="/lab-runs">Lab runs</a> ›</nav>
-<h1>${report.runId}</h1>
+<h1>${breakable(report.runId)}</h1>
 <section class="card summary">
   <div class="summary-head"><span class="badge verdict-${report.verdict}" id="verdict">${report.verdict}</span> <span>image <b>${report.image.name}</b> <small class="muted">${report.image.tag}</small></span></div>
   <p class="muted">started ${dateTime(Date.parse(report.startedAt))} · took ${duration(report.durationMs)} · patch ${patch.request.join(' ')} · ${report.hostKind === 'vm' ? 'VM hosts' : 'container hosts'}</p>

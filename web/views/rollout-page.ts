@@ -1,13 +1,18 @@
 import type { HealthSample } from '../../rollout/store/rollout-store.ts';
 import { html, path, type SafeHtml } from '../html.ts';
 import type { RolloutView } from '../model/rollout-view.ts';
-import { dateTime, words } from './format.ts';
+import type { Provenance } from '../model/provenance.ts';
+import { whatWaits } from '../model/waiting.ts';
+import { breakable, dateTime } from './format.ts';
 import { healthChart } from './health-chart.ts';
 import { hostGrid } from './host-grid.ts';
 import { layout, type Viewer } from './layout.ts';
 import { ringCards } from './ring-cards.ts';
-import { rolloutActions } from './rollout-actions.ts';
+import { rolloutActions, type RollbackQuestion } from './rollout-actions.ts';
+import { provenanceCard } from './provenance-card.ts';
+import { rolloutSummary } from './rollout-summary.ts';
 import { timelineSection } from './timeline.ts';
+import { waitingBanner } from './waiting-banner.ts';
 
 export interface RolloutPageData {
   view: RolloutView;
@@ -19,6 +24,12 @@ export interface RolloutPageData {
   pollMs: number;
   /** A reason to put back in the field after a refused command. */
   reason?: string;
+  /** A rollback waiting for its confirmation. */
+  rollback?: RollbackQuestion;
+  /** The users who may steer it, named where the rollout waits for one of them. */
+  approvers?: readonly string[];
+  /** Where the patch came from; the full page shows it, the live part has no need. */
+  provenance?: Provenance;
 }
 
 /** Polls the live part while the rollout can still change; gone once it cannot, which ends the polling. */
@@ -32,17 +43,9 @@ export function rolloutLive(data: RolloutPageData, viewer: Viewer): SafeHtml {
   const { view, samples, now, pollMs } = data;
   const { state } = view;
   return html`${livePoller(state.id, pollMs, view.finished)}
-<section class="summary card">
-  <div class="summary-head">
-    <span class="badge phase-${state.phase}" id="rollout-phase" data-phase="${state.phase}">${words(state.phase)}</span>
-    <span class="patch"><b>${state.patch.name}</b> ${state.patch.version}</span>
-    <span class="badge severity-${state.patch.severity}">${state.patch.severity}</span>
-  </div>
-  <p class="progress"><span id="rollout-progress">${view.progress.onTarget} of ${view.progress.total}</span> hosts on the new version · ring ${state.rings[state.ring]?.name ?? '?'} · policy ${view.policy.name}</p>
-  ${view.finished || data.driven ? '' : html`<p class="flash warn" id="undriven">No patchlab process drives this rollout: nothing moves, and commands given here wait, until <code>patchlab rollout start ${data.scenario} --id ${state.id}</code> runs.</p>`}
-  ${state.paused ? html`<p class="flash warn">Paused by ${state.paused.by === 'engine' ? 'the engine' : state.paused.by}: ${state.paused.reason}</p>` : ''}
-</section>
-${rolloutActions(state.id, view.actions, viewer, data.reason)}
+${rolloutSummary(view, now, view.finished || data.driven ? '' : html`<p class="flash warn" id="undriven">No patchlab process drives this rollout: nothing moves, and commands given here wait, until <code>patchlab rollout start ${data.scenario} --id ${state.id}</code> runs.</p>`)}
+${waitingBanner(whatWaits(state), data.approvers ?? [], now)}
+${rolloutActions(state, viewer, { reason: data.reason, rollback: data.rollback })}
 <section class="card" aria-labelledby="rings-title"><h2 id="rings-title">Rings</h2>${ringCards(view.rings)}</section>
 <section class="card" aria-labelledby="chart-title"><h2 id="chart-title">Ring health over time</h2>${healthChart(samples, state.rings.map((r) => r.name))}</section>
 <section class="card hosts" aria-labelledby="hosts-title"><h2 id="hosts-title">Hosts</h2>${hostGrid(view.rings, view.hosts, state.patch.version, now)}</section>`;
@@ -51,10 +54,11 @@ ${rolloutActions(state.id, view.actions, viewer, data.reason)}
 export function rolloutPage(data: RolloutPageData, viewer: Viewer): SafeHtml {
   const { state } = data.view;
   const body = html`<nav class="crumbs"><a href="/rollouts">Rollouts</a> ›</nav>
-<h1 class="rollout-title">${state.id}</h1>
+<h1 class="rollout-title">${breakable(state.id)}</h1>
 <p class="muted meta">scenario <span class="scenario">${data.scenario}</span> · started ${dateTime(state.createdAt)}</p>
 <div class="rollout-layout">
   <div id="live">${rolloutLive(data, viewer)}</div>
+  ${data.provenance ? provenanceCard(data.provenance, state.patch) : ''}
   ${timelineSection(state, data.pollMs, !data.view.finished)}
 </div>`;
   return layout({ title: `Rollout ${state.id}`, section: 'rollouts', viewer, body });

@@ -1,7 +1,7 @@
 import { isTerminal } from '../../rollout/engine/phase.ts';
 import type { RolloutSummary } from '../../rollout/store/rollout-store.ts';
 import { html, path, type SafeHtml } from '../html.ts';
-import { ago, dateTime, words } from './format.ts';
+import { ago, breakable, dateTime, words } from './format.ts';
 import { layout, type Viewer } from './layout.ts';
 
 
@@ -21,8 +21,8 @@ export function rolloutsTable(rollouts: readonly RolloutSummary[], now: number, 
   <thead><tr><th>Rollout</th><th>Patch</th><th>State</th><th>Ring</th><th class="wide">Scenario</th><th>Updated</th></tr></thead>
   <tbody>${rollouts.map(
     (r) => html`<tr id="rollout-${r.id}">
-    <td><a href="${path`/rollouts/${r.id}`}">${r.id}</a><br><small class="muted">${dateTime(r.createdAt)}</small></td>
-    <td><b>${r.patch.name}</b> <small>${r.patch.version}</small> <span class="badge severity-${r.patch.severity}">${r.patch.severity}</span></td>
+    <td><a href="${path`/rollouts/${r.id}`}">${breakable(r.id)}</a><br><small class="muted">${dateTime(r.createdAt)}</small></td>
+    <td><b>${r.patch.name}</b> <small>${breakable(r.patch.version)}</small> <span class="badge severity-${r.patch.severity}">${r.patch.severity}</span></td>
     <td><span class="badge phase-${r.phase}">${words(r.phase)}</span>${undriven.has(r.id) ? html`<br><small class="undriven" title="nothing moves until patchlab rollout start runs with --id ${r.id}">no process drives it</small>` : ''}</td>
     <td>${r.ring}</td>
     <td class="wide scenario">${r.scenario}</td>

@@ -195,7 +195,7 @@ export class ContainerFleet implements Fleet {
     const now = this.options.now ?? Date.now;
     const at = now();
     if (member.lost) {
-      return { hostId, at, version: member.version, checks: [{ id: 'host:reachable', status: 'error' }] };
+      return { hostId, at, version: member.version, checks: [{ id: 'host:reachable', status: 'error', message: 'the host is gone: its container no longer runs' }] };
     }
     let results: CheckResult[];
     if (member.flakesLeft > 0) {
@@ -211,7 +211,7 @@ export class ContainerFleet implements Fleet {
       hostId,
       at,
       version: member.version,
-      checks: results.map((r) => ({ id: r.id, status: r.status, ...(r.metrics ? { metrics: r.metrics } : {}) })),
+      checks: results.map((r) => ({ id: r.id, status: r.status, ...(r.metrics ? { metrics: r.metrics } : {}), ...evidenceOf(r) })),
     };
   }
 
@@ -271,6 +271,25 @@ function unprefixed(labels: Record<string, string>): Record<string, string> {
       .filter(([k]) => k.startsWith(LABEL_PREFIX))
       .map(([k, v]) => [k.slice(LABEL_PREFIX.length), v]),
   );
+}
+
+/** Evidence is kept longer than this in the lab's report; a stored observation keeps an excerpt. */
+export const EVIDENCE_MAX_CHARS = 500;
+
+/**
+ * What a check that did not pass said and saw, shortened, for the rollout page. A pass keeps
+ * nothing: every host is checked every few seconds, and a pass needs no explanation.
+ */
+export function evidenceOf(result: CheckResult): { message?: string; output?: string } {
+  if (result.status === 'pass' || result.status === 'skip') return {};
+  const message = shorten(result.message);
+  const output = shorten(result.evidence?.output ?? '');
+  return { ...(message ? { message } : {}), ...(output ? { output } : {}) };
+}
+
+function shorten(text: string): string {
+  const trimmed = text.trim();
+  return trimmed.length <= EVIDENCE_MAX_CHARS ? trimmed : `${trimmed.slice(0, EVIDENCE_MAX_CHARS - 1)}…`;
 }
 
 function lastLine(text: string): string {

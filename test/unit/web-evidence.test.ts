@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import type { CheckResult } from '../../lab/checks/types.ts';
+import { rollback } from '../../rollout/engine/commands.ts';
+import { evidenceOf, EVIDENCE_MAX_CHARS } from '../../rollout/fleets/containers/container-fleet.ts';
+import { hostEvidence, splitMessage } from '../../web/model/host-evidence.ts';
+import { rolloutView } from '../../web/model/rollout-view.ts';
+import { BASE_VERSION, CHECK, MINUTE, NEW_VERSION, tick } from './rollout-harness.ts';
+import { driveModel, WEB_POLICY } from './web-fixtures.ts';
+
+/*
+ * Why a host failed, as the rollout page shows it: the evidence the fleet keeps with each
+ * observation, split into expected and got, and ring figures that agree with the rollback's.
+ */
+
+const result = (status: CheckResult['status'], message: string, output?: string): CheckResult => ({
+  id: 'command:nginx -t',
+  kind: 'command',
+  name: 'command nginx -t',
+  status,
+  message,
+  durationMs: 30,
+  ...(output !== undefined ? { evidence: { output } } : {}),
+});
+
+describe('the evidence an observation keeps', () => {
+  it('keeps the message and a shortened output of a check that did not pass, and nothing of a pass', () => {
+    expect(evidenceOf(result('pass', '', 'nginx: configuration file /etc/nginx/nginx.conf test is successful'))).toEqual({});
+    const failed = evidenceOf(result('fail', 'exit-status: expected 0, got 1', `nginx: [emerg] unknown directive\n${'x'.repeat(2000)}`));
+    expect(failed.message).toBe('exit-status: expected 0, got 1');
+    expect(failed.output).toHaveLength(EVIDENCE_MAX_CHARS);
+    expect(failed.output).toMatch(/^nginx: \[emerg\] unknown directive\nx+…$/);
+    expect(evidenceOf(result('error', 'web-01: command nginx -t could not be judged: timed out'))).toEqual({ message: 'web-01: command nginx -t could not be judged: timed out' });
+  });
+
+  it('splits a message into what was expected and what came back', () => {
+    expect(splitMessage('status: expected 200, got 502; body: expected to contain "ok", got "Bad Gateway"; could not read headers')).toEqual({
+      expectations: [
+        { attribute: 'status', expected: '200', got: '502' },
+        { attribute: 'body', expected: 'to contain "ok"', got: '"Bad Gateway"' },
+      ],
+      notes: ['could not read headers'],
+    });
+  });
+});
+
+describe('a failed host on the page', () => {
+  const failedHost = { id: 'web-001', ring: 0, phase: 'failed' as const, baseVersion: BASE_VERSION, version: NEW_VERSION, patchStartedAt: 0, patchedAt: 1000, failure: { reason: 'failed x', at: 5000, acceptedBy: null } };
+  const observation = (at: number, status: 'pass' | 'fail') => ({
+    hostId: 'web-001',
+    at,
+    version: NEW_VERSION,
+    checks: [{ id: CHECK, status, ...(status === 'fail' ? { message: 'status: expected 200, got 502', output: '<html>502 Bad Gateway</html>' } : {}) }],
+  });
+
+  it('shows the failing run that failed it, with its evidence; a host that recovered shows none', () => {
+    const evidence = hostEvidence(failedHost, [observation(2000, 'fail'), observation(3000, 'fail')], NEW_VERSION);
+    expect(evidence).toEqual({ at: 3000, version: NEW_VERSION, checks: [{ id: CHECK, status: 'fail', expectations: [{ attribute: 'status', expected: '200', got: '502' }], notes: [], output: '<html>502 Bad Gateway</html>' }] });
+    const recovered = { ...failedHost, phase: 'healthy' as const, failure: null };
+    expect(hostEvidence(recovered, [observation(2000, 'fail'), observation(3000, 'pass')], NEW_VERSION)).toBeNull();
+    // A suspect: its latest run failed, and the page says why before the re-check.
+    expect(hostEvidence(recovered, [observation(2000, 'pass'), observation(3000, 'fail')], NEW_VERSION)?.at).toBe(3000);
+  });
+
+  it('keeps the figures of the rollback on a rolled-back ring, as the timeline has them', () => {
+    const { lab } = driveModel((l) => l.state.phase === 'rolled-back', { behaviour: { 'web-008': 'bad' } });
+    const decided = lab.state.audit.find((e) => e.action === 'rollback')!;
+    const canary = rolloutView(lab.state, WEB_POLICY, lab.observations, lab.now).rings[0]!;
+    expect(canary.healthAsOf).toBe('rollback');
+    expect([canary.health?.failed.length, canary.health?.budget, canary.health?.breached]).toEqual([decided.figures['canary.failed'], decided.figures['canary.budget'], true]);
+    expect(canary.counts['rolled-back']).toBe(1);
+    expect(canary.timing.endedAt).toBe(lab.state.audit.at(-1)?.at);
+  });
+
+  it('counts a manually rolled-back healthy ring as healthy at the rollback, and its checks as on the base version', () => {
+    const snapshot = driveModel((l) => l.state.rings[0]!.soakStartedAt !== null);
+    snapshot.lab.state = rollback(snapshot.lab.state, { actor: 'bob', reason: 'window closed' }, snapshot.lab.now);
+    for (let i = 0; i < 2; i++) tick(snapshot.lab, WEB_POLICY, MINUTE);
+    const view = rolloutView(snapshot.lab.state, WEB_POLICY, snapshot.lab.observations, snapshot.lab.now);
+    expect(view.rings[0]?.health).toMatchObject({ patched: 1, passing: 1, failed: [], passRate: 1 });
+    const host = view.hosts.find((h) => h.phase === 'rolled-back');
+    expect(host?.lastCheck).toMatchObject({ onTarget: false, version: BASE_VERSION, failing: [] });
+    expect(host?.evidence).toBeNull();
+  });
+});

@@ -1,0 +1,26 @@
+import { html, type SafeHtml } from '../html.ts';
+import type { Waiting } from '../model/waiting.ts';
+import { ago, clock } from './format.ts';
+
+/**
+ * The banner over a rollout that waits for a person: what waits, since when, and who may act
+ * (release managers, by name). `approvers` are the users with that role or above. Pure.
+ */
+export function waitingBanner(waiting: Waiting | null, approvers: readonly string[], now: number): SafeHtml {
+  if (!waiting) return html``;
+  const since = html`since ${clock(waiting.since)} UTC (${ago(waiting.since, now)})`;
+  const who = html`<p class="who-acts">Who may act: release managers${approvers.length > 0 ? html` (${approvers.join(', ')})` : ' (none yet: an admin gives the role on the Users page)'}.</p>`;
+  if (waiting.kind === 'approval') {
+    return html`<section class="waiting card" id="waiting" data-waits="approval" role="status" aria-labelledby="waiting-title">
+  <h2 id="waiting-title">Waiting for approval: ring ${waiting.ring}</h2>
+  <p>Ring <b>${waiting.ring}</b> (${waiting.hosts} host${waiting.hosts === 1 ? '' : 's'}) needs a release manager's approval before its first host is patched. Nothing moves until then. Waiting ${since}.</p>
+  ${who}
+</section>`;
+  }
+  return html`<section class="waiting card" id="waiting" data-waits="resume" role="status" aria-labelledby="waiting-title">
+  <h2 id="waiting-title">Paused in ring ${waiting.ring}</h2>
+  <p>Paused by ${waiting.by} ${since}: ${waiting.reason}</p>
+  <p>No new host is patched and the soak clock stands still until a release manager resumes, promotes or rolls back.</p>
+  ${who}
+</section>`;
+}
