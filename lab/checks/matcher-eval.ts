@@ -1,4 +1,5 @@
 import { gjsonGet } from './gjson.ts';
+import { compileRegex } from './goss-regex.ts';
 import { asList, asNumber, asText, assignDistinct, isMap, sameValue, showValue } from './matcher-values.ts';
 import type { Matcher } from './matchers.ts';
 import { parseSemVer, parseSemVerRange, satisfies } from './semver.ts';
@@ -55,13 +56,6 @@ export function matches(matcher: Matcher, actual: unknown): boolean {
     case 'or':
       return matcher.matchers.some((m) => matches(m, actual));
   }
-}
-
-/** Go-style inline flags ((?i) and the like) become JavaScript flags; m is always on, as patterns anchor at lines. */
-export function compileRegex(source: string): RegExp {
-  const inline = /^\(\?([ims]+)\)/.exec(source);
-  const flags = new Set(['m', ...(inline?.[1] ?? '')]);
-  return new RegExp(inline ? source.slice(inline[0].length) : source, [...flags].join(''));
 }
 
 function compareNumber(op: 'gt' | 'ge' | 'lt' | 'le', actual: number | undefined, bound: number): boolean {

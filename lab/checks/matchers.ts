@@ -1,5 +1,5 @@
 import { parseGjsonPath } from './gjson.ts';
-import { compileRegex } from './matcher-eval.ts';
+import { compileRegex } from './goss-regex.ts';
 import { isMap, type Value } from './matcher-values.ts';
 import { parseSemVerRange } from './semver.ts';
 
