@@ -106,6 +106,24 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (schedule, slot_at)
   );
   `,
+  // Packages kept back from every patch, and the record of who held and lifted what, and why.
+  `
+  CREATE TABLE holds (
+    pattern text COLLATE "C" PRIMARY KEY,
+    reason text NOT NULL,
+    held_by text NOT NULL,
+    held_at bigint NOT NULL
+  );
+
+  CREATE TABLE hold_events (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    pattern text NOT NULL,
+    action text NOT NULL CHECK (action IN ('hold', 'lift')),
+    actor text NOT NULL,
+    reason text NOT NULL,
+    at bigint NOT NULL
+  );
+  `,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;

@@ -105,6 +105,23 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (schedule, slot_at)
   ) STRICT;
   `,
+  // Packages kept back from every patch, and the record of who held and lifted what, and why.
+  `
+  CREATE TABLE holds (
+    pattern TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,
+    held_by TEXT NOT NULL,
+    held_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE hold_events (
+    pattern TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('hold', 'lift')),
+    actor TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,11 +1,12 @@
 import type { LabRunStore } from '../../lab/store/lab-run-store.ts';
+import type { HoldStore } from '../../lab/holds/hold-store.ts';
 import type { ScheduleStore } from '../../lab/schedule/schedule-store.ts';
 import type { RolloutStore } from './rollout-store.ts';
 import type { Store } from './store.ts';
 
 /** One store over the three concerns' stores of one database, whichever database that is. */
-export function composeStore(parts: { rollouts: RolloutStore; labRuns: LabRunStore; schedules: ScheduleStore; close(): Promise<void> }): Store {
-  const { rollouts, labRuns, schedules, close } = parts;
+export function composeStore(parts: { rollouts: RolloutStore; labRuns: LabRunStore; schedules: ScheduleStore; holds: HoldStore; close(): Promise<void> }): Store {
+  const { rollouts, labRuns, schedules, holds, close } = parts;
   return {
     location: rollouts.location,
     createRollout: (rollout) => rollouts.createRollout(rollout),
@@ -27,6 +28,10 @@ export function composeStore(parts: { rollouts: RolloutStore; labRuns: LabRunSto
     recordScheduleRun: (run) => schedules.recordScheduleRun(run),
     scheduleRuns: (filter) => schedules.scheduleRuns(filter),
     claimScheduleSlot: (schedule, slotAt, claimedBy, at) => schedules.claimScheduleSlot(schedule, slotAt, claimedBy, at),
+    listHolds: () => holds.listHolds(),
+    addHold: (hold) => holds.addHold(hold),
+    liftHold: (pattern, by, reason, at) => holds.liftHold(pattern, by, reason, at),
+    holdEvents: () => holds.holdEvents(),
     close,
   };
 }

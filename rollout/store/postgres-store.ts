@@ -1,3 +1,4 @@
+import { PostgresHoldStore } from '../../lab/holds/postgres-hold-store.ts';
 import { PostgresScheduleStore } from '../../lab/schedule/postgres-schedule-store.ts';
 import { openPostgresDatabase } from '../../lab/store/postgres-database.ts';
 import { PostgresLabRunStore } from '../../lab/store/postgres-lab-run-store.ts';
@@ -16,6 +17,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     rollouts: new PostgresRolloutStore(pool, location),
     labRuns: new PostgresLabRunStore(pool),
     schedules: new PostgresScheduleStore(pool),
+    holds: new PostgresHoldStore(pool),
     close: () => pool.end(),
   });
 }

@@ -1,3 +1,4 @@
+import { SqliteHoldStore } from '../../lab/holds/sqlite-hold-store.ts';
 import { SqliteScheduleStore } from '../../lab/schedule/sqlite-schedule-store.ts';
 import { defaultStorePath, openSqliteDatabase } from '../../lab/store/sqlite-database.ts';
 import { SqliteLabRunStore } from '../../lab/store/sqlite-lab-run-store.ts';
@@ -18,6 +19,7 @@ export function openStore(path: string = defaultStorePath()): Store {
     rollouts: new SqliteRolloutStore(db, location),
     labRuns: new SqliteLabRunStore(db),
     schedules: new SqliteScheduleStore(db),
+    holds: new SqliteHoldStore(db),
     close: async () => {
       db.close();
     },
