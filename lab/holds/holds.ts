@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import type { SelectedPatch } from '../patches/request.ts';
+import { PatchRequestError, type SelectedPatch } from '../patches/request.ts';
 
 /** A package kept back from every patch until someone lifts it: a name or a glob (`linux-image-*`), with who and why. */
 export interface Hold {
@@ -33,12 +33,18 @@ export function withoutHeld(selected: SelectedPatch, holds: readonly Hold[]): { 
   return { selected: { ...selected, packages }, held };
 }
 
-/** Held packages apt would still install, pulled in by an update that needs their new version: the patch cannot go on without them. */
-export function heldInPlan(planned: readonly { name: string }[], holds: readonly Hold[]): { name: string; hold: Hold }[] {
-  return planned.flatMap((p) => {
+/**
+ * A held package apt would still install, pulled in by an update that needs its new version:
+ * the patch cannot go on without it, so it does not go on. Throws a PatchRequestError naming it.
+ */
+export function refuseHeldInPlan(planned: readonly { name: string }[], holds: readonly Hold[]): void {
+  const pulled = planned.flatMap((p) => {
     const hold = holdOf(p.name, holds);
-    return hold ? [{ name: p.name, hold }] : [];
+    return hold ? [`${p.name} (held by ${hold.by}: ${hold.reason})`] : [];
   });
+  if (pulled.length > 0) {
+    throw new PatchRequestError(`the patch needs held package(s) ${pulled.join(', ')}: leave out what depends on them, or lift the hold`);
+  }
 }
 
 /** "tzdata (held by alice: waits for the DST fix)": how a report says why an update was left out. */

@@ -28,6 +28,8 @@ export interface LabReport {
     planReused?: boolean;
   };
   candidates: CandidatePatch[];
+  /** Updates the request matched but a hold kept back, each with who held it and why. */
+  held?: string[];
   /** Per source package of the patch's upgrades: what their changelogs say it fixes. Absent in older reports. */
   advisories?: SourceAdvisory[];
   /** The package lists discovery judged by: refreshed by this run, or reused and how old. Absent when the fetcher never started. */
@@ -141,6 +143,7 @@ export function summarize(report: LabReport): string {
     for (const p of report.patch.packages) lines.push(`  ${p.name} ${p.from ?? '(new)'} -> ${p.to}${p.security ? '  [security]' : ''}`);
   }
   for (const d of report.patch.debs) lines.push(`  local: ${d}`);
+  for (const h of report.held ?? []) lines.push(`  left out: ${h}`);
   lines.push(...advisoryLines(report.advisories ?? []));
   lines.push('checks (unpatched twin -> patched -> after rollback):');
   for (const c of report.checks) {
