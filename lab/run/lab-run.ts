@@ -6,6 +6,7 @@ import { advisoriesFromCache } from '../advisories/cache-advisories.ts';
 import type { Host, HostProvider } from '../hosts/host.ts';
 import type { ServiceOutcome } from '../hosts/services.ts';
 import type { ImageDefinition } from '../images/definition.ts';
+import { onInterrupt } from '../interrupt.ts';
 import { applyPatch, rollbackPatch } from '../patches/apply.ts';
 import type { PackageCache } from '../patches/cache.ts';
 import type { RefreshLists } from '../patches/list-freshness.ts';
@@ -77,6 +78,8 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
   });
   // The fetcher discovers and fetches on the image the patch is for: the target's.
   const targetImage = sets.member(targets[0] as string).image;
+  // Ctrl-C: the CLI removes this process's containers, but a set's network only goes with its hosts gone first.
+  const forgetInterrupt = sets.topology ? onInterrupt(() => sets.removeAll()) : () => false;
   const report: LabReport = {
     runId: options.runId,
     image: { name: options.image.name, tag: options.image.tag },
@@ -247,6 +250,7 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
     await servicesStarting?.catch(() => undefined);
     await fetcherClosing?.catch(() => undefined);
     await phase('remove hosts', () => Promise.all([...hosts.map((h) => h.stop().catch(() => undefined)), sets.removeAll()]));
+    forgetInterrupt();
   }
   if (report.reasons.length === 0) {
     report.checks = compareChecks(baselineResults, patchedResults, rollbackResults);
