@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputError } from '../../lab/config/validation.ts';
+import type { InputError } from '../../lab/config/validation.ts';
 import { definitionHash } from '../../lab/images/build.ts';
 import { imageCatalog, kindOf, loadImageDefinition } from '../../lab/images/definition.ts';
 import { findProject, isHeld, loadProject } from '../../lab/project/project.ts';
 import { writeStarter } from '../../lab/project/starter.ts';
+import { attempt } from '../fixtures/fuzz/kit.ts';
 
 const demo = join(import.meta.dirname, '..', 'fixtures', 'project');
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'patchlab');
@@ -26,14 +27,11 @@ function project(files: Record<string, string>): string {
   return root;
 }
 
-function refusal(work: () => unknown): InputError {
-  try {
-    work();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error('expected an InputError');
+/** The InputError loading `file` gives; the fuzz kit checks it names the file and a field. */
+function refusal(file: string, load: (file: string) => unknown): InputError {
+  const outcome = attempt(file, () => load(file));
+  if (!('error' in outcome)) throw new Error(`expected ${file} to be refused`);
+  return outcome.error;
 }
 
 describe('the project folder', () => {
@@ -62,15 +60,15 @@ describe('the project folder', () => {
 
   it('names the file, the field and what was expected when patchlab.yaml is wrong', () => {
     const badHold = project({ 'patchlab.yaml': 'holds: ["rm -rf /"]\n' });
-    expect(refusal(() => loadProject(join(badHold, 'patchlab.yaml'))).message).toBe(
+    expect(refusal(join(badHold, 'patchlab.yaml'), loadProject).message).toBe(
       `${join(badHold, 'patchlab.yaml')}: holds[0]: expected a Debian package name or a glob of one, such as linux-image-*`,
     );
     const missing = project({ 'patchlab.yaml': 'images: images\nchecks: [checks, more-checks]\n', 'images/.keep': '', 'checks/.keep': '' });
-    expect(refusal(() => loadProject(join(missing, 'patchlab.yaml'))).message).toBe(
+    expect(refusal(join(missing, 'patchlab.yaml'), loadProject).message).toBe(
       `${join(missing, 'patchlab.yaml')}: checks[1]: expected a folder or file, ${join(missing, 'more-checks')} does not exist`,
     );
     const unknown = project({ 'patchlab.yaml': 'image: images\n' });
-    expect(refusal(() => loadProject(join(unknown, 'patchlab.yaml'))).message).toMatch(/patchlab\.yaml: .*"image"/);
+    expect(refusal(join(unknown, 'patchlab.yaml'), loadProject).message).toMatch(/patchlab\.yaml: .*"image"/);
   });
 
   it('patchlab init writes a starter that loads, and never overwrites it', async () => {
@@ -121,7 +119,7 @@ describe('image definitions of a project', () => {
       'images/need.yaml': 'name: need\nimage: team/app:1\nneeds: [{ image: db, hostname: "Db_1" }]\n',
       'images/nocheck.yaml': 'name: nocheck\nimage: team/app:1\nchecks: [nowhere.spec.ts]\n',
     });
-    const message = (name: string) => refusal(() => loadImageDefinition(join(root, 'images', `${name}.yaml`), [join(root, 'checks')])).message;
+    const message = (name: string) => refusal(join(root, 'images', `${name}.yaml`), (f) => loadImageDefinition(f, [join(root, 'checks')])).message;
     const file = (name: string) => join(root, 'images', `${name}.yaml`);
     expect(message('mixed')).toBe(`${file('mixed')}: packages: expected no packages with dockerfile: (put them in the Dockerfile)`);
     expect(message('both')).toBe(`${file('both')}: dockerfile: expected either image: (an existing image) or dockerfile:, not both`);
