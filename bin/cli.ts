@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { reap } from '../lab/hosts/reaper.ts';
 import { runInterruptCleanups } from '../lab/interrupt.ts';
 import { imagesCommand } from './commands/images.ts';
+import { initCommand } from './commands/init.ts';
 import { inventoryCommand } from './commands/inventory.ts';
 import { demoCommand } from './commands/demo.ts';
 import { labCommand } from './commands/lab.ts';
@@ -18,6 +19,7 @@ const program = new Command('patchlab')
   .showHelpAfterError()
   .exitOverride();
 
+initCommand(program);
 imagesCommand(program);
 patchesCommand(program);
 labCommand(program);

@@ -10,6 +10,8 @@ import { runLabOnImage, type HostKind } from '../../lab/run/run-image.ts';
 import { exitCodeOf } from '../../lab/run/verdict.ts';
 import { labRunNotification } from '../../lab/notify/run-notifications.ts';
 import { openConfiguredStore } from '../../rollout/store/open-store.ts';
+import { reapNetworks } from '../../lab/run/set-network.ts';
+import { projectOption, useProject, type ProjectFlags } from './project-option.ts';
 import { collect, NOTIFY_GRACE_MS, webhookNotifier, mirrorOverrides, newRunId, type MirrorFlags } from './common.ts';
 
 export interface LabRunFlags extends MirrorFlags {
@@ -20,13 +22,17 @@ export interface LabRunFlags extends MirrorFlags {
   json?: boolean;
   host?: HostKind;
   refresh?: boolean;
+  target?: string[];
+  project?: string;
 }
 
 /** Runs the lab once and prints the summary; resolves to the exit status the verdict calls for. */
 export async function labRun(flags: LabRunFlags): Promise<number> {
+  useProject(flags);
   const report = await runLabOnImage({
     image: flags.image,
     patch: flags.patch,
+    ...(flags.target ? { targets: flags.target } : {}),
     ...(flags.checks ? { checks: flags.checks } : {}),
     ...(flags.reportDir ? { reportDir: flags.reportDir } : {}),
     ...(flags.host ? { host: flags.host } : {}),
@@ -55,10 +61,11 @@ export async function labRun(flags: LabRunFlags): Promise<number> {
 
 export function labCommand(program: Command): void {
   const lab = program.command('lab').description('prove a patch on disposable twins of a production image');
-  lab
-    .command('run')
+  projectOption(lab
+    .command('run'))
     .description('start twin hosts, patch one, check both, roll back, and write a report (exit 0 pass, 1 fail, 2 error)')
-    .requiredOption('--image <name>', 'image definition name (web, db) or a local image reference')
+    .requiredOption('--image <name>', 'image definition name (the project\'s, or the built-in web, db) or a local image reference')
+    .option('--target <host>', 'the host of the image\'s set to patch, when its definition needs others (e.g. db); default: the image itself', collect)
     .requiredOption('--patch <what>', '"security", "all", package[=version] names, or a .deb file (repeatable, comma separated)', collect)
     .option('--checks <file>', 'goss YAML or browser spec (.ts/.mjs); default: the image definition\'s checks', collect)
     .option('--report-dir <dir>', 'where report.json, junit.xml and screenshots go (default: $PATCHLAB_HOME/runs/<run id>)')
@@ -70,15 +77,16 @@ export function labCommand(program: Command): void {
     .action(async (flags: LabRunFlags) => {
       process.exitCode = await labRun(flags);
     });
-  lab
-    .command('bisect <run>')
+  projectOption(lab
+    .command('bisect <run>'))
     .description('find which source packages of a failing run break it, by lab runs on subsets, and prove the rest passes (exit 0 culprits found, 2 error)')
     .option('--checks <file>', 'the checks the run used, when it was not the image definition\'s own', collect)
     .option('--concurrency <n>', 'lab runs at once (each starts three containers)', (v) => Number.parseInt(v, 10), 1)
     .option('--json', 'print the bisect report as JSON')
     .option('--mirror <url>', 'Debian archive (default: from this machine\'s apt sources)')
     .option('--security-mirror <url>', 'Debian security archive (default: from this machine\'s apt sources)')
-    .action(async (run: string, flags: { checks?: string[]; concurrency: number; json?: boolean } & MirrorFlags) => {
+    .action(async (run: string, flags: { checks?: string[]; concurrency: number; json?: boolean } & MirrorFlags & ProjectFlags) => {
+      useProject(flags);
       if (!Number.isInteger(flags.concurrency) || flags.concurrency < 1) throw new Error(`--concurrency: expected a whole number of at least 1, got ${JSON.stringify(flags.concurrency)}`);
       const { report } = loadRunReport(run, join(dataDir(), 'runs'));
       const bisectId = newRunId('bisect');
@@ -95,6 +103,7 @@ export function labCommand(program: Command): void {
             image: report.image.name,
             patch,
             ...(flags.checks ? { checks: flags.checks } : {}),
+            ...(report.topology ? { targets: report.topology.targets } : {}),
             reportDir,
             host: report.hostKind === 'vm' ? 'vm' : 'container',
             mirror: mirrorOverrides(flags),
@@ -112,7 +121,9 @@ export function labCommand(program: Command): void {
     .option('--run <id>', 'remove one run\'s or rollout\'s hosts, a kept fleet included (an interrupted rollout keeps its fleet to be resumed)')
     .action(async (flags: { all?: boolean; run?: string }) => {
       const removed = await reap({ all: flags.all ?? false, ...(flags.run ? { runId: flags.run } : {}) });
-      console.log(`removed ${removed.containers.length} container(s), ${removed.images.length} snapshot image(s), ${removed.vms.length} VM host(s)`);
-      for (const name of [...removed.containers, ...removed.images, ...removed.vms]) console.log(`  ${name}`);
+      // After the containers: a network with a container on it cannot be removed.
+      const networks = await reapNetworks({ all: flags.all ?? false, ...(flags.run ? { runId: flags.run } : {}) });
+      console.log(`removed ${removed.containers.length} container(s), ${removed.images.length} snapshot image(s), ${removed.vms.length} VM host(s), ${networks.length} network(s)`);
+      for (const name of [...removed.containers, ...removed.images, ...removed.vms, ...networks]) console.log(`  ${name}`);
     });
 }

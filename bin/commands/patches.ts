@@ -6,11 +6,12 @@ import { resolveImage } from '../../lab/images/build.ts';
 import { PackageCache } from '../../lab/patches/cache.ts';
 import { stderrProgress } from '../../lab/progress.ts';
 import { dockerStartup, mirrorFrom, newRunId, type MirrorFlags } from './common.ts';
+import { projectOption, useProject, type ProjectFlags } from './project-option.ts';
 
 export function patchesCommand(program: Command): void {
   const patches = program.command('patches').description('candidate patches: what an image can upgrade');
-  patches
-    .command('list')
+  projectOption(patches
+    .command('list'))
     .description('list pending updates of an image from its suite\'s security and updates archives')
     .requiredOption('--image <name>', 'image definition name or image reference')
     .option('--json', 'print JSON')
@@ -18,7 +19,8 @@ export function patchesCommand(program: Command): void {
     .option('--no-advisories', 'skip reading CVE ids and urgency from the candidates\' changelogs (which downloads the candidates into the package cache)')
     .option('--mirror <url>', 'Debian archive (default: from this machine\'s apt sources)')
     .option('--security-mirror <url>', 'Debian security archive (default: from this machine\'s apt sources)')
-    .action(async (flags: { image: string; json?: boolean; securityOnly?: boolean; advisories: boolean } & MirrorFlags) => {
+    .action(async (flags: { image: string; json?: boolean; securityOnly?: boolean; advisories: boolean } & MirrorFlags & ProjectFlags) => {
+      useProject(flags);
       const progress = stderrProgress('patches');
       await dockerStartup(progress);
       const image = await resolveImage(flags.image, { progress });

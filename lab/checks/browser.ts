@@ -48,7 +48,7 @@ export interface BrowserCheckOptions {
 }
 
 /** The flags measured to work for Debian's Chromium here: run as root, no display, no network chatter. */
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -166,7 +166,7 @@ async function expectText(page: Page, selector: string, text: string, timeoutMs:
 }
 
 /** A thrown non-Error still deserves words; Playwright's call log is kept, it says what was awaited. */
-function describeFailure(error: unknown): string {
+export function describeFailure(error: unknown): string {
   // Playwright colours its call log for terminals; reports and web pages want plain text.
   const message = (error instanceof Error ? error.message : String(error)).replace(/\u001b\[[0-9;]*m/g, '');
   return message.length > 2000 ? `${message.slice(0, 2000)}...` : message;

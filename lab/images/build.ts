@@ -1,13 +1,14 @@
 import type Docker from 'dockerode';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import tar from 'tar-stream';
 import { debianMirror, type DebianMirror } from '../config/mirror.ts';
 import { dataDir } from '../config/paths.ts';
 import { dockerClient } from '../hosts/docker-client.ts';
 import { silent, type Progress } from '../progress.ts';
-import { imageCatalog, loadImageDefinition, sourceOf, type ImageDefinition } from './definition.ts';
+import { builtInDefinitionsDir, imageCatalog, kindOf, loadImageDefinition, sourceOf, type ImageDefinition } from './definition.ts';
+import { buildDockerfileImage, contextDigest } from './dockerfile-build.ts';
 import { layerDockerfile } from './dockerfile.ts';
 import { BUILDER_VERSION, sha256, shortHash } from './hash.ts';
 import { withLock } from './lock.ts';
@@ -39,9 +40,11 @@ export function baseTag(suite: string): string {
 }
 
 export function definitionHash(def: ImageDefinition): string {
-  const { file, description, checks, ...meaningful } = def;
+  // needs: which hosts run beside the image changes nothing in it.
+  const { file, description, checks, needs, ...meaningful } = def;
   const files = def.files.map((f) => sha256(readFileSync(sourceOf(file, f.source))));
-  return shortHash({ builder: BUILDER_VERSION, base: baseTag(def.suite), def: meaningful, files });
+  const context = kindOf(def) === 'dockerfile' ? { context: contextDigest(def) } : {};
+  return shortHash({ builder: BUILDER_VERSION, base: baseTag(def.suite), def: meaningful, files, ...context });
 }
 
 export async function imageExists(docker: Docker, tag: string): Promise<boolean> {
@@ -125,22 +128,42 @@ export async function followBuild(docker: Docker, stream: NodeJS.ReadableStream,
 export async function buildDefinition(def: ImageDefinition, options: BuildOptions = {}): Promise<BuiltImage> {
   const docker = options.docker ?? dockerClient();
   const progress = options.progress ?? silent;
+  if (kindOf(def) === 'image') return existingImage(docker, def);
   const hash = definitionHash(def);
   const tag = `patchlab/${def.name}:${hash}`;
   return withLock(join(dataDir(), 'locks'), `image-${def.name}`, async () => {
     if (!options.force && (await imageExists(docker, tag))) return { name: def.name, tag, hash, built: false, definition: def };
     const base = await ensureBaseImage(def.suite, options);
     progress(`image ${def.name}: building ${tag}`);
-    const context = tar.pack();
-    context.entry({ name: 'Dockerfile' }, layerDockerfile(def, base.tag, { [IMAGE_LABEL]: def.name, [DEFINITION_HASH_LABEL]: hash }));
-    def.files.forEach((f, i) => context.entry({ name: `files/${i}` }, readFileSync(sourceOf(def.file, f.source))));
-    context.finalize();
-    const stream = await docker.buildImage(context as unknown as NodeJS.ReadableStream, { t: tag, rm: true, forcerm: true });
-    await followBuild(docker, stream, progress);
+    const labels = { [IMAGE_LABEL]: def.name, [DEFINITION_HASH_LABEL]: hash };
+    if (kindOf(def) === 'dockerfile') {
+      await buildDockerfileImage(docker, def, tag, base.tag, labels, (stream) => followBuild(docker, stream, progress));
+    } else {
+      await buildPackageLayer(docker, def, tag, base.tag, labels, progress);
+    }
     progress(`image ${def.name}: built ${tag}`);
     await removeOlderBuilds(docker, `patchlab/${def.name}`, tag);
     return { name: def.name, tag, hash, built: true, definition: def };
   });
+}
+
+/** An existing image is the team's: patchlab only checks it is there, and never builds or removes it. */
+async function existingImage(docker: Docker, def: ImageDefinition): Promise<BuiltImage> {
+  const tag = def.image as string;
+  if (!(await imageExists(docker, tag))) {
+    throw new Error(`image definition ${def.name} (${def.file}): image: ${tag} is not on this Docker engine, and no registry is reachable to pull it (build it or docker load it first)`);
+  }
+  return { name: def.name, tag, hash: '', built: false, definition: def };
+}
+
+/** A package-list definition: its layer's Dockerfile is written from the definition, on the suite's base. */
+async function buildPackageLayer(docker: Docker, def: ImageDefinition, tag: string, baseImage: string, labels: Record<string, string>, progress: Progress): Promise<void> {
+  const context = tar.pack();
+  context.entry({ name: 'Dockerfile' }, layerDockerfile(def, baseImage, labels));
+  def.files.forEach((f, i) => context.entry({ name: `files/${i}` }, readFileSync(sourceOf(def.file, f.source))));
+  context.finalize();
+  const stream = await docker.buildImage(context as unknown as NodeJS.ReadableStream, { t: tag, rm: true, forcerm: true });
+  await followBuild(docker, stream, progress);
 }
 
 /** Builds of an older definition only take space; one still used by a container stays. */
@@ -173,7 +196,8 @@ export async function resolveImage(nameOrRef: string, options: BuildOptions = {}
   const docker = options.docker ?? dockerClient();
   if (!(await imageExists(docker, nameOrRef))) {
     const known = [...catalog.keys()].join(', ');
-    throw new Error(`image ${JSON.stringify(nameOrRef)}: not a built-in definition (${known}) and no such image on this Docker engine`);
+    const where = catalog.size > builtInCount() ? 'a definition of the project or a built-in one' : 'a built-in definition';
+    throw new Error(`image ${JSON.stringify(nameOrRef)}: not ${where} (${known}) and no such image on this Docker engine`);
   }
   return { tag: nameOrRef };
 }
@@ -184,4 +208,8 @@ export async function buildAll(options: BuildOptions = {}): Promise<BuiltImage[]
     results.push(await buildDefinition(loadImageDefinition(file), options));
   }
   return results;
+}
+
+function builtInCount(): number {
+  return readdirSync(builtInDefinitionsDir).filter((n) => /\.ya?ml$/.test(n)).length;
 }

@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { BrowserChecks, loadBrowserCheck } from '../checks/browser.ts';
 import { loadGossFile, type GossSpec } from '../checks/goss-load.ts';
 import { runGossChecks } from '../checks/goss-run.ts';
+import { isPlaywrightTestSpec, playwrightRunnerFor, runPlaywrightSpec } from '../checks/playwright-test.ts';
 import type { CheckResult, CheckTarget } from '../checks/types.ts';
 import { InputError } from '../config/validation.ts';
 import { sourceOf, type ImageDefinition } from '../images/definition.ts';
-import type { CheckSuite } from './lab-run.ts';
+import type { CheckSuite } from './lab-sets.ts';
 
 const BROWSER_SPEC = /\.(ts|mts|js|mjs)$/;
 
@@ -27,9 +29,14 @@ export interface CheckSuiteOptions {
 export async function loadCheckSuite(files: readonly string[], options: CheckSuiteOptions): Promise<CheckSuite> {
   const goss: GossSpec[] = [];
   const browserFiles: string[] = [];
+  const playwrightFiles: string[] = [];
   for (const file of files) {
     if (!existsSync(file)) throw new InputError(file, ['--checks: expected a goss YAML file or a browser spec, the file does not exist']);
-    if (BROWSER_SPEC.test(file)) {
+    if (BROWSER_SPEC.test(file) && isPlaywrightTestSpec(file)) {
+      // Its runner must be there before any host starts; the spec itself is Playwright's to load.
+      playwrightRunnerFor(file);
+      playwrightFiles.push(file);
+    } else if (BROWSER_SPEC.test(file)) {
       await loadBrowserCheck(file);
       browserFiles.push(file);
     } else {
@@ -45,6 +52,9 @@ export async function loadCheckSuite(files: readonly string[], options: CheckSui
         browser ??= BrowserChecks.launch({ screenshotDir: options.screenshotDir, ...(options.port ? { port: options.port } : {}) });
         const launched = await browser;
         for (const file of browserFiles) results.push(await launched.run(file, target));
+      }
+      for (const file of playwrightFiles) {
+        results.push(...(await runPlaywrightSpec(file, target, { outputDir: join(options.screenshotDir, 'playwright'), ...(options.port ? { port: options.port } : {}) })));
       }
       return results;
     },

@@ -1,25 +1,25 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CheckResult, CheckTarget } from '../checks/types.ts';
+import type { CheckResult } from '../checks/types.ts';
 import type { DebianMirror } from '../config/mirror.ts';
 import { advisoriesFromCache } from '../advisories/cache-advisories.ts';
 import type { Host, HostProvider } from '../hosts/host.ts';
-import { restartService, startService, type ServiceOutcome } from '../hosts/services.ts';
+import type { ServiceOutcome } from '../hosts/services.ts';
 import type { ImageDefinition } from '../images/definition.ts';
+import { onInterrupt } from '../interrupt.ts';
 import { applyPatch, rollbackPatch } from '../patches/apply.ts';
 import type { PackageCache } from '../patches/cache.ts';
 import type { RefreshLists } from '../patches/list-freshness.ts';
 import { isEmptyPatch, selectPatch, type PatchRequest } from '../patches/request.ts';
 import { silent, type Progress } from '../progress.ts';
+import { LabSets, type CheckSuite, type HostCheckResult, type SetMember } from './lab-sets.ts';
 import { junitXml, type LabReport } from './report.ts';
-import { kernelInstalledBy, rebootProblem, type RebootRecord } from './reboot-step.ts';
+import type { SetNetworks } from './set-network.ts';
+import { kernelInstalledBy, rebootProblem } from './reboot-step.ts';
+import { describeChange, failedPackages, rebootHost, restartTargets, writeConsole } from './run-steps.ts';
 import { compareChecks, decideVerdict } from './verdict.ts';
 
-/** The checks of a run, whatever their kind (goss, browser): run against one host at a time. */
-export interface CheckSuite {
-  run(target: CheckTarget): Promise<CheckResult[]>;
-  close(): Promise<void>;
-}
+export type { CheckSuite, SetMember };
 
 export interface LabRunOptions {
   runId: string;
@@ -28,6 +28,12 @@ export interface LabRunOptions {
   /** The words the user gave, for the report. */
   requestText: string[];
   checks: CheckSuite;
+  /** Hosts the image needs (its database), started beside it in each set, on the set's own network. */
+  needs?: SetMember[];
+  /** The hosts the patch is applied to, by name in the set; the run's image when absent. */
+  targets?: string[];
+  /** Required with `needs`: one network per set. */
+  networks?: SetNetworks;
   provider: HostProvider;
   /** The fetcher is always a container of the image (a VM run's image has a container form too). */
   fetcherProvider?: HostProvider;
@@ -54,6 +60,26 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
   const startedAt = now();
   const timings: Record<string, number> = {};
   const hosts: Host[] = [];
+  // The environment a need names is how the image reaches that host (DB_HOST=db): it is set on the image's host.
+  const env = Object.assign({}, ...(options.image.definition?.needs ?? []).map((n) => n.env ?? {})) as Record<string, string>;
+  const primary: SetMember = { name: options.image.name, image: options.image, checks: options.checks, ...(Object.keys(env).length ? { env } : {}) };
+  const members: SetMember[] = [primary, ...(options.needs ?? [])];
+  const targets = options.targets?.length ? options.targets : [options.image.name];
+  const sets = new LabSets(members, {
+    provider: options.provider,
+    runId: options.runId,
+    mounts: [options.cache.hostMount()],
+    ...(options.networks ? { networks: options.networks } : {}),
+    onHost: (host, role, member) => {
+      report.hosts[sets.label(role, member.name)] = host.name;
+      if (member === members[0]) report.hosts[role] = host.name;
+      report.hostKind = host.kind;
+    },
+  });
+  // The fetcher discovers and fetches on the image the patch is for: the target's.
+  const targetImage = sets.member(targets[0] as string).image;
+  // Ctrl-C: the CLI removes this process's containers, but a set's network only goes with its hosts gone first.
+  const forgetInterrupt = sets.topology ? onInterrupt(() => sets.removeAll()) : () => false;
   const report: LabReport = {
     runId: options.runId,
     image: { name: options.image.name, tag: options.image.tag },
@@ -69,6 +95,7 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
     checks: [],
     timings,
     hosts: {},
+    ...(members.length > 1 ? { topology: { hosts: members.map((m) => ({ name: m.name, image: m.image.name, tag: m.image.tag })), targets } } : {}),
   };
   const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
     const t = now();
@@ -90,17 +117,17 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
 
   let labError: string | undefined;
   let installFailed: string[] = [];
-  let baselineResults: CheckResult[] = [];
-  let patchedResults: CheckResult[] = [];
-  let rollbackResults: CheckResult[] = [];
-  let twinsStarting: Promise<Host[]> | undefined;
-  let servicesStarting: Promise<ServiceOutcome[]> | undefined;
+  let baselineResults: HostCheckResult[] = [];
+  let patchedResults: HostCheckResult[] = [];
+  let rollbackResults: HostCheckResult[] = [];
+  let twinsStarting: Promise<Map<string, Host>[]> | undefined;
+  let servicesStarting: Promise<Map<string, ServiceOutcome>[]> | undefined;
   let fetcherClosing: Promise<void> | undefined;
   try {
     const fetcher = await phase('refresh package lists', () =>
       options.cache.openFetcher({
         provider: options.fetcherProvider ?? options.provider,
-        image: options.image.tag,
+        image: targetImage.tag,
         runId: options.runId,
         mirror: options.mirror,
         refreshLists: options.refreshLists,
@@ -113,36 +140,22 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
     if (fetcher.lists) report.lists = fetcher.lists;
     // Twins start while the fetcher downloads: the slowest steps overlap.
     twinsStarting = phase('start twin hosts', async () => {
-      // allSettled: when one twin fails, the other must still be known, so `finally` removes it.
-      const settled = await Promise.allSettled(
-        (['baseline', 'patched'] as const).map(async (role) => {
-          const host = await options.provider.start({
-            image: options.image.tag,
-            runId: options.runId,
-            role,
-            mounts: [options.cache.hostMount()],
-            ports: options.image.definition?.ports ?? [],
-          });
-          hosts.push(host);
-          report.hosts[role] = host.name;
-          report.hostKind = host.kind;
-          return host;
-        }),
-      );
+      // allSettled: when one set fails, the other must still be known, so `finally` removes it.
+      const settled = await Promise.allSettled([sets.start('baseline'), sets.start('patched')]);
       const failed = settled.find((s) => s.status === 'rejected');
       if (failed) throw failed.reason;
-      return settled.map((s) => (s as PromiseFulfilledResult<Host>).value);
+      return settled.map((s) => (s as PromiseFulfilledResult<Map<string, Host>>).value);
     });
     twinsStarting.catch(() => undefined); // awaited below; this only stops an unhandled rejection meanwhile
     // The services do not depend on the patch: they start on the twins while the fetcher still resolves it.
     servicesStarting = twinsStarting.then(([baseline, patched]) =>
-      phase('start services', () => Promise.all([startService(baseline!, options.image.definition), startService(patched!, options.image.definition)])),
+      phase('start services', () => Promise.all([sets.startServices(baseline!), sets.startServices(patched!)])),
     );
     servicesStarting.catch(() => undefined);
     const fetched = await (async () => {
       try {
         report.candidates = await phase('discover candidate patches', () => fetcher.discover());
-        const selected = selectPatch(options.request, report.candidates, options.image.name);
+        const selected = selectPatch(options.request, report.candidates, targetImage.name);
         if (isEmptyPatch(selected)) return undefined;
         return await phase('fetch into the package cache', () => fetcher.fetch(selected));
       } finally {
@@ -150,10 +163,11 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
         fetcherClosing = fetcher.close();
       }
     })();
-    const [baseline, patched] = await twinsStarting;
-    if (!baseline || !patched) throw new Error('twin hosts did not start');
+    const [baselineSet, patchedSet] = await twinsStarting;
+    if (!baselineSet || !patchedSet) throw new Error('twin hosts did not start');
+    const patched = patchedSet.get(targets[0] as string) as Host;
     if (!fetched) {
-      report.reasons = [`nothing to patch: no pending update matches ${options.requestText.join(' ')} on image ${options.image.name}`];
+      report.reasons = [`nothing to patch: no pending update matches ${options.requestText.join(' ')} on image ${targetImage.name}`];
       report.verdict = 'pass';
       return concluded();
     }
@@ -177,9 +191,13 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
       }),
     );
 
-    [report.services.baseline, report.services.patched] = await servicesStarting;
-    if (!report.services.baseline?.ok) {
-      throw new Error(`the service of image ${options.image.name} does not start on the unpatched twin: ${report.services.baseline?.output}`);
+    const [baselineServices, patchedServices] = await servicesStarting;
+    report.services.baseline = baselineServices?.get(members[0]?.name as string);
+    report.services.patched = patchedServices?.get(targets[0] as string);
+    for (const member of members) {
+      const outcome = baselineServices?.get(member.name);
+      // Checks against a service that never came up would judge nothing: "already broken" on both twins, a meaningless pass.
+      if (outcome && !outcome.ok) throw new Error(`the service of image ${member.image.name} does not start on the unpatched twin: ${outcome.output}`);
     }
     // Under TCG every instruction of dpkg and its scripts is emulated: a kernel's initramfs alone takes minutes.
     const dpkgLimits = { timeoutMs: patched.kind === 'vm' ? 45 * 60_000 : 10 * 60_000 };
@@ -198,9 +216,9 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
           return;
         }
       }
-      report.services.patched = await phase('restart the service on the patched host', () => restartService(patched, options.image.definition));
+      report.services.patched = await phase('restart the service on the patched host', () => restartTargets(sets, patchedSet, targets));
       [baselineResults, patchedResults] = await phase('run checks on both twins', () =>
-        Promise.all([options.checks.run({ host: baseline, label: 'baseline' }), options.checks.run({ host: patched, label: 'patched' })]),
+        Promise.all([sets.runChecks(baselineSet, 'baseline'), sets.runChecks(patchedSet, 'patched')]),
       );
       const rollback = await phase('roll back the patch', () => rollbackPatch(patched, install.before, options.cache, dpkgLimits));
       report.rollback = {
@@ -220,8 +238,8 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
           return;
         }
       }
-      report.services.afterRollback = await phase('restart the service after rollback', () => restartService(patched, options.image.definition));
-      rollbackResults = await phase('run checks after rollback', () => options.checks.run({ host: patched, label: 'rolled-back' }));
+      report.services.afterRollback = await phase('restart the service after rollback', () => restartTargets(sets, patchedSet, targets));
+      rollbackResults = await phase('run checks after rollback', () => sets.runChecks(patchedSet, 'rolled-back'));
     };
     await proveOnPatchedHost();
   } catch (error) {
@@ -231,8 +249,8 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
     await twinsStarting?.catch(() => undefined);
     await servicesStarting?.catch(() => undefined);
     await fetcherClosing?.catch(() => undefined);
-    await phase('remove hosts', () => Promise.all(hosts.map((h) => h.stop().catch(() => undefined))));
-    await options.checks.close().catch(() => undefined);
+    await phase('remove hosts', () => Promise.all([...hosts.map((h) => h.stop().catch(() => undefined)), sets.removeAll()]));
+    forgetInterrupt();
   }
   if (report.reasons.length === 0) {
     report.checks = compareChecks(baselineResults, patchedResults, rollbackResults);
@@ -252,29 +270,6 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
   return concluded();
 }
 
-async function rebootHost(host: Host, expectedKernel: string | undefined, timeoutMs: number | undefined): Promise<RebootRecord> {
-  const kernelBefore = (await host.exec(['uname', '-r'], { timeoutMs: 30_000 })).stdout.trim();
-  const outcome = await (host.reboot as NonNullable<Host['reboot']>).call(host, timeoutMs);
-  return { ...outcome, kernelBefore, ...(expectedKernel ? { expectedKernel } : {}) };
-}
-
-/** The whole console tail beside the report: the first thing to read when a host did not boot. */
-function writeConsole(dir: string, which: string, text: string): void {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `console-${which}.log`), `${text}\n`);
-}
-
-function describeChange(change: { name: string; before?: string; after?: string }): string {
-  return `${change.name} (${change.after ?? 'removed'} instead of ${change.before ?? 'absent'})`;
-}
-
-/** dpkg names the packages it could not configure; fall back to the whole set. */
-function failedPackages(output: string, names: readonly string[]): string[] {
-  const failed = new Set<string>();
-  for (const m of output.matchAll(/^ ([a-z0-9][a-z0-9+.-]+)(?::\w+)?$/gm)) if (m[1]) failed.add(m[1]);
-  for (const m of output.matchAll(/error processing (?:package|archive) \S*?([a-z0-9][a-z0-9+.-]+)(?::\w+)?[_ (]/g)) if (m[1]) failed.add(m[1]);
-  return failed.size > 0 ? [...failed] : [...names];
-}
 
 export function writeReport(report: LabReport, dir: string): void {
   mkdirSync(dir, { recursive: true });

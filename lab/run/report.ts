@@ -44,6 +44,8 @@ export interface LabReport {
   /** Milliseconds per phase, in the order they ran. */
   timings: Record<string, number>;
   hosts: Record<string, string>;
+  /** A run of several hosts per set: which, and the one the patch was applied to. Absent for one host. */
+  topology?: { hosts: { name: string; image: string; tag: string }[]; targets: string[] };
 }
 
 const escapeXml = (text: string): string =>
@@ -149,6 +151,9 @@ export function summarize(report: LabReport): string {
   for (const c of report.checks) {
     const s = (r?: { status: string }) => r?.status ?? '-';
     lines.push(`  ${c.comparison.padEnd(16)} ${s(c.baseline)} -> ${s(c.patched)} -> ${s(c.afterRollback)}  ${c.name}`);
+  }
+  if (report.topology) {
+    lines.splice(1 + report.reasons.length, 0, `hosts per set: ${report.topology.hosts.map((h) => `${h.name} (${h.image})`).join(', ')}; patched: ${report.topology.targets.join(', ')}`);
   }
   if (report.reboot) lines.push(`reboot: ${report.reboot.ok ? `came back in ${(report.reboot.durationMs / 1000).toFixed(1)} s, kernel ${report.reboot.kernelBefore} -> ${report.reboot.kernel}` : `DID NOT COME BACK (${report.reboot.detail})`}`);
   if (report.rollbackReboot) lines.push(`reboot after rollback: ${report.rollbackReboot.ok ? `came back, kernel ${report.rollbackReboot.kernel}` : `DID NOT COME BACK (${report.rollbackReboot.detail})`}`);

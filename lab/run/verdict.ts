@@ -9,6 +9,8 @@ export type Comparison = 'ok' | 'broken-by-patch' | 'already-broken' | 'fixed-by
 export interface ComparedCheck {
   id: string;
   name: string;
+  /** The host of the set the check ran on, in a run of several hosts (web, db). */
+  host?: string;
   kind: CheckResult['kind'];
   comparison: Comparison;
   baseline?: CheckResult;
@@ -16,13 +18,15 @@ export interface ComparedCheck {
   afterRollback?: CheckResult;
 }
 
+type HostResult = CheckResult & { host?: string };
+
 /** Pairs results by check id and judges each pair. Pure. */
 export function compareChecks(
-  baseline: readonly CheckResult[],
-  patched: readonly CheckResult[],
-  afterRollback: readonly CheckResult[] = [],
+  baseline: readonly HostResult[],
+  patched: readonly HostResult[],
+  afterRollback: readonly HostResult[] = [],
 ): ComparedCheck[] {
-  const byId = (results: readonly CheckResult[]) => new Map(results.map((r) => [r.id, r]));
+  const byId = (results: readonly HostResult[]) => new Map(results.map((r) => [r.id, r]));
   const b = byId(baseline);
   const p = byId(patched);
   const r = byId(afterRollback);
@@ -30,10 +34,11 @@ export function compareChecks(
   return ids.map((id) => {
     const before = b.get(id);
     const after = p.get(id);
-    const any = (before ?? after) as CheckResult;
+    const any = (before ?? after) as HostResult;
     return {
       id,
       name: any.name,
+      ...(any.host ? { host: any.host } : {}),
       kind: any.kind,
       comparison: judge(before?.status, after?.status),
       ...(before ? { baseline: before } : {}),
