@@ -1,4 +1,7 @@
 import { debianMirror, type DebianMirror } from '../../lab/config/mirror.ts';
+import type { Hold } from '../../lab/holds/holds.ts';
+import { findProject, projectHolds } from '../../lab/project/project.ts';
+import { openConfiguredStore } from '../../rollout/store/open-store.ts';
 import { WebhookNotifier } from '../../lab/notify/webhook-notifier.ts';
 import { webhookTargetsFrom } from '../../lab/notify/webhook-targets.ts';
 
@@ -30,3 +33,14 @@ export function webhookNotifier(): WebhookNotifier {
 
 /** How long a finished command waits for its notifications before it exits. */
 export const NOTIFY_GRACE_MS = 15_000;
+
+/** Every hold in force: those set from the page, the API or the CLI, then the project's own. */
+export async function currentHolds(): Promise<Hold[]> {
+  const store = await openConfiguredStore();
+  try {
+    const project = findProject();
+    return [...(await store.listHolds()), ...(project ? projectHolds(project) : [])];
+  } finally {
+    await store.close();
+  }
+}

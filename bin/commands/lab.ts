@@ -12,7 +12,7 @@ import { labRunNotification } from '../../lab/notify/run-notifications.ts';
 import { openConfiguredStore } from '../../rollout/store/open-store.ts';
 import { reapNetworks } from '../../lab/run/set-network.ts';
 import { projectOption, useProject, type ProjectFlags } from './project-option.ts';
-import { collect, NOTIFY_GRACE_MS, webhookNotifier, mirrorOverrides, newRunId, type MirrorFlags } from './common.ts';
+import { collect, currentHolds, NOTIFY_GRACE_MS, webhookNotifier, mirrorOverrides, newRunId, type MirrorFlags } from './common.ts';
 
 export interface LabRunFlags extends MirrorFlags {
   image: string;
@@ -29,7 +29,9 @@ export interface LabRunFlags extends MirrorFlags {
 /** Runs the lab once and prints the summary; resolves to the exit status the verdict calls for. */
 export async function labRun(flags: LabRunFlags): Promise<number> {
   useProject(flags);
+  const holds = await currentHolds();
   const report = await runLabOnImage({
+    holds,
     image: flags.image,
     patch: flags.patch,
     ...(flags.target ? { targets: flags.target } : {}),

@@ -8,7 +8,7 @@ import { lastSlotRuns } from '../../lab/schedule/scheduler.ts';
 import { openConfiguredStore } from '../../rollout/store/open-store.ts';
 import type { ScheduleRunRecord } from '../../lab/schedule/schedule-store.ts';
 import type { Store } from '../../rollout/store/store.ts';
-import { collect, mirrorOverrides, type MirrorFlags } from './common.ts';
+import { collect, mirrorOverrides, type MirrorFlags, currentHolds } from './common.ts';
 
 interface AddFlags {
   patchTuesday?: boolean;
@@ -92,6 +92,7 @@ export function scheduleCommand(program: Command): void {
         if (!found) throw new Error(`no schedule named ${name}; see patchlab schedule list`);
         const run = await runSchedule(found.spec, {
           store,
+          holds: await currentHolds(),
           slotAt: null,
           progress: stderrProgress('schedule'),
           mirror: mirrorOverrides(flags),

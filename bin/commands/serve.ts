@@ -8,7 +8,7 @@ import { onInterrupt } from '../../lab/interrupt.ts';
 import { stderrProgress } from '../../lab/progress.ts';
 import { INTERRUPT_ACTOR, runRollout } from '../../rollout/drive/run-rollout.ts';
 import { RolloutSupervisor } from '../../rollout/drive/supervisor.ts';
-import { webhookNotifier } from './common.ts';
+import { currentHolds, webhookNotifier } from './common.ts';
 import { keptFleetAdvice, terminalView } from './rollout.ts';
 import { runSchedule } from '../../lab/schedule/scheduled-run.ts';
 import { Scheduler } from '../../lab/schedule/scheduler.ts';
@@ -64,7 +64,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
   new Scheduler({
     store,
     run: async (spec, due) => {
-      const run = await runSchedule(spec, { store, slotAt: due.slotAt, coalesced: due.coalesced, cache, progress: stderrProgress('schedule') });
+      const run = await runSchedule(spec, { store, holds: await currentHolds(), slotAt: due.slotAt, coalesced: due.coalesced, cache, progress: stderrProgress('schedule') });
       notify(scheduleNotification(run));
       return run;
     },
@@ -88,6 +88,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
     const view = terminalView(!flags.live);
     // A scenario that does not load is reported like a rollout that stops: the page goes on serving.
     const running = (async () => runRollout(loadScenario(file), {
+      holds: await currentHolds(),
       signal: stop.signal,
       store,
       cache,

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import type { Hold } from '../holds/holds.ts';
 import { InputError, loadYamlFile } from '../config/validation.ts';
 
 export const PROJECT_FILE = 'patchlab.yaml';
@@ -111,25 +112,7 @@ function filesOf(projectFile: string, field: string, path: string, pattern: RegE
   return found;
 }
 
-/** Whether a package is held by the project: a name or a glob (*, ?, [a-z]) as the shell matches it. */
-export function isHeld(project: Pick<Project, 'holds'>, packageName: string): boolean {
-  return project.holds.some((h) => globRegExp(h).test(packageName));
-}
-
-function globRegExp(glob: string): RegExp {
-  let source = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i] as string;
-    if (c === '*') source += '.*';
-    else if (c === '?') source += '.';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 1);
-      if (end === -1) source += '\\[';
-      else {
-        source += `[${glob.slice(i + 1, end).replace(/\\/g, '\\\\')}]`;
-        i = end;
-      }
-    } else source += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`);
+/** The project's holds as the lab applies them, each saying it comes from patchlab.yaml. */
+export function projectHolds(project: Pick<Project, 'holds' | 'file'>): Hold[] {
+  return project.holds.map((pattern) => ({ pattern, reason: 'listed in the project\'s holds', by: 'the project', at: 0, source: project.file }));
 }

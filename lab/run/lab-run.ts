@@ -10,6 +10,7 @@ import { onInterrupt } from '../interrupt.ts';
 import { applyPatch, rollbackPatch } from '../patches/apply.ts';
 import type { PackageCache } from '../patches/cache.ts';
 import type { RefreshLists } from '../patches/list-freshness.ts';
+import { describeHeld, refuseHeldInPlan, withoutHeld, type Hold } from '../holds/holds.ts';
 import { isEmptyPatch, selectPatch, type PatchRequest } from '../patches/request.ts';
 import { silent, type Progress } from '../progress.ts';
 import { LabSets, type CheckSuite, type HostCheckResult, type SetMember } from './lab-sets.ts';
@@ -45,6 +46,8 @@ export interface LabRunOptions {
   refreshLists: RefreshLists;
   listsMaxAgeMs?: number;
   reportDir: string;
+  /** Packages kept back: left out of the patch with their reason, and never installed. */
+  holds?: readonly Hold[];
   progress?: Progress;
   now?: () => number;
 }
@@ -155,9 +158,12 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
     const fetched = await (async () => {
       try {
         report.candidates = await phase('discover candidate patches', () => fetcher.discover());
-        const selected = selectPatch(options.request, report.candidates, targetImage.name);
+        const { selected, held } = withoutHeld(selectPatch(options.request, report.candidates, targetImage.name), options.holds ?? []);
+        if (held.length > 0) report.held = held.map(describeHeld);
         if (isEmptyPatch(selected)) return undefined;
-        return await phase('fetch into the package cache', () => fetcher.fetch(selected));
+        const fetched = await phase('fetch into the package cache', () => fetcher.fetch(selected));
+        refuseHeldInPlan(fetched.plan.installs, options.holds ?? []);
+        return fetched;
       } finally {
         // Removed while the twins go on; `finally` below waits for it before the run ends.
         fetcherClosing = fetcher.close();

@@ -1,3 +1,4 @@
+import type { Hold } from '../holds/holds.ts';
 import { join } from 'node:path';
 import { debianMirror } from '../config/mirror.ts';
 import { dataDir } from '../config/paths.ts';
@@ -27,6 +28,8 @@ export interface ImageLabRun {
   mirror?: { archive?: string; security?: string };
   /** 'always' for a scheduled run or `lab run --refresh`; 'if-stale' reuses lists of the same sources refreshed recently. */
   refreshLists: RefreshLists;
+  /** Packages kept back from the patch (see lab/holds/holds.ts). */
+  holds?: readonly Hold[];
   /** How old reusable lists may be; PATCHLAB_LISTS_MAX_AGE (seconds) or 10 minutes by default. */
   listsMaxAgeMs?: number;
   cache?: PackageCache;
@@ -71,6 +74,7 @@ export async function runLabOnImage(options: ImageLabRun): Promise<LabReport> {
     cache: options.cache ?? new PackageCache(),
     mirror: debianMirror((target?.image.definition ?? image.definition)?.suite ?? 'bookworm', options.mirror ?? {}),
     refreshLists: options.refreshLists,
+    ...(options.holds ? { holds: options.holds } : {}),
     listsMaxAgeMs,
     reportDir,
     progress,

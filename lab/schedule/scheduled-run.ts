@@ -1,6 +1,7 @@
 import type { PackageCache } from '../patches/cache.ts';
 import { silent, type Progress } from '../progress.ts';
 import type { LabReport } from '../run/report.ts';
+import type { Hold } from '../holds/holds.ts';
 import { runLabOnImage } from '../run/run-image.ts';
 import type { ScheduledImageResult, ScheduleRunRecord } from './schedule-store.ts';
 import type { LabRunStore } from '../store/lab-run-store.ts';
@@ -10,6 +11,8 @@ import type { ScheduleSpec } from './spec.ts';
 
 export interface ScheduledRunOptions {
   store: ScheduleStore & LabRunStore;
+  /** Packages kept back from every run's patch. */
+  holds?: readonly Hold[];
   /** Null for a run asked for by hand. */
   slotAt: number | null;
   coalesced?: boolean;
@@ -37,11 +40,12 @@ export async function runSchedule(spec: ScheduleSpec, options: ScheduledRunOptio
   const startedAt = now();
   const previous = (await options.store.scheduleRuns({ schedule: spec.name })).at(-1);
   const patch = spec.patch.split(',').map((word) => word.trim());
+  const holds = options.holds ?? [];
   const lab =
     options.lab ??
     ((image: string, words: string[]) =>
       // 'always': a Patch Tuesday run exists to see updates published since the last run, never lists another run left.
-      runLabOnImage({ image, patch: words, refreshLists: 'always', progress, ...(options.cache ? { cache: options.cache } : {}), ...(options.mirror ? { mirror: options.mirror } : {}) }));
+      runLabOnImage({ image, patch: words, refreshLists: 'always', holds, progress, ...(options.cache ? { cache: options.cache } : {}), ...(options.mirror ? { mirror: options.mirror } : {}) }));
 
   const images: ScheduledImageResult[] = [];
   for (const image of spec.images) {

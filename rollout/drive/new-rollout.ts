@@ -5,6 +5,7 @@ import { isOwnerAlive, KEEP_LABEL, OWNER_LABEL } from '../../lab/hosts/labels.ts
 import { resolveImage } from '../../lab/images/build.ts';
 import { shortHash } from '../../lab/images/hash.ts';
 import type { PackageCache } from '../../lab/patches/cache.ts';
+import type { Hold } from '../../lab/holds/holds.ts';
 import type { PatchRequest } from '../../lab/patches/request.ts';
 import type { Progress } from '../../lab/progress.ts';
 import { checkFilesFor, loadCheckSuite } from '../../lab/run/check-suite.ts';
@@ -38,6 +39,8 @@ export interface NewRolloutOptions {
   mirror?: { archive?: string; security?: string };
   /** Instead of the plan's patch. */
   patch?: PatchRequest;
+  /** Packages kept back from the patch. */
+  holds?: readonly Hold[];
 }
 
 /** A new rollout of the plan: the patch prepared once, rings and faults settled, the fleet started, the rollout stored. */
@@ -57,6 +60,7 @@ export async function newRollout(id: string, plan: RolloutPlan, store: Store, ca
       badPackage: plan.faults.some((f) => f.kind === 'bad-package'),
       latencyMs: latency && 'addMs' in latency ? latency.addMs : 0,
     },
+    ...(options.holds ? { holds: options.holds } : {}),
     progress,
   });
   progress(`patch: ${prepared.name} as ${prepared.version}`);

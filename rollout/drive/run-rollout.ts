@@ -1,3 +1,4 @@
+import type { Hold } from '../../lab/holds/holds.ts';
 import type { Notification } from '../../lab/notify/notification.ts';
 import { dockerStartup } from '../../lab/hosts/startup.ts';
 import { resolveImage } from '../../lab/images/build.ts';
@@ -35,6 +36,8 @@ export interface RolloutRunOptions {
   mirror?: { archive?: string; security?: string };
   /** Instead of the plan's patch, for a new rollout; a stored rollout keeps the patch it started with. */
   patch?: PatchRequest;
+  /** Packages a new rollout's patch leaves out (a stored rollout keeps the patch it started with). */
+  holds?: readonly Hold[];
   progress?: Progress;
   /** Told once the rollout is stored, before the first decision: its id and first state. */
   onStart?: (id: string, state: RolloutState) => void;

@@ -7,9 +7,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { InputError } from '../../lab/config/validation.ts';
 import { definitionHash } from '../../lab/images/build.ts';
 import { imageCatalog, kindOf, loadImageDefinition } from '../../lab/images/definition.ts';
-import { findProject, isHeld, loadProject } from '../../lab/project/project.ts';
+import { holdOf } from '../../lab/holds/holds.ts';
+import { findProject, loadProject, projectHolds } from '../../lab/project/project.ts';
 import { writeStarter } from '../../lab/project/starter.ts';
 import { attempt } from '../fixtures/fuzz/kit.ts';
+
+/** A package the project's holds keep back, as the lab applies them. */
+const isHeld = (project: { holds: string[] }, name: string) => holdOf(name, projectHolds({ file: 'patchlab.yaml', ...project })) !== undefined;
 
 const demo = join(import.meta.dirname, '..', 'fixtures', 'project');
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'patchlab');

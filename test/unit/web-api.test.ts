@@ -108,6 +108,23 @@ describe('the JSON API', () => {
   });
 });
 
+describe('holds over the API', () => {
+  const post = (path: string, body: unknown, token: string) => api(path, token, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+
+  it('holds and lifts a package under the token user\'s name, recorded with the reason; a viewer may only read', async () => {
+    const held = await post('/holds', { package: 'linux-image-*', reason: 'kernel goes in the March window' }, tokens.manager);
+    expect(held.status).toBe(201);
+    expect((await held.json()).holds).toEqual([expect.objectContaining({ pattern: 'linux-image-*', by: 'alice', source: 'store' })]);
+    expect((await post('/holds', { package: 'tzdata', reason: 'mine' }, tokens.viewer)).status).toBe(403);
+    expect((await post('/holds', { package: 'Not A Package!', reason: 'x' }, tokens.manager)).status).toBe(400);
+    const lifted = await post(`/holds/${encodeURIComponent('linux-image-*')}/lift`, { reason: 'window open' }, tokens.manager);
+    expect((await lifted.json()).holds).toEqual([]);
+    expect((await post('/holds/tzdata/lift', { reason: 'x' }, tokens.manager)).status).toBe(404);
+    const read = await (await api('/holds', tokens.viewer)).json();
+    expect(read.log.map((e: { action: string; by: string }) => `${e.action} ${e.by}`)).toEqual(['hold alice', 'lift alice']);
+  });
+});
+
 describe('a POST from a page of another site', () => {
   it('is refused even with a valid session and token; the same POST from the page itself goes through', async () => {
     const { token, session } = users.createSession('alice');

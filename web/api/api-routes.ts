@@ -1,9 +1,10 @@
 import express, { Router, type ErrorRequestHandler } from 'express';
+import type { z } from 'zod';
 import { giveCommand } from '../../rollout/drive/control.ts';
 import type { WebContext } from '../context.ts';
 import { describeError } from '../error-status.ts';
 import { HttpError, param } from '../http.ts';
-import { commandBody, labRunsQuery } from './api-schemas.ts';
+import { commandBody, holdBody, labRunsQuery, liftBody } from './api-schemas.ts';
 import { bearerAuth, requireApiRole } from './bearer-auth.ts';
 import { openApiDocument } from './openapi.ts';
 import { rolloutJson } from './rollout-json.ts';
@@ -33,10 +34,9 @@ export function apiRoutes(ctx: WebContext): Router {
 
   router.post('/rollouts/:id/commands', requireApiRole('release-manager'), async (req, res) => {
     if (!req.is('application/json')) throw new HttpError(415, 'send the command as JSON (Content-Type: application/json)');
-    const parsed = commandBody.safeParse(req.body);
-    if (!parsed.success) throw new HttpError(400, parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+    const command = parse(commandBody, req.body);
     const id = param(req, 'id');
-    await giveCommand(ctx.store, id, { ...parsed.data, actor: res.locals.apiUser!.name }, ctx.now);
+    await giveCommand(ctx.store, id, { ...command, actor: res.locals.apiUser!.name }, ctx.now);
     const record = await ctx.store.loadRollout(id);
     if (!record) throw new HttpError(404, `no rollout ${id}`);
     res.json(rolloutJson(record));
@@ -64,6 +64,23 @@ export function apiRoutes(ctx: WebContext): Router {
     res.json({ runs: await ctx.store.scheduleRuns({ schedule: name }) });
   });
 
+  router.get('/holds', async (_req, res) => {
+    res.json({ holds: await ctx.store.listHolds(), log: await ctx.store.holdEvents() });
+  });
+
+  router.post('/holds', requireApiRole('release-manager'), async (req, res) => {
+    const body = parse(holdBody, req.body);
+    await ctx.store.addHold({ pattern: body.package, reason: body.reason, by: res.locals.apiUser!.name, at: ctx.now() });
+    res.status(201).json({ holds: await ctx.store.listHolds() });
+  });
+
+  router.post('/holds/:package/lift', requireApiRole('release-manager'), async (req, res) => {
+    const body = parse(liftBody, req.body);
+    const name = param(req, 'package');
+    if (!(await ctx.store.liftHold(name, res.locals.apiUser!.name, body.reason, ctx.now()))) throw new HttpError(404, `${name} is not held`);
+    res.json({ holds: await ctx.store.listHolds() });
+  });
+
   router.get('/hosts', (_req, res) => {
     res.json({ hosts: ctx.hostScans?.latest() ?? [] });
   });
@@ -71,6 +88,13 @@ export function apiRoutes(ctx: WebContext): Router {
   router.use((req, _res, next) => next(new HttpError(404, `nothing at /api/v1${req.path}`)));
   router.use(jsonErrors(ctx));
   return router;
+}
+
+/** A JSON body checked against its schema; a 400 names each field that is wrong. */
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new HttpError(400, parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+  return parsed.data;
 }
 
 function jsonErrors(ctx: WebContext): ErrorRequestHandler {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commandBody } from './api-schemas.ts';
+import { commandBody, holdBody, liftBody } from './api-schemas.ts';
 
 const error = { description: 'what went wrong', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
 const json = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
@@ -50,6 +50,22 @@ export function openApiDocument() {
       '/lab-runs/{id}': { get: { summary: "A lab run's report", parameters: [id('id', 'run id')], responses: { 200: json('the report'), ...refusals } } },
       '/schedules': { get: { summary: 'Schedules of regression runs', responses: { 200: json('{ schedules: [...] }'), 401: error } } },
       '/schedules/{name}/runs': { get: { summary: "A schedule's runs, oldest first", parameters: [id('name', 'schedule name')], responses: { 200: json('{ runs: [...] }'), ...refusals } } },
+      '/holds': {
+        get: { summary: 'Packages held back from every patch, and the record of holds and lifts', responses: { 200: json('{ holds: [...], log: [...] }'), 401: error } },
+        post: {
+          summary: 'Hold a package (name or glob); release-manager role',
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(holdBody, { target: 'draft-2020-12' }) } } },
+          responses: { 201: json('{ holds: [...] }'), 400: error, 401: error, 403: error },
+        },
+      },
+      '/holds/{package}/lift': {
+        post: {
+          summary: 'Lift a hold; release-manager role',
+          parameters: [id('package', 'the name or glob as it was held')],
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(liftBody, { target: 'draft-2020-12' }) } } },
+          responses: { 200: json('{ holds: [...] }'), ...refusals, 400: error, 403: error },
+        },
+      },
       '/hosts': { get: { summary: 'The latest inventory scan of each host', responses: { 200: json('{ hosts: [...] }'), 401: error } } },
       '/openapi.json': { get: { summary: 'This document', security: [], responses: { 200: json('OpenAPI 3.1') } } },
     },

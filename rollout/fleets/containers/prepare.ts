@@ -9,6 +9,7 @@ import type { PackageCache } from '../../../lab/patches/cache.ts';
 import { isEmptyPatch, selectPatch, type PatchRequest } from '../../../lab/patches/request.ts';
 import { nginxBreakingDeb, nginxLatencyDeb } from '../../../lab/patches/synthetic-deb.ts';
 import { silent, type Progress } from '../../../lab/progress.ts';
+import { describeHeld, refuseHeldInPlan, withoutHeld, type Hold } from '../../../lab/holds/holds.ts';
 import type { PreparedPatch } from './prepared-patch.ts';
 
 export interface PrepareOptions {
@@ -20,6 +21,8 @@ export interface PrepareOptions {
   mirror: DebianMirror;
   /** Which synthetic fault packages the fleet needs. */
   faults: { badPackage?: boolean; latencyMs?: number };
+  /** Packages kept back: left out of the patch, never installed on a fleet host. */
+  holds?: readonly Hold[];
   progress?: Progress;
 }
 
@@ -37,9 +40,11 @@ export async function preparePatch(options: PrepareOptions): Promise<PreparedPat
   });
   try {
     const candidates = await fetcher.discover();
-    const selected = selectPatch(options.request, candidates, options.image.name);
-    if (isEmptyPatch(selected)) throw new Error(`nothing to roll out: no pending update matches the patch on image ${options.image.name}`);
+    const { selected, held } = withoutHeld(selectPatch(options.request, candidates, options.image.name), options.holds ?? []);
+    for (const h of held) progress(`left out: ${describeHeld(h)}`);
+    if (isEmptyPatch(selected)) throw new Error(`nothing to roll out: no pending update matches the patch on image ${options.image.name}${held.length > 0 ? ' that is not held' : ''}`);
     const fetched = await fetcher.fetch(selected);
+    refuseHeldInPlan(fetched.plan.installs, options.holds ?? []);
     // The fetcher never installs anything: its packages are the image's.
     const baseVersions = Object.fromEntries(await installedVersions(fetcher.host));
     const packages = fetched.plan.installs.map((i) => ({ name: i.name, ...(i.from ? { from: i.from } : {}), to: i.to }));
@@ -57,6 +62,7 @@ export async function preparePatch(options: PrepareOptions): Promise<PreparedPat
       removals: fetched.plan.removals.map((r) => r.name),
       baseVersions,
       faultDebs,
+      ...(held.length > 0 ? { held: held.map(describeHeld) } : {}),
     };
   } finally {
     await fetcher.close();

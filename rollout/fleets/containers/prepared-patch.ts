@@ -17,6 +17,8 @@ export interface PreparedPatch {
   baseVersions: Record<string, string>;
   /** Extra packages that play a fault on chosen hosts, by fault kind. */
   faultDebs: Partial<Record<'bad-package' | 'latency', string>>;
+  /** Updates the request matched but a hold kept back, with who held them and why. */
+  held?: string[];
 }
 
 /** A fault the real fleet plays on one host. */
