@@ -125,6 +125,35 @@ describe('holds over the API', () => {
   });
 });
 
+describe('holds on the patches page', () => {
+  const form = (path: string, fields: Record<string, string>, user: string) => {
+    const { token, session } = users.createSession(user);
+    return fetch(`${server.url}${path}`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: `patchlab_session=${token}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: session.csrfToken, ...fields }),
+    });
+  };
+  const page = async (user: string) => {
+    const { token } = users.createSession(user);
+    return (await fetch(`${server.url}/patches`, { headers: { cookie: `patchlab_session=${token}` } })).text();
+  };
+
+  it('lets a release manager hold and lift a package with a reason, shown with who and why; a viewer sees it but cannot change it', async () => {
+    expect((await form('/holds', { package: 'linux-image-*', reason: 'kernel in the <March> window' }, 'alice')).status).toBe(303);
+    const shown = await page('victor');
+    expect(shown).toContain('<tr data-hold="linux-image-*"><td><b>linux-image-*</b></td><td>alice</td>');
+    expect(shown).toContain('kernel in the &lt;March&gt; window');
+    expect(shown).not.toContain('action="/holds/lift"');
+    expect((await form('/holds', { package: 'tzdata', reason: 'mine' }, 'victor')).status).toBe(403);
+    expect((await form('/holds', { package: 'tzdata', reason: '' }, 'alice')).status).toBe(400);
+    expect((await form('/holds/lift', { package: 'linux-image-*', reason: 'window open' }, 'alice')).status).toBe(303);
+    expect(await page('alice')).toContain('Nothing is held.');
+    expect((await store.holdEvents()).map((e) => `${e.action} ${e.pattern} ${e.by}: ${e.reason}`)).toEqual(['hold linux-image-* alice: kernel in the <March> window', 'lift linux-image-* alice: window open']);
+  });
+});
+
 describe('a POST from a page of another site', () => {
   it('is refused even with a valid session and token; the same POST from the page itself goes through', async () => {
     const { token, session } = users.createSession('alice');

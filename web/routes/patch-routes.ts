@@ -1,25 +1,47 @@
 import { Router } from 'express';
 import { mustView, requireRole } from '../auth/middleware.ts';
 import type { WebContext } from '../context.ts';
-import { isHtmx, param, sendHtml } from '../http.ts';
+import { HttpError, isHtmx, param, sendHtml } from '../http.ts';
+import { holdBody } from '../api/api-schemas.ts';
+import type { z } from 'zod';
 import { patchesList, patchesPage } from '../views/patches-page.ts';
 
 export function patchRoutes(ctx: WebContext): Router {
   const router = Router();
 
-  router.get('/patches', (_req, res) => {
-    sendHtml(res, 200, patchesPage(ctx.discovery.list(), mustView(res), ctx.now(), ctx.pollMs));
+  router.get('/patches', async (_req, res) => {
+    sendHtml(res, 200, patchesPage(ctx.discovery.list(), mustView(res), ctx.now(), ctx.pollMs, await ctx.store.listHolds()));
   });
 
-  router.get('/patches/list', (_req, res) => {
-    sendHtml(res, 200, patchesList(ctx.discovery.list(), mustView(res), ctx.now(), ctx.pollMs));
+  router.get('/patches/list', async (_req, res) => {
+    sendHtml(res, 200, patchesList(ctx.discovery.list(), mustView(res), ctx.now(), ctx.pollMs, await ctx.store.listHolds()));
   });
 
-  router.post('/patches/:image/refresh', requireRole('release-manager'), (req, res) => {
+  router.post('/patches/:image/refresh', requireRole('release-manager'), async (req, res) => {
     ctx.discovery.refresh(param(req, 'image'));
     if (!isHtmx(req)) return res.redirect(303, '/patches');
-    sendHtml(res, 200, patchesList(ctx.discovery.list(), mustView(res), ctx.now(), ctx.pollMs));
+    sendHtml(res, 200, patchesList(ctx.discovery.list(), mustView(res), ctx.now(), ctx.pollMs, await ctx.store.listHolds()));
+  });
+
+  router.post('/holds', requireRole('release-manager'), async (req, res) => {
+    const form = formOf(holdBody, req.body);
+    await ctx.store.addHold({ pattern: form.package, reason: form.reason, by: mustView(res).name, at: ctx.now() });
+    res.redirect(303, '/patches#holds');
+  });
+
+  router.post('/holds/lift', requireRole('release-manager'), async (req, res) => {
+    const form = formOf(holdBody, req.body);
+    if (!(await ctx.store.liftHold(form.package, mustView(res).name, form.reason, ctx.now()))) throw new HttpError(404, `${form.package} is not held`);
+    res.redirect(303, '/patches#holds');
   });
 
   return router;
+}
+
+/** A form checked against the API's schema for the same thing; a 400 names what is wrong. */
+function formOf<T>(schema: z.ZodType<T>, body: unknown): T {
+  const { _csrf: _, ...fields } = (body ?? {}) as Record<string, unknown>;
+  const parsed = schema.safeParse(fields);
+  if (!parsed.success) throw new HttpError(400, parsed.error.issues.map((i) => `${i.path.join('.') || 'form'}: ${i.message}`).join('; '));
+  return parsed.data;
 }

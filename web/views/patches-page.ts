@@ -1,19 +1,21 @@
+import { holdOf, type Hold } from '../../lab/holds/holds.ts';
 import { canAct } from '../auth/roles.ts';
 import { html, path, type SafeHtml } from '../html.ts';
 import { candidateSeverity, type DiscoveryEntry } from '../services/patch-discovery.ts';
 import { ago } from './format.ts';
+import { holdsPanel } from './holds-panel.ts';
 import { csrfField, layout, type Viewer } from './layout.ts';
 
 /** Every image's candidate patches as last discovered, with a refresh button for release managers. Pure. */
-export function patchesList(entries: readonly DiscoveryEntry[], viewer: Viewer, now: number, pollMs: number): SafeHtml {
+export function patchesList(entries: readonly DiscoveryEntry[], viewer: Viewer, now: number, pollMs: number, holds: readonly Hold[] = []): SafeHtml {
   const running = entries.some((e) => e.status === 'running');
   const poller = running
     ? html`<div id="patches-poller" hidden hx-get="/patches/list" hx-trigger="every ${pollMs}ms" hx-target="#patches" hx-swap="innerMorph" hx-status:4xx="swap:none" hx-status:5xx="swap:none"></div>`
     : '';
-  return html`${poller}${entries.map((entry) => imageCard(entry, viewer, now))}`;
+  return html`${poller}${entries.map((entry) => imageCard(entry, viewer, now, holds))}`;
 }
 
-function imageCard(entry: DiscoveryEntry, viewer: Viewer, now: number): SafeHtml {
+function imageCard(entry: DiscoveryEntry, viewer: Viewer, now: number, holds: readonly Hold[]): SafeHtml {
   const url = path`/patches/${entry.image}/refresh`;
   const security = entry.candidates.filter((c) => c.security).length;
   const statusLine =
@@ -34,7 +36,7 @@ function imageCard(entry: DiscoveryEntry, viewer: Viewer, now: number): SafeHtml
   <p class="muted">${statusLine} ${found}</p>
   ${entry.candidates.length > 0
     ? html`<div class="table-wrap"><table class="list candidates"><thead><tr><th>Package</th><th>Installed</th><th>Candidate</th><th class="wide">Suite</th><th>Severity</th></tr></thead><tbody>${sortedCandidates(entry).map(
-        (c) => html`<tr data-package="${c.name}"><td><b>${c.name}</b></td><td>${c.installed}</td><td>${c.candidate}</td><td class="wide">${c.suite}</td><td><span class="badge severity-${candidateSeverity(c)}">${candidateSeverity(c)}</span></td></tr>`,
+        (c) => html`<tr data-package="${c.name}"><td><b>${c.name}</b></td><td>${c.installed}</td><td>${c.candidate}</td><td class="wide">${c.suite}</td><td><span class="badge severity-${candidateSeverity(c)}">${candidateSeverity(c)}</span>${holdOf(c.name, holds) ? html` <span class="badge held" title="${holdOf(c.name, holds)?.reason}">held</span>` : ''}</td></tr>`,
       )}</tbody></table></div>`
     : entry.status === 'ready'
       ? html`<p>Nothing to patch: the image is up to date.</p>`
@@ -42,10 +44,11 @@ function imageCard(entry: DiscoveryEntry, viewer: Viewer, now: number): SafeHtml
 </section>`;
 }
 
-export function patchesPage(entries: readonly DiscoveryEntry[], viewer: Viewer, now: number, pollMs: number): SafeHtml {
+export function patchesPage(entries: readonly DiscoveryEntry[], viewer: Viewer, now: number, pollMs: number, holds: readonly Hold[] = []): SafeHtml {
   const body = html`<h1>Candidate patches</h1>
 <p class="muted">What each image could upgrade from its suite's security and updates archives. Discovery starts a throwaway host, so it runs when asked, not on every visit. Severity is the one a rollout of the patch gets by default: high for the security archive, medium otherwise.</p>
-<div id="patches">${patchesList(entries, viewer, now, pollMs)}</div>`;
+<div id="patches">${patchesList(entries, viewer, now, pollMs, holds)}</div>
+${holdsPanel(holds, viewer)}`;
   return layout({ title: 'Patches', section: 'patches', viewer, body });
 }
 
