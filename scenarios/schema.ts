@@ -129,7 +129,7 @@ const ring = strictObject(
     requiresApproval: z.boolean({ error: 'expected true or false' }).default(false),
     healthGate: strictObject({ latency: z.boolean({ error: 'expected true or false' }).default(false) }).default({ latency: false }),
     // Servers only (fleet.inventory): a container cannot reboot.
-    reboot: z.enum(REBOOT_POLICIES, { error: `expected ${REBOOT_POLICIES.join(', ')}` }).default('never'),
+    reboot: z.enum(REBOOT_POLICIES, { error: (issue) => `expected ${REBOOT_POLICIES.join(', ')}, got ${shown(issue.input)}` }).default('never'),
   },
   'a ring',
 );
