@@ -32,9 +32,11 @@ let base: string;
 const RINGS = [
   { name: 'canary', hosts: { labels: { group: 'canary' } }, soak: '4s', failureBudget: 0 },
   { name: 'pilot', hosts: { labels: { group: 'pilot' } }, soak: '2s' },
-  { name: 'broad', hosts: 'rest', concurrency: 2, soak: '2s', failureBudget: 1 },
+  // Nothing asks these servers for a reboot (no /var/run/reboot-required): if-required leaves them be.
+  { name: 'broad', hosts: 'rest', concurrency: 2, soak: '2s', reboot: 'if-required' },
 ];
-const POLICY = { checkInterval: '1s', checkTimeout: '20s' };
+// Every check round runs goss over ssh on every idle server: not every second on two loaded cores.
+const POLICY = { checkInterval: '2s', checkTimeout: '30s' };
 const SSH = { config: 'ssh_config', lostAfter: '10s', lockWait: '15s' };
 
 async function roll(file: string, signal?: AbortSignal) {
@@ -98,7 +100,12 @@ describe('a rollout to servers over SSH, from an Ansible INI inventory', () => {
     await resetServers(standIns, cache, base);
     const srv3 = server(standIns, 'srv3');
     await slowDpkg(srv3, 15);
-    const file = writeScenario(standIns, 'ssh-lost', { fleet: { inventory: 'hosts.ini', ssh: SSH }, rings: RINGS, policy: POLICY });
+    writeInventory(standIns, 'lost.ini', { broad: ['srv3', 'srv4'] });
+    const file = writeScenario(standIns, 'ssh-lost', {
+      fleet: { inventory: 'lost.ini', ssh: SSH },
+      rings: [{ name: 'broad', hosts: 'rest', concurrency: 2, soak: '2s', failureBudget: 1 }],
+      policy: POLICY,
+    });
     const stop = new AbortController();
     let killed = false;
     const watcher = (async () => {
@@ -129,7 +136,7 @@ describe('a rollout to servers over SSH, from an Ansible INI inventory', () => {
     const lost = final.hosts.find((h) => h.id === 'srv3');
     expect(lost?.phase).toBe('failed');
     expect(lost?.failure?.reason).toMatch(/^patch failed: lost while apt ran: no answer for 10 s \(.*(refused|closed)/);
-    expect(final.hosts.filter((h) => h.id !== 'srv3').every((h) => h.phase === 'healthy')).toBe(true);
+    expect(final.hosts.find((h) => h.id === 'srv4')?.phase).toBe('healthy');
     // The transaction was detached from the connection: apt finished on the server all the same, once.
     await mustExec(srv3.docker, ['/usr/sbin/sshd']);
     for (let i = 0; i < 100 && (await srv3.docker.exec(['pgrep', '-x', 'apt-get'])).exitCode === 0; i++) await sleep(300);

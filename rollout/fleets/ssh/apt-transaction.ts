@@ -80,7 +80,8 @@ export class AptTransaction {
     const launch = await this.server.exec(['sh', '-c', LAUNCH, 'sh', this.folder, ...job], { ...options, timeoutMs: 30_000 });
     if (launch.exitCode === STARTED_BEFORE) {
       (this.options.progress ?? silent)(`${this.server.name}: an apt transaction of this rollout was started before (${this.folder}): waiting for it, never starting another`);
-    } else if (launch.exitCode !== 0) {
+    } else if (launch.exitCode !== 0 && (await this.state()).kind === 'none') {
+      // Only when no record was left: an answer lost on the way back may hide a start that happened.
       return { ...launch, stderr: `cannot start the apt transaction on ${this.server.name}: ${launch.stderr.trim() || `exit ${launch.exitCode}`}` };
     }
     const status = await this.ended();
