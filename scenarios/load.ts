@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { InputError, loadYamlFile, parseYamlWith } from '../lab/config/validation.ts';
 import { parsePatchArgs, PatchRequestError, type PatchRequest } from '../lab/patches/request.ts';
@@ -7,8 +6,11 @@ import { DEFAULT_RINGS, type RingSpec } from '../rollout/engine/plan.ts';
 import { policyFor, type RolloutPolicy, type Severity } from '../rollout/engine/policy.ts';
 import type { RolloutPlan } from '../rollout/drive/rollout-plan.ts';
 import type { Fault } from '../rollout/fleets/faults.ts';
+import type { ServerFleetPlan } from '../rollout/fleets/ssh/server-fleet-plan.ts';
 import { assignmentProblems, demandProblems, unmatchedLabels, type ScenarioFleet } from './fleet.ts';
 import { hostLabels } from '../rollout/fleets/host-labels.ts';
+import { isFile } from './files.ts';
+import { groupsOfHosts, readServerFleet } from './inventory-fleet.ts';
 import { scenarioSchema, shown, type ScenarioFault, type ScenarioFile } from './schema.ts';
 
 /** One staged rollout as a scenario file gives it: the plan the driver takes, and what people read. */
@@ -45,13 +47,16 @@ function complete(raw: ScenarioFile, file: string): Scenario {
     return path;
   });
 
-  const grouped = raw.fleet.groups.reduce((sum, g) => sum + g.count, 0);
-  if (grouped > raw.fleet.hosts) {
-    problems.push(`fleet.groups: expected counts adding up to at most ${raw.fleet.hosts} (fleet.hosts), they add up to ${grouped}`);
+  const servers = readServerFleet(raw, dir, problems);
+  const fleet = fleetOf(raw, servers);
+  const grouped = fleet.groups.reduce((sum, g) => sum + g.count, 0);
+  if (!servers && grouped > fleet.hosts) {
+    problems.push(`fleet.groups: expected counts adding up to at most ${fleet.hosts} (fleet.hosts), they add up to ${grouped}`);
   }
 
   const rings = raw.rings?.map(ringSpec) ?? DEFAULT_RINGS.map((r) => structuredClone(r));
-  problems.push(...planProblems(raw, rings));
+  // A fleet that is not there (no hosts, an inventory that does not load) has no rings to check yet.
+  if (fleet.hosts > 0) problems.push(...planProblems(raw, fleet, rings));
 
   const severity = raw.severity ?? (patch.request.security || patch.request.all ? 'high' : 'medium');
   const policy = policyOf(raw, severity);
@@ -63,7 +68,7 @@ function complete(raw: ScenarioFile, file: string): Scenario {
     );
   }
 
-  raw.faults.forEach((fault, i) => problems.push(...faultProblems(fault, `faults[${i}].hosts`, raw.fleet, rings)));
+  raw.faults.forEach((fault, i) => problems.push(...faultProblems(fault, `faults[${i}].hosts`, fleet, rings)));
 
   if (problems.length > 0) throw new InputError(file, problems);
   return {
@@ -75,7 +80,9 @@ function complete(raw: ScenarioFile, file: string): Scenario {
     patchWords: patch.words,
     severity,
     checks,
-    fleet: raw.fleet,
+    fleet,
+    ...(servers ? { servers } : {}),
+    reboots: Object.fromEntries((raw.rings ?? []).map((r) => [r.name, r.reboot])),
     rings,
     policy,
     checkIntervalMs,
@@ -118,23 +125,32 @@ function readPatch(values: readonly string[], dir: string, problems: string[]): 
 }
 
 function ringSpec(ring: NonNullable<ScenarioFile['rings']>[number]): RingSpec {
-  const { soak, ...rest } = ring;
+  // The reboot policy is the fleet's business, not the engine's: it goes to the plan's reboots.
+  const { soak, reboot: _reboot, ...rest } = ring;
   return { ...rest, soakMs: soak };
 }
 
-function planProblems(raw: ScenarioFile, rings: readonly RingSpec[]): string[] {
+/** The fleet's shape: as written, or the inventory's servers grouped by their labels. */
+function fleetOf(raw: ScenarioFile, servers: ServerFleetPlan | undefined): ScenarioFleet {
+  const { seed, simulate } = raw.fleet;
+  if (servers) return { hosts: servers.servers.length, groups: groupsOfHosts(servers.servers), seed, simulate };
+  return { hosts: raw.fleet.hosts ?? 0, groups: raw.fleet.groups, seed, simulate };
+}
+
+function planProblems(raw: ScenarioFile, fleet: ScenarioFleet, rings: readonly RingSpec[]): string[] {
   const at = (i: number) => (raw.rings ? `rings[${i}].hosts` : `rings (none given, so the default ring ${rings[i]?.name ?? i})`);
   const unmatched = rings.flatMap((ring, i) => {
-    const wrong = ring.hosts !== 'rest' && 'labels' in ring.hosts ? unmatchedLabels(ring.hosts.labels, raw.fleet.groups) : null;
+    const wrong = ring.hosts !== 'rest' && 'labels' in ring.hosts ? unmatchedLabels(ring.hosts.labels, fleet.groups) : null;
     return wrong ? [`${at(i)}.labels: ${wrong}`] : [];
   });
-  const { hosts, simulate } = raw.fleet;
-  const real = demandProblems(rings, hostLabels(raw.fleet), 'fleet.hosts', at);
+  const { hosts, simulate } = fleet;
+  const size = raw.fleet.inventory === undefined ? 'fleet.hosts' : 'the inventory\'s host count';
+  const real = demandProblems(rings, hostLabels(fleet), size, at);
   const simulated =
-    simulate.hosts === hosts ? [] : demandProblems(rings, hostLabels(raw.fleet, simulate.hosts), 'fleet.simulate.hosts', at);
+    simulate.hosts === hosts ? [] : demandProblems(rings, hostLabels(fleet, simulate.hosts), 'fleet.simulate.hosts', at);
   // The engine's own assignment only when the cheap checks pass: it would report their problems again, less clearly.
   const assigned =
-    unmatched.length + real.length === 0 ? assignmentProblems(rings, hostLabels(raw.fleet), raw.name, at) : [];
+    unmatched.length + real.length === 0 ? assignmentProblems(rings, hostLabels(fleet), raw.name, at) : [];
   return [...unmatched, ...real, ...simulated, ...assigned];
 }
 
@@ -172,14 +188,4 @@ function faultOf(fault: ScenarioFault): Fault {
   if (fault.kind !== 'slow-report') return fault;
   const { delay, ...rest } = fault;
   return { ...rest, delayMs: delay };
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
-  } catch {
-    // throwIfNoEntry covers ENOENT only: a NUL byte in the path (a TypeError), ENAMETOOLONG,
-    // ENOTDIR (a/b where a is a file) or EACCES still throw, and each means "not a file to use".
-    return false;
-  }
 }

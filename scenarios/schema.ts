@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Amount, HostSelector } from '../rollout/engine/plan.ts';
+import { REBOOT_POLICIES } from '../rollout/fleets/ssh/server-fleet-plan.ts';
 import { durationExpected, parseDuration } from './duration.ts';
 import { simulationShape } from './simulate-schema.ts';
 
@@ -127,6 +128,8 @@ const ring = strictObject(
     failureBudget: field((input) => parseAmount(input, 0, 'failed hosts tolerated')).default({ count: 0 }),
     requiresApproval: z.boolean({ error: 'expected true or false' }).default(false),
     healthGate: strictObject({ latency: z.boolean({ error: 'expected true or false' }).default(false) }).default({ latency: false }),
+    // Servers only (fleet.inventory): a container cannot reboot.
+    reboot: z.enum(REBOOT_POLICIES, { error: (issue) => `expected ${REBOOT_POLICIES.join(', ')}, got ${shown(issue.input)}` }).default('never'),
   },
   'a ring',
 );
@@ -213,14 +216,25 @@ export const scenarioSchema = strictObject(
     checks: z.array(z.string().min(1, 'expected a file path'), { error: 'expected a list of check files (goss YAML or browser specs)' }).default([]),
     fleet: strictObject(
       {
-        hosts: hostCount,
+        // One of the two: containers started for the rollout, or a team's servers (load.ts checks which).
+        hosts: hostCount.optional(),
+        inventory: z.string({ error: 'expected an inventory file (Ansible INI or YAML, or patchlab YAML)' }).min(1, 'expected an inventory file').optional(),
+        ssh: strictObject(
+          {
+            config: z.string({ error: 'expected an ssh config file (ssh -F)' }).min(1, 'expected an ssh config file').optional(),
+            lockWait: duration(0).optional(),
+            lostAfter: duration(1).optional(),
+            rebootTimeout: duration(1).optional(),
+          },
+          'ssh settings {config, lockWait, lostAfter, rebootTimeout}',
+        ).optional(),
         groups: z
           .array(strictObject({ count: hostCount, labels }, 'a group {count, labels}'), { error: 'expected a list of groups such as [{count: 8, labels: {site: paris}}]' })
           .default([]),
         seed: seed.default(1),
         simulate: strictObject({ hosts: hostCount.default(MAX_HOSTS), seed: seed.default(7), ...simulationShape }).default({ hosts: MAX_HOSTS, seed: 7 }),
       },
-      'a fleet {hosts, groups}',
+      'a fleet {hosts, groups} or {inventory}',
     ),
     rings: rings.optional(),
     policy: strictObject({

@@ -11,6 +11,7 @@ import type { WebContext } from './context.ts';
 import { HttpError, isHtmx, sendHtml } from './http.ts';
 import { apiRoutes } from './api/api-routes.ts';
 import { authRoutes } from './routes/auth-routes.ts';
+import { hostRoutes } from './routes/host-routes.ts';
 import { labRoutes } from './routes/lab-routes.ts';
 import { patchRoutes } from './routes/patch-routes.ts';
 import { rolloutRoutes } from './routes/rollout-routes.ts';
@@ -116,6 +117,7 @@ export function createApp(options: WebAppOptions): express.Express {
   app.use(labRoutes(ctx));
   app.use(patchRoutes(ctx));
   app.use(scheduleRoutes(ctx));
+  app.use(hostRoutes(ctx));
   app.use(userRoutes(ctx));
 
   app.use((req, _res, next) => next(new HttpError(404, `nothing at ${req.path}`)));

@@ -3,6 +3,8 @@ import { loadInventory } from '../../lab/inventory/load.ts';
 import { JsonHostScanStore } from '../../lab/inventory/scan/scan-store.ts';
 import { scanInventory } from '../../lab/inventory/scan/scan-inventory.ts';
 import { scanTable } from '../../lab/inventory/scan/scan-table.ts';
+import { HOST_COLUMNS, hostCells, hostCompliance } from '../../lab/inventory/scan/compliance.ts';
+import { toCsv } from '../../lab/inventory/scan/csv.ts';
 import { stderrProgress } from '../../lab/progress.ts';
 
 function positive(value: string): number {
@@ -27,8 +29,10 @@ export function inventoryCommand(program: Command): void {
     .description('a team\'s servers: the latest scan of each (suite, kernel, pending updates, reboot), or `inventory scan`')
     .option('--inventory <file>', 'only the hosts of this inventory, and those never scanned')
     .option('--json', 'print JSON')
-    .action((flags: { inventory?: string; json?: boolean }) => {
-      let scans = new JsonHostScanStore().latest();
+    .option('--csv', 'print compliance per host as CSV, as the Hosts page exports it')
+    .action((flags: { inventory?: string; json?: boolean; csv?: boolean }) => {
+      const store = new JsonHostScanStore();
+      let scans = store.latest();
       let unscanned: { name: string; groups: string[] }[] = [];
       if (flags.inventory) {
         const hosts = loadInventory(flags.inventory).hosts;
@@ -36,7 +40,8 @@ export function inventoryCommand(program: Command): void {
         scans = scans.filter((s) => names.has(s.host));
         unscanned = hosts.filter((h) => !scans.some((s) => s.host === h.name));
       }
-      if (flags.json) console.log(JSON.stringify(scans, null, 2));
+      if (flags.csv) process.stdout.write(toCsv(HOST_COLUMNS, hostCompliance(scans, (host) => store.firstSeen(host)).map((h) => hostCells(h, Date.now()))));
+      else if (flags.json) console.log(JSON.stringify(scans, null, 2));
       else console.log(scans.length + unscanned.length > 0 ? scanTable(scans, Date.now(), unscanned) : 'no scans yet: run `patchlab inventory scan --inventory FILE`');
     });
   inventory

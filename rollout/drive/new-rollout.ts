@@ -16,8 +16,10 @@ import { faultsForHosts } from '../fleets/containers/faults-for-hosts.ts';
 import { preparePatch } from '../fleets/containers/prepare.ts';
 import type { HostFault, PreparedPatch } from '../fleets/containers/prepared-patch.ts';
 import { hostLabels } from '../fleets/host-labels.ts';
+import type { Fleet } from '../fleets/fleet.ts';
 import type { Store } from '../store/store.ts';
 import type { RolloutPlan } from './rollout-plan.ts';
+import { alreadyPatched, openServerFleet, rebootsForHosts, type ServerRolloutMeta } from './server-rollout.ts';
 
 /** What a resumed rollout needs that is not in the engine's state; stored as the rollout's meta. */
 export interface RolloutMeta {
@@ -28,6 +30,9 @@ export interface RolloutMeta {
   checkIntervalMs: number;
   /** The fleet outlives the rollout (`rollout start --keep`): a resumed rollout keeps it too. */
   keep?: boolean;
+  /** A team's servers instead of containers. */
+  servers?: ServerRolloutMeta['servers'];
+  reboots?: ServerRolloutMeta['reboots'];
 }
 
 /** Which store a kept fleet's rollout lives in, as a short hash of the store's location. */
@@ -47,7 +52,8 @@ export interface NewRolloutOptions {
 export async function newRollout(id: string, plan: RolloutPlan, store: Store, cache: PackageCache, options: NewRolloutOptions, progress: Progress) {
   const image = await resolveImage(plan.image, { progress });
   const checks = plan.checks.length > 0 ? plan.checks : checkFilesFor(image.definition).filter((f) => /\.ya?ml$/.test(f));
-  progress(`rollout ${id}: scenario ${plan.name}, ${plan.fleet.hosts} ${plan.image} hosts, rings ${plan.rings.map((r) => r.name).join(' → ')}`);
+  const what = plan.servers ? `servers of ${plan.servers.inventory} (patch prepared on ${plan.image})` : `${plan.image} hosts`;
+  progress(`rollout ${id}: scenario ${plan.name}, ${plan.fleet.hosts} ${what}, rings ${plan.rings.map((r) => r.name).join(' → ')}`);
   const latency = plan.faults.find((f) => f.kind === 'latency');
   const prepared = await preparePatch({
     runId: id,
@@ -66,24 +72,39 @@ export async function newRollout(id: string, plan: RolloutPlan, store: Store, ca
   progress(`patch: ${prepared.name} as ${prepared.version}`);
   // Rings and faults are settled before any container starts, so the fleet starts with its faults.
   const prefix = plan.image.replace(/[^a-z0-9]+/g, '-');
-  const planned = hostLabels(plan.fleet).map((labels, i) => ({ id: `${prefix}-${String(i + 1).padStart(2, '0')}`, labels: { ...labels }, version: prepared.baseVersion }));
+  const planned = plan.servers
+    ? plan.servers.servers.map((s) => ({ id: s.name, labels: { ...s.labels }, version: prepared.baseVersion }))
+    : hostLabels(plan.fleet).map((labels, i) => ({ id: `${prefix}-${String(i + 1).padStart(2, '0')}`, labels: { ...labels }, version: prepared.baseVersion }));
   const state = createRollout({ id, patch: { name: prepared.name, version: prepared.version, severity: plan.severity }, hosts: planned, rings: plan.rings, now: Date.now() });
   const faults = faultsForHosts(plan.faults, planned, state, plan.fleet.seed);
   for (const [host, list] of faults) progress(`fault on ${host}: ${list.map((f) => f.kind).join(', ')}`);
   const meta: RolloutMeta = { image: { name: plan.image, tag: image.tag }, prepared, checks, faults: [...faults], checkIntervalMs: plan.checkIntervalMs, ...(options.keep ? { keep: true } : {}) };
-  const fleet = await ContainerFleet.provision({
-    rolloutId: id,
-    image,
-    prepared,
-    cache,
-    checks: await fleetChecks(checks),
-    faults,
-    size: plan.fleet.hosts,
-    groups: plan.fleet.groups,
-    namePrefix: prefix,
-    labels: { [STORE_LABEL]: storeTag(store) },
-    progress,
-  });
+  let fleet: Fleet;
+  if (plan.servers) {
+    meta.servers = plan.servers;
+    meta.reboots = [...rebootsForHosts(state, plan.reboots)];
+    const servers = await openServerFleet({ rolloutId: id, meta: { servers: meta.servers, reboots: meta.reboots }, image, prepared, checks, faults, cache, progress, resumed: false });
+    const patched = alreadyPatched(servers, prepared);
+    if (patched.length > 0) {
+      await servers.close();
+      throw new Error(`servers already on the patch (${prepared.name}): ${patched.join(', ')}; a rollout starts from servers that need it`);
+    }
+    fleet = servers;
+  } else {
+    fleet = await ContainerFleet.provision({
+      rolloutId: id,
+      image,
+      prepared,
+      cache,
+      checks: await fleetChecks(checks),
+      faults,
+      size: plan.fleet.hosts,
+      groups: plan.fleet.groups,
+      namePrefix: prefix,
+      labels: { [STORE_LABEL]: storeTag(store) },
+      progress,
+    });
+  }
   try {
     await store.createRollout({ state, scenario: plan.file, policy: plan.policy, meta: meta as unknown as Record<string, unknown> });
   } catch (error) {

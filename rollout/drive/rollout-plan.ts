@@ -3,6 +3,7 @@ import type { RingSpec } from '../engine/plan.ts';
 import type { RolloutPolicy, Severity } from '../engine/policy.ts';
 import type { Fault } from '../fleets/faults.ts';
 import type { FleetShape } from '../fleets/host-labels.ts';
+import type { RebootPolicy, ServerFleetPlan } from '../fleets/ssh/server-fleet-plan.ts';
 
 /**
  * A rollout as the driver takes it: parsed and checked already (a scenario file is one source,
@@ -20,6 +21,10 @@ export interface RolloutPlan {
   checks: string[];
   /** How many hosts, their groups, and the seed that picks which hosts a fault hits. */
   fleet: FleetShape & { seed: number };
+  /** A team's servers from an inventory, reached over SSH, instead of containers started for the rollout. */
+  servers?: ServerFleetPlan;
+  /** By ring name: whether its servers reboot after their patch (never when not named). */
+  reboots?: Record<string, RebootPolicy>;
   rings: RingSpec[];
   policy: RolloutPolicy;
   /** How often every host's checks run: the driver's cadence, which the engine only sees as results. */

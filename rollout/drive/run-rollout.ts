@@ -13,6 +13,7 @@ import { isTerminal } from '../engine/phase.ts';
 import type { RolloutPolicy } from '../engine/policy.ts';
 import type { RolloutState } from '../engine/state.ts';
 import { ContainerFleet } from '../fleets/containers/container-fleet.ts';
+import type { Fleet } from '../fleets/fleet.ts';
 import { runnerStore } from '../store/runner-store.ts';
 import { openConfiguredStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
@@ -22,6 +23,7 @@ import { fleetChecks, newRollout, reapFinishedFleets, type RolloutMeta } from '.
 import type { RolloutPlan } from './rollout-plan.ts';
 import { rolloutNotification } from './rollout-notification.ts';
 import { driveRollout } from './runner.ts';
+import { openServerFleet } from './server-rollout.ts';
 
 export type { RolloutMeta } from './new-rollout.ts';
 
@@ -60,7 +62,8 @@ export interface RolloutRunOptions {
 export async function runRollout(plan: RolloutPlan | undefined, options: RolloutRunOptions = {}): Promise<RolloutState> {
   const progress = options.progress ?? silent;
   const store = options.store ?? (await openConfiguredStore());
-  let fleet: ContainerFleet | undefined;
+  let fleet: Fleet | undefined;
+  let servers = false;
   let keep = options.keep === true;
   let aborted = false;
   let release: (() => void) | undefined;
@@ -85,12 +88,16 @@ export async function runRollout(plan: RolloutPlan | undefined, options: Rollout
         return existing.state;
       }
       progress(`rollout ${id}: resuming (${existing.state.phase}, ring ${existing.state.rings[existing.state.ring]?.name})`);
-      fleet = await ContainerFleet.attach({ rolloutId: id, image: await resolveImage(meta.image.name), prepared: meta.prepared, cache, checks: await fleetChecks(meta.checks), faults: new Map(meta.faults) });
+      const image = await resolveImage(meta.image.name);
+      fleet = meta.servers
+        ? await openServerFleet({ rolloutId: id, meta: { servers: meta.servers, reboots: meta.reboots ?? [] }, image, prepared: meta.prepared, checks: meta.checks, faults: new Map(meta.faults), cache, progress, resumed: true })
+        : await ContainerFleet.attach({ rolloutId: id, image, prepared: meta.prepared, cache, checks: await fleetChecks(meta.checks), faults: new Map(meta.faults) });
     } else {
       if (!plan) throw new Error(`no rollout ${id} is stored; give a scenario to start one`);
       ({ fleet, meta } = await newRollout(id, plan, store, cache, options, progress));
       policy = plan.policy;
     }
+    servers = meta.servers !== undefined;
     const record = await store.loadRollout(id);
     if (!record) throw new Error(`rollout ${id} vanished from the store`);
     options.onStart?.(id, record.state);
@@ -100,14 +107,15 @@ export async function runRollout(plan: RolloutPlan | undefined, options: Rollout
     progress(`rollout ${id}: ${last.phase}`);
     return last;
   } finally {
-    if (fleet && !keep && !aborted) await fleet.close();
+    // A team's servers are never removed: closing their fleet only closes its connections, which always goes.
+    if (fleet && (servers || (!keep && !aborted))) await fleet.close();
     release?.();
     if (!options.store) await store.close();
   }
 }
 
 /** The runner over the stored rollout, with every check round and the health samples stored before the engine judges by them. */
-async function drive(id: string, store: Store, fleet: ContainerFleet, policy: RolloutPolicy, checkIntervalMs: number, options: RolloutRunOptions, progress: Progress) {
+async function drive(id: string, store: Store, fleet: Fleet, policy: RolloutPolicy, checkIntervalMs: number, options: RolloutRunOptions, progress: Progress) {
   const history = await store.observations(id);
   const seen: Observation[] = [...history];
   return driveRollout(id, {

@@ -1,7 +1,7 @@
 import { ROLE_LABELS, canAdminister, type Role } from '../auth/roles.ts';
 import { html, type SafeHtml } from '../html.ts';
 
-export type Section = 'rollouts' | 'lab-runs' | 'patches' | 'schedules' | 'audit' | 'users' | 'none';
+export type Section = 'rollouts' | 'lab-runs' | 'patches' | 'schedules' | 'hosts' | 'audit' | 'users' | 'none';
 
 export interface Viewer {
   name: string;
@@ -23,6 +23,7 @@ const NAV: { section: Section; href: string; label: string }[] = [
   { section: 'lab-runs', href: '/lab-runs', label: 'Lab runs' },
   { section: 'patches', href: '/patches', label: 'Patches' },
   { section: 'schedules', href: '/schedules', label: 'Schedules' },
+  { section: 'hosts', href: '/hosts', label: 'Hosts' },
   { section: 'audit', href: '/audit', label: 'Audit' },
 ];
 

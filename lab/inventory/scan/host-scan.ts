@@ -39,6 +39,8 @@ export interface HostScan {
   /** /var/run/reboot-required.pkgs: the packages that asked for the reboot. */
   rebootPackages?: string[];
   stale?: StaleServices;
+  /** When dpkg last replaced a package (an upgrade, or a downgrade), from /var/log/dpkg.log. */
+  lastPatchedAt?: string;
   /** Things that went wrong without spoiling the scan, such as lists that could not be refreshed. */
   warnings: string[];
 }
@@ -97,4 +99,17 @@ export function parseCommands(text: string): Map<number, string> {
     if (pid && /^\d+$/.test(pid)) commands.set(Number(pid), (command ?? '').trim());
   }
   return commands;
+}
+
+/**
+ * The server's UTC offset (`date +%z`) on the first line, then the last "upgrade" line of
+ * dpkg.log, whose times are the server's local time: the ISO time of that upgrade. Pure.
+ */
+export function parseLastUpgrade(text: string): string | undefined {
+  const [offset, line] = text.split('\n').map((l) => l.trim());
+  const zone = /^([+-])(\d{2})(\d{2})$/.exec(offset ?? '');
+  const at = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) upgrade /.exec(line ?? '');
+  if (!zone || !at) return undefined;
+  const ms = Date.parse(`${at[1]}T${at[2]}${zone[1]}${zone[2]}:${zone[3]}`);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }

@@ -1,7 +1,7 @@
 import { HostCommandError, mustExec, type ExecOptions, type Host } from '../../hosts/host.ts';
 import { DPKG_QUERY_ARGV, isSecurityOrigin, parseAptSimulation, parseDpkgQuery, sourceSuite, type AptPlan } from '../../patches/apt-output.ts';
 import type { CandidatePatch } from '../../patches/request.ts';
-import { parseCommands, parseDeletedMaps, parseNeedrestartBatch, parseOsRelease, type HostScan, type StaleServices } from './host-scan.ts';
+import { parseCommands, parseDeletedMaps, parseLastUpgrade, parseNeedrestartBatch, parseOsRelease, type HostScan, type StaleServices } from './host-scan.ts';
 
 /** apt and the tools are read in C: the parsers know their English. */
 const PLAIN: ExecOptions = { env: { LC_ALL: 'C', DEBIAN_FRONTEND: 'noninteractive' }, timeoutMs: 60_000 };
@@ -38,6 +38,9 @@ export async function scanHostFacts(host: Host, options: ScanHostOptions = {}): 
   const reboot = await mustExec(host, ['sh', '-c', 'if [ -e /var/run/reboot-required ]; then echo required; cat /var/run/reboot-required.pkgs 2>/dev/null; fi; exit 0'], PLAIN);
   const [flag, ...rebootPackages] = reboot.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
   const stale = await staleServices(host);
+  // The rotated log first: the last line read is the newest.
+  const upgrade = await host.exec(['sh', '-c', "date +%z; cat /var/log/dpkg.log.1 /var/log/dpkg.log 2>/dev/null | grep -E '^[0-9-]+ [0-9:]+ upgrade ' | tail -n 1; exit 0"], PLAIN);
+  const lastPatchedAt = parseLastUpgrade(upgrade.stdout);
   return {
     ...(suite ? { suite } : {}),
     kernel,
@@ -46,6 +49,7 @@ export async function scanHostFacts(host: Host, options: ScanHostOptions = {}): 
     rebootRequired: flag === 'required',
     ...(rebootPackages.length > 0 ? { rebootPackages: [...new Set(rebootPackages)].sort() } : {}),
     stale,
+    ...(lastPatchedAt ? { lastPatchedAt } : {}),
     warnings,
   };
 }

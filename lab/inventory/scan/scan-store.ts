@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { dataDir } from '../../config/paths.ts';
 import { sha256 } from '../../images/hash.ts';
+import { nextFirstSeen, type FirstSeen } from './first-seen.ts';
 import type { HostScan } from './host-scan.ts';
 
 /**
@@ -12,6 +13,8 @@ export interface HostScanStore {
   save(scan: HostScan): void;
   /** The latest scan of each host ever scanned, by host name. */
   latest(): HostScan[];
+  /** When a scan first saw each of the host's pending packages. */
+  firstSeen(host: string): FirstSeen;
 }
 
 /** Scans kept per host, newest first; older ones are removed as new ones come. */
@@ -24,12 +27,20 @@ export class JsonHostScanStore implements HostScanStore {
   save(scan: HostScan): void {
     const folder = join(this.dir, hostFolder(scan.host));
     mkdirSync(folder, { recursive: true });
-    const name = `${scan.scannedAt.replace(/[-:.]/g, '')}.json`;
-    // Written aside and renamed: a reader never sees half a scan.
-    const partial = join(folder, `.${name}.${process.pid}`);
-    writeFileSync(partial, `${JSON.stringify(scan, null, 2)}\n`);
-    renameSync(partial, join(folder, name));
+    writeAside(folder, `${scan.scannedAt.replace(/[-:.]/g, '')}.json`, scan);
+    // Beside the scans, and kept whole: the scans themselves go after KEEP_PER_HOST.
+    writeAside(folder, FIRST_SEEN, nextFirstSeen(this.firstSeen(scan.host), scan));
     for (const old of scanFiles(folder).slice(KEEP_PER_HOST)) rmSync(join(folder, old), { force: true });
+  }
+
+  firstSeen(host: string): FirstSeen {
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(join(this.dir, hostFolder(host), FIRST_SEEN), 'utf8'));
+      if (typeof parsed !== 'object' || parsed === null) return {};
+      return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    } catch {
+      return {};
+    }
   }
 
   latest(): HostScan[] {
@@ -52,6 +63,15 @@ export class JsonHostScanStore implements HostScanStore {
     }
     return scans.sort((a, b) => a.host.localeCompare(b.host));
   }
+}
+
+const FIRST_SEEN = 'first-seen.json';
+
+/** Written aside and renamed: a reader never sees half a file. */
+function writeAside(folder: string, name: string, value: unknown): void {
+  const partial = join(folder, `.${name}.${process.pid}`);
+  writeFileSync(partial, `${JSON.stringify(value, null, 2)}\n`);
+  renameSync(partial, join(folder, name));
 }
 
 /** Newest first: the names are compact ISO times, which sort as times do. */
