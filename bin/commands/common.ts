@@ -2,6 +2,7 @@ import { debianMirror, type DebianMirror } from '../../lab/config/mirror.ts';
 import type { Hold } from '../../lab/holds/holds.ts';
 import { findProject, projectHolds } from '../../lab/project/project.ts';
 import { openConfiguredStore } from '../../rollout/store/open-store.ts';
+import type { Store } from '../../rollout/store/store.ts';
 import { WebhookNotifier } from '../../lab/notify/webhook-notifier.ts';
 import { webhookTargetsFrom } from '../../lab/notify/webhook-targets.ts';
 
@@ -36,10 +37,15 @@ export const NOTIFY_GRACE_MS = 15_000;
 
 /** Every hold in force: those set from the page, the API or the CLI, then the project's own. */
 export async function currentHolds(): Promise<Hold[]> {
+  const project = findProject();
+  return withStore(async (store) => [...(await store.listHolds()), ...(project ? projectHolds(project) : [])]);
+}
+
+/** The configured store for one command's work, closed after it whatever happens. */
+export async function withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
   const store = await openConfiguredStore();
   try {
-    const project = findProject();
-    return [...(await store.listHolds()), ...(project ? projectHolds(project) : [])];
+    return await work(store);
   } finally {
     await store.close();
   }

@@ -1,17 +1,7 @@
 import type { Command } from 'commander';
 import { userInfo } from 'node:os';
 import { HOLD_PATTERN } from '../../lab/holds/holds.ts';
-import { openConfiguredStore } from '../../rollout/store/open-store.ts';
-import type { Store } from '../../rollout/store/store.ts';
-
-async function withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openConfiguredStore();
-  try {
-    return await work(store);
-  } finally {
-    await store.close();
-  }
-}
+import { withStore } from './common.ts';
 
 const actor = (flags: { by?: string }) => flags.by ?? process.env.PATCHLAB_USER ?? userInfo().username;
 

@@ -5,10 +5,8 @@ import { imageHistories, storedRunsOf } from '../../lab/schedule/history.ts';
 import { runSchedule } from '../../lab/schedule/scheduled-run.ts';
 import { describeTiming, parseScheduleSpec, type ScheduleSpec } from '../../lab/schedule/spec.ts';
 import { lastSlotRuns } from '../../lab/schedule/scheduler.ts';
-import { openConfiguredStore } from '../../rollout/store/open-store.ts';
 import type { ScheduleRunRecord } from '../../lab/schedule/schedule-store.ts';
-import type { Store } from '../../rollout/store/store.ts';
-import { collect, mirrorOverrides, type MirrorFlags, currentHolds } from './common.ts';
+import { collect, currentHolds, mirrorOverrides, withStore, type MirrorFlags } from './common.ts';
 
 interface AddFlags {
   patchTuesday?: boolean;
@@ -24,15 +22,6 @@ interface AddFlags {
 function wholeNumber(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number of days');
   return Number(value);
-}
-
-async function withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openConfiguredStore();
-  try {
-    return await work(store);
-  } finally {
-    await store.close();
-  }
 }
 
 /** The flags as the one schedule schema sees them, so the CLI and a file get the same errors. */
