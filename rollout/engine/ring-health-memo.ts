@@ -1,4 +1,6 @@
+import { hostPosition } from './engine-memo.ts';
 import { countVerdict, emptyRingHealth, finishRingHealth, judgeHost, type HostVerdict, type RingHealth } from './host-verdict.ts';
+import { ringJournal, summaryOf } from './host-summary.ts';
 import type { ObservationLog } from './observation-log.ts';
 import type { RolloutPolicy } from './policy.ts';
 import { hostsOfRing, type HostState, type RolloutState } from './state.ts';
@@ -6,9 +8,9 @@ import { hostsOfRing, type HostState, type RolloutState } from './state.ts';
 /*
  * ringHealth for a rollout whose checks are kept in an ObservationLog: each host's verdict is
  * remembered and judged again only when something it depends on changed (the host's state, its
- * history, the target or the policy), or when it may turn with the clock (unobserved and suspect
- * hosts, whose timeouts run). The result is the one a full pass would give, in the same order:
- * the same judgeHost decides, and the same countVerdict adds the hosts up.
+ * history, the target or the policy), or when it may have turned with the clock (an unobserved
+ * or suspect host whose timeout ran out). The result is the one a full pass would give, in the
+ * same order: the same judgeHost decides, and the same countVerdict adds the hosts up.
  */
 
 const NOT_PATCHED = 0;
@@ -17,19 +19,24 @@ const OTHER = 2;
 
 interface RingMemo {
   hosts: readonly HostState[];
-  positionOf: Map<string, number>;
   target: string;
   checkTimeoutMs: number;
   maxFlaps: number;
   /** Log changes already taken into account. */
   cursor: number;
+  /** The journal of in-place edits of the ring's list last looked at, and how much of it was read. */
+  journal: readonly number[];
+  journalRead: number;
   kinds: Uint8Array;
   /** The verdicts of OTHER hosts, which the lists name. */
   verdicts: (HostVerdict | undefined)[];
-  /** Positions judged again at every call: their verdict may change with the time alone. */
+  /** Positions whose verdict may change with the time alone, and the earliest time one may. */
   timed: Set<number>;
+  turnsAt: number;
   passing: number;
-  others: number;
+  /** Positions of OTHER hosts, and the same in order once asked for (null until then). */
+  others: Set<number>;
+  othersInOrder: Int32Array | null;
 }
 
 const memos = new WeakMap<ObservationLog, Map<string, RingMemo>>();
@@ -45,21 +52,25 @@ export function ringHealthFromLog(state: RolloutState, ring: number, log: Observ
   }
   const key = `${state.id}\u0000${ring}`;
   const known = byRing.get(key);
-  const memo = known && stillApplies(known, hosts, state.patch.version, policy) ? known : fresh(hosts, state.patch.version, policy, log);
+  const memo = known && stillApplies(known, hosts, state.patch.version, policy) ? known : fresh(state, ring, hosts, policy, log);
   if (memo !== known) {
     byRing.set(key, memo);
     for (let p = 0; p < hosts.length; p++) judge(memo, p, log, now, policy);
   } else {
-    const changed = changedPositions(memo, hosts, log);
-    for (const p of memo.timed) changed.add(p);
+    const changed = changedPositions(memo, state, ring, hosts, log);
+    if (now >= memo.turnsAt) {
+      for (const p of memo.timed) changed.add(p);
+      memo.turnsAt = Number.POSITIVE_INFINITY;
+    }
     for (const p of changed) judge(memo, p, log, now, policy);
   }
 
   const health = emptyRingHealth(spec, ring);
   health.patched = memo.passing;
   health.passing = memo.passing;
-  if (memo.others > 0) {
-    for (let p = 0; p < hosts.length; p++) if (memo.kinds[p] === OTHER) countVerdict(health, hosts[p]!, memo.verdicts[p]!);
+  if (memo.others.size > 0) {
+    memo.othersInOrder ??= Int32Array.from(memo.others).sort();
+    for (const p of memo.othersInOrder) countVerdict(health, hosts[p]!, memo.verdicts[p]!);
   }
   return finishRingHealth(health);
 }
@@ -72,36 +83,44 @@ function stillApplies(memo: RingMemo, hosts: readonly HostState[], target: strin
   return true;
 }
 
-function fresh(hosts: readonly HostState[], target: string, policy: RolloutPolicy, log: ObservationLog): RingMemo {
+function fresh(state: RolloutState, ring: number, hosts: readonly HostState[], policy: RolloutPolicy, log: ObservationLog): RingMemo {
   return {
     hosts,
-    positionOf: new Map(hosts.map((h, p) => [h.id, p])),
-    target,
+    target: state.patch.version,
     checkTimeoutMs: policy.checkTimeoutMs,
     maxFlaps: policy.maxFlaps,
     cursor: log.changeCount,
+    journal: ringJournal(state.hosts, ring),
+    journalRead: ringJournal(state.hosts, ring).length,
     kinds: new Uint8Array(hosts.length),
     verdicts: new Array<HostVerdict | undefined>(hosts.length),
     timed: new Set(),
+    turnsAt: Number.POSITIVE_INFINITY,
     passing: 0,
-    others: 0,
+    others: new Set(),
+    othersInOrder: null,
   };
 }
 
 /**
- * Hosts whose state object was replaced since the last call, and hosts the log says got new
- * checks, each once however many checks it got.
+ * Hosts replaced since the last call, each once however many checks it got: those the journal of
+ * the list last looked at says were edited in place, then, when the list is another one, those
+ * whose pointers differ (a transition keeps every host object it does not change); and hosts the
+ * log says got new checks.
  */
-function changedPositions(memo: RingMemo, hosts: readonly HostState[], log: ObservationLog): Set<number> {
+function changedPositions(memo: RingMemo, state: RolloutState, ring: number, hosts: readonly HostState[], log: ObservationLog): Set<number> {
   const changed = new Set<number>();
+  for (let n = memo.journalRead; n < memo.journal.length; n++) changed.add(memo.journal[n]!);
   if (memo.hosts !== hosts) {
-    // A pointer comparison per host: a transition keeps every host object it does not change.
     for (let p = 0; p < hosts.length; p++) if (hosts[p] !== memo.hosts[p]) changed.add(p);
     memo.hosts = hosts;
   }
+  memo.journal = ringJournal(state.hosts, ring);
+  memo.journalRead = memo.journal.length;
+  const positionInRing = summaryOf(state.hosts).positionInRing;
   for (let n = memo.cursor; n < log.changeCount; n++) {
-    const p = memo.positionOf.get(log.changeAt(n));
-    if (p !== undefined) changed.add(p);
+    const i = hostPosition(state, log.changeAt(n));
+    if (i !== undefined && state.hosts[i]!.ring === ring) changed.add(positionInRing[i]!);
   }
   memo.cursor = log.changeCount;
   return changed;
@@ -111,22 +130,30 @@ function judge(memo: RingMemo, p: number, log: ObservationLog, now: number, poli
   const host = memo.hosts[p]!;
   const before = memo.kinds[p];
   if (before === PASSING) memo.passing--;
-  else if (before === OTHER) memo.others--;
   memo.verdicts[p] = undefined;
   memo.timed.delete(p);
-  if (host.phase !== 'healthy' && host.phase !== 'failed') {
-    memo.kinds[p] = NOT_PATCHED;
-    return;
+  const verdict = host.phase === 'healthy' || host.phase === 'failed' ? judgeHost(host, log.get(host.id) ?? [], memo.target, now, policy) : null;
+  const kind = verdict === null ? NOT_PATCHED : verdict.kind === 'passing' ? PASSING : OTHER;
+  memo.kinds[p] = kind;
+  if (kind === PASSING) memo.passing++;
+  if ((before === OTHER) !== (kind === OTHER)) {
+    if (kind === OTHER) memo.others.add(p);
+    else memo.others.delete(p);
+    memo.othersInOrder = null;
   }
-  const verdict = judgeHost(host, log.get(host.id) ?? [], memo.target, now, policy);
-  if (verdict.kind === 'passing') {
-    memo.kinds[p] = PASSING;
-    memo.passing++;
-  } else {
-    memo.kinds[p] = OTHER;
-    memo.others++;
-    memo.verdicts[p] = verdict;
+  if (verdict === null) return;
+  if (kind === OTHER) memo.verdicts[p] = verdict;
+  const turns = turnsAt(host, verdict, policy);
+  if (turns !== null) {
+    memo.timed.add(p);
+    memo.turnsAt = Math.min(memo.turnsAt, turns);
   }
-  // Until a host has a patch time, judgeHost measures from now; unobserved and suspect hosts time out.
-  if (verdict.kind === 'unobserved' || verdict.kind === 'suspect' || (host.patchedAt === null && host.failure === null)) memo.timed.add(p);
+}
+
+/** When a verdict may turn with the clock alone: an unobserved or suspect host fails when its timeout runs out. */
+function turnsAt(host: HostState, verdict: HostVerdict, policy: RolloutPolicy): number | null {
+  // Until a host has a patch time, judgeHost measures from now: its verdict changes at every call.
+  if (host.patchedAt === null && host.failure === null) return Number.NEGATIVE_INFINITY;
+  if (verdict.kind === 'unobserved' || verdict.kind === 'suspect') return verdict.since + policy.checkTimeoutMs;
+  return null;
 }

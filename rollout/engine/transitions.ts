@@ -1,9 +1,10 @@
 import type { Decision, Figures, HostFailureReport } from './decision.ts';
-import { hostPosition, patchingCount, withHostsChanged } from './engine-memo.ts';
+import { hostPosition, patchingCount, touchedCount, withHostsAt, withHostsChanged } from './engine-memo.ts';
 import { plural } from './format.ts';
+import { ringBusy } from './host-summary.ts';
+import { appended } from './owned-lists.ts';
 import {
   ENGINE,
-  hostsOfRing,
   mayRunNewVersion,
   RolloutError,
   type AuditEntry,
@@ -36,12 +37,8 @@ function applyDecision(state: RolloutState, decision: Decision, now: number): Ro
       if (state.phase !== 'running') return state;
       const ring = state.rings[state.ring];
       const patching = patchingCount(state.hosts);
-      const wanted = new Set(decision.hosts);
       // A stale decision must not overrun the concurrency, so it is enforced here as well.
-      const start = hostsOfRing(state, state.ring)
-        .filter((h) => h.phase === 'pending' && wanted.has(h.id))
-        .slice(0, Math.max((ring?.concurrency ?? 0) - patching, 0))
-        .map((h) => h.id);
+      const start = pendingAmong(state, decision.hosts).slice(0, Math.max((ring?.concurrency ?? 0) - patching, 0));
       if (start.length === 0) return state;
       return withAudit(
         {
@@ -78,20 +75,27 @@ function applyDecision(state: RolloutState, decision: Decision, now: number): Ro
 
 /** Several events at once cost one copy of the host list, which matters with a hundred thousand hosts. */
 export function applyHostEvents(state: RolloutState, events: readonly HostEvent[], now: number): RolloutState {
-  const hosts = [...state.hosts];
-  let changed = false;
+  const changes = new Map<number, HostState>();
   for (const event of events) {
     const i = hostPosition(state, event.hostId);
-    const host = i === undefined ? undefined : hosts[i];
+    const host = i === undefined ? undefined : (changes.get(i) ?? state.hosts[i]);
     if (i === undefined || !host) throw new RolloutError(`rollout ${state.id} has no host ${event.hostId}`);
     const next = hostAfter(host, event, state.patch.version, now);
-    if (next !== host) {
-      hosts[i] = next;
-      changed = true;
-    }
+    if (next !== host) changes.set(i, next);
   }
-  if (!changed) return state;
-  return finishRollback(startSoak({ ...state, hosts }, now), now);
+  if (changes.size === 0) return state;
+  return finishRollback(startSoak({ ...state, hosts: withHostsAt(state.hosts, changes) }, now), now);
+}
+
+/** The named hosts of the current ring that are still pending, each once, in state order. */
+function pendingAmong(state: RolloutState, ids: readonly string[]): string[] {
+  const positions: number[] = [];
+  for (const id of new Set(ids)) {
+    const i = hostPosition(state, id);
+    const host = i === undefined ? undefined : state.hosts[i];
+    if (i !== undefined && host?.ring === state.ring && host.phase === 'pending') positions.push(i);
+  }
+  return positions.sort((a, b) => a - b).map((i) => state.hosts[i]!.id);
 }
 
 function hostAfter(host: HostState, event: HostEvent, target: string, now: number): HostState {
@@ -127,12 +131,11 @@ function failedHost(host: HostState, version: string, reason: string, now: numbe
 function startSoak(state: RolloutState, now: number): RolloutState {
   const ring = state.rings[state.ring];
   if (!ring || ring.startedAt === null || ring.soakStartedAt !== null || state.phase === 'rolling-back') return state;
-  const busy = hostsOfRing(state, state.ring).some((h) => h.phase === 'pending' || h.phase === 'patching');
-  return busy ? state : { ...state, rings: updateRing(state.rings, state.ring, (r) => ({ ...r, soakStartedAt: now })) };
+  return ringBusy(state.hosts, state.ring) ? state : { ...state, rings: updateRing(state.rings, state.ring, (r) => ({ ...r, soakStartedAt: now })) };
 }
 
 function finishRollback(state: RolloutState, now: number): RolloutState {
-  if (state.phase !== 'rolling-back' || state.hosts.some(mayRunNewVersion)) return state;
+  if (state.phase !== 'rolling-back' || touchedCount(state.hosts) > 0) return state;
   const restored = state.hosts.filter((h) => h.phase === 'rolled-back').length;
   return withAudit(
     { ...state, phase: 'rolled-back' },
@@ -185,5 +188,5 @@ export function updateRing(rings: RingState[], index: number, change: (ring: Rin
 }
 
 export function withAudit(state: RolloutState, entry: AuditEntry): RolloutState {
-  return { ...state, audit: [...state.audit, entry] };
+  return { ...state, audit: appended(state.audit, entry) };
 }
