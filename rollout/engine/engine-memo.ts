@@ -52,24 +52,81 @@ export function hostPosition(state: { id: string; hosts: readonly MemoHost[] }, 
   return index.get(hostId);
 }
 
-/** The host list with the hosts at some positions replaced: edited in place when owned, a copy otherwise. */
-export function withHostsAt<H extends MemoHost>(hosts: readonly H[], changes: ReadonlyMap<number, H>): H[] {
-  if (isOwned(hosts)) {
-    for (const [i, host] of changes) editInPlace(hosts as H[], i, host);
-    return hosts as H[];
-  }
-  const copy = [...hosts];
-  for (const [i, host] of changes) copy[i] = host;
-  return copy;
+/** Where a host is, from a position its caller gave (used when the host there has that id) or else looked up. */
+export function positionOf(state: { id: string; hosts: readonly MemoHost[] }, hostId: string, hint: number | undefined): number | undefined {
+  return hint !== undefined && state.hosts[hint]?.id === hostId ? hint : hostPosition(state, hostId);
 }
 
-/** The host list with some hosts replaced, found by position rather than by a pass over every host. */
-export function withHostsChanged<H extends MemoHost>(state: { id: string; hosts: readonly H[] }, ids: readonly string[], change: (host: H) => H): H[] {
-  const changes = new Map<number, H>();
-  for (const id of ids) {
-    const i = hostPosition(state, id);
-    const host = i === undefined ? undefined : (changes.get(i) ?? state.hosts[i]);
-    if (i !== undefined && host) changes.set(i, change(host));
+/*
+ * Positions of the hosts a patch-hosts decision names, noted when the engine picks them, so that
+ * applying the decision finds them without a lookup by id. Keyed by the decision's own list: a
+ * decision that was stored and read back is looked up as any other.
+ */
+const decided = new WeakMap<readonly string[], readonly number[]>();
+
+export function notePositions(hostIds: readonly string[], positions: readonly number[]): void {
+  decided.set(hostIds, positions);
+}
+
+export function notedPositions(hostIds: readonly string[]): readonly number[] | undefined {
+  return decided.get(hostIds);
+}
+
+/**
+ * Changes to a host list: on a copy made at the first change, or, on an owned list, in place,
+ * host objects included. An owned list is not put back when a transition fails halfway (a copy
+ * of every host edited would cost as much as the edits): its holder stops using it.
+ */
+export interface HostEdits<H> {
+  get(i: number): H | undefined;
+  set(i: number, host: H): void;
+  readonly changed: boolean;
+  /** The list with the changes. */
+  result(): H[];
+}
+
+export function editHosts<H extends MemoHost>(hosts: readonly H[]): HostEdits<H> {
+  if (isOwned(hosts)) {
+    const list = hosts as H[];
+    let changed = false;
+    return {
+      get: (i) => list[i],
+      set(i, host) {
+        editInPlace(list, i, host);
+        changed = true;
+      },
+      get changed() {
+        return changed;
+      },
+      result: () => list,
+    };
   }
-  return withHostsAt(state.hosts, changes);
+  let copy: H[] | null = null;
+  return {
+    get: (i) => (copy ?? hosts)[i],
+    set(i, host) {
+      copy ??= [...hosts];
+      copy[i] = host;
+    },
+    get changed() {
+      return copy !== null;
+    },
+    result: () => copy ?? [...hosts],
+  };
+}
+
+/** The host list with some hosts replaced, found by position (from `positions` when given, parallel to the ids) rather than by a pass over every host. */
+export function withHostsChanged<H extends MemoHost>(
+  state: { id: string; hosts: readonly H[] },
+  ids: readonly string[],
+  change: (host: H) => H,
+  positions?: readonly number[],
+): H[] {
+  const edits = editHosts(state.hosts);
+  ids.forEach((id, k) => {
+    const i = positionOf(state, id, positions?.[k]);
+    const host = i === undefined ? undefined : edits.get(i);
+    if (i !== undefined && host) edits.set(i, change(host));
+  });
+  return edits.result();
 }

@@ -1,5 +1,5 @@
 import type { Decision, Figures, HostFailureReport } from './decision.ts';
-import { patchingCount } from './engine-memo.ts';
+import { notePositions, patchingCount } from './engine-memo.ts';
 import { describeBreach, describeHosts, describeLatency, describeRegression, healthFigures, latencyFigures } from './explain.ts';
 import { formatDuration, listNames, plural } from './format.ts';
 import { ringHealth } from './health.ts';
@@ -93,7 +93,9 @@ function advance(
     return hold(state, [`ring ${ring.name}: ${plural(patching, 'host')} patching, as many as its concurrency of ${ring.concurrency} allows`], work);
   }
   if (pending.count > 0) {
-    const hosts = pending.first(slots).map((h) => h.id);
+    const chosen = pending.first(slots);
+    const hosts = chosen.hosts.map((h) => h.id);
+    notePositions(hosts, chosen.positions);
     return {
       action: 'patch-hosts',
       ring: state.ring,

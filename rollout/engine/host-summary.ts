@@ -16,6 +16,8 @@ export interface SummaryHost {
 }
 
 interface RingSummary {
+  /** For each position in the ring, the host's position in the list. */
+  inList: Int32Array;
   pending: number;
   patching: number;
   /** Positions in the ring of the hosts pending when the summary was made, in order; `head` skips those no longer pending. */
@@ -60,6 +62,7 @@ function summarize<H extends SummaryHost>(hosts: readonly H[]): HostSummary<H> {
     if (mayBeTouched(host)) touched++;
   });
   const rings = Array.from(byRing, (ring = []) => ringSummary(ring));
+  positionInRing.forEach((p, i) => (rings[hosts[i]!.ring]!.inList[p] = i));
   return { byRing: Array.from(byRing, (ring = []) => ring), positionInRing, patching, touched, rings };
 }
 
@@ -70,33 +73,38 @@ function ringSummary(hosts: readonly SummaryHost[]): RingSummary {
     if (host.phase === 'pending') queue.push(p);
     else if (host.phase === 'patching') patching++;
   });
-  return { pending: queue.length, patching, pendingQueue: Int32Array.from(queue), head: 0, edits: [] };
+  return { inList: new Int32Array(hosts.length), pending: queue.length, patching, pendingQueue: Int32Array.from(queue), head: 0, edits: [] };
 }
 
-function mayBeTouched(host: SummaryHost): boolean {
+function mayBeTouched(host: { phase: string }): boolean {
   return host.phase !== 'pending' && host.phase !== 'rolled-back';
 }
 
 /**
- * Puts `host` at `position` of a list edited in place and brings its summary up to date. A host
- * that moves to another ring, or back to pending (no transition does either), makes the summary
- * be worked out again.
+ * Gives the host at `position` of a list edited in place the fields of `host`, and brings the
+ * summary up to date. The object stays where it is: the rings' lists still hold it, and a million
+ * edits leave no million replaced objects for the collector to find. A host that moves to another
+ * ring, or back to pending (no transition does either), makes the summary be worked out again.
  */
 export function editInPlace<H extends SummaryHost>(hosts: H[], position: number, host: H): void {
-  const before = hosts[position];
-  hosts[position] = host;
-  const summary = summaries.get(hosts) as HostSummary<H> | undefined;
-  if (!summary || !before) return;
-  const ring = summary.rings[host.ring];
-  if (before.ring !== host.ring || !ring) {
+  const target = hosts[position];
+  if (!target) {
+    hosts[position] = host;
     summaries.delete(hosts);
     return;
   }
-  const p = summary.positionInRing[position]!;
-  summary.byRing[host.ring]![p] = host;
-  ring.edits.push(p);
-  if (host.phase === 'pending' && before.phase !== 'pending') {
-    // Its ring's list and journal stay with whoever holds them; the counts are worked out again.
+  const before = { ring: target.ring, phase: target.phase };
+  Object.assign(target, host);
+  const summary = summaries.get(hosts) as HostSummary<H> | undefined;
+  if (!summary) return;
+  const ring = summary.rings[before.ring];
+  if (!ring) {
+    summaries.delete(hosts);
+    return;
+  }
+  ring.edits.push(summary.positionInRing[position]!);
+  if (target.ring !== before.ring || (target.phase === 'pending' && before.phase !== 'pending')) {
+    // The ring's list and journal stay with whoever holds them; the rest is worked out again.
     summaries.delete(hosts);
     return;
   }
@@ -105,32 +113,46 @@ export function editInPlace<H extends SummaryHost>(hosts: H[], position: number,
     ring.patching--;
     summary.patching--;
   }
-  if (host.phase === 'patching') {
+  if (target.phase === 'patching') {
     ring.patching++;
     summary.patching++;
   }
-  summary.touched += Number(mayBeTouched(host)) - Number(mayBeTouched(before));
+  summary.touched += Number(mayBeTouched(target)) - Number(mayBeTouched(before));
 }
 
-/** The first `limit` pending hosts of a ring, in state order, and how many are pending in all. */
-export function pendingOfRing<H extends SummaryHost>(hosts: readonly H[], ring: number): { count: number; first: (limit: number) => H[] } {
+export interface PendingHosts<H> {
+  count: number;
+  /** The first `limit` of them in state order, with their positions in the host list. */
+  first(limit: number): { hosts: H[]; positions: number[] };
+}
+
+/** The pending hosts of a ring. */
+export function pendingOfRing<H extends SummaryHost>(hosts: readonly H[], ring: number): PendingHosts<H> {
   const summary = summaryOf(hosts);
   const counts = summary.rings[ring];
   const members = summary.byRing[ring];
-  if (!counts || !members) return { count: 0, first: () => [] };
+  if (!counts || !members) return { count: 0, first: () => ({ hosts: [], positions: [] }) };
   const queue = counts.pendingQueue;
   while (counts.head < queue.length && members[queue[counts.head]!]!.phase !== 'pending') counts.head++;
   return {
     count: counts.pending,
     first: (limit) => {
       const found: H[] = [];
+      const positions: number[] = [];
       for (let k = counts.head; k < queue.length && found.length < limit; k++) {
         const host = members[queue[k]!]!;
-        if (host.phase === 'pending') found.push(host);
+        if (host.phase !== 'pending') continue;
+        found.push(host);
+        positions.push(counts.inList[queue[k]!]!);
       }
-      return found;
+      return { hosts: found, positions };
     },
   };
+}
+
+/** The position in the list of the host at a position in its ring. */
+export function listPosition(hosts: readonly SummaryHost[], ring: number, p: number): number {
+  return summaryOf(hosts).rings[ring]?.inList[p] ?? -1;
 }
 
 /** Hosts of a ring pending or patching: the ring is not fully patched yet. */

@@ -1,6 +1,7 @@
-import { hostPosition } from './engine-memo.ts';
+import { positionOf } from './engine-memo.ts';
 import { countVerdict, emptyRingHealth, finishRingHealth, judgeHost, type HostVerdict, type RingHealth } from './host-verdict.ts';
 import { ringJournal, summaryOf } from './host-summary.ts';
+import { PositionSet } from './position-set.ts';
 import type { ObservationLog } from './observation-log.ts';
 import type { RolloutPolicy } from './policy.ts';
 import { hostsOfRing, type HostState, type RolloutState } from './state.ts';
@@ -19,6 +20,8 @@ const OTHER = 2;
 
 interface RingMemo {
   hosts: readonly HostState[];
+  /** For each position in the ring, the host's position in the list. */
+  inList: Int32Array;
   target: string;
   checkTimeoutMs: number;
   maxFlaps: number;
@@ -31,12 +34,14 @@ interface RingMemo {
   /** The verdicts of OTHER hosts, which the lists name. */
   verdicts: (HostVerdict | undefined)[];
   /** Positions whose verdict may change with the time alone, and the earliest time one may. */
-  timed: Set<number>;
+  timed: PositionSet;
   turnsAt: number;
   passing: number;
-  /** Positions of OTHER hosts, and the same in order once asked for (null until then). */
-  others: Set<number>;
-  othersInOrder: Int32Array | null;
+  /** Positions of OTHER hosts. */
+  others: PositionSet;
+  /** The call that last marked each position as changed, so a position is judged once per call. */
+  marked: Int32Array;
+  calls: number;
 }
 
 const memos = new WeakMap<ObservationLog, Map<string, RingMemo>>();
@@ -53,13 +58,14 @@ export function ringHealthFromLog(state: RolloutState, ring: number, log: Observ
   const key = `${state.id}\u0000${ring}`;
   const known = byRing.get(key);
   const memo = known && stillApplies(known, hosts, state.patch.version, policy) ? known : fresh(state, ring, hosts, policy, log);
+  memo.inList = summaryOf(state.hosts).rings[ring]?.inList ?? memo.inList;
   if (memo !== known) {
     byRing.set(key, memo);
     for (let p = 0; p < hosts.length; p++) judge(memo, p, log, now, policy);
   } else {
     const changed = changedPositions(memo, state, ring, hosts, log);
     if (now >= memo.turnsAt) {
-      for (const p of memo.timed) changed.add(p);
+      for (const p of memo.timed.members()) mark(memo, changed, p);
       memo.turnsAt = Number.POSITIVE_INFINITY;
     }
     for (const p of changed) judge(memo, p, log, now, policy);
@@ -68,10 +74,7 @@ export function ringHealthFromLog(state: RolloutState, ring: number, log: Observ
   const health = emptyRingHealth(spec, ring);
   health.patched = memo.passing;
   health.passing = memo.passing;
-  if (memo.others.size > 0) {
-    memo.othersInOrder ??= Int32Array.from(memo.others).sort();
-    for (const p of memo.othersInOrder) countVerdict(health, hosts[p]!, memo.verdicts[p]!);
-  }
+  for (const p of memo.others.inOrder()) countVerdict(health, hosts[p]!, memo.verdicts[p]!);
   return finishRingHealth(health);
 }
 
@@ -86,6 +89,7 @@ function stillApplies(memo: RingMemo, hosts: readonly HostState[], target: strin
 function fresh(state: RolloutState, ring: number, hosts: readonly HostState[], policy: RolloutPolicy, log: ObservationLog): RingMemo {
   return {
     hosts,
+    inList: new Int32Array(0),
     target: state.patch.version,
     checkTimeoutMs: policy.checkTimeoutMs,
     maxFlaps: policy.maxFlaps,
@@ -94,11 +98,12 @@ function fresh(state: RolloutState, ring: number, hosts: readonly HostState[], p
     journalRead: ringJournal(state.hosts, ring).length,
     kinds: new Uint8Array(hosts.length),
     verdicts: new Array<HostVerdict | undefined>(hosts.length),
-    timed: new Set(),
+    timed: new PositionSet(hosts.length),
     turnsAt: Number.POSITIVE_INFINITY,
     passing: 0,
-    others: new Set(),
-    othersInOrder: null,
+    others: new PositionSet(hosts.length),
+    marked: new Int32Array(hosts.length),
+    calls: 0,
   };
 }
 
@@ -108,22 +113,30 @@ function fresh(state: RolloutState, ring: number, hosts: readonly HostState[], p
  * whose pointers differ (a transition keeps every host object it does not change); and hosts the
  * log says got new checks.
  */
-function changedPositions(memo: RingMemo, state: RolloutState, ring: number, hosts: readonly HostState[], log: ObservationLog): Set<number> {
-  const changed = new Set<number>();
-  for (let n = memo.journalRead; n < memo.journal.length; n++) changed.add(memo.journal[n]!);
+function changedPositions(memo: RingMemo, state: RolloutState, ring: number, hosts: readonly HostState[], log: ObservationLog): number[] {
+  const changed: number[] = [];
+  memo.calls++;
+  for (let n = memo.journalRead; n < memo.journal.length; n++) mark(memo, changed, memo.journal[n]!);
   if (memo.hosts !== hosts) {
-    for (let p = 0; p < hosts.length; p++) if (hosts[p] !== memo.hosts[p]) changed.add(p);
+    for (let p = 0; p < hosts.length; p++) if (hosts[p] !== memo.hosts[p]) mark(memo, changed, p);
     memo.hosts = hosts;
   }
   memo.journal = ringJournal(state.hosts, ring);
   memo.journalRead = memo.journal.length;
   const positionInRing = summaryOf(state.hosts).positionInRing;
   for (let n = memo.cursor; n < log.changeCount; n++) {
-    const i = hostPosition(state, log.changeAt(n));
-    if (i !== undefined && state.hosts[i]!.ring === ring) changed.add(positionInRing[i]!);
+    const hint = log.changePositionAt(n);
+    const i = positionOf(state, log.changeAt(n), hint < 0 ? undefined : hint);
+    if (i !== undefined && state.hosts[i]!.ring === ring) mark(memo, changed, positionInRing[i]!);
   }
   memo.cursor = log.changeCount;
   return changed;
+}
+
+function mark(memo: RingMemo, changed: number[], p: number): void {
+  if (memo.marked[p] === memo.calls) return;
+  memo.marked[p] = memo.calls;
+  changed.push(p);
 }
 
 function judge(memo: RingMemo, p: number, log: ObservationLog, now: number, policy: RolloutPolicy): void {
@@ -132,15 +145,12 @@ function judge(memo: RingMemo, p: number, log: ObservationLog, now: number, poli
   if (before === PASSING) memo.passing--;
   memo.verdicts[p] = undefined;
   memo.timed.delete(p);
-  const verdict = host.phase === 'healthy' || host.phase === 'failed' ? judgeHost(host, log.get(host.id) ?? [], memo.target, now, policy) : null;
+  const verdict = host.phase === 'healthy' || host.phase === 'failed' ? judgeHost(host, log.historyAt(memo.inList[p] ?? -1, host.id) ?? [], memo.target, now, policy) : null;
   const kind = verdict === null ? NOT_PATCHED : verdict.kind === 'passing' ? PASSING : OTHER;
   memo.kinds[p] = kind;
   if (kind === PASSING) memo.passing++;
-  if ((before === OTHER) !== (kind === OTHER)) {
-    if (kind === OTHER) memo.others.add(p);
-    else memo.others.delete(p);
-    memo.othersInOrder = null;
-  }
+  if (kind === OTHER) memo.others.add(p);
+  else memo.others.delete(p);
   if (verdict === null) return;
   if (kind === OTHER) memo.verdicts[p] = verdict;
   const turns = turnsAt(host, verdict, policy);

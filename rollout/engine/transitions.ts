@@ -1,5 +1,5 @@
 import type { Decision, Figures, HostFailureReport } from './decision.ts';
-import { hostPosition, patchingCount, touchedCount, withHostsAt, withHostsChanged } from './engine-memo.ts';
+import { editHosts, notedPositions, patchingCount, positionOf, touchedCount, withHostsChanged } from './engine-memo.ts';
 import { plural } from './format.ts';
 import { ringBusy } from './host-summary.ts';
 import { appended } from './owned-lists.ts';
@@ -38,12 +38,13 @@ function applyDecision(state: RolloutState, decision: Decision, now: number): Ro
       const ring = state.rings[state.ring];
       const patching = patchingCount(state.hosts);
       // A stale decision must not overrun the concurrency, so it is enforced here as well.
-      const start = pendingAmong(state, decision.hosts).slice(0, Math.max((ring?.concurrency ?? 0) - patching, 0));
-      if (start.length === 0) return state;
+      const positions = pendingAmong(state, decision.hosts).slice(0, Math.max((ring?.concurrency ?? 0) - patching, 0));
+      if (positions.length === 0) return state;
+      const start = positions.map((i) => state.hosts[i]!.id);
       return withAudit(
         {
           ...state,
-          hosts: withHostsChanged(state, start, (h) => ({ ...h, phase: 'patching', patchStartedAt: now })),
+          hosts: withHostsChanged(state, start, (h) => ({ ...h, phase: 'patching', patchStartedAt: now }), positions),
           rings: updateRing(state.rings, state.ring, (r) => (r.startedAt === null ? { ...r, startedAt: now } : r)),
         },
         { ...entry, action: 'patch-hosts', hosts: start },
@@ -73,29 +74,38 @@ function applyDecision(state: RolloutState, decision: Decision, now: number): Ro
   }
 }
 
-/** Several events at once cost one copy of the host list, which matters with a hundred thousand hosts. */
-export function applyHostEvents(state: RolloutState, events: readonly HostEvent[], now: number): RolloutState {
-  const changes = new Map<number, HostState>();
-  for (const event of events) {
-    const i = hostPosition(state, event.hostId);
-    const host = i === undefined ? undefined : (changes.get(i) ?? state.hosts[i]);
+/**
+ * Several events at once cost one copy of the host list, which matters with a hundred thousand
+ * hosts, and none on a list its holder owns. A caller that knows where its hosts are in the list
+ * may say so in `positions` (parallel to the events): used where the host there has that id.
+ */
+export function applyHostEvents(state: RolloutState, events: readonly HostEvent[], now: number, positions?: readonly number[]): RolloutState {
+  const edits = editHosts(state.hosts);
+  events.forEach((event, k) => {
+    const i = positionOf(state, event.hostId, positions?.[k]);
+    const host = i === undefined ? undefined : edits.get(i);
     if (i === undefined || !host) throw new RolloutError(`rollout ${state.id} has no host ${event.hostId}`);
     const next = hostAfter(host, event, state.patch.version, now);
-    if (next !== host) changes.set(i, next);
-  }
-  if (changes.size === 0) return state;
-  return finishRollback(startSoak({ ...state, hosts: withHostsAt(state.hosts, changes) }, now), now);
+    if (next !== host) edits.set(i, next);
+  });
+  if (!edits.changed) return state;
+  return finishRollback(startSoak({ ...state, hosts: edits.result() }, now), now);
 }
 
-/** The named hosts of the current ring that are still pending, each once, in state order. */
-function pendingAmong(state: RolloutState, ids: readonly string[]): string[] {
+/**
+ * Positions of the named hosts of the current ring that are still pending, each once, in state
+ * order; found through the positions the engine noted when it named them, when it did.
+ */
+function pendingAmong(state: RolloutState, ids: readonly string[]): number[] {
+  const noted = notedPositions(ids);
   const positions: number[] = [];
-  for (const id of new Set(ids)) {
-    const i = hostPosition(state, id);
+  ids.forEach((id, k) => {
+    const i = positionOf(state, id, noted?.[k]);
     const host = i === undefined ? undefined : state.hosts[i];
     if (i !== undefined && host?.ring === state.ring && host.phase === 'pending') positions.push(i);
-  }
-  return positions.sort((a, b) => a - b).map((i) => state.hosts[i]!.id);
+  });
+  // Sorted, a host named twice is next to itself.
+  return [...Int32Array.from(positions).sort()].filter((i, k, sorted) => k === 0 || sorted[k - 1] !== i);
 }
 
 function hostAfter(host: HostState, event: HostEvent, target: string, now: number): HostState {

@@ -8,16 +8,40 @@ import { ownRollout } from '../../rollout/engine/owned-rollout.ts';
 import type { RingSpec } from '../../rollout/engine/plan.ts';
 import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
 import { RolloutError, type RolloutState } from '../../rollout/engine/state.ts';
-import { apply } from '../../rollout/engine/transitions.ts';
-import { finishInFlight, fleetOf, MINUTE, modelLab, mulberry32, runChecks, type Behaviour, type ModelLab } from '../unit/rollout-harness.ts';
+import { hostsInFlight } from '../../rollout/engine/state.ts';
+import { apply, applyHostEvents, type HostEvent } from '../../rollout/engine/transitions.ts';
+import { BASE_VERSION, finishInFlight, fleetOf, MINUTE, modelLab, mulberry32, NEW_VERSION, runChecks, type Behaviour, type ModelLab } from '../unit/rollout-harness.ts';
 
 /*
  * The simulator owns its rollout state, so the engine's transitions edit the host list and the
  * audit log in place rather than copy them (owned-rollout.ts), and the engine's memos follow the
- * edits instead of comparing lists. Two model fleets with the same hosts, checks, clocks and
- * clicks, one on copying transitions and one on an owned state, must see the very same decisions
- * and states at every step.
+ * edits instead of comparing lists; it also tells the engine where its hosts are, in host events
+ * and check results. Two model fleets with the same hosts, checks, clocks and clicks, one on
+ * copying transitions and one on an owned state with position hints (some host events with a
+ * wrong one, which the engine must notice), must see the very same decisions and states at every step.
  */
+
+/** finishInFlight of the harness, with each host's position, or a wrong one when `wrong` says so. */
+function finishWithPositions(lab: ModelLab, finishes: () => boolean, wrong: () => boolean): void {
+  const events: HostEvent[] = [];
+  const positions: number[] = [];
+  for (const host of hostsInFlight(lab.state)) {
+    if (!finishes()) continue;
+    if (host.phase === 'rolling-back') {
+      lab.versions.set(host.id, host.baseVersion);
+      events.push({ type: 'rolled-back', hostId: host.id, version: host.baseVersion });
+    } else if (lab.behaviour(host.id) === 'patch-fails') {
+      events.push({ type: 'patch-failed', hostId: host.id, version: lab.versions.get(host.id) ?? BASE_VERSION, reason: 'dpkg: error processing package openssl' });
+    } else {
+      lab.versions.set(host.id, NEW_VERSION);
+      lab.checksSincePatch.set(host.id, 0);
+      events.push({ type: 'patched', hostId: host.id, version: NEW_VERSION });
+    }
+    const at = lab.state.hosts.indexOf(host);
+    positions.push(wrong() ? (at + 1) % lab.state.hosts.length : at);
+  }
+  lab.state = applyHostEvents(lab.state, events, lab.now, positions);
+}
 
 const amount = fc.oneof(fc.record({ count: fc.integer({ min: 1, max: 4 }) }), fc.record({ percent: fc.integer({ min: 10, max: 100 }) }));
 
@@ -63,16 +87,23 @@ describe('engine on a state its holder owns', () => {
         owned.state = ownRollout(owned.state);
         const log = new ObservationLog();
         const draws = [mulberry32(seed), mulberry32(seed)];
+        const hints = mulberry32(seed ^ 0x5eed);
         for (const s of steps) {
           [copying, owned].forEach((lab, side) => {
             lab.now += s.minutes * MINUTE;
-            finishInFlight(lab, () => draws[side]!() < s.finish / 4);
+            const finishes = () => draws[side]!() < s.finish / 4;
+            if (lab === owned) finishWithPositions(lab, finishes, () => hints() < 0.1);
+            else finishInFlight(lab, finishes);
             if (s.checks) runChecks(lab);
             // A command replaces the host list when it accepts failures or rolls back: owned again, as the simulator does.
             if (s.click && (s.click !== 'rollback' || draws[side]!() < 0.2)) lab.state = clicked(lab.state, s.click, lab.now);
             if (lab === owned) lab.state = ownRollout(lab.state);
           });
-          for (let n = log.changeCount; log.changeCount < owned.observations.length; n++) log.append(owned.observations[n]!);
+          // Check results with the host's position, or now and then none (the log trusts a position it is given).
+          for (let n = log.changeCount; log.changeCount < owned.observations.length; n++) {
+            const observation = owned.observations[n]!;
+            log.append(observation, hints() < 0.1 ? -1 : owned.state.hosts.findIndex((h) => h.id === observation.hostId));
+          }
           const expected = decide(copying.state, copying.observations, copying.now, STANDARD_POLICY);
           assert.deepEqual(decide(owned.state, log, owned.now, STANDARD_POLICY), expected, `decision at ${copying.now}`);
           copying.state = apply(copying.state, expected, copying.now);
