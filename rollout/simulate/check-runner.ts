@@ -1,7 +1,7 @@
 import type { HostEvent } from '../engine/transitions.ts';
 import { checkLatency, runFails, skipDraw } from './check-results.ts';
 import { CHECK_DEADLINE, CHECK_REPORTED } from './event-kinds.ts';
-import { indexOfHost, TARGET_VERSION } from './fleet-hosts.ts';
+import { TARGET_VERSION } from './fleet-hosts.ts';
 import { failProbability } from './host-faults.ts';
 import { IDLE } from './host-table.ts';
 import { geometric } from './random.ts';
@@ -37,11 +37,11 @@ export class CheckRunner {
   }
 
   /** A host the engine now knows as patched gets its first check run at the next round from now. */
-  startCheckRuns(events: readonly HostEvent[], now: number): void {
+  startCheckRuns(events: readonly HostEvent[], indices: readonly number[], now: number): void {
     const { hosts, faults, policy, queue } = this.run;
-    for (const event of events) {
-      if (event.type !== 'patched') continue;
-      const i = indexOfHost(this.run.fleet, event.hostId);
+    for (let k = 0; k < events.length; k++) {
+      if (events[k]!.type !== 'patched') continue;
+      const i = indices[k]!;
       if (hosts.onPatch[i] !== 1 || hosts.rollbackAfterPatch[i] || hosts.activity[i] !== IDLE) continue;
       this.flakyLeft[i] = faults.flaky[i] ?? 0;
       this.lastFailed[i] = 0;
@@ -69,7 +69,7 @@ export class CheckRunner {
     const fails = this.nextFails[i] === 1;
     const at = SIMULATION_START + round * intervalMs;
     const latency = checkLatency(seed, i, round, settings.checkLatencyMs, settings.latencySpread, faults.latencyAddMs[i] ?? 0);
-    this.run.log.append(this.run.factory.observation(this.run.fleet.ids[i]!, at, TARGET_VERSION, fails ? 'fail' : 'pass', latency));
+    this.run.log.append(this.run.factory.observation(this.run.fleet.ids[i]!, at, TARGET_VERSION, fails ? 'fail' : 'pass', latency), hosts.position[i]);
     this.lastObservedRound[i] = round;
 
     const first = this.reportedSincePatch[i] === 0;

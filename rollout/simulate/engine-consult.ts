@@ -8,7 +8,7 @@ import type { FleetDriver } from './fleet-driver.ts';
 import { indexOfHost } from './fleet-hosts.ts';
 import { addLatencySamples } from './latency-samples.ts';
 import type { ReleaseManager } from './release-manager.ts';
-import type { RunContext } from './run-context.ts';
+import { keepState, type RunContext } from './run-context.ts';
 import { SIMULATION_START } from './simulation-input.ts';
 import { soakEndsAt, soakOver } from './soak.ts';
 
@@ -40,11 +40,11 @@ export class EngineConsult {
     clock.dirty = false;
     counters.consults++;
     let state = this.run.state;
-    if (this.run.reported.length > 0) {
-      const events = this.run.reported;
-      this.run.reported = [];
-      state = applyHostEvents(state, events, now);
-      this.checks.startCheckRuns(events, now);
+    if (this.run.reported.size > 0) {
+      const { events, hosts } = this.run.reported.take(this.run.fleet.ids);
+      const position = this.run.hosts.position;
+      state = applyHostEvents(state, events, now, hosts.map((i) => position[i]!));
+      this.checks.startCheckRuns(events, hosts, now);
     }
     for (let i = 0; i < DECISIONS_PER_CONSULT && !finished(state); i++) {
       this.prepareLatencyGate(state, now);
@@ -59,7 +59,7 @@ export class EngineConsult {
       // wait for approval, the engine would only hold: asking it would cost a pass over the fleet.
       if (decision.action !== 'promote') break;
     }
-    this.run.state = state;
+    keepState(this.run, state);
     if (state.phase === 'rolling-back') this.driver.dispatchRollbacks(now);
     this.releaseManager.scheduleAnswers(now);
     this.scheduleSoakEnd(now);
@@ -103,6 +103,8 @@ export class EngineConsult {
       index: this.run.log,
       factory: this.run.factory,
       onPatch: this.run.hosts.onPatch,
+      position: this.run.hosts.position,
+      indexAt: this.run.hosts.indexAt,
       lastObservedRound: this.checks.lastObservedRound,
       offline: faults.offline,
       reportDelayMs: faults.reportDelayMs,

@@ -1,15 +1,10 @@
-import { BASE_VERSION, indexOfHost, TARGET_VERSION } from './fleet-hosts.ts';
 import { PATCH_DONE, ROLLBACK_DONE } from './event-kinds.ts';
 import { harms } from './host-faults.ts';
+import { DISK_FULL, HOST_LOST, NO_ANSWER, PATCHED, ROLLED_BACK } from './host-reports.ts';
 import { IDLE, PATCHING, ROLLING_BACK } from './host-table.ts';
 import { logNormal, unitAt } from './random.ts';
 import type { RunContext } from './run-context.ts';
 
-// How a patch attempt ends.
-const PATCH_OK = 0;
-const PATCH_NO_ANSWER = 1;
-const PATCH_HOST_LOST = 2;
-const PATCH_DISK_FULL = 3;
 
 // Purposes of the per-host duration draws.
 const PATCHING_TIME = 1;
@@ -36,38 +31,33 @@ export class FleetDriver {
     hosts.dispatched[hosts.ringOf[i]!]!++;
     const duration = this.duration(i, settings.patchMedianMs, PATCHING_TIME);
     if (faults.offline[i]) {
-      this.patchOutcome[i] = PATCH_NO_ANSWER;
+      this.patchOutcome[i] = NO_ANSWER;
       queue.push(now + settings.patchTimeoutMs, PATCH_DONE, i);
     } else if (faults.lost[i]) {
-      this.patchOutcome[i] = PATCH_HOST_LOST;
+      this.patchOutcome[i] = HOST_LOST;
       queue.push(now + Math.max(1, Math.round(duration / 2)), PATCH_DONE, i);
     } else if (faults.diskFull[i]) {
-      this.patchOutcome[i] = PATCH_DISK_FULL;
+      this.patchOutcome[i] = DISK_FULL;
       queue.push(now + duration, PATCH_DONE, i);
     } else {
-      this.patchOutcome[i] = PATCH_OK;
+      this.patchOutcome[i] = PATCHED;
       queue.push(now + duration, PATCH_DONE, i);
     }
   }
 
   patchDone(i: number): void {
-    const { hosts, clock, fleet } = this.run;
+    const { hosts, clock } = this.run;
     const now = clock.now;
     hosts.activity[i] = IDLE;
     hosts.inFlight--;
     this.run.counters.hostEvents++;
-    const hostId = fleet.ids[i]!;
-    const outcome = this.patchOutcome[i];
-    if (outcome === PATCH_OK) {
+    const outcome = this.patchOutcome[i]!;
+    if (outcome === PATCHED) {
       hosts.onPatch[i] = 1;
       hosts.landedAt[i] = now;
       this.run.figures.landed(now, harms(this.run.faults, i));
-      this.run.reported.push({ type: 'patched', hostId, version: TARGET_VERSION });
-    } else {
-      const reason =
-        outcome === PATCH_NO_ANSWER ? 'the host did not answer' : outcome === PATCH_DISK_FULL ? 'dpkg: No space left on device' : 'the host went away mid-patch';
-      this.run.reported.push({ type: 'patch-failed', hostId, version: BASE_VERSION, reason });
     }
+    this.run.reported.add(i, outcome);
     if (hosts.rollbackAfterPatch[i]) this.dispatchRollback(i, now);
     clock.wake(now);
   }
@@ -78,9 +68,9 @@ export class FleetDriver {
     this.rollbackDispatched = true;
     const figures = this.run.figures;
     if (figures.startedBeforeRollback === null) figures.startedBeforeRollback = figures.started;
-    for (const host of this.run.state.hosts) {
-      if (host.phase === 'rolling-back') this.dispatchRollback(indexOfHost(this.run.fleet, host.id), now);
-    }
+    this.run.state.hosts.forEach((host, p) => {
+      if (host.phase === 'rolling-back') this.dispatchRollback(this.run.hosts.indexAt[p]!, now);
+    });
   }
 
   rollbackDone(i: number): void {
@@ -93,7 +83,7 @@ export class FleetDriver {
       hosts.onPatch[i] = 0;
       this.run.figures.restored(now, harms(this.run.faults, i) ? (hosts.landedAt[i] ?? now) : null);
     }
-    this.run.reported.push({ type: 'rolled-back', hostId: this.run.fleet.ids[i]!, version: BASE_VERSION });
+    this.run.reported.add(i, ROLLED_BACK);
     clock.wake(now);
   }
 
@@ -107,7 +97,7 @@ export class FleetDriver {
     } else if (hosts.activity[i] === IDLE) {
       // Never got the patch: the driver confirms its version without touching it, as the runner does.
       hosts.rollbackAfterPatch[i] = 0;
-      this.run.reported.push({ type: 'rolled-back', hostId: this.run.fleet.ids[i]!, version: BASE_VERSION });
+      this.run.reported.add(i, ROLLED_BACK);
       this.run.clock.wake(now);
     }
   }

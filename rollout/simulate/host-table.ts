@@ -17,6 +17,9 @@ export class HostTable {
   /** When the patch landed, for the hours harmed hosts ran it. */
   readonly landedAt: Float64Array;
   readonly ringOf: Uint8Array;
+  /** Where each host is in the rollout's host list, and which host is at each place: the engine finds hosts by position. */
+  readonly position: Int32Array;
+  readonly indexAt: Int32Array;
   /** Hosts patching now. */
   inFlight = 0;
   /** Hosts the driver has started patching, by ring. */
@@ -28,6 +31,9 @@ export class HostTable {
     this.rollbackAfterPatch = new Uint8Array(size);
     this.landedAt = new Float64Array(size);
     this.ringOf = new Uint8Array(size);
+    this.position = new Int32Array(size);
+    this.indexAt = new Int32Array(size);
     this.dispatched = new Array<number>(rings).fill(0);
   }
 }
+

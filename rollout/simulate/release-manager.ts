@@ -2,7 +2,7 @@ import { approve, resume, rollback } from '../engine/commands.ts';
 import { ENGINE } from '../engine/state.ts';
 import { APPROVAL, PAUSE_ANSWER } from './event-kinds.ts';
 import type { FleetDriver } from './fleet-driver.ts';
-import type { RunContext } from './run-context.ts';
+import { keepState, type RunContext } from './run-context.ts';
 import { RELEASE_MANAGER } from './simulation-input.ts';
 import { formatSpan } from './time-span.ts';
 
@@ -40,7 +40,7 @@ export class ReleaseManager {
     const name = state.rings[ring]?.name ?? '';
     if (state.phase !== 'awaiting-approval' || state.ring !== ring) return;
     const reason = `approved after ${formatSpan(settings.releaseManager.approveAfterMs)}, as the simulation's release manager does`;
-    this.run.state = approve(state, { actor: RELEASE_MANAGER, reason, ring: name }, clock.now);
+    keepState(this.run, approve(state, { actor: RELEASE_MANAGER, reason, ring: name }, clock.now));
     this.run.figures.record(clock.now, RELEASE_MANAGER, 'approve', name, [reason]);
     clock.wake(clock.now);
   }
@@ -54,9 +54,9 @@ export class ReleaseManager {
     const reason = `${onPause === 'resume' ? 'resumed, accepting the failures,' : 'rolled back'} after ${formatSpan(respondAfterMs)}, as the simulation's release manager does`;
     const command = { actor: RELEASE_MANAGER, reason };
     if (onPause === 'resume') {
-      this.run.state = resume(state, command, now);
+      keepState(this.run, resume(state, command, now));
     } else {
-      this.run.state = rollback(state, command, now);
+      keepState(this.run, rollback(state, command, now));
       figures.rollbackOrdered(now, name, RELEASE_MANAGER, [reason]);
       this.driver.dispatchRollbacks(now);
     }

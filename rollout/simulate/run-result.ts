@@ -15,16 +15,24 @@ export function runResult(run: RunContext, name: string, stopReason: string | nu
   }
   const outcome: Outcome = state.phase === 'completed' ? 'completed' : state.phase === 'rolled-back' ? 'rolled-back' : 'stopped';
   const thinned = figures.series.thinned(SERIES_POINTS, end);
+  const ended = state.rings.map(() => ({ patched: 0, failed: 0, rolledBack: 0 }));
+  for (const host of state.hosts) {
+    const counts = ended[host.ring]!;
+    if (host.phase === 'healthy') counts.patched++;
+    else if (host.phase === 'failed') counts.failed++;
+    else if (host.phase === 'rolled-back') counts.rolledBack++;
+  }
   return {
     name,
     seed: run.seed,
     hosts: run.fleet.size,
-    rings: state.rings.map((r) => ({
+    rings: state.rings.map((r, ring) => ({
       name: r.name,
       hosts: r.hostIds.length,
       concurrency: r.concurrency,
       failureBudget: r.failureBudget,
       soakMs: soakFor(r, run.policy),
+      ended: ended[ring]!,
     })),
     outcome,
     stopReason: outcome === 'stopped' ? stopReason : null,

@@ -8,6 +8,7 @@ import type { SimulationResult } from './result.ts';
 import { createRunContext, type RunContext } from './run-context.ts';
 import { runResult } from './run-result.ts';
 import { SIMULATION_START, type SimulationInput } from './simulation-input.ts';
+import { BY_WAVES, HOST_BY_HOST, type Stepping } from './stepping.ts';
 
 export type { SimulationInput } from './simulation-input.ts';
 
@@ -15,10 +16,19 @@ export type { SimulationInput } from './simulation-input.ts';
  * The rollout a scenario describes, on a simulated fleet, by discrete events: the real engine
  * (createRollout, decide, apply, applyHostEvents, the release manager's commands) decides, and
  * this plays the fleet driver and the check runner around it. Pure: the result is a function of
- * the input and its seed.
+ * the input and its seed. Steps by waves (stepping.ts); a million hosts take seconds.
  */
 export function simulateRollout(input: SimulationInput): SimulationResult {
-  const run = createRunContext(input);
+  return simulate(input, BY_WAVES);
+}
+
+/** The same run stepped host by host on copied states: the reference the waves are held to. */
+export function simulateHostByHost(input: SimulationInput): SimulationResult {
+  return simulate(input, HOST_BY_HOST);
+}
+
+function simulate(input: SimulationInput, stepping: Stepping): SimulationResult {
+  const run = createRunContext(input, stepping);
   const driver = new FleetDriver(run);
   const checks = new CheckRunner(run);
   const releaseManager = new ReleaseManager(run, driver);

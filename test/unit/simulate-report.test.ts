@@ -14,8 +14,8 @@ function result(overrides: Partial<SimulationResult>): SimulationResult {
     seed: 1,
     hosts: 1000,
     rings: [
-      { name: 'canary', hosts: 10, concurrency: 1, failureBudget: 0, soakMs: HOUR },
-      { name: 'broad', hosts: 990, concurrency: 99, failureBudget: 9, soakMs: HOUR },
+      { name: 'canary', hosts: 10, concurrency: 1, failureBudget: 0, soakMs: HOUR, ended: { patched: 10, failed: 0, rolledBack: 0 } },
+      { name: 'broad', hosts: 990, concurrency: 99, failureBudget: 9, soakMs: HOUR, ended: { patched: 990, failed: 0, rolledBack: 0 } },
     ],
     outcome: 'completed',
     stopReason: null,
