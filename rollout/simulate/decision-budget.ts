@@ -7,6 +7,7 @@ import { formatSpan } from './time-span.ts';
  * (a ring patched a few hosts at a time needs one decision a wave). Null when it fits.
  */
 export function overDecisionBudget(state: RolloutState, settings: SimulationSettings): string | null {
+  if (settings.maxSteps === null) return null;
   const needed = state.rings.reduce((sum, r) => sum + Math.ceil(r.hostIds.length / r.concurrency), 0);
   if (needed <= settings.maxSteps) return null;
   const worst = [...state.rings].sort((a, b) => b.hostIds.length / b.concurrency - a.hostIds.length / a.concurrency)[0];

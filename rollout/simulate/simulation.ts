@@ -60,7 +60,7 @@ function runEvents(run: RunContext, parts: Parts): string | null {
     } else {
       return `stalled: the engine waits (${parts.engine.holdReason()}) and nothing the simulation can do will change that`;
     }
-    if (counters.engineSteps >= settings.maxSteps) {
+    if (settings.maxSteps !== null && counters.engineSteps >= settings.maxSteps) {
       return `stopped after ${counters.engineSteps.toLocaleString('en')} engine decisions (the limit)`;
     }
     if (clock.now - SIMULATION_START > settings.horizonMs) {
