@@ -12,13 +12,16 @@ import { builtInComparison, type PolicyVariant } from '../../rollout/simulate/po
 import { parsePolicies } from '../../scenarios/policies-file.ts';
 import { resolveSettings, type SimulationSettings } from '../../rollout/simulate/settings.ts';
 import { patchedOverTimeSvg } from '../../rollout/simulate/svg-plot.ts';
-import { comparisonNotes, comparisonTable, formatSpan } from '../../rollout/simulate/table.ts';
+import { formatDuration } from '../../rollout/engine/format.ts';
+import { comparisonNotes, comparisonTable } from '../../rollout/simulate/table.ts';
 import { demandProblems } from '../../scenarios/fleet.ts';
 import { hostLabels } from '../../rollout/fleets/host-labels.ts';
 import { loadScenario, type Scenario } from '../../scenarios/load.ts';
 import { parseDuration } from '../../scenarios/duration.ts';
-import { MAX_HOSTS } from '../../scenarios/schema.ts';
 import { simulationFields } from '../../scenarios/simulate-schema.ts';
+
+/** Simulated hosts --hosts may ask for: a million through three rings and four policies take seconds (test/bench/RESULTS.md). */
+export const MAX_SIMULATED_HOSTS = 1_000_000;
 
 export interface SimulateFlags {
   hosts?: number;
@@ -63,9 +66,9 @@ function describeModel(scenario: Scenario, hosts: number, seed: number, runs: nu
   const { approveAfterMs, respondAfterMs, onPause } = settings.releaseManager;
   return [
     `scenario ${scenario.name}: ${hosts.toLocaleString('en')} simulated hosts, seed ${seed}${runs > 1 ? ` to ${seed + runs - 1} (${runs} runs per policy)` : ''}, ${scenario.policy.name} policy`,
-    `model: patch takes ${formatSpan(settings.patchMedianMs)} (median, spread ${settings.patchSpread}), rollback ${formatSpan(settings.rollbackMedianMs)}; ` +
-      `checks every ${formatSpan(scenario.checkIntervalMs)}, ${settings.checkLatencyMs} ms median; engine consulted every ${formatSpan(settings.tickMs)}; ` +
-      `release manager approves after ${formatSpan(approveAfterMs)}, answers a pause after ${formatSpan(respondAfterMs)} with ${onPause}`,
+    `model: patch takes ${formatDuration(settings.patchMedianMs)} (median, spread ${settings.patchSpread}), rollback ${formatDuration(settings.rollbackMedianMs)}; ` +
+      `checks every ${formatDuration(scenario.checkIntervalMs)}, ${settings.checkLatencyMs} ms median; engine consulted every ${formatDuration(settings.tickMs)}; ` +
+      `release manager approves after ${formatDuration(approveAfterMs)}, answers a pause after ${formatDuration(respondAfterMs)} with ${onPause}`,
     `faults: ${faults}`,
   ];
 }
@@ -74,8 +77,8 @@ function plotLabel(summary: PolicySummary): string {
   const first = summary.results[0];
   if (!first) return summary.name;
   if (first.outcome === 'stopped') return `${summary.name}: ${first.stopReason?.startsWith('not simulated') ? 'not simulated' : 'stopped'}`;
-  const end = first.rollback ? `rolled back during ${first.rollback.ring} at ${formatSpan(first.rollback.atMs)}` : `completed at ${formatSpan(first.durationMs)}`;
-  return `${summary.name}: ${end}${first.timeTo95Ms === null ? '' : `, 95 % after ${formatSpan(first.timeTo95Ms)}`}`;
+  const end = first.rollback ? `rolled back during ${first.rollback.ring} at ${formatDuration(first.rollback.atMs)}` : `completed at ${formatDuration(first.durationMs)}`;
+  return `${summary.name}: ${end}${first.timeTo95Ms === null ? '' : `, 95 % after ${formatDuration(first.timeTo95Ms)}`}`;
 }
 
 export async function simulate(file: string, flags: SimulateFlags): Promise<void> {
@@ -166,13 +169,13 @@ export function simulateCommand(program: Command): void {
         'time until 95 % of hosts are patched, hosts a bad patch reached before rollback, false rollbacks; writes an SVG plot',
     )
     .argument('<scenario>', 'scenario YAML file, e.g. scenarios/demo.yaml')
-    .option('--hosts <n>', `simulated fleet size, up to ${MAX_HOSTS.toLocaleString('en')} (default: fleet.simulate.hosts)`, wholeNumber(1, MAX_HOSTS))
+    .option('--hosts <n>', `simulated fleet size, up to ${MAX_SIMULATED_HOSTS.toLocaleString('en')} (default: fleet.simulate.hosts)`, wholeNumber(1, MAX_SIMULATED_HOSTS))
     .option('--seed <n>', 'seed of faults, patch times and checks (default: fleet.simulate.seed)', wholeNumber(0, 0xffff_ffff))
     .option('--runs <n>', 'runs per policy, with seeds seed, seed+1, ... (default 1)', wholeNumber(1, 10_000))
     .option('--policies <file>', 'YAML file of policies to compare with the scenario as written (default: rings 1/9/90 and 5/15/80, soak 1 h and 24 h)')
     .option('--out <dir>', 'directory for the SVG plot (default: $PATCHLAB_HOME/simulations)')
     .option('--tick <duration>', 'how often the engine decides, e.g. 1m (default: the check interval; at least 1m from 10,000 hosts)', duration)
-    .option('--max-steps <n>', 'engine decisions a run may take before it is stopped (default 20,000)', wholeNumber(1, 100_000_000))
+    .option('--max-steps <n>', 'engine decisions a run may take before it is stopped (default: no limit; a run also stops at a year of simulated time)', wholeNumber(1, 100_000_000))
     .option('--json', 'print the results as JSON')
     .action(async (file: string, flags: SimulateFlags) => {
       await simulate(file, flags);

@@ -4,7 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { onHost } from './host-probes.ts';
-import { excerpt } from './matchers.ts';
+import { excerpt } from './matcher-eval.ts';
 import type { CheckResult, CheckTarget } from './types.ts';
 
 /**

@@ -1,5 +1,6 @@
 import { showValue } from './matcher-values.ts';
-import { describeMatcher, excerpt, matches, type Matcher } from './matchers.ts';
+import { describeMatcher, excerpt, matches } from './matcher-eval.ts';
+import { type Matcher } from './matchers.ts';
 import type { CheckResult } from './types.ts';
 
 /**

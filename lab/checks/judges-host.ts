@@ -3,7 +3,8 @@ import type { AttributesOf } from './goss-schema.ts';
 import { PORT_KEY } from './goss-targets.ts';
 import { commName, installedVersions, listeningOn, probe, readText, runningProcesses, statFile, type ProbeContext } from './host-probes.ts';
 import { Findings, type Judgement } from './judge-findings.ts';
-import { excerpt, type Matcher } from './matchers.ts';
+import { excerpt } from './matcher-eval.ts';
+import { type Matcher } from './matchers.ts';
 import type { Protocol } from './proc-net.ts';
 
 /**

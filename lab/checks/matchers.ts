@@ -197,4 +197,3 @@ export function within<T>(step: string | number, parse: () => T): T {
   }
 }
 
-export { describeMatcher, excerpt, matches } from './matcher-eval.ts';

@@ -1,13 +1,14 @@
 import type { Decision, Figures, HostFailureReport } from './decision.ts';
-import { patchingCount } from './engine-memo.ts';
+import { notePositions, patchingCount } from './engine-memo.ts';
 import { describeBreach, describeHosts, describeLatency, describeRegression, healthFigures, latencyFigures } from './explain.ts';
 import { formatDuration, listNames, plural } from './format.ts';
 import { ringHealth } from './health.ts';
+import { pendingOfRing } from './host-summary.ts';
 import { type RingHealth } from './host-verdict.ts';
 import { ringLatency } from './latency-gate.ts';
 import { indexObservations, type Observation, type ObservationIndex } from './observations.ts';
 import { soakFor, type RolloutPolicy } from './policy.ts';
-import { currentRing, hostsOfRing, mayRunNewVersion, type RolloutState } from './state.ts';
+import { currentRing, mayRunNewVersion, type RolloutState } from './state.ts';
 
 /** How many soaks long a ring may soak at most while its latency gate waits for samples. */
 const LATENCY_SOAK_EXTENSION = 3;
@@ -84,22 +85,24 @@ function advance(
     return hold(state, [`waiting for the re-check of ${describeHosts(suspects)} before patching or promoting further`], figures);
   }
 
-  const pending = hostsOfRing(state, state.ring).filter((h) => h.phase === 'pending');
+  const pending = pendingOfRing(state.hosts, state.ring);
   const patching = patchingCount(state.hosts);
   const slots = ring.concurrency - patching;
-  const work = { ...figures, concurrency: ring.concurrency, patching, pending: pending.length };
-  if (pending.length > 0 && slots <= 0) {
+  const work = { ...figures, concurrency: ring.concurrency, patching, pending: pending.count };
+  if (pending.count > 0 && slots <= 0) {
     return hold(state, [`ring ${ring.name}: ${plural(patching, 'host')} patching, as many as its concurrency of ${ring.concurrency} allows`], work);
   }
-  if (pending.length > 0) {
-    const hosts = pending.slice(0, slots).map((h) => h.id);
+  if (pending.count > 0) {
+    const chosen = pending.first(slots);
+    const hosts = chosen.hosts.map((h) => h.id);
+    notePositions(hosts, chosen.positions);
     return {
       action: 'patch-hosts',
       ring: state.ring,
       hosts,
       reasons: [
         `ring ${ring.name}: patching ${listNames(hosts)} ` +
-          `(${pending.length} of ${ring.hostIds.length} hosts not yet patched, ${patching} patching, concurrency ${ring.concurrency})`,
+          `(${pending.count} of ${ring.hostIds.length} hosts not yet patched, ${patching} patching, concurrency ${ring.concurrency})`,
       ],
       figures: work,
     };

@@ -20,6 +20,7 @@ export type HostVerdict =
 export function judgeHost(host: HostState, history: readonly Observation[], target: string, now: number, policy: RolloutPolicy): HostVerdict {
   if (host.failure) return { kind: 'failed', reason: host.failure.reason };
   const since = host.patchedAt ?? now;
+  if (everyRunPassed(history, target, since)) return { kind: 'passing' };
   const timeout = policy.checkTimeoutMs;
   const runs = history.flatMap((o) => {
     const failing = o.version === target && o.at >= since ? failingChecks(o) : null;
@@ -47,6 +48,26 @@ export function judgeHost(host: HostState, history: readonly Observation[], targ
   }
   if (flaps > policy.maxFlaps) return { kind: 'failed', reason: `flapped ${flaps} times, more than the ${policy.maxFlaps} tolerated` };
   return flaps > 0 ? { kind: 'flaky', flaps } : { kind: 'passing' };
+}
+
+/**
+ * The verdict of most hosts most of the time, found without building the list of runs: there
+ * was at least one run since the patch and none failed. A run is an observation of the target
+ * with a check that was not skipped; it fails when one of those did not pass.
+ */
+function everyRunPassed(history: readonly Observation[], target: string, since: number): boolean {
+  let runs = 0;
+  for (const observation of history) {
+    if (observation.version !== target || observation.at < since) continue;
+    let judged = false;
+    for (const check of observation.checks) {
+      if (check.status === 'skip') continue;
+      if (check.status !== 'pass') return false;
+      judged = true;
+    }
+    if (judged) runs++;
+  }
+  return runs > 0;
 }
 
 export interface RingHealth {

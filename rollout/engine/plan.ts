@@ -1,3 +1,5 @@
+import { drawnOrder, repeatedIds } from './draw-order.ts';
+
 /** An absolute number of hosts, or a percentage of some whole (the fleet, or a ring). */
 export type Amount = { count: number } | { percent: number };
 
@@ -76,27 +78,29 @@ export class PlanError extends Error {
 
 /**
  * Host ids per ring, in the order rings are listed. Count and percentage selectors draw hosts in
- * an order shuffled by a hash of the seed, so canaries are a spread of the fleet rather than its
- * alphabetical head, and the same seed always draws the same hosts.
+ * an order shuffled by a hash of the seed (draw-order.ts), so canaries are a spread of the fleet
+ * rather than its alphabetical head, and the same seed always draws the same hosts.
  */
 export function assignRings(hosts: readonly FleetHost[], rings: readonly RingSpec[], seed = ''): string[][] {
-  const problems = [...duplicates(hosts.map((h) => h.id)).map((id) => `host ${id} is listed twice`)];
+  return assignRingHosts(hosts, rings, seed).map((members) => members.map((h) => h.id));
+}
+
+/** The hosts of each ring themselves, as assignRings draws them. */
+export function assignRingHosts<H extends FleetHost>(hosts: readonly H[], rings: readonly RingSpec[], seed = ''): H[][] {
+  const repeated = repeatedIds(hosts);
+  const problems = repeated.map((id) => `host ${id} is listed twice`);
   problems.push(...duplicates(rings.map((r) => r.name)).map((name) => `ring ${name} is listed twice`));
   if (rings.length === 0) problems.push('a plan needs at least one ring');
 
-  let remaining = hosts
-    .map((host) => ({ host, key: drawOrder(seed, host.id) }))
-    .sort((a, b) => a.key - b.key || compare(a.host.id, b.host.id))
-    .map(({ host }) => host);
+  let remaining = drawnOrder(hosts, seed);
   const membership = rings.map((ring, index) => {
     if (ring.hosts === 'rest' && index !== rings.length - 1) {
       problems.push(`ring ${ring.name} takes the rest of the fleet, so it must be the last ring`);
     }
     const taken = select(remaining, ring.hosts, hosts.length);
-    const takenIds = new Set(taken.map((h) => h.id));
-    remaining = remaining.filter((h) => !takenIds.has(h.id));
+    remaining = repeated.length > 0 ? withoutIdsOf(remaining, taken) : leftAfter(remaining, ring.hosts, taken.length);
     if (taken.length === 0) problems.push(`ring ${ring.name} selects no hosts`);
-    return taken.map((h) => h.id);
+    return [...taken];
   });
   if (remaining.length > 0) {
     const some = remaining.slice(0, 3).map((h) => h.id).join(', ');
@@ -106,15 +110,29 @@ export function assignRings(hosts: readonly FleetHost[], rings: readonly RingSpe
   return membership;
 }
 
-function select(remaining: readonly FleetHost[], selector: HostSelector, fleetSize: number): readonly FleetHost[] {
+function select<H extends FleetHost>(remaining: readonly H[], selector: HostSelector, fleetSize: number): readonly H[] {
   if (selector === 'rest') return remaining;
-  if ('labels' in selector) {
-    const wanted = Object.entries(selector.labels);
-    return remaining.filter((h) => wanted.every(([key, value]) => h.labels[key] === value));
-  }
+  if ('labels' in selector) return remaining.filter((h) => hasLabels(h, selector.labels));
   // Rounded up, so a small fleet still gets one canary from "1%".
   const count = 'count' in selector ? selector.count : Math.ceil((selector.percent / 100) * fleetSize);
   return remaining.slice(0, count);
+}
+
+function hasLabels(host: FleetHost, labels: Record<string, string>): boolean {
+  return Object.entries(labels).every(([key, value]) => host.labels[key] === value);
+}
+
+/** What a selector leaves of hosts whose ids are all different: the rest of the draw. */
+function leftAfter<H extends FleetHost>(remaining: readonly H[], selector: HostSelector, taken: number): readonly H[] {
+  if (selector === 'rest') return [];
+  if ('labels' in selector) return remaining.filter((h) => !hasLabels(h, selector.labels));
+  return remaining.slice(taken);
+}
+
+/** With an id listed twice, a ring takes every host of the ids it drew. */
+function withoutIdsOf<H extends FleetHost>(remaining: readonly H[], taken: readonly H[]): readonly H[] {
+  const takenIds = new Set(taken.map((h) => h.id));
+  return remaining.filter((h) => !takenIds.has(h.id));
 }
 
 /** Hosts patched at once in a ring: at least one, or the ring never moves. */
@@ -132,18 +150,4 @@ export function resolveFailureBudget(amount: Amount, ringSize: number): number {
 function duplicates(values: readonly string[]): string[] {
   const seen = new Set<string>();
   return [...new Set(values.filter((v) => seen.size === seen.add(v).size))];
-}
-
-/** FNV-1a: a stable shuffle key with no dependency and no platform difference. */
-function drawOrder(seed: string, id: string): number {
-  let hash = 0x811c9dc5;
-  for (const char of `${seed}\u0000${id}`) {
-    hash ^= char.codePointAt(0) ?? 0;
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

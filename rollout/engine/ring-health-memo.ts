@@ -1,4 +1,7 @@
+import { positionOf } from './engine-memo.ts';
 import { countVerdict, emptyRingHealth, finishRingHealth, judgeHost, type HostVerdict, type RingHealth } from './host-verdict.ts';
+import { ringJournal, summaryOf } from './host-summary.ts';
+import { PositionSet } from './position-set.ts';
 import type { ObservationLog } from './observation-log.ts';
 import type { RolloutPolicy } from './policy.ts';
 import { hostsOfRing, type HostState, type RolloutState } from './state.ts';
@@ -6,9 +9,9 @@ import { hostsOfRing, type HostState, type RolloutState } from './state.ts';
 /*
  * ringHealth for a rollout whose checks are kept in an ObservationLog: each host's verdict is
  * remembered and judged again only when something it depends on changed (the host's state, its
- * history, the target or the policy), or when it may turn with the clock (unobserved and suspect
- * hosts, whose timeouts run). The result is the one a full pass would give, in the same order:
- * the same judgeHost decides, and the same countVerdict adds the hosts up.
+ * history, the target or the policy), or when it may have turned with the clock (an unobserved
+ * or suspect host whose timeout ran out). The result is the one a full pass would give, in the
+ * same order: the same judgeHost decides, and the same countVerdict adds the hosts up.
  */
 
 const NOT_PATCHED = 0;
@@ -17,19 +20,28 @@ const OTHER = 2;
 
 interface RingMemo {
   hosts: readonly HostState[];
-  positionOf: Map<string, number>;
+  /** For each position in the ring, the host's position in the list. */
+  inList: Int32Array;
   target: string;
   checkTimeoutMs: number;
   maxFlaps: number;
   /** Log changes already taken into account. */
   cursor: number;
+  /** The journal of in-place edits of the ring's list last looked at, and how much of it was read. */
+  journal: readonly number[];
+  journalRead: number;
   kinds: Uint8Array;
   /** The verdicts of OTHER hosts, which the lists name. */
   verdicts: (HostVerdict | undefined)[];
-  /** Positions judged again at every call: their verdict may change with the time alone. */
-  timed: Set<number>;
+  /** Positions whose verdict may change with the time alone, and the earliest time one may. */
+  timed: PositionSet;
+  turnsAt: number;
   passing: number;
-  others: number;
+  /** Positions of OTHER hosts. */
+  others: PositionSet;
+  /** The call that last marked each position as changed, so a position is judged once per call. */
+  marked: Int32Array;
+  calls: number;
 }
 
 const memos = new WeakMap<ObservationLog, Map<string, RingMemo>>();
@@ -45,22 +57,24 @@ export function ringHealthFromLog(state: RolloutState, ring: number, log: Observ
   }
   const key = `${state.id}\u0000${ring}`;
   const known = byRing.get(key);
-  const memo = known && stillApplies(known, hosts, state.patch.version, policy) ? known : fresh(hosts, state.patch.version, policy, log);
+  const memo = known && stillApplies(known, hosts, state.patch.version, policy) ? known : fresh(state, ring, hosts, policy, log);
+  memo.inList = summaryOf(state.hosts).rings[ring]?.inList ?? memo.inList;
   if (memo !== known) {
     byRing.set(key, memo);
     for (let p = 0; p < hosts.length; p++) judge(memo, p, log, now, policy);
   } else {
-    const changed = changedPositions(memo, hosts, log);
-    for (const p of memo.timed) changed.add(p);
+    const changed = changedPositions(memo, state, ring, hosts, log);
+    if (now >= memo.turnsAt) {
+      for (const p of memo.timed.members()) mark(memo, changed, p);
+      memo.turnsAt = Number.POSITIVE_INFINITY;
+    }
     for (const p of changed) judge(memo, p, log, now, policy);
   }
 
   const health = emptyRingHealth(spec, ring);
   health.patched = memo.passing;
   health.passing = memo.passing;
-  if (memo.others > 0) {
-    for (let p = 0; p < hosts.length; p++) if (memo.kinds[p] === OTHER) countVerdict(health, hosts[p]!, memo.verdicts[p]!);
-  }
+  for (const p of memo.others.inOrder()) countVerdict(health, hosts[p]!, memo.verdicts[p]!);
   return finishRingHealth(health);
 }
 
@@ -72,61 +86,84 @@ function stillApplies(memo: RingMemo, hosts: readonly HostState[], target: strin
   return true;
 }
 
-function fresh(hosts: readonly HostState[], target: string, policy: RolloutPolicy, log: ObservationLog): RingMemo {
+function fresh(state: RolloutState, ring: number, hosts: readonly HostState[], policy: RolloutPolicy, log: ObservationLog): RingMemo {
   return {
     hosts,
-    positionOf: new Map(hosts.map((h, p) => [h.id, p])),
-    target,
+    inList: new Int32Array(0),
+    target: state.patch.version,
     checkTimeoutMs: policy.checkTimeoutMs,
     maxFlaps: policy.maxFlaps,
     cursor: log.changeCount,
+    journal: ringJournal(state.hosts, ring),
+    journalRead: ringJournal(state.hosts, ring).length,
     kinds: new Uint8Array(hosts.length),
     verdicts: new Array<HostVerdict | undefined>(hosts.length),
-    timed: new Set(),
+    timed: new PositionSet(hosts.length),
+    turnsAt: Number.POSITIVE_INFINITY,
     passing: 0,
-    others: 0,
+    others: new PositionSet(hosts.length),
+    marked: new Int32Array(hosts.length),
+    calls: 0,
   };
 }
 
 /**
- * Hosts whose state object was replaced since the last call, and hosts the log says got new
- * checks, each once however many checks it got.
+ * Hosts replaced since the last call, each once however many checks it got: those the journal of
+ * the list last looked at says were edited in place, then, when the list is another one, those
+ * whose pointers differ (a transition keeps every host object it does not change); and hosts the
+ * log says got new checks.
  */
-function changedPositions(memo: RingMemo, hosts: readonly HostState[], log: ObservationLog): Set<number> {
-  const changed = new Set<number>();
+function changedPositions(memo: RingMemo, state: RolloutState, ring: number, hosts: readonly HostState[], log: ObservationLog): number[] {
+  const changed: number[] = [];
+  memo.calls++;
+  for (let n = memo.journalRead; n < memo.journal.length; n++) mark(memo, changed, memo.journal[n]!);
   if (memo.hosts !== hosts) {
-    // A pointer comparison per host: a transition keeps every host object it does not change.
-    for (let p = 0; p < hosts.length; p++) if (hosts[p] !== memo.hosts[p]) changed.add(p);
+    for (let p = 0; p < hosts.length; p++) if (hosts[p] !== memo.hosts[p]) mark(memo, changed, p);
     memo.hosts = hosts;
   }
+  memo.journal = ringJournal(state.hosts, ring);
+  memo.journalRead = memo.journal.length;
+  const positionInRing = summaryOf(state.hosts).positionInRing;
   for (let n = memo.cursor; n < log.changeCount; n++) {
-    const p = memo.positionOf.get(log.changeAt(n));
-    if (p !== undefined) changed.add(p);
+    const hint = log.changePositionAt(n);
+    const i = positionOf(state, log.changeAt(n), hint < 0 ? undefined : hint);
+    if (i !== undefined && state.hosts[i]!.ring === ring) mark(memo, changed, positionInRing[i]!);
   }
   memo.cursor = log.changeCount;
   return changed;
+}
+
+function mark(memo: RingMemo, changed: number[], p: number): void {
+  if (memo.marked[p] === memo.calls) return;
+  memo.marked[p] = memo.calls;
+  changed.push(p);
 }
 
 function judge(memo: RingMemo, p: number, log: ObservationLog, now: number, policy: RolloutPolicy): void {
   const host = memo.hosts[p]!;
   const before = memo.kinds[p];
   if (before === PASSING) memo.passing--;
-  else if (before === OTHER) memo.others--;
   memo.verdicts[p] = undefined;
   memo.timed.delete(p);
-  if (host.phase !== 'healthy' && host.phase !== 'failed') {
-    memo.kinds[p] = NOT_PATCHED;
-    return;
+  const verdict = host.phase === 'healthy' || host.phase === 'failed' ? judgeHost(host, log.historyAt(memo.inList[p] ?? -1, host.id) ?? [], memo.target, now, policy) : null;
+  const kind = verdict === null ? NOT_PATCHED : verdict.kind === 'passing' ? PASSING : OTHER;
+  memo.kinds[p] = kind;
+  if (kind === PASSING) memo.passing++;
+  if (kind === OTHER) memo.others.add(p);
+  else memo.others.delete(p);
+  if (verdict === null) return;
+  if (kind === OTHER) memo.verdicts[p] = verdict;
+  const turns = turnsAt(host, verdict, policy);
+  if (turns !== null) {
+    memo.timed.add(p);
+    memo.turnsAt = Math.min(memo.turnsAt, turns);
   }
-  const verdict = judgeHost(host, log.get(host.id) ?? [], memo.target, now, policy);
-  if (verdict.kind === 'passing') {
-    memo.kinds[p] = PASSING;
-    memo.passing++;
-  } else {
-    memo.kinds[p] = OTHER;
-    memo.others++;
-    memo.verdicts[p] = verdict;
-  }
-  // Until a host has a patch time, judgeHost measures from now; unobserved and suspect hosts time out.
-  if (verdict.kind === 'unobserved' || verdict.kind === 'suspect' || (host.patchedAt === null && host.failure === null)) memo.timed.add(p);
+}
+
+/** When a verdict may turn with the clock alone: an unobserved or suspect host fails when its timeout runs out. */
+function turnsAt(host: HostState, verdict: HostVerdict, policy: RolloutPolicy): number | null {
+  // Until a host has a patch time, judgeHost measures from now: its verdict changes at every call.
+  if (host.patchedAt === null && host.failure === null) return Number.NEGATIVE_INFINITY;
+  if (verdict.kind === 'unobserved' || verdict.kind === 'suspect') return verdict.since + policy.checkTimeoutMs;
+  return null;
 }

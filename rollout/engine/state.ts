@@ -1,7 +1,7 @@
 import type { CommandName } from './command-names.ts';
 import type { DecisionAction, Figures } from './decision.ts';
 import { hostsByRing } from './engine-memo.ts';
-import { assignRings, PlanError, resolveConcurrency, resolveFailureBudget, type FleetHost, type HealthGate, type RingSpec } from './plan.ts';
+import { assignRingHosts, PlanError, resolveConcurrency, resolveFailureBudget, type FleetHost, type HealthGate, type RingSpec } from './plan.ts';
 import type { Severity } from './policy.ts';
 
 /*
@@ -109,15 +109,14 @@ export function createRollout({ id, patch, hosts, rings, now }: NewRollout): Rol
   if (current.length > 0) {
     throw new PlanError(current.map((h) => `host ${h.id} already runs ${patch.version}`));
   }
-  const membership = assignRings(hosts, rings, id);
-  const byId = new Map(hosts.map((h) => [h.id, h]));
+  const membership = assignRingHosts(hosts, rings, id);
   return {
     id,
     patch,
     phase: 'running',
     ring: 0,
     rings: rings.map((spec, index) => {
-      const hostIds = membership[index] ?? [];
+      const hostIds = (membership[index] ?? []).map((h) => h.id);
       return {
         name: spec.name,
         hostIds,
@@ -133,11 +132,8 @@ export function createRollout({ id, patch, hosts, rings, now }: NewRollout): Rol
         promotedAt: null,
       };
     }),
-    hosts: membership.flatMap((ids, ring) =>
-      ids.map((hostId): HostState => {
-        const version = byId.get(hostId)?.version ?? '';
-        return { id: hostId, ring, phase: 'pending', baseVersion: version, version, patchStartedAt: null, patchedAt: null, failure: null };
-      }),
+    hosts: membership.flatMap((members, ring) =>
+      members.map(({ id: hostId, version }): HostState => ({ id: hostId, ring, phase: 'pending', baseVersion: version, version, patchStartedAt: null, patchedAt: null, failure: null })),
     ),
     paused: null,
     createdAt: now,

@@ -1,9 +1,10 @@
 import type { Decision, Figures, HostFailureReport } from './decision.ts';
-import { hostPosition, patchingCount, withHostsChanged } from './engine-memo.ts';
+import { editHosts, notedPositions, patchingCount, positionOf, touchedCount, withHostsChanged } from './engine-memo.ts';
 import { plural } from './format.ts';
+import { ringBusy } from './host-summary.ts';
+import { appended } from './owned-lists.ts';
 import {
   ENGINE,
-  hostsOfRing,
   mayRunNewVersion,
   RolloutError,
   type AuditEntry,
@@ -36,17 +37,14 @@ function applyDecision(state: RolloutState, decision: Decision, now: number): Ro
       if (state.phase !== 'running') return state;
       const ring = state.rings[state.ring];
       const patching = patchingCount(state.hosts);
-      const wanted = new Set(decision.hosts);
       // A stale decision must not overrun the concurrency, so it is enforced here as well.
-      const start = hostsOfRing(state, state.ring)
-        .filter((h) => h.phase === 'pending' && wanted.has(h.id))
-        .slice(0, Math.max((ring?.concurrency ?? 0) - patching, 0))
-        .map((h) => h.id);
-      if (start.length === 0) return state;
+      const positions = pendingAmong(state, decision.hosts).slice(0, Math.max((ring?.concurrency ?? 0) - patching, 0));
+      if (positions.length === 0) return state;
+      const start = positions.map((i) => state.hosts[i]!.id);
       return withAudit(
         {
           ...state,
-          hosts: withHostsChanged(state, start, (h) => ({ ...h, phase: 'patching', patchStartedAt: now })),
+          hosts: withHostsChanged(state, start, (h) => ({ ...h, phase: 'patching', patchStartedAt: now }), positions),
           rings: updateRing(state.rings, state.ring, (r) => (r.startedAt === null ? { ...r, startedAt: now } : r)),
         },
         { ...entry, action: 'patch-hosts', hosts: start },
@@ -76,22 +74,38 @@ function applyDecision(state: RolloutState, decision: Decision, now: number): Ro
   }
 }
 
-/** Several events at once cost one copy of the host list, which matters with a hundred thousand hosts. */
-export function applyHostEvents(state: RolloutState, events: readonly HostEvent[], now: number): RolloutState {
-  const hosts = [...state.hosts];
-  let changed = false;
-  for (const event of events) {
-    const i = hostPosition(state, event.hostId);
-    const host = i === undefined ? undefined : hosts[i];
+/**
+ * Several events at once cost one copy of the host list, which matters with a hundred thousand
+ * hosts, and none on a list its holder owns. A caller that knows where its hosts are in the list
+ * may say so in `positions` (parallel to the events): used where the host there has that id.
+ */
+export function applyHostEvents(state: RolloutState, events: readonly HostEvent[], now: number, positions?: readonly number[]): RolloutState {
+  const edits = editHosts(state.hosts);
+  events.forEach((event, k) => {
+    const i = positionOf(state, event.hostId, positions?.[k]);
+    const host = i === undefined ? undefined : edits.get(i);
     if (i === undefined || !host) throw new RolloutError(`rollout ${state.id} has no host ${event.hostId}`);
     const next = hostAfter(host, event, state.patch.version, now);
-    if (next !== host) {
-      hosts[i] = next;
-      changed = true;
-    }
-  }
-  if (!changed) return state;
-  return finishRollback(startSoak({ ...state, hosts }, now), now);
+    if (next !== host) edits.set(i, next);
+  });
+  if (!edits.changed) return state;
+  return finishRollback(startSoak({ ...state, hosts: edits.result() }, now), now);
+}
+
+/**
+ * Positions of the named hosts of the current ring that are still pending, each once, in state
+ * order; found through the positions the engine noted when it named them, when it did.
+ */
+function pendingAmong(state: RolloutState, ids: readonly string[]): number[] {
+  const noted = notedPositions(ids);
+  const positions: number[] = [];
+  ids.forEach((id, k) => {
+    const i = positionOf(state, id, noted?.[k]);
+    const host = i === undefined ? undefined : state.hosts[i];
+    if (i !== undefined && host?.ring === state.ring && host.phase === 'pending') positions.push(i);
+  });
+  // Sorted, a host named twice is next to itself.
+  return [...Int32Array.from(positions).sort()].filter((i, k, sorted) => k === 0 || sorted[k - 1] !== i);
 }
 
 function hostAfter(host: HostState, event: HostEvent, target: string, now: number): HostState {
@@ -127,12 +141,11 @@ function failedHost(host: HostState, version: string, reason: string, now: numbe
 function startSoak(state: RolloutState, now: number): RolloutState {
   const ring = state.rings[state.ring];
   if (!ring || ring.startedAt === null || ring.soakStartedAt !== null || state.phase === 'rolling-back') return state;
-  const busy = hostsOfRing(state, state.ring).some((h) => h.phase === 'pending' || h.phase === 'patching');
-  return busy ? state : { ...state, rings: updateRing(state.rings, state.ring, (r) => ({ ...r, soakStartedAt: now })) };
+  return ringBusy(state.hosts, state.ring) ? state : { ...state, rings: updateRing(state.rings, state.ring, (r) => ({ ...r, soakStartedAt: now })) };
 }
 
 function finishRollback(state: RolloutState, now: number): RolloutState {
-  if (state.phase !== 'rolling-back' || state.hosts.some(mayRunNewVersion)) return state;
+  if (state.phase !== 'rolling-back' || touchedCount(state.hosts) > 0) return state;
   const restored = state.hosts.filter((h) => h.phase === 'rolled-back').length;
   return withAudit(
     { ...state, phase: 'rolled-back' },
@@ -185,5 +198,5 @@ export function updateRing(rings: RingState[], index: number, change: (ring: Rin
 }
 
 export function withAudit(state: RolloutState, entry: AuditEntry): RolloutState {
-  return { ...state, audit: [...state.audit, entry] };
+  return { ...state, audit: appended(state.audit, entry) };
 }

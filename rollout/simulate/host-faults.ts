@@ -78,3 +78,14 @@ export function hostFaults(faults: readonly Fault[], size: number, selectable: (
   for (let i = 0; i < size; i++) if (result.broken[i] || (result.latencyAddMs[i] ?? 0) > 0) result.harmed++;
   return result;
 }
+
+/** The patch breaks this host or slows it: what the blast radius counts. */
+export function harms(faults: HostFaults, i: number): boolean {
+  return faults.broken[i] === 1 || (faults.latencyAddMs[i] ?? 0) > 0;
+}
+
+/** The chance that one check run of this host fails once it runs the patch. */
+export function failProbability(faults: HostFaults, i: number): number {
+  const flip = faults.flipProbability[i] ?? 0;
+  return faults.broken[i] ? 1 - flip : flip;
+}

@@ -1,7 +1,7 @@
 import type { ObservationLog } from '../engine/observation-log.ts';
-import { hostsOfRing, type RolloutState } from '../engine/state.ts';
+import type { RolloutState } from '../engine/state.ts';
 import { checkLatency, type ObservationFactory } from './check-results.ts';
-import { BASE_VERSION, indexOfHost, TARGET_VERSION, type SimulatedFleet } from './fleet-hosts.ts';
+import { BASE_VERSION, TARGET_VERSION, type SimulatedFleet } from './fleet-hosts.ts';
 
 /** What the latency samples are drawn from: the run's hosts as the simulator knows them. */
 export interface SampleSource {
@@ -16,6 +16,9 @@ export interface SampleSource {
   factory: ObservationFactory;
   /** 1 where the host runs the patch. */
   onPatch: Uint8Array;
+  /** Each host's place in the rollout's host list, and the host at each place. */
+  position: Int32Array;
+  indexAt: Int32Array;
   /** The latest round each host has an observation for; -1 when none. */
   lastObservedRound: Float64Array;
   offline: Uint8Array;
@@ -35,20 +38,20 @@ export interface SampleSource {
  * last kept one and already reported; the engine's Mann-Whitney test does the rest.
  */
 export function addLatencySamples(source: SampleSource): { patched: number; baseline: number } {
-  const { state, ring, fleet } = source;
+  const { state, ring } = source;
   const ringStart = state.rings[ring]?.startedAt ?? source.now;
   const patched: { host: number; since: number }[] = [];
-  for (const host of hostsOfRing(state, ring)) {
-    if (host.phase !== 'healthy' || host.patchedAt === null) continue;
-    const i = indexOfHost(fleet, host.id);
+  state.hosts.forEach((host, p) => {
+    if (host.ring !== ring || host.phase !== 'healthy' || host.patchedAt === null) return;
+    const i = source.indexAt[p]!;
     if (source.onPatch[i] === 1) patched.push({ host: i, since: host.patchedAt });
-  }
+  });
   const baseline: { host: number; since: number }[] = [];
-  for (const host of state.hosts) {
-    if (host.phase !== 'pending') continue;
-    const i = indexOfHost(fleet, host.id);
+  state.hosts.forEach((host, p) => {
+    if (host.phase !== 'pending') return;
+    const i = source.indexAt[p]!;
     if (source.onPatch[i] === 0 && source.offline[i] === 0) baseline.push({ host: i, since: ringStart });
-  }
+  });
   return { patched: sample(source, patched, TARGET_VERSION), baseline: sample(source, baseline, BASE_VERSION) };
 }
 
@@ -66,7 +69,7 @@ function sample(source: SampleSource, hosts: readonly { host: number; since: num
     const addMs = version === TARGET_VERSION ? (source.latencyAddMs[host] ?? 0) : 0;
     for (let round = first; round <= reported; round++) {
       const latency = checkLatency(source.seed, host, round, source.checkLatencyMs, source.latencySpread, addMs);
-      source.index.append(source.factory.observation(id, source.startedAt + round * source.intervalMs, version, 'pass', latency));
+      source.index.append(source.factory.observation(id, source.startedAt + round * source.intervalMs, version, 'pass', latency), source.position[host]);
       added++;
     }
     source.lastObservedRound[host] = reported;

@@ -16,6 +16,8 @@ export interface RingSummary {
   concurrency: number;
   failureBudget: number;
   soakMs: number;
+  /** Where the ring's hosts ended, as the engine saw them: on the patch, failed, rolled back. */
+  ended: { patched: number; failed: number; rolledBack: number };
 }
 
 /** One policy on one seeded fleet. Times are simulated ms since the rollout started. */

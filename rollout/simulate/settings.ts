@@ -29,8 +29,11 @@ export interface SimulationSettings {
    * hosts the test has all the power it needs long before every check of every host is kept.
    */
   latencySampleBudget: number;
-  /** Engine decisions a run may take before it is stopped, so a plan that needs millions ends with a message instead of hours. */
-  maxSteps: number;
+  /**
+   * Engine decisions a run may take before it is stopped, or null for no limit (the default:
+   * stepping by waves, a decision costs what it changes, and the horizon ends an endless run).
+   */
+  maxSteps: number | null;
   /** Simulated time a run may take before it is stopped. */
   horizonMs: number;
 }
@@ -49,7 +52,7 @@ export const DEFAULTS = {
   approveAfterMs: 30 * MINUTE,
   respondAfterMs: 30 * MINUTE,
   latencySampleBudget: 20_000,
-  maxSteps: 20_000,
+  maxSteps: null,
   horizonMs: 365 * 24 * 60 * MINUTE,
 } as const;
 

@@ -1,19 +1,8 @@
 import type { PolicySummary } from './compare.ts';
 import type { SimulationResult } from './result.ts';
+import { formatDuration } from '../engine/format.ts';
 
-/** "45 s", "12 min", "3 h 20 min", "2 d 4 h": spans of simulated time as a table shows them. */
-export function formatSpan(ms: number): string {
-  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
-  const minutes = Math.round(ms / 60_000);
-  if (minutes < 60) return `${minutes} min`;
-  if (minutes < 48 * 60) {
-    const rest = minutes % 60;
-    return rest === 0 ? `${minutes / 60} h` : `${Math.floor(minutes / 60)} h ${rest} min`;
-  }
-  const hours = Math.round(ms / 3_600_000);
-  const rest = hours % 24;
-  return rest === 0 ? `${hours / 24} d` : `${Math.floor(hours / 24)} d ${rest} h`;
-}
+// The CLI and the tests read the span format where they read the table.
 
 const count = (n: number) => n.toLocaleString('en');
 
@@ -23,7 +12,7 @@ function share(k: number, n: number): string {
 
 /** The soaks of a plan: one figure when every ring soaks as long. */
 function soaks(result: SimulationResult): string {
-  const spans = result.rings.map((r) => formatSpan(r.soakMs));
+  const spans = result.rings.map((r) => formatDuration(r.soakMs));
   return new Set(spans).size === 1 ? (spans[0] ?? '') : spans.join(' / ');
 }
 
@@ -33,7 +22,7 @@ function outcome(summary: PolicySummary): string {
   if (runs === 1 && only) {
     if (only.outcome === 'completed') return 'completed';
     if (only.outcome === 'stopped') return only.stopReason?.startsWith('not simulated') ? 'not simulated (see below)' : 'stopped (see below)';
-    return `rolled back during ${only.rollback?.ring ?? '?'} at ${formatSpan(only.rollback?.atMs ?? only.durationMs)}`;
+    return `rolled back during ${only.rollback?.ring ?? '?'} at ${formatDuration(only.rollback?.atMs ?? only.durationMs)}`;
   }
   const parts = [`completed ${summary.completed}/${runs}`];
   const where = Object.entries(summary.rolledBackIn).map(([ring, n]) => `${n} during ${ring}`);
@@ -46,7 +35,7 @@ function exposure(summary: PolicySummary): string {
   const runs = summary.results.length;
   if (summary.stopped === runs) return '-';
   if (summary.timeTo95.medianMs === null) return 'never';
-  const median = formatSpan(summary.timeTo95.medianMs);
+  const median = formatDuration(summary.timeTo95.medianMs);
   return runs === 1 ? median : `${median} (${summary.timeTo95.reached}/${runs} reached)`;
 }
 

@@ -1,113 +1,68 @@
+import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { bench, describe } from 'vitest';
-import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
-import { EventQueue } from '../../rollout/simulate/event-queue.ts';
-import { simulatedFleet } from '../../rollout/simulate/fleet-hosts.ts';
-import { standardRings } from '../../rollout/simulate/policies.ts';
-import { unitAt } from '../../rollout/simulate/random.ts';
-import { resolveSettings } from '../../rollout/simulate/settings.ts';
-import { simulateRollout } from '../../rollout/simulate/simulation.ts';
 
 /*
- * The simulator taking a good patch through three rings (1/9/90 % of the fleet, a tenth of each
- * ring at a time, an hour's soak each) at 10k, 100k and 1M hosts. Baseline, in the same run: the
- * bare event queue pushing and popping as many host events (a patch finishing, then its first
- * check result), with no engine, no fleet and no checks. The ratio is what the engine costs;
- * host events per second and memory per host are printed after each size.
+ * The simulator at a million hosts: the four plans simulate compares (rings 1/9/90 and 5/15/80,
+ * soaking 1 h and 24 h), a good patch, 1,000,000 hosts, stepped by waves. Baseline, in the same
+ * run: the host-by-host reference (simulateHostByHost, the stepping simulate used before) on one
+ * plan at 100,000 hosts, scaled to four plans at ten times the hosts (linearly, which flatters the
+ * reference: its decisions cost more the larger the fleet). Each measurement runs in a process of
+ * its own (simulate-child.ts), so its peak RSS is its own. Figures are printed as ratios; nothing
+ * here asserts on time.
  */
 
-const HOUR = 3_600_000;
-const MINUTE = 60_000;
-
-interface Figures {
-  runs: number;
-  ms: number;
-  hostEvents: number;
-  engineSteps: number;
-  heapBytes: number;
-  outcome: string;
+interface Measured {
+  stepping: string;
+  hosts: number;
+  wallMs: number;
+  cpuMs: number;
+  peakRssMb: number;
+  loadAverage: number;
+  plans: { name: string; wallMs: number; cpuMs: number; outcome: string; engineSteps: number; hostEvents: number }[];
 }
 
-function simulator(hosts: number) {
-  const fleet = simulatedFleet({ hosts, groups: [] }, hosts, 'host');
-  const settings = resolveSettings({}, { hosts, checkIntervalMs: MINUTE });
-  const figures: Figures = { runs: 0, ms: 0, hostEvents: 0, engineSteps: 0, heapBytes: 0, outcome: '' };
-  const run = () => {
-    const heapBefore = process.memoryUsage().heapUsed;
-    let heapAlive = heapBefore;
-    const started = performance.now();
-    const result = simulateRollout({
-      name: '1/9/90',
-      fleet,
-      rings: standardRings(1, 9, HOUR),
-      policy: STANDARD_POLICY,
-      checkIntervalMs: MINUTE,
-      faults: [],
-      seed: 7,
-      settings,
-      whileAlive: () => {
-        heapAlive = process.memoryUsage().heapUsed;
-      },
-    });
-    figures.ms += performance.now() - started;
-    figures.runs++;
-    figures.hostEvents = result.work.hostEvents;
-    figures.engineSteps = result.work.engineSteps;
-    figures.heapBytes = Math.max(figures.heapBytes, heapAlive - heapBefore);
-    figures.outcome = result.outcome;
-  };
-  return { run, figures };
+function measure(stepping: 'waves' | 'host-by-host', hosts: number, plans: number): Measured {
+  const child = join(import.meta.dirname, 'simulate-child.ts');
+  const out = execFileSync(process.execPath, ['--import', 'tsx', child, stepping, String(hosts), String(plans)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split('\n').at(-1)!) as Measured;
 }
 
-/** The same number of host events through the queue alone: each host's patch ends, then its check reports. */
-function bareQueue(hosts: number) {
-  const figures = { runs: 0, ms: 0, events: 0 };
-  const run = () => {
-    const started = performance.now();
-    const queue = new EventQueue();
-    for (let i = 0; i < hosts; i++) queue.push(Math.floor(unitAt(7, i) * 4 * HOUR), 1, i);
-    let events = 0;
-    while (queue.pop()) {
-      events++;
-      if (queue.kind === 1) queue.push(queue.time + MINUTE, 2, queue.subject);
-    }
-    figures.ms += performance.now() - started;
-    figures.runs++;
-    figures.events = events;
-  };
-  return { run, figures };
-}
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const figures: { baseline?: Measured; sameSize?: Measured; million?: Measured } = {};
 
-function report(hosts: number, sim: Figures, baseline: { runs: number; ms: number; events: number }): void {
-  const simMs = sim.ms / Math.max(sim.runs, 1);
-  const baseMs = baseline.ms / Math.max(baseline.runs, 1);
-  const rate = (events: number, ms: number) => Math.round(events / (ms / 1000)).toLocaleString('en');
+function report(): void {
+  const { baseline, sameSize, million } = figures;
+  if (!baseline || !sameSize || !million) return;
+  const scaled = { wallMs: baseline.wallMs * 10 * 4, cpuMs: baseline.cpuMs * 10 * 4 };
+  const line = (label: string, m: Measured) =>
+    `  ${label}: ${seconds(m.wallMs)} wall, ${seconds(m.cpuMs)} CPU, peak RSS ${Math.round(m.peakRssMb)} MB (load average ${m.loadAverage.toFixed(1)})`;
   console.log(
     [
-      `\n${hosts.toLocaleString('en')} hosts through three rings (${sim.outcome}):`,
-      `  simulator: ${(simMs / 1000).toFixed(2)} s per run, ${rate(sim.hostEvents, simMs)} host events/s ` +
-        `(${sim.hostEvents.toLocaleString('en')} events, ${sim.engineSteps} engine decisions, ${(simMs / Math.max(sim.engineSteps, 1)).toFixed(1)} ms each)`,
-      `  baseline (bare event queue): ${baseMs.toFixed(1)} ms per run, ${rate(baseline.events, baseMs)} events/s`,
-      `  simulator / baseline: ${(simMs / baseMs).toFixed(0)}x the time of the bare queue`,
-      `  memory: ${Math.round(sim.heapBytes / hosts).toLocaleString('en')} bytes per host (heap held at the end of a run, garbage included)`,
+      `\nsimulate, a good patch through three rings (load average ${loadavg()[0]!.toFixed(1)} at the end):`,
+      line('baseline: host by host, 100,000 hosts, 1 plan', baseline),
+      line('by waves, 100,000 hosts, 1 plan', sameSize),
+      line('by waves, 1,000,000 hosts, 4 plans', million),
+      ...million.plans.map((p) => `    ${p.name}: ${p.outcome}, ${seconds(p.wallMs)} wall, ${seconds(p.cpuMs)} CPU, ${p.engineSteps} engine decisions, ${p.hostEvents.toLocaleString('en')} host events`),
+      `  by waves / host by host at 100,000 hosts: ${(sameSize.wallMs / baseline.wallMs).toFixed(2)}x the wall time, ${(sameSize.cpuMs / baseline.cpuMs).toFixed(2)}x the CPU`,
+      `  1,000,000 hosts x 4 plans by waves / the baseline scaled to it: ${(million.wallMs / scaled.wallMs).toFixed(3)}x the wall time, ${(million.cpuMs / scaled.cpuMs).toFixed(3)}x the CPU`,
+      `  1,000,000 hosts x 4 plans: ${(million.wallMs / 10_000).toFixed(2)}x the 10 s target, peak RSS ${(million.peakRssMb / 1024).toFixed(2)}x the 1 GB target`,
     ].join('\n'),
   );
 }
 
-for (const [hosts, iterations] of [
-  [10_000, 5],
-  [100_000, 2],
-  [1_000_000, 1],
-] as const) {
-  describe(`${hosts.toLocaleString('en')} hosts through three rings`, () => {
-    const sim = simulator(hosts);
-    const baseline = bareQueue(hosts);
-    // Vitest shows no output from hooks in bench mode: the figures follow the last timed run.
-    const simulateAndReport = () => {
-      sim.run();
-      if (sim.figures.runs === iterations) report(hosts, sim.figures, baseline.figures);
-    };
-
-    bench('baseline: bare event queue, as many host events, no engine', baseline.run, { iterations: iterations * 3, warmupIterations: 1, time: 0, warmupTime: 0 });
-    bench('simulator: real engine, simulated fleet and checks', simulateAndReport, { iterations, warmupIterations: 0, time: 0, warmupTime: 0 });
-  });
-}
+describe('simulate: 1,000,000 hosts, four plans, against the host-by-host reference at 100,000', () => {
+  const once = { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 };
+  // Vitest shows no output from hooks in bench mode: the figures follow the last measurement.
+  bench('baseline: host by host, 100,000 hosts, 1 plan (own process)', () => {
+    figures.baseline = measure('host-by-host', 100_000, 1);
+  }, once);
+  bench('by waves, 100,000 hosts, 1 plan (own process)', () => {
+    figures.sameSize = measure('waves', 100_000, 1);
+  }, once);
+  bench('by waves, 1,000,000 hosts, 4 plans (own process)', () => {
+    figures.million = measure('waves', 1_000_000, 4);
+    report();
+  }, once);
+});

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseExpectation } from '../../lab/checks/goss-expect.ts';
-import { describeMatcher, matches, parseMatcher } from '../../lab/checks/matchers.ts';
+import { describeMatcher, matches } from '../../lab/checks/matcher-eval.ts';
+import { parseMatcher } from '../../lab/checks/matchers.ts';
 import { matcherRefusal } from '../fixtures/checks/matcher-refusal.ts';
 import { compareSemVer, parseSemVer, parseSemVerRange } from '../../lab/checks/semver.ts';
 

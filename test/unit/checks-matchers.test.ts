@@ -1,14 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  describeMatcher,
-  MatcherSyntaxError,
-  matches,
-  parseMatcher,
-  parseMatcherList,
-  parsePattern,
-  type Matcher,
-} from '../../lab/checks/matchers.ts';
+import { describeMatcher, matches } from '../../lab/checks/matcher-eval.ts';
+import { MatcherSyntaxError, parseMatcher, parseMatcherList, parsePattern, type Matcher } from '../../lab/checks/matchers.ts';
 import { matcherRefusal } from '../fixtures/checks/matcher-refusal.ts';
 
 const holds = (pattern: unknown, text: string, scalar: 'pattern' | 'equal' = 'pattern') => matches(parseMatcher(pattern, scalar), text);

@@ -109,7 +109,7 @@ describe('patchlab simulate', () => {
 
   it('refuses a flag it cannot use, naming it and what it expects', async () => {
     for (const [flag, value, expected] of [
-      ['--hosts', '0', /option '--hosts <n>' argument '0' is invalid\. expected a whole number from 1 to 100,000/],
+      ['--hosts', '0', /option '--hosts <n>' argument '0' is invalid\. expected a whole number from 1 to 1,000,000/],
       ['--hosts', 'many', /option '--hosts <n>' argument 'many' is invalid/],
       ['--seed', '-1', /option '--seed <n>' argument '-1' is invalid\. expected a whole number from 0 to 4,294,967,295/],
       ['--tick', '5 minutes', /option '--tick <duration>' argument '5 minutes' is invalid\. expected a duration such as 30s, 1m or 1h/],

@@ -3,7 +3,8 @@ import { summarize } from '../../rollout/simulate/compare.ts';
 import { builtInComparison, standardRings } from '../../rollout/simulate/policies.ts';
 import type { SimulationResult } from '../../rollout/simulate/result.ts';
 import { patchedOverTimeSvg } from '../../rollout/simulate/svg-plot.ts';
-import { comparisonNotes, comparisonTable, formatSpan } from '../../rollout/simulate/table.ts';
+import { formatDuration } from '../../rollout/engine/format.ts';
+import { comparisonNotes, comparisonTable } from '../../rollout/simulate/table.ts';
 import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
 import { DEFAULT_RINGS } from '../../rollout/engine/plan.ts';
 import { HOUR, MINUTE, simulate } from './simulate-harness.ts';
@@ -14,8 +15,8 @@ function result(overrides: Partial<SimulationResult>): SimulationResult {
     seed: 1,
     hosts: 1000,
     rings: [
-      { name: 'canary', hosts: 10, concurrency: 1, failureBudget: 0, soakMs: HOUR },
-      { name: 'broad', hosts: 990, concurrency: 99, failureBudget: 9, soakMs: HOUR },
+      { name: 'canary', hosts: 10, concurrency: 1, failureBudget: 0, soakMs: HOUR, ended: { patched: 10, failed: 0, rolledBack: 0 } },
+      { name: 'broad', hosts: 990, concurrency: 99, failureBudget: 9, soakMs: HOUR, ended: { patched: 990, failed: 0, rolledBack: 0 } },
     ],
     outcome: 'completed',
     stopReason: null,
@@ -62,7 +63,7 @@ describe('comparison set', () => {
 
 describe('comparison table', () => {
   it('shows spans of simulated time in the largest sensible unit', () => {
-    expect([30_000, 12 * MINUTE, 3 * HOUR, 3 * HOUR + 20 * MINUTE, 47 * HOUR, 50 * HOUR, 72 * HOUR].map(formatSpan)).toEqual([
+    expect([30_000, 12 * MINUTE, 3 * HOUR, 3 * HOUR + 20 * MINUTE, 47 * HOUR, 50 * HOUR, 72 * HOUR].map((ms) => formatDuration(ms))).toEqual([
       '30 s',
       '12 min',
       '3 h',

@@ -85,7 +85,7 @@ describe('simulation settings', () => {
       patchTimeoutMs: 900_000,
       releaseManager: { approveAfterMs: 1_800_000, respondAfterMs: 1_800_000, onPause: 'resume' },
       latencySampleBudget: 20_000,
-      maxSteps: 20_000,
+      maxSteps: null,
       horizonMs: 365 * 86_400_000,
     });
   });

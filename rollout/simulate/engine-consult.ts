@@ -1,0 +1,129 @@
+import type { Decision } from '../engine/decision.ts';
+import { decide } from '../engine/engine.ts';
+import { ENGINE, type RolloutState } from '../engine/state.ts';
+import { apply, applyHostEvents } from '../engine/transitions.ts';
+import type { CheckRunner } from './check-runner.ts';
+import { SOAK_END } from './event-kinds.ts';
+import type { FleetDriver } from './fleet-driver.ts';
+import { indexOfHost } from './fleet-hosts.ts';
+import { addLatencySamples } from './latency-samples.ts';
+import type { ReleaseManager } from './release-manager.ts';
+import { keepState, type RunContext } from './run-context.ts';
+import { SIMULATION_START } from './simulation-input.ts';
+import { soakEndsAt, soakOver } from './soak.ts';
+
+/** A decision that changes the state is followed by another at the same instant, as the runner does; never endlessly. */
+const DECISIONS_PER_CONSULT = 16;
+
+function finished(state: RolloutState): boolean {
+  return state.phase === 'completed' || state.phase === 'rolled-back';
+}
+
+/**
+ * The engine's side of the run: at a consult, the host events reported since the last one are
+ * applied, then the real engine decides and its decisions are applied and handed to the driver.
+ */
+export class EngineConsult {
+  private readonly latencyJudged = new Set<number>();
+  private soakEndAt = Number.NaN;
+
+  constructor(
+    private readonly run: RunContext,
+    private readonly driver: FleetDriver,
+    private readonly checks: CheckRunner,
+    private readonly releaseManager: ReleaseManager,
+  ) {}
+
+  consult(): void {
+    const { clock, counters, policy, log } = this.run;
+    const now = clock.now;
+    clock.dirty = false;
+    counters.consults++;
+    let state = this.run.state;
+    if (this.run.reported.size > 0) {
+      const { events, hosts } = this.run.reported.take(this.run.fleet.ids);
+      const position = this.run.hosts.position;
+      state = applyHostEvents(state, events, now, hosts.map((i) => position[i]!));
+      this.checks.startCheckRuns(events, hosts, now);
+    }
+    for (let i = 0; i < DECISIONS_PER_CONSULT && !finished(state); i++) {
+      this.prepareLatencyGate(state, now);
+      const decision = decide(state, log, now, policy);
+      counters.engineSteps++;
+      const after = apply(state, decision, now);
+      if (after === state) break;
+      state = after;
+      this.acted(decision, state, now);
+      // Only a promotion is followed by more at the same instant (the next ring's first hosts).
+      // After patching as many hosts as the ring's free slots allow, a pause, a rollback or a
+      // wait for approval, the engine would only hold: asking it would cost a pass over the fleet.
+      if (decision.action !== 'promote') break;
+    }
+    keepState(this.run, state);
+    if (state.phase === 'rolling-back') this.driver.dispatchRollbacks(now);
+    this.releaseManager.scheduleAnswers(now);
+    this.scheduleSoakEnd(now);
+  }
+
+  /** Why the engine holds now, in its own words. */
+  holdReason(): string {
+    return decide(this.run.state, this.run.log, this.run.clock.now, this.run.policy).reasons.join('; ');
+  }
+
+  private acted(decision: Decision, state: RolloutState, now: number): void {
+    const ring = state.rings[decision.ring]?.name ?? '';
+    switch (decision.action) {
+      case 'patch-hosts':
+        for (const id of decision.hosts) this.driver.dispatchPatch(indexOfHost(this.run.fleet, id), now);
+        return;
+      case 'rollback':
+        this.run.figures.rollbackOrdered(now, ring, ENGINE, decision.reasons);
+        break;
+      default:
+        break;
+    }
+    this.run.figures.record(now, ENGINE, decision.action, ring, decision.reasons);
+  }
+
+  /** The latency gate is judged once the soak is over; its samples are added just before. */
+  private prepareLatencyGate(state: RolloutState, now: number): void {
+    const ring = state.rings[state.ring];
+    if (state.phase !== 'running' || !ring?.healthGate.latency || ring.soakStartedAt === null || this.latencyJudged.has(state.ring)) return;
+    if (!soakOver(ring, this.run.policy, now)) return;
+    this.latencyJudged.add(state.ring);
+    const { settings, faults } = this.run;
+    addLatencySamples({
+      state,
+      ring: state.ring,
+      now,
+      startedAt: SIMULATION_START,
+      intervalMs: this.run.intervalMs,
+      seed: this.run.seed,
+      fleet: this.run.fleet,
+      index: this.run.log,
+      factory: this.run.factory,
+      onPatch: this.run.hosts.onPatch,
+      position: this.run.hosts.position,
+      indexAt: this.run.hosts.indexAt,
+      lastObservedRound: this.checks.lastObservedRound,
+      offline: faults.offline,
+      reportDelayMs: faults.reportDelayMs,
+      latencyAddMs: faults.latencyAddMs,
+      checkLatencyMs: settings.checkLatencyMs,
+      latencySpread: settings.latencySpread,
+      budget: settings.latencySampleBudget,
+    });
+  }
+
+  /** The end of the soak is an event of its own: the engine may promote then, with no check arriving. */
+  private scheduleSoakEnd(now: number): void {
+    const state = this.run.state;
+    const ring = state.rings[state.ring];
+    if (state.phase !== 'running' || !ring) return;
+    const end = soakEndsAt(ring, this.run.policy);
+    if (end !== null && end > now && end !== this.soakEndAt) {
+      this.soakEndAt = end;
+      this.run.queue.push(end, SOAK_END, state.ring);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+import { ObservationLog } from '../engine/observation-log.ts';
+import type { RolloutPolicy } from '../engine/policy.ts';
+import { adoptRollout, ownRollout } from '../engine/owned-rollout.ts';
+import { createRollout, type RolloutState } from '../engine/state.ts';
+import { ObservationFactory } from './check-results.ts';
+import { ConsultClock } from './consult-clock.ts';
+import { indexOfHost, TARGET_VERSION, type SimulatedFleet } from './fleet-hosts.ts';
+import { hostFaults, type HostFaults } from './host-faults.ts';
+import { HostReports } from './host-reports.ts';
+import { HostTable } from './host-table.ts';
+import { RunFigures } from './run-figures.ts';
+import type { SimulationSettings } from './settings.ts';
+import type { SimulatedTime } from './simulated-time.ts';
+import { SIMULATION_START, type SimulationInput } from './simulation-input.ts';
+import type { Stepping } from './stepping.ts';
+
+export interface WorkCounters {
+  engineSteps: number;
+  consults: number;
+  hostEvents: number;
+  queueEvents: number;
+}
+
+/** What the parts of one simulated run share: the world it runs in, its clock, its hosts and the engine's state. */
+export interface RunContext {
+  readonly fleet: SimulatedFleet;
+  readonly settings: SimulationSettings;
+  readonly policy: RolloutPolicy;
+  readonly seed: number;
+  readonly intervalMs: number;
+  readonly faults: HostFaults;
+  readonly hosts: HostTable;
+  readonly queue: SimulatedTime;
+  /** Check history by host as the engine reads it, kept up to date rather than re-indexed per decision. */
+  readonly log: ObservationLog;
+  readonly factory: ObservationFactory;
+  readonly figures: RunFigures;
+  readonly clock: ConsultClock;
+  readonly counters: WorkCounters;
+  /** The latest state; set it through keepState. */
+  state: RolloutState;
+  /** The run keeps only the latest state, which the engine may then edit in place. */
+  readonly ownsState: boolean;
+  /** Host events since the engine last looked, applied at its next consult. */
+  readonly reported: HostReports;
+}
+
+export function createRunContext(input: SimulationInput, stepping: Stepping): RunContext {
+  const seed = input.seed >>> 0;
+  const size = input.fleet.size;
+  const created = createRollout({
+    id: `simulation-${seed}`,
+    patch: { name: input.patch?.name ?? 'the patch', version: TARGET_VERSION, severity: input.patch?.severity ?? 'high' },
+    hosts: input.fleet.hosts,
+    rings: input.rings,
+    now: SIMULATION_START,
+  });
+  const state = stepping.ownsState ? adoptRollout(created) : created;
+  const hosts = new HostTable(size, state.rings.length);
+  state.hosts.forEach((host, p) => {
+    const i = indexOfHost(input.fleet, host.id);
+    hosts.ringOf[i] = host.ring;
+    hosts.position[i] = p;
+    hosts.indexAt[p] = i;
+  });
+  const names = state.rings.map((r) => r.name);
+  const faults = hostFaults(
+    input.faults,
+    size,
+    () => input.fleet.hosts.map((host, index) => ({ index, labels: host.labels, ring: names[hosts.ringOf[index]!] ?? '' })),
+    seed,
+  );
+  return {
+    fleet: input.fleet,
+    settings: input.settings,
+    policy: input.policy,
+    seed,
+    intervalMs: input.checkIntervalMs,
+    faults,
+    hosts,
+    queue: stepping.queue(),
+    log: new ObservationLog(),
+    factory: new ObservationFactory(),
+    figures: new RunFigures(SIMULATION_START, size),
+    clock: new ConsultClock(SIMULATION_START, Math.max(1, Math.round(input.settings.tickMs))),
+    counters: { engineSteps: 0, consults: 0, hostEvents: 0, queueEvents: 0 },
+    state,
+    ownsState: stepping.ownsState,
+    reported: new HostReports(),
+  };
+}
+
+/**
+ * The run's latest state. A command or a rollback that copied the host list hands back a list the
+ * engine would copy again at every transition: owned once more (one copy), it is edited in place.
+ */
+export function keepState(run: RunContext, state: RolloutState): void {
+  run.state = run.ownsState ? ownRollout(state) : state;
+}

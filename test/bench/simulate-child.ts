@@ -1,0 +1,58 @@
+/*
+ * One measured simulation in a process of its own, so that its peak memory is its own: run by
+ * simulate.bench.ts as `node --import tsx simulate-child.ts <waves|host-by-host> <hosts> <plans>`.
+ * Prints one line of JSON: wall and CPU time, peak RSS, and each plan's outcome and work.
+ */
+import { loadavg } from 'node:os';
+import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
+import { simulatedFleet } from '../../rollout/simulate/fleet-hosts.ts';
+import { standardRings } from '../../rollout/simulate/policies.ts';
+import { resolveSettings } from '../../rollout/simulate/settings.ts';
+import { simulateHostByHost, simulateRollout } from '../../rollout/simulate/simulation.ts';
+
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+/** The four plans simulate compares a scenario with: rings 1/9/90 and 5/15/80, soaking 1 h and 24 h. */
+const PLANS = [
+  { name: '1/9/90, soak 1 h', rings: standardRings(1, 9, HOUR) },
+  { name: '1/9/90, soak 24 h', rings: standardRings(1, 9, 24 * HOUR) },
+  { name: '5/15/80, soak 1 h', rings: standardRings(5, 15, HOUR) },
+  { name: '5/15/80, soak 24 h', rings: standardRings(5, 15, 24 * HOUR) },
+];
+
+const [stepping = 'waves', hostsArg = '1000', plansArg = '1'] = process.argv.slice(2);
+const hosts = Number(hostsArg);
+const simulate = stepping === 'host-by-host' ? simulateHostByHost : simulateRollout;
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+const startedAt = performance.now();
+const fleet = simulatedFleet({ hosts, groups: [] }, hosts, 'host');
+const settings = resolveSettings({}, { hosts, checkIntervalMs: MINUTE });
+const plans = PLANS.slice(0, Number(plansArg)).map((plan) => {
+  const wallAt = performance.now();
+  const cpuAt = cpuMs();
+  const result = simulate({ name: plan.name, fleet, rings: plan.rings, policy: STANDARD_POLICY, checkIntervalMs: MINUTE, faults: [], seed: 7, settings });
+  return {
+    name: plan.name,
+    wallMs: performance.now() - wallAt,
+    cpuMs: cpuMs() - cpuAt,
+    outcome: result.outcome,
+    timeTo95Ms: result.timeTo95Ms,
+    engineSteps: result.work.engineSteps,
+    hostEvents: result.work.hostEvents,
+  };
+});
+console.log(
+  JSON.stringify({
+    stepping,
+    hosts,
+    wallMs: performance.now() - startedAt,
+    cpuMs: cpuMs(),
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    loadAverage: loadavg()[0],
+    plans,
+  }),
+);
