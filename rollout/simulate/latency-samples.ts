@@ -14,10 +14,10 @@ export interface SampleSource {
   fleet: SimulatedFleet;
   index: ObservationLog;
   factory: ObservationFactory;
+  // Per host by position in the rollout's host list, as the run keeps them.
   /** 1 where the host runs the patch. */
   onPatch: Uint8Array;
-  /** Each host's place in the rollout's host list, and the host at each place. */
-  position: Int32Array;
+  /** The fleet index of the host at each position: its draws are keyed by index. */
   indexAt: Int32Array;
   /** The latest round each host has an observation for; -1 when none. */
   lastObservedRound: Float64Array;
@@ -42,15 +42,11 @@ export function addLatencySamples(source: SampleSource): { patched: number; base
   const ringStart = state.rings[ring]?.startedAt ?? source.now;
   const patched: { host: number; since: number }[] = [];
   state.hosts.forEach((host, p) => {
-    if (host.ring !== ring || host.phase !== 'healthy' || host.patchedAt === null) return;
-    const i = source.indexAt[p]!;
-    if (source.onPatch[i] === 1) patched.push({ host: i, since: host.patchedAt });
+    if (host.ring === ring && host.phase === 'healthy' && host.patchedAt !== null && source.onPatch[p] === 1) patched.push({ host: p, since: host.patchedAt });
   });
   const baseline: { host: number; since: number }[] = [];
   state.hosts.forEach((host, p) => {
-    if (host.phase !== 'pending') return;
-    const i = source.indexAt[p]!;
-    if (source.onPatch[i] === 0 && source.offline[i] === 0) baseline.push({ host: i, since: ringStart });
+    if (host.phase === 'pending' && source.onPatch[p] === 0 && source.offline[p] === 0) baseline.push({ host: p, since: ringStart });
   });
   return { patched: sample(source, patched, TARGET_VERSION), baseline: sample(source, baseline, BASE_VERSION) };
 }
@@ -62,14 +58,15 @@ function sample(source: SampleSource, hosts: readonly { host: number; since: num
   let added = 0;
   for (let k = 0; k < hosts.length; k += stride) {
     const { host, since } = hosts[k]!;
-    const id = source.fleet.ids[host]!;
+    const i = source.indexAt[host]!;
+    const id = source.fleet.ids[i]!;
     const reported = Math.floor((source.now - (source.reportDelayMs[host] ?? 0) - source.startedAt) / source.intervalMs);
     const first = Math.max(Math.ceil((since - source.startedAt) / source.intervalMs), (source.lastObservedRound[host] ?? -1) + 1, reported - perHost + 1);
     if (first > reported) continue;
     const addMs = version === TARGET_VERSION ? (source.latencyAddMs[host] ?? 0) : 0;
     for (let round = first; round <= reported; round++) {
-      const latency = checkLatency(source.seed, host, round, source.checkLatencyMs, source.latencySpread, addMs);
-      source.index.append(source.factory.observation(id, source.startedAt + round * source.intervalMs, version, 'pass', latency), source.position[host]);
+      const latency = checkLatency(source.seed, i, round, source.checkLatencyMs, source.latencySpread, addMs);
+      source.index.append(source.factory.observation(id, source.startedAt + round * source.intervalMs, version, 'pass', latency), host);
       added++;
     }
     source.lastObservedRound[host] = reported;
