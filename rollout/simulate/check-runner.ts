@@ -125,7 +125,10 @@ export class CheckRunner {
       this.scheduleRun(p, round + 1, this.drawFails(p, round + 1));
       return;
     }
-    const skip = geometric(failProbability(this.run.faults, p), skipDraw(this.run.seed, this.run.hosts.indexAt[p]!, round));
+    const fails = failProbability(this.run.faults, p);
+    // A host that cannot fail has no next run that matters: no draw for it.
+    if (fails <= 0) return;
+    const skip = geometric(fails, skipDraw(this.run.seed, this.run.hosts.indexAt[p]!, round));
     if (Number.isFinite(skip)) this.scheduleRun(p, round + skip, true);
   }
 
