@@ -1,4 +1,4 @@
-import { editInPlace, summaryOf } from './host-summary.ts';
+import { editInPlace, knownSummary, summaryOf } from './host-summary.ts';
 import { isOwned } from './owned-lists.ts';
 
 /*
@@ -89,10 +89,12 @@ export function editHosts<H extends MemoHost>(hosts: readonly H[]): HostEdits<H>
   if (isOwned(hosts)) {
     const list = hosts as H[];
     let changed = false;
+    // Found once: nothing makes a summary of the list while one transition edits it.
+    let summary = knownSummary(list);
     return {
       get: (i) => list[i],
       set(i, host) {
-        editInPlace(list, i, host);
+        summary = editInPlace(list, i, host, summary);
         changed = true;
       },
       get changed() {

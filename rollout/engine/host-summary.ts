@@ -40,6 +40,11 @@ export interface HostSummary<H extends SummaryHost> {
 const summaries = new WeakMap<readonly SummaryHost[], HostSummary<SummaryHost>>();
 
 /** One pass over a host list, however often decisions and transitions ask about it. */
+/** The summary of a list, when one was made and still holds. */
+export function knownSummary<H extends SummaryHost>(hosts: readonly H[]): HostSummary<H> | undefined {
+  return summaries.get(hosts) as HostSummary<H> | undefined;
+}
+
 export function summaryOf<H extends SummaryHost>(hosts: readonly H[]): HostSummary<H> {
   let known = summaries.get(hosts) as HostSummary<H> | undefined;
   if (!known) {
@@ -82,31 +87,36 @@ function mayBeTouched(host: { phase: string }): boolean {
 
 /**
  * Gives the host at `position` of a list edited in place the fields of `host`, and brings the
- * summary up to date. The object stays where it is: the rings' lists still hold it, and a million
+ * summary up to date (the one given, found once by a caller that makes many edits in a row);
+ * returns it, or nothing once it no longer holds. The object stays where it is: the rings' lists still hold it, and a million
  * edits leave no million replaced objects for the collector to find. A host that moves to another
  * ring, or back to pending (no transition does either), makes the summary be worked out again.
  */
-export function editInPlace<H extends SummaryHost>(hosts: H[], position: number, host: H): void {
+export function editInPlace<H extends SummaryHost>(
+  hosts: H[],
+  position: number,
+  host: H,
+  summary = summaries.get(hosts) as HostSummary<H> | undefined,
+): HostSummary<H> | undefined {
   const target = hosts[position];
   if (!target) {
     hosts[position] = host;
     summaries.delete(hosts);
-    return;
+    return undefined;
   }
   const before = { ring: target.ring, phase: target.phase };
   Object.assign(target, host);
-  const summary = summaries.get(hosts) as HostSummary<H> | undefined;
-  if (!summary) return;
+  if (!summary) return undefined;
   const ring = summary.rings[before.ring];
   if (!ring) {
     summaries.delete(hosts);
-    return;
+    return undefined;
   }
   ring.edits.push(summary.positionInRing[position]!);
   if (target.ring !== before.ring || (target.phase === 'pending' && before.phase !== 'pending')) {
     // The ring's list and journal stay with whoever holds them; the rest is worked out again.
     summaries.delete(hosts);
-    return;
+    return undefined;
   }
   if (before.phase === 'pending') ring.pending--;
   if (before.phase === 'patching') {
@@ -118,6 +128,7 @@ export function editInPlace<H extends SummaryHost>(hosts: H[], position: number,
     summary.patching++;
   }
   summary.touched += Number(mayBeTouched(target)) - Number(mayBeTouched(before));
+  return summary;
 }
 
 export interface PendingHosts<H> {

@@ -1,4 +1,6 @@
+import { ObservationLog } from './observation-log.ts';
 import type { ObservationIndex } from './observations.ts';
+import type { ObservationVisitor } from './positioned-histories.ts';
 import type { LatencyGate } from './policy.ts';
 import type { RolloutState } from './state.ts';
 import { mannWhitneyGreater } from './stats/mann-whitney.ts';
@@ -64,26 +66,34 @@ export function compareLatency(
 export function ringLatency(state: RolloutState, ring: number, history: ObservationIndex, gate: LatencyGate): LatencyVerdict {
   const target = state.patch.version;
   const ringStart = state.rings[ring]?.startedAt ?? Number.POSITIVE_INFINITY;
-  const patchedSince = new Map(
-    state.hosts.filter((h) => h.ring === ring && h.phase === 'healthy').map((h) => [h.id, h.patchedAt ?? Number.POSITIVE_INFINITY]),
-  );
+  let patchedSince: Map<string, number> | null = null;
+  // When the patched samples of a host start, or undefined when it gives none: found at the
+  // position the log kept the host at, or else by id.
+  const sinceOf = (hostId: string, position: number): number | undefined => {
+    const host = position >= 0 ? state.hosts[position] : undefined;
+    if (host?.id === hostId) return host.ring === ring && host.phase === 'healthy' ? (host.patchedAt ?? Number.POSITIVE_INFINITY) : undefined;
+    patchedSince ??= new Map(
+      state.hosts.filter((h) => h.ring === ring && h.phase === 'healthy').map((h) => [h.id, h.patchedAt ?? Number.POSITIVE_INFINITY]),
+    );
+    return patchedSince.get(hostId);
+  };
   const patched = new Map<string, number[]>();
   const baseline = new Map<string, number[]>();
-  for (const [hostId, observations] of history) {
-    const since = patchedSince.get(hostId);
-    for (const o of observations) {
-      const isBaseline = o.version !== target && o.at >= ringStart;
-      const isPatched = o.version === target && since !== undefined && o.at >= since;
-      const side = isBaseline ? baseline : isPatched ? patched : null;
-      if (!side) continue;
-      for (const check of o.checks) {
-        const latency = check.metrics?.latencyMs;
-        if (check.status === 'skip' || latency === undefined || !Number.isFinite(latency)) continue;
-        const samples = side.get(check.id);
-        if (samples) samples.push(latency);
-        else side.set(check.id, [latency]);
-      }
+  const visit: ObservationVisitor = (hostId, position, at, version, checks) => {
+    const isBaseline = version !== target && at >= ringStart;
+    const since = isBaseline || version !== target ? undefined : sinceOf(hostId, position);
+    const isPatched = since !== undefined && at >= since;
+    const side = isBaseline ? baseline : isPatched ? patched : null;
+    if (!side) return;
+    for (const check of checks) {
+      const latency = check.metrics?.latencyMs;
+      if (check.status === 'skip' || latency === undefined || !Number.isFinite(latency)) continue;
+      const samples = side.get(check.id);
+      if (samples) samples.push(latency);
+      else side.set(check.id, [latency]);
     }
-  }
+  };
+  if (history instanceof ObservationLog) history.visit(visit);
+  else for (const [hostId, observations] of history) for (const o of observations) visit(hostId, -1, o.at, o.version, o.checks);
   return compareLatency(patched, baseline, gate);
 }

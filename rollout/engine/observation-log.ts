@@ -1,5 +1,5 @@
 import type { Observation, ObservationIndex } from './observations.ts';
-import { PositionedHistories } from './positioned-histories.ts';
+import { PositionedHistories, type ObservationVisitor } from './positioned-histories.ts';
 
 /**
  * An observation index kept for the whole of a rollout that also remembers which hosts' histories
@@ -70,6 +70,12 @@ export class ObservationLog implements ObservationIndex {
     if (holder === hostId) return this.positioned.history(position);
     // A position nobody holds: a host appended by position has none yet.
     return holder === undefined ? this.byId.get(hostId) : this.get(hostId);
+  }
+
+  /** Every observation, host by host, oldest first, in its parts: a pass over a million hosts that makes no object for them. */
+  visit(visitor: ObservationVisitor): void {
+    for (const position of this.positioned.positions()) this.positioned.visit(position, visitor);
+    for (const [hostId, observations] of this.byId) for (const o of observations) visitor(hostId, -1, o.at, o.version, o.checks);
   }
 
   /** Replaces a host's whole history. */

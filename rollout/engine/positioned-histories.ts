@@ -1,5 +1,8 @@
 import type { Observation, ObservedCheck } from './observations.ts';
 
+/** One observation in its parts, with the position its host was appended at (-1 when none was). */
+export type ObservationVisitor = (hostId: string, position: number, at: number, version: string, checks: readonly ObservedCheck[]) => void;
+
 const CHUNK = 4096;
 
 /** One chunk of positions: the host there, its first observation in columns, and any later ones. */
@@ -63,6 +66,16 @@ export class PositionedHistories {
     chunk.ids[k] = undefined;
     chunk.later[k] = undefined;
     this.count--;
+  }
+
+  /** Each observation of the host at a position, oldest first, in its parts: nothing is made for it. */
+  visit(position: number, visitor: ObservationVisitor): void {
+    const chunk = this.chunks[position >>> 12];
+    const k = position & (CHUNK - 1);
+    const hostId = chunk?.ids[k];
+    if (!chunk || hostId === undefined) return;
+    visitor(hostId, position, chunk.at[k]!, chunk.versions[k]!, chunk.checks[k]!);
+    for (const o of chunk.later[k] ?? []) visitor(hostId, position, o.at, o.version, o.checks);
   }
 
   /** Positions holding a history, each once, in the order they got it. */

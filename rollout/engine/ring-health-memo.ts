@@ -125,9 +125,13 @@ function changedPositions(memo: RingMemo, state: RolloutState, ring: number, hos
   memo.journalRead = memo.journal.length;
   const positionInRing = summaryOf(state.hosts).positionInRing;
   for (let n = memo.cursor; n < log.changeCount; n++) {
-    const hint = log.changePositionAt(n);
-    const i = positionOf(state, log.changeAt(n), hint < 0 ? undefined : hint);
-    if (i !== undefined && state.hosts[i]!.ring === ring) mark(memo, changed, positionInRing[i]!);
+    // A position given with a check result is the host's (the log's contract): whether it is in
+    // this ring is two numbers away, with no look at the host.
+    const given = log.changePositionAt(n);
+    const i = given >= 0 ? given : positionOf(state, log.changeAt(n), undefined);
+    if (i === undefined || i >= state.hosts.length) continue;
+    const p = positionInRing[i]!;
+    if (memo.inList[p] === i) mark(memo, changed, p);
   }
   memo.cursor = log.changeCount;
   return changed;

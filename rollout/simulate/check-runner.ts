@@ -37,63 +37,64 @@ export class CheckRunner {
   }
 
   /** A host the engine now knows as patched gets its first check run at the next round from now. */
-  startCheckRuns(events: readonly HostEvent[], indices: readonly number[], now: number): void {
+  startCheckRuns(events: readonly HostEvent[], positions: readonly number[], now: number): void {
     const { hosts, faults, policy, queue } = this.run;
     for (let k = 0; k < events.length; k++) {
       if (events[k]!.type !== 'patched') continue;
-      const i = indices[k]!;
-      if (hosts.onPatch[i] !== 1 || hosts.rollbackAfterPatch[i] || hosts.activity[i] !== IDLE) continue;
-      this.flakyLeft[i] = faults.flaky[i] ?? 0;
-      this.lastFailed[i] = 0;
-      this.flaps[i] = 0;
-      this.reportedSincePatch[i] = 0;
+      const p = positions[k]!;
+      if (hosts.onPatch[p] !== 1 || hosts.rollbackAfterPatch[p] || hosts.activity[p] !== IDLE) continue;
+      this.flakyLeft[p] = faults.flaky[p] ?? 0;
+      this.lastFailed[p] = 0;
+      this.flaps[p] = 0;
+      this.reportedSincePatch[p] = 0;
       const round = Math.ceil((now - SIMULATION_START) / this.run.intervalMs);
-      this.scheduleRun(i, round, this.drawFails(i, round));
+      this.scheduleRun(p, round, this.drawFails(p, round));
       // Reported later than the engine waits for a first result: the engine will call it failed first.
-      const delivered = SIMULATION_START + round * this.run.intervalMs + (faults.reportDelayMs[i] ?? 0);
-      if (delivered > now + policy.checkTimeoutMs) queue.push(now + policy.checkTimeoutMs, CHECK_DEADLINE, i);
+      const delivered = SIMULATION_START + round * this.run.intervalMs + (faults.reportDelayMs[p] ?? 0);
+      if (delivered > now + policy.checkTimeoutMs) queue.push(now + policy.checkTimeoutMs, CHECK_DEADLINE, p);
     }
   }
 
   /** The engine's wait for a host's check ran out: it may now call the host failed. */
-  deadlineReached(i: number): void {
-    if (this.run.hosts.onPatch[i] === 1) this.run.clock.wake(this.run.clock.now);
+  deadlineReached(p: number): void {
+    if (this.run.hosts.onPatch[p] === 1) this.run.clock.wake(this.run.clock.now);
   }
 
-  checkReported(i: number): void {
+  checkReported(p: number): void {
     const { hosts, state, clock, faults, settings, policy, intervalMs, seed } = this.run;
     const now = clock.now;
-    if (hosts.onPatch[i] !== 1 || hosts.activity[i] !== IDLE || state.phase === 'completed' || state.phase === 'rolled-back' || state.phase === 'rolling-back') return;
+    if (hosts.onPatch[p] !== 1 || hosts.activity[p] !== IDLE || state.phase === 'completed' || state.phase === 'rolled-back' || state.phase === 'rolling-back') return;
     this.run.counters.hostEvents++;
-    const round = this.nextRound[i]!;
-    const fails = this.nextFails[i] === 1;
+    const round = this.nextRound[p]!;
+    const fails = this.nextFails[p] === 1;
     const at = SIMULATION_START + round * intervalMs;
-    const latency = checkLatency(seed, i, round, settings.checkLatencyMs, settings.latencySpread, faults.latencyAddMs[i] ?? 0);
-    this.run.log.append(this.run.factory.observation(this.run.fleet.ids[i]!, at, TARGET_VERSION, fails ? 'fail' : 'pass', latency), hosts.position[i]);
-    this.lastObservedRound[i] = round;
+    const i = hosts.indexAt[p]!;
+    const latency = checkLatency(seed, i, round, settings.checkLatencyMs, settings.latencySpread, faults.latencyAddMs[p] ?? 0);
+    this.run.log.append(this.run.factory.observation(this.run.fleet.ids[i]!, at, TARGET_VERSION, fails ? 'fail' : 'pass', latency), p);
+    this.lastObservedRound[p] = round;
 
-    const first = this.reportedSincePatch[i] === 0;
-    this.reportedSincePatch[i] = 1;
-    const failedBefore = this.lastFailed[i] === 1;
-    this.lastFailed[i] = fails ? 1 : 0;
+    const first = this.reportedSincePatch[p] === 0;
+    this.reportedSincePatch[p] = 1;
+    const failedBefore = this.lastFailed[p] === 1;
+    this.lastFailed[p] = fails ? 1 : 0;
     if (fails && failedBefore) {
       // Failed again on re-check: the engine now calls the host failed; its later runs change nothing.
       clock.wake(now);
       return;
     }
     if (fails) {
-      this.scheduleRun(i, round + 1, this.drawFails(i, round + 1));
+      this.scheduleRun(p, round + 1, this.drawFails(p, round + 1));
       const deadline = at + policy.checkTimeoutMs;
-      const recheck = SIMULATION_START + (round + 1) * intervalMs + (faults.reportDelayMs[i] ?? 0);
+      const recheck = SIMULATION_START + (round + 1) * intervalMs + (faults.reportDelayMs[p] ?? 0);
       if (recheck > deadline) {
         if (deadline <= now) clock.wake(now);
-        else this.run.queue.push(deadline, CHECK_DEADLINE, i);
+        else this.run.queue.push(deadline, CHECK_DEADLINE, p);
       }
       return;
     }
     if (failedBefore) {
-      this.flaps[i]!++;
-      if ((this.flaps[i] ?? 0) > policy.maxFlaps) {
+      this.flaps[p]!++;
+      if ((this.flaps[p] ?? 0) > policy.maxFlaps) {
         clock.wake(now);
         return;
       }
@@ -101,31 +102,34 @@ export class CheckRunner {
     } else if (first && !engineIsQuiet(state, policy, now) && this.ringSettled()) {
       clock.wake(now);
     }
-    this.scheduleAfterPass(i, round);
+    this.scheduleAfterPass(p, round);
   }
 
-  private drawFails(i: number, round: number): boolean {
-    if ((this.flakyLeft[i] ?? 0) > 0) {
-      this.flakyLeft[i]!--;
+  private drawFails(p: number, round: number): boolean {
+    if ((this.flakyLeft[p] ?? 0) > 0) {
+      this.flakyLeft[p]!--;
       return true;
     }
-    return runFails(this.run.seed, i, round, failProbability(this.run.faults, i));
+    return runFails(this.run.seed, this.run.hosts.indexAt[p]!, round, failProbability(this.run.faults, p));
   }
 
-  private scheduleRun(i: number, round: number, fails: boolean): void {
-    this.nextRound[i] = round;
-    this.nextFails[i] = fails ? 1 : 0;
-    this.run.queue.push(SIMULATION_START + round * this.run.intervalMs + (this.run.faults.reportDelayMs[i] ?? 0), CHECK_REPORTED, i);
+  private scheduleRun(p: number, round: number, fails: boolean): void {
+    this.nextRound[p] = round;
+    this.nextFails[p] = fails ? 1 : 0;
+    this.run.queue.push(SIMULATION_START + round * this.run.intervalMs + (this.run.faults.reportDelayMs[p] ?? 0), CHECK_REPORTED, p);
   }
 
   /** After a passing run, the next run that matters: the next failure, if the host can fail at all. */
-  private scheduleAfterPass(i: number, round: number): void {
-    if ((this.flakyLeft[i] ?? 0) > 0) {
-      this.scheduleRun(i, round + 1, this.drawFails(i, round + 1));
+  private scheduleAfterPass(p: number, round: number): void {
+    if ((this.flakyLeft[p] ?? 0) > 0) {
+      this.scheduleRun(p, round + 1, this.drawFails(p, round + 1));
       return;
     }
-    const skip = geometric(failProbability(this.run.faults, i), skipDraw(this.run.seed, i, round));
-    if (Number.isFinite(skip)) this.scheduleRun(i, round + skip, true);
+    const fails = failProbability(this.run.faults, p);
+    // A host that cannot fail has no next run that matters: no draw for it.
+    if (fails <= 0) return;
+    const skip = geometric(fails, skipDraw(this.run.seed, this.run.hosts.indexAt[p]!, round));
+    if (Number.isFinite(skip)) this.scheduleRun(p, round + skip, true);
   }
 
   /** The current ring has no host left to patch or patching: only then can a first check result unblock the engine. */

@@ -1,4 +1,5 @@
 import type { Decision } from '../engine/decision.ts';
+import { notedPositions } from '../engine/engine-memo.ts';
 import { decide } from '../engine/engine.ts';
 import { ENGINE, type RolloutState } from '../engine/state.ts';
 import { apply, applyHostEvents } from '../engine/transitions.ts';
@@ -41,10 +42,10 @@ export class EngineConsult {
     counters.consults++;
     let state = this.run.state;
     if (this.run.reported.size > 0) {
-      const { events, hosts } = this.run.reported.take(this.run.fleet.ids);
-      const position = this.run.hosts.position;
-      state = applyHostEvents(state, events, now, hosts.map((i) => position[i]!));
-      this.checks.startCheckRuns(events, hosts, now);
+      const { fleet, hosts } = this.run;
+      const { events, positions } = this.run.reported.take((p) => fleet.ids[hosts.indexAt[p]!]!, this.run.stepping.reportsByPosition);
+      state = applyHostEvents(state, events, now, positions);
+      this.checks.startCheckRuns(events, positions, now);
     }
     for (let i = 0; i < DECISIONS_PER_CONSULT && !finished(state); i++) {
       this.prepareLatencyGate(state, now);
@@ -73,9 +74,15 @@ export class EngineConsult {
   private acted(decision: Decision, state: RolloutState, now: number): void {
     const ring = state.rings[decision.ring]?.name ?? '';
     switch (decision.action) {
-      case 'patch-hosts':
-        for (const id of decision.hosts) this.driver.dispatchPatch(indexOfHost(this.run.fleet, id), now);
+      case 'patch-hosts': {
+        // Where the engine found them, when it says (checked), or from the number in the name.
+        const noted = notedPositions(decision.hosts);
+        decision.hosts.forEach((id, k) => {
+          const p = noted?.[k];
+          this.driver.dispatchPatch(p !== undefined && state.hosts[p]?.id === id ? p : this.run.hosts.position[indexOfHost(this.run.fleet, id)]!, now);
+        });
         return;
+      }
       case 'rollback':
         this.run.figures.rollbackOrdered(now, ring, ENGINE, decision.reasons);
         break;
@@ -103,7 +110,6 @@ export class EngineConsult {
       index: this.run.log,
       factory: this.run.factory,
       onPatch: this.run.hosts.onPatch,
-      position: this.run.hosts.position,
       indexAt: this.run.hosts.indexAt,
       lastObservedRound: this.checks.lastObservedRound,
       offline: faults.offline,

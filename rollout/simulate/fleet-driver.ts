@@ -22,43 +22,44 @@ export class FleetDriver {
     this.patchOutcome = new Uint8Array(run.fleet.size);
   }
 
-  dispatchPatch(i: number, now: number): void {
+  /** Starts patching the host at position p. */
+  dispatchPatch(p: number, now: number): void {
     const { hosts, faults, settings, queue } = this.run;
-    if (hosts.activity[i] !== IDLE || hosts.onPatch[i] === 1) return;
-    hosts.activity[i] = PATCHING;
+    if (hosts.activity[p] !== IDLE || hosts.onPatch[p] === 1) return;
+    hosts.activity[p] = PATCHING;
     hosts.inFlight++;
     this.run.figures.started++;
-    hosts.dispatched[hosts.ringOf[i]!]!++;
-    const duration = this.duration(i, settings.patchMedianMs, PATCHING_TIME);
-    if (faults.offline[i]) {
-      this.patchOutcome[i] = NO_ANSWER;
-      queue.push(now + settings.patchTimeoutMs, PATCH_DONE, i);
-    } else if (faults.lost[i]) {
-      this.patchOutcome[i] = HOST_LOST;
-      queue.push(now + Math.max(1, Math.round(duration / 2)), PATCH_DONE, i);
-    } else if (faults.diskFull[i]) {
-      this.patchOutcome[i] = DISK_FULL;
-      queue.push(now + duration, PATCH_DONE, i);
+    hosts.dispatched[hosts.ringOf[p]!]!++;
+    const duration = this.duration(p, settings.patchMedianMs, PATCHING_TIME);
+    if (faults.offline[p]) {
+      this.patchOutcome[p] = NO_ANSWER;
+      queue.push(now + settings.patchTimeoutMs, PATCH_DONE, p);
+    } else if (faults.lost[p]) {
+      this.patchOutcome[p] = HOST_LOST;
+      queue.push(now + Math.max(1, Math.round(duration / 2)), PATCH_DONE, p);
+    } else if (faults.diskFull[p]) {
+      this.patchOutcome[p] = DISK_FULL;
+      queue.push(now + duration, PATCH_DONE, p);
     } else {
-      this.patchOutcome[i] = PATCHED;
-      queue.push(now + duration, PATCH_DONE, i);
+      this.patchOutcome[p] = PATCHED;
+      queue.push(now + duration, PATCH_DONE, p);
     }
   }
 
-  patchDone(i: number): void {
+  patchDone(p: number): void {
     const { hosts, clock } = this.run;
     const now = clock.now;
-    hosts.activity[i] = IDLE;
+    hosts.activity[p] = IDLE;
     hosts.inFlight--;
     this.run.counters.hostEvents++;
-    const outcome = this.patchOutcome[i]!;
+    const outcome = this.patchOutcome[p]!;
     if (outcome === PATCHED) {
-      hosts.onPatch[i] = 1;
-      hosts.landedAt[i] = now;
-      this.run.figures.landed(now, harms(this.run.faults, i));
+      hosts.onPatch[p] = 1;
+      hosts.landedAt[p] = now;
+      this.run.figures.landed(now, harms(this.run.faults, p));
     }
-    this.run.reported.add(i, outcome);
-    if (hosts.rollbackAfterPatch[i]) this.dispatchRollback(i, now);
+    this.run.reported.add(p, outcome);
+    if (hosts.rollbackAfterPatch[p]) this.dispatchRollback(p, now);
     clock.wake(now);
   }
 
@@ -69,41 +70,42 @@ export class FleetDriver {
     const figures = this.run.figures;
     if (figures.startedBeforeRollback === null) figures.startedBeforeRollback = figures.started;
     this.run.state.hosts.forEach((host, p) => {
-      if (host.phase === 'rolling-back') this.dispatchRollback(this.run.hosts.indexAt[p]!, now);
+      if (host.phase === 'rolling-back') this.dispatchRollback(p, now);
     });
   }
 
-  rollbackDone(i: number): void {
+  rollbackDone(p: number): void {
     const { hosts, clock } = this.run;
     const now = clock.now;
-    hosts.activity[i] = IDLE;
-    hosts.rollbackAfterPatch[i] = 0;
+    hosts.activity[p] = IDLE;
+    hosts.rollbackAfterPatch[p] = 0;
     this.run.counters.hostEvents++;
-    if (hosts.onPatch[i] === 1) {
-      hosts.onPatch[i] = 0;
-      this.run.figures.restored(now, harms(this.run.faults, i) ? (hosts.landedAt[i] ?? now) : null);
+    if (hosts.onPatch[p] === 1) {
+      hosts.onPatch[p] = 0;
+      this.run.figures.restored(now, harms(this.run.faults, p) ? (hosts.landedAt[p] ?? now) : null);
     }
-    this.run.reported.add(i, ROLLED_BACK);
+    this.run.reported.add(p, ROLLED_BACK);
     clock.wake(now);
   }
 
-  private dispatchRollback(i: number, now: number): void {
+  private dispatchRollback(p: number, now: number): void {
     const { hosts, settings } = this.run;
-    if (hosts.activity[i] === PATCHING) {
-      hosts.rollbackAfterPatch[i] = 1;
-    } else if (hosts.onPatch[i] === 1 && hosts.activity[i] === IDLE) {
-      hosts.activity[i] = ROLLING_BACK;
-      this.run.queue.push(now + this.duration(i, settings.rollbackMedianMs, ROLLBACK_TIME), ROLLBACK_DONE, i);
-    } else if (hosts.activity[i] === IDLE) {
+    if (hosts.activity[p] === PATCHING) {
+      hosts.rollbackAfterPatch[p] = 1;
+    } else if (hosts.onPatch[p] === 1 && hosts.activity[p] === IDLE) {
+      hosts.activity[p] = ROLLING_BACK;
+      this.run.queue.push(now + this.duration(p, settings.rollbackMedianMs, ROLLBACK_TIME), ROLLBACK_DONE, p);
+    } else if (hosts.activity[p] === IDLE) {
       // Never got the patch: the driver confirms its version without touching it, as the runner does.
-      hosts.rollbackAfterPatch[i] = 0;
-      this.run.reported.add(i, ROLLED_BACK);
+      hosts.rollbackAfterPatch[p] = 0;
+      this.run.reported.add(p, ROLLED_BACK);
       this.run.clock.wake(now);
     }
   }
 
   /** Each host's own patch (or rollback) time, the same under every policy simulated with this seed. */
-  private duration(i: number, median: number, purpose: number): number {
+  private duration(p: number, median: number, purpose: number): number {
+    const i = this.run.hosts.indexAt[p]!;
     const u1 = unitAt(this.run.seed, i, purpose, 11);
     const u2 = unitAt(this.run.seed, i, purpose, 12);
     return Math.max(1, Math.round(logNormal(median, this.run.settings.patchSpread, u1, u2)));

@@ -31,9 +31,10 @@ export function simulatedFleet(fleet: FleetShape, size: number, prefix = 'host')
   return { size, prefix, ids, hosts };
 }
 
-/** The index in the fleet of a host the engine names, read from its id rather than looked up. */
+/** The index in the fleet of a host the engine names, read from the digits of its id rather than looked up. */
 export function indexOfHost(fleet: SimulatedFleet, id: string): number {
-  const index = Number(id.slice(fleet.prefix.length + 1));
-  if (!Number.isInteger(index) || fleet.ids[index] !== id) throw new Error(`the simulated fleet has no host ${id}`);
+  let index = 0;
+  for (let k = fleet.prefix.length + 1; k < id.length; k++) index = index * 10 + id.charCodeAt(k) - 48;
+  if (!(index >= 0 && fleet.ids[index] === id)) throw new Error(`the simulated fleet has no host ${id}`);
   return index;
 }

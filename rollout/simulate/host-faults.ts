@@ -25,10 +25,18 @@ export interface HostFaults {
 
 /**
  * The scenario's faults laid over the simulated fleet. Each fault draws its hosts with its own
- * seed (the run's seed mixed with the fault's position), so an offline fault and a bad-package
- * fault of the same probability hit different hosts rather than the very same ones.
+ * seed (the run's seed mixed with the fault's place in the list), so an offline fault and a
+ * bad-package fault of the same probability hit different hosts rather than the very same ones.
+ * Hosts are drawn by fleet index; each host's figures go where `placeOf` says (a run keeps them
+ * by position in the rollout's host list), at its index when it says nothing.
  */
-export function hostFaults(faults: readonly Fault[], size: number, selectable: () => readonly SelectableHost[], seed: number): HostFaults {
+export function hostFaults(
+  faults: readonly Fault[],
+  size: number,
+  selectable: () => readonly SelectableHost[],
+  seed: number,
+  placeOf?: Int32Array,
+): HostFaults {
   // Built only when some fault needs it: a hundred thousand objects for nothing otherwise.
   const hosts = faults.length > 0 ? selectable() : [];
   const result: HostFaults = {
@@ -42,8 +50,9 @@ export function hostFaults(faults: readonly Fault[], size: number, selectable: (
     flipProbability: new Float32Array(size),
     harmed: 0,
   };
-  faults.forEach((fault, position) => {
-    for (const i of selectFaultHosts(fault.hosts, hosts, hash32(seed, position + 1))) {
+  faults.forEach((fault, nth) => {
+    for (const index of selectFaultHosts(fault.hosts, hosts, hash32(seed, nth + 1))) {
+      const i = placeOf ? placeOf[index]! : index;
       switch (fault.kind) {
         case 'bad-package':
           result.broken[i] = 1;
@@ -89,3 +98,4 @@ export function failProbability(faults: HostFaults, i: number): number {
   const flip = faults.flipProbability[i] ?? 0;
   return faults.broken[i] ? 1 - flip : flip;
 }
+

@@ -4,8 +4,11 @@ export const PATCHING = 1;
 export const ROLLING_BACK = 2;
 
 /**
- * Per host, by index: what it really runs and what the driver is doing on it, in typed arrays
- * (a few bytes a host), read by the driver, the check runner and the figures alike.
+ * Per host, by its position in the rollout's host list: what it really runs and what the driver
+ * is doing on it, in typed arrays (a few bytes a host), read by the driver, the check runner and
+ * the figures alike. By position, because the engine patches hosts in that order: a wave is a
+ * range of neighbours in memory rather than a scatter over the fleet (a random read of memory
+ * costs a hundred times a sequential one on this kind of machine).
  */
 export class HostTable {
   /** 1 where the host runs the patch. */
@@ -17,9 +20,9 @@ export class HostTable {
   /** When the patch landed, for the hours harmed hosts ran it. */
   readonly landedAt: Float64Array;
   readonly ringOf: Uint8Array;
-  /** Where each host is in the rollout's host list, and which host is at each place: the engine finds hosts by position. */
-  readonly position: Int32Array;
+  /** The fleet index of the host at each position (its draws are keyed by index), and each index's position. */
   readonly indexAt: Int32Array;
+  readonly position: Int32Array;
   /** Hosts patching now. */
   inFlight = 0;
   /** Hosts the driver has started patching, by ring. */

@@ -14,10 +14,10 @@ export interface SampleSource {
   fleet: SimulatedFleet;
   index: ObservationLog;
   factory: ObservationFactory;
+  // Per host by position in the rollout's host list, as the run keeps them.
   /** 1 where the host runs the patch. */
   onPatch: Uint8Array;
-  /** Each host's place in the rollout's host list, and the host at each place. */
-  position: Int32Array;
+  /** The fleet index of the host at each position: its draws are keyed by index. */
   indexAt: Int32Array;
   /** The latest round each host has an observation for; -1 when none. */
   lastObservedRound: Float64Array;
@@ -40,36 +40,36 @@ export interface SampleSource {
 export function addLatencySamples(source: SampleSource): { patched: number; baseline: number } {
   const { state, ring } = source;
   const ringStart = state.rings[ring]?.startedAt ?? source.now;
-  const patched: { host: number; since: number }[] = [];
+  // Positions only, and each host's patch time read again when sampled: a million pending hosts
+  // as objects would be garbage by the time the samples are drawn.
+  const patched: number[] = [];
+  const baseline: number[] = [];
   state.hosts.forEach((host, p) => {
-    if (host.ring !== ring || host.phase !== 'healthy' || host.patchedAt === null) return;
-    const i = source.indexAt[p]!;
-    if (source.onPatch[i] === 1) patched.push({ host: i, since: host.patchedAt });
+    if (host.ring === ring && host.phase === 'healthy' && host.patchedAt !== null && source.onPatch[p] === 1) patched.push(p);
+    else if (host.phase === 'pending' && source.onPatch[p] === 0 && source.offline[p] === 0) baseline.push(p);
   });
-  const baseline: { host: number; since: number }[] = [];
-  state.hosts.forEach((host, p) => {
-    if (host.phase !== 'pending') return;
-    const i = source.indexAt[p]!;
-    if (source.onPatch[i] === 0 && source.offline[i] === 0) baseline.push({ host: i, since: ringStart });
-  });
-  return { patched: sample(source, patched, TARGET_VERSION), baseline: sample(source, baseline, BASE_VERSION) };
+  return {
+    patched: sample(source, patched, TARGET_VERSION, (p) => state.hosts[p]!.patchedAt!),
+    baseline: sample(source, baseline, BASE_VERSION, () => ringStart),
+  };
 }
 
-function sample(source: SampleSource, hosts: readonly { host: number; since: number }[], version: string): number {
+function sample(source: SampleSource, hosts: readonly number[], version: string, since: (p: number) => number): number {
   if (hosts.length === 0) return 0;
   const stride = Math.max(1, Math.ceil(hosts.length / source.budget));
   const perHost = Math.max(1, Math.ceil(source.budget / hosts.length));
   let added = 0;
   for (let k = 0; k < hosts.length; k += stride) {
-    const { host, since } = hosts[k]!;
-    const id = source.fleet.ids[host]!;
+    const host = hosts[k]!;
+    const i = source.indexAt[host]!;
+    const id = source.fleet.ids[i]!;
     const reported = Math.floor((source.now - (source.reportDelayMs[host] ?? 0) - source.startedAt) / source.intervalMs);
-    const first = Math.max(Math.ceil((since - source.startedAt) / source.intervalMs), (source.lastObservedRound[host] ?? -1) + 1, reported - perHost + 1);
+    const first = Math.max(Math.ceil((since(host) - source.startedAt) / source.intervalMs), (source.lastObservedRound[host] ?? -1) + 1, reported - perHost + 1);
     if (first > reported) continue;
     const addMs = version === TARGET_VERSION ? (source.latencyAddMs[host] ?? 0) : 0;
     for (let round = first; round <= reported; round++) {
-      const latency = checkLatency(source.seed, host, round, source.checkLatencyMs, source.latencySpread, addMs);
-      source.index.append(source.factory.observation(id, source.startedAt + round * source.intervalMs, version, 'pass', latency), source.position[host]);
+      const latency = checkLatency(source.seed, i, round, source.checkLatencyMs, source.latencySpread, addMs);
+      source.index.append(source.factory.observation(id, source.startedAt + round * source.intervalMs, version, 'pass', latency), host);
       added++;
     }
     source.lastObservedRound[host] = reported;

@@ -28,6 +28,7 @@ export interface RunContext {
   readonly policy: RolloutPolicy;
   readonly seed: number;
   readonly intervalMs: number;
+  /** By position in the host list, as every per-host array of the run. */
   readonly faults: HostFaults;
   readonly hosts: HostTable;
   readonly queue: SimulatedTime;
@@ -39,8 +40,8 @@ export interface RunContext {
   readonly counters: WorkCounters;
   /** The latest state; set it through keepState. */
   state: RolloutState;
-  /** The run keeps only the latest state, which the engine may then edit in place. */
-  readonly ownsState: boolean;
+  /** How the run steps (stepping.ts). */
+  readonly stepping: Stepping;
   /** Host events since the engine last looked, applied at its next consult. */
   readonly reported: HostReports;
 }
@@ -59,16 +60,18 @@ export function createRunContext(input: SimulationInput, stepping: Stepping): Ru
   const hosts = new HostTable(size, state.rings.length);
   state.hosts.forEach((host, p) => {
     const i = indexOfHost(input.fleet, host.id);
-    hosts.ringOf[i] = host.ring;
+    hosts.ringOf[p] = host.ring;
     hosts.position[i] = p;
     hosts.indexAt[p] = i;
   });
   const names = state.rings.map((r) => r.name);
+  // Faults pick their hosts by fleet index, as they always have: the same hosts break under every plan.
   const faults = hostFaults(
     input.faults,
     size,
-    () => input.fleet.hosts.map((host, index) => ({ index, labels: host.labels, ring: names[hosts.ringOf[index]!] ?? '' })),
+    () => input.fleet.hosts.map((host, index) => ({ index, labels: host.labels, ring: names[hosts.ringOf[hosts.position[index]!]!] ?? '' })),
     seed,
+    hosts.position,
   );
   return {
     fleet: input.fleet,
@@ -85,7 +88,7 @@ export function createRunContext(input: SimulationInput, stepping: Stepping): Ru
     clock: new ConsultClock(SIMULATION_START, Math.max(1, Math.round(input.settings.tickMs))),
     counters: { engineSteps: 0, consults: 0, hostEvents: 0, queueEvents: 0 },
     state,
-    ownsState: stepping.ownsState,
+    stepping,
     reported: new HostReports(),
   };
 }
@@ -95,5 +98,5 @@ export function createRunContext(input: SimulationInput, stepping: Stepping): Ru
  * engine would copy again at every transition: owned once more (one copy), it is edited in place.
  */
 export function keepState(run: RunContext, state: RolloutState): void {
-  run.state = run.ownsState ? ownRollout(state) : state;
+  run.state = run.stepping.ownsState ? ownRollout(state) : state;
 }

@@ -10,8 +10,8 @@ const SERIES_POINTS = 600;
 export function runResult(run: RunContext, name: string, stopReason: string | null): SimulationResult {
   const { hosts, faults, figures, state, counters } = run;
   const end = run.clock.now;
-  for (let i = 0; i < run.fleet.size; i++) {
-    if (hosts.onPatch[i] === 1 && harms(faults, i)) figures.harmedMs += end - (hosts.landedAt[i] ?? end);
+  for (let p = 0; p < run.fleet.size; p++) {
+    if (hosts.onPatch[p] === 1 && harms(faults, p)) figures.harmedMs += end - (hosts.landedAt[p] ?? end);
   }
   const outcome: Outcome = state.phase === 'completed' ? 'completed' : state.phase === 'rolled-back' ? 'rolled-back' : 'stopped';
   const thinned = figures.series.thinned(SERIES_POINTS, end);

@@ -7,16 +7,20 @@ export interface Stepping {
   /** The run keeps only the latest state, so the engine's transitions may edit it in place (ownRollout). */
   ownsState: boolean;
   queue: () => SimulatedTime;
+  /** Host events go to the engine and the check runner in position order rather than as they came. */
+  reportsByPosition: boolean;
 }
 
 /**
  * The reference: one heap entry per host event, and the engine's copying transitions, each a
  * pass over the host list. Exact, and slow past tens of thousands of hosts or decisions.
  */
-export const HOST_BY_HOST: Stepping = { ownsState: false, queue: () => new EventQueue() };
+export const HOST_BY_HOST: Stepping = { ownsState: false, queue: () => new EventQueue(), reportsByPosition: false };
 
 /**
- * The same events in the same order, taken a wave at a time (wave-queue.ts), on a state the
- * engine edits in place: a decision and its transition cost what they change, not the fleet.
+ * The same events, taken a wave at a time (wave-queue.ts), on a state the engine edits in place:
+ * a decision and its transition cost what they change, not the fleet. The host events of a
+ * consult go to the engine and the check runner in position order (their order among hosts
+ * changes nothing but where in memory the next read is).
  */
-export const BY_WAVES: Stepping = { ownsState: true, queue: () => new WaveQueue() };
+export const BY_WAVES: Stepping = { ownsState: true, queue: () => new WaveQueue(), reportsByPosition: true };

@@ -7,10 +7,9 @@ import { ObservationLog } from '../../rollout/engine/observation-log.ts';
 import { ownRollout } from '../../rollout/engine/owned-rollout.ts';
 import type { RingSpec } from '../../rollout/engine/plan.ts';
 import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
-import { RolloutError, type RolloutState } from '../../rollout/engine/state.ts';
-import { hostsInFlight } from '../../rollout/engine/state.ts';
-import { apply, applyHostEvents, type HostEvent } from '../../rollout/engine/transitions.ts';
-import { BASE_VERSION, finishInFlight, fleetOf, MINUTE, modelLab, mulberry32, NEW_VERSION, runChecks, type Behaviour, type ModelLab } from '../unit/rollout-harness.ts';
+import { RolloutError, type HostState, type RolloutState } from '../../rollout/engine/state.ts';
+import { apply } from '../../rollout/engine/transitions.ts';
+import { finishInFlight, fleetOf, MINUTE, modelLab, mulberry32, runChecks, type Behaviour, type ModelLab } from '../unit/rollout-harness.ts';
 
 /*
  * The simulator owns its rollout state, so the engine's transitions edit the host list and the
@@ -21,26 +20,11 @@ import { BASE_VERSION, finishInFlight, fleetOf, MINUTE, modelLab, mulberry32, NE
  * wrong one, which the engine must notice), must see the very same decisions and states at every step.
  */
 
-/** finishInFlight of the harness, with each host's position, or a wrong one when `wrong` says so. */
-function finishWithPositions(lab: ModelLab, finishes: () => boolean, wrong: () => boolean): void {
-  const events: HostEvent[] = [];
-  const positions: number[] = [];
-  for (const host of hostsInFlight(lab.state)) {
-    if (!finishes()) continue;
-    if (host.phase === 'rolling-back') {
-      lab.versions.set(host.id, host.baseVersion);
-      events.push({ type: 'rolled-back', hostId: host.id, version: host.baseVersion });
-    } else if (lab.behaviour(host.id) === 'patch-fails') {
-      events.push({ type: 'patch-failed', hostId: host.id, version: lab.versions.get(host.id) ?? BASE_VERSION, reason: 'dpkg: error processing package openssl' });
-    } else {
-      lab.versions.set(host.id, NEW_VERSION);
-      lab.checksSincePatch.set(host.id, 0);
-      events.push({ type: 'patched', hostId: host.id, version: NEW_VERSION });
-    }
-    const at = lab.state.hosts.indexOf(host);
-    positions.push(wrong() ? (at + 1) % lab.state.hosts.length : at);
-  }
-  lab.state = applyHostEvents(lab.state, events, lab.now, positions);
+
+/** Where a host is in the list, or, when `wrong`, its neighbour's place: a hint the engine must check. */
+function hintedPosition(hosts: readonly HostState[], hostId: string, wrong: boolean): number {
+  const at = hosts.findIndex((h) => h.id === hostId);
+  return wrong ? (at + 1) % hosts.length : at;
 }
 
 const amount = fc.oneof(fc.record({ count: fc.integer({ min: 1, max: 4 }) }), fc.record({ percent: fc.integer({ min: 10, max: 100 }) }));
@@ -92,7 +76,7 @@ describe('engine on a state its holder owns', () => {
           [copying, owned].forEach((lab, side) => {
             lab.now += s.minutes * MINUTE;
             const finishes = () => draws[side]!() < s.finish / 4;
-            if (lab === owned) finishWithPositions(lab, finishes, () => hints() < 0.1);
+            if (lab === owned) finishInFlight(lab, finishes, (hostId) => hintedPosition(lab.state.hosts, hostId, hints() < 0.1));
             else finishInFlight(lab, finishes);
             if (s.checks) runChecks(lab);
             // A command replaces the host list when it accepts failures or rolls back: owned again, as the simulator does.

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
+import { fault } from './simulate-arbitraries.ts';
 import type { RingSpec } from '../../rollout/engine/plan.ts';
-import type { SimulationResult } from '../../rollout/simulate/result.ts';
 import type { Fault } from '../../rollout/fleets/faults.ts';
+import type { SimulationResult } from '../../rollout/simulate/result.ts';
 import { HOUR, MINUTE, ring, simulate, type World } from '../unit/simulate-harness.ts';
 
 /* The simulator on random small fleets, plans and fault models: what must hold whatever happens. */
@@ -27,20 +28,6 @@ const plan = fc
     ),
     ring('broad', 'rest', { concurrency: { percent: concurrency[2]! }, failureBudget: { percent: budgets[2]! }, soakMs: soakMinutes[2]! * MINUTE, requiresApproval: approvals[2]! }),
   ]);
-
-/** A probability up to `max`, in steps of 0.5 %: fast-check's doubles crowd near 0, where faults hit no host. */
-const percent = (max: number) => fc.integer({ min: 0, max: Math.round(max * 200) }).map((k) => k / 200);
-
-const fault: fc.Arbitrary<Fault> = fc.oneof(
-  fc.record({ kind: fc.constant('bad-package' as const), hosts: fc.record({ probability: percent(0.3) }), effect: fc.constant('break-service' as const) }),
-  fc.record({ kind: fc.constant('latency' as const), hosts: fc.record({ probability: percent(1) }), addMs: fc.integer({ min: 1, max: 300 }) }),
-  fc.record({ kind: fc.constant('host-lost' as const), hosts: fc.record({ probability: percent(0.05) }), when: fc.constant('mid-patch' as const) }),
-  fc.record({ kind: fc.constant('flaky' as const), hosts: fc.record({ probability: percent(0.2) }), failures: fc.integer({ min: 1, max: 2 }) }),
-  fc.record({ kind: fc.constant('disk-full' as const), hosts: fc.record({ probability: percent(0.05) }) }),
-  fc.record({ kind: fc.constant('offline' as const), hosts: fc.record({ probability: percent(0.05) }) }),
-  fc.record({ kind: fc.constant('slow-report' as const), hosts: fc.record({ probability: percent(0.2) }), delayMs: fc.integer({ min: 1, max: 30 }).map((m) => m * MINUTE) }),
-  fc.record({ kind: fc.constant('check-noise' as const), hosts: fc.constant({}), flipProbability: percent(0.02) }),
-);
 
 const world = fc.record({
   hosts: fc.integer({ min: 10, max: 150 }),

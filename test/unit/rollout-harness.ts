@@ -68,8 +68,11 @@ export function modelLab(options: {
   };
 }
 
-/** The driver finishes the work in flight: every host, or those `finishes` picks. */
-export function finishInFlight(lab: ModelLab, finishes: (hostId: string) => boolean = () => true): void {
+/**
+ * The driver finishes the work in flight: every host, or those `finishes` picks. `positionOf`, when
+ * given, says where each host is in the state's host list, as a driver that knows may tell the engine.
+ */
+export function finishInFlight(lab: ModelLab, finishes: (hostId: string) => boolean = () => true, positionOf?: (hostId: string) => number): void {
   const events: HostEvent[] = [];
   for (const host of hostsInFlight(lab.state)) {
     if (!finishes(host.id)) continue;
@@ -84,7 +87,7 @@ export function finishInFlight(lab: ModelLab, finishes: (hostId: string) => bool
       events.push({ type: 'patched', hostId: host.id, version: NEW_VERSION });
     }
   }
-  lab.state = applyHostEvents(lab.state, events, lab.now);
+  lab.state = applyHostEvents(lab.state, events, lab.now, positionOf ? events.map((e) => positionOf(e.hostId)) : undefined);
 }
 
 /** One run of the HTTP check on every host that answers. */

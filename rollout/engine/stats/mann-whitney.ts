@@ -23,19 +23,29 @@ export function mannWhitneyGreater(x: readonly number[], y: readonly number[]): 
   const n2 = y.length;
   if (n1 === 0 || n2 === 0) throw new Error('Mann-Whitney U needs at least one value in each sample');
 
-  const pooled = [...x.map((value) => ({ value, first: true })), ...y.map((value) => ({ value, first: false }))].sort(
-    (a, b) => a.value - b.value,
-  );
+  // Each sample sorted on its own (a native sort of numbers), then walked together: each run of
+  // equal values is one group of tied ranks, wherever its members come from.
+  const xs = Float64Array.from(x).sort();
+  const ys = Float64Array.from(y).sort();
   let rankSumFirst = 0;
   let tieTerm = 0;
-  for (let start = 0; start < pooled.length; ) {
-    let end = start;
-    while (end + 1 < pooled.length && pooled[end + 1]!.value === pooled[start]!.value) end++;
-    const tied = end - start + 1;
-    const averageRank = (start + end) / 2 + 1;
-    for (let i = start; i <= end; i++) if (pooled[i]!.first) rankSumFirst += averageRank;
+  for (let i = 0, j = 0; i < n1 || j < n2; ) {
+    const value = j >= n2 || (i < n1 && xs[i]! <= ys[j]!) ? xs[i]! : ys[j]!;
+    let fromX = 0;
+    while (i < n1 && xs[i] === value) {
+      fromX++;
+      i++;
+    }
+    let fromY = 0;
+    while (j < n2 && ys[j] === value) {
+      fromY++;
+      j++;
+    }
+    const tied = fromX + fromY;
+    const start = i + j - tied;
+    const averageRank = (start + start + tied - 1) / 2 + 1;
+    for (let k = 0; k < fromX; k++) rankSumFirst += averageRank;
     tieTerm += tied ** 3 - tied;
-    start = end + 1;
   }
 
   const n = n1 + n2;
