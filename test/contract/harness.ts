@@ -1,3 +1,5 @@
+import { afterEach, beforeEach } from 'vitest';
+
 /** One throwaway database of an implementation under test, and how to open clients to it. */
 export interface TestDatabase<S> {
   /** A new client of the same database (a second process, a CLI beside `serve`). */
@@ -11,4 +13,21 @@ export interface StoreHarness<S> {
   create(): Promise<TestDatabase<S>>;
   /** How the implementation's error reads when a row breaks a constraint of the schema. */
   constraintFailure: RegExp;
+}
+
+/**
+ * A fresh database and a client of it for each test, both removed after it; `set` hands them to
+ * the suite, and `current` says which client to close (a test may close it and open another).
+ */
+export function freshEach<S extends { close(): Promise<void> }>(harness: StoreHarness<S>, set: (store: S, db: TestDatabase<S>) => void, current: () => S): void {
+  let opened: { store: S; db: TestDatabase<S> } | undefined;
+  beforeEach(async () => {
+    const db = await harness.create();
+    opened = { store: await db.open(), db };
+    set(opened.store, opened.db);
+  });
+  afterEach(async () => {
+    await current().close();
+    await opened?.db.dispose();
+  });
 }

@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { HoldStore } from '../../lab/holds/hold-store.ts';
-import type { StoreHarness, TestDatabase } from './harness.ts';
+import { freshEach, type StoreHarness, type TestDatabase } from './harness.ts';
 
 type Store = HoldStore & { close(): Promise<void> };
 
@@ -9,15 +9,14 @@ export function holdStoreContract(harness: StoreHarness<Store>): void {
   let store: Store;
   let db: TestDatabase<Store>;
 
-  beforeEach(async () => {
-    db = await harness.create();
-    store = await db.open();
-  });
-
-  afterEach(async () => {
-    await store.close();
-    await db.dispose();
-  });
+  freshEach(
+    harness,
+    (s, d) => {
+      store = s;
+      db = d;
+    },
+    () => store,
+  );
 
   describe('holds', () => {
     it('keeps holds by pattern, replaces a hold set again, lifts one, and records every change with who and why', async () => {

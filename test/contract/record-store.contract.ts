@@ -1,28 +1,26 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { StoreHarness, TestDatabase } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { freshEach, type StoreHarness, type TestDatabase } from './harness.ts';
 import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
 import { StoreError } from '../../lab/store/store-error.ts';
 import type { LabRunStore } from '../../lab/store/lab-run-store.ts';
 import type { RolloutStore } from '../../rollout/store/rollout-store.ts';
+import { sampleReport, sampleState, T0 } from '../fixtures/store/samples.ts';
 
 type Store = RolloutStore & LabRunStore & { close(): Promise<void> };
-import { sampleReport, sampleState, T0 } from '../fixtures/store/samples.ts';
 
 /** Observations, health samples and lab runs: what every implementation keeps and gives back. */
 export function recordStoreContract(harness: StoreHarness<Store>): void {
-
   let store: Store;
   let db: TestDatabase<Store>;
 
-  beforeEach(async () => {
-    db = await harness.create();
-    store = await db.open();
-  });
-
-  afterEach(async () => {
-    await store.close();
-    await db.dispose();
-  });
+  freshEach(
+    harness,
+    (s, d) => {
+      store = s;
+      db = d;
+    },
+    () => store,
+  );
 
   describe('observations', () => {
     it('gives back the check results a runner judged by, oldest first, so a restart decides from the same evidence', async () => {

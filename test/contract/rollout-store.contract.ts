@@ -1,34 +1,32 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { StoreHarness, TestDatabase } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { freshEach, type StoreHarness, type TestDatabase } from './harness.ts';
 import { pause, resume } from '../../rollout/engine/commands.ts';
 import type { Decision } from '../../rollout/engine/decision.ts';
 import { CRITICAL_SECURITY_POLICY, STANDARD_POLICY } from '../../rollout/engine/policy.ts';
 import { ENGINE, type RolloutState } from '../../rollout/engine/state.ts';
 import { StoreError } from '../../lab/store/store-error.ts';
 import type { NewTransition, RolloutStore } from '../../rollout/store/rollout-store.ts';
-
-type Store = RolloutStore & { close(): Promise<void> };
 import { apply } from '../../rollout/engine/transitions.ts';
 import { sampleState, T0 } from '../fixtures/store/samples.ts';
+
+type Store = RolloutStore & { close(): Promise<void> };
 
 const MINUTE = 60_000;
 const alice = { actor: 'alice', reason: 'change freeze until the incident review' };
 
 /** What every rollout store does, whatever keeps it: each implementation's test runs it. */
 export function rolloutStoreContract(harness: StoreHarness<Store>): void {
-
   let store: Store;
   let db: TestDatabase<Store>;
 
-  beforeEach(async () => {
-    db = await harness.create();
-    store = await db.open();
-  });
-
-  afterEach(async () => {
-    await store.close();
-    await db.dispose();
-  });
+  freshEach(
+    harness,
+    (s, d) => {
+      store = s;
+      db = d;
+    },
+    () => store,
+  );
 
   function patchFirstCanary(state: RolloutState): { decision: Decision; next: RolloutState } {
     const host = state.rings[0]!.hostIds[0]!;

@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Scheduler } from '../../lab/schedule/scheduler.ts';
 import { parseScheduleSpec } from '../../lab/schedule/spec.ts';
 import type { ScheduleRunRecord, ScheduleStore, StoredScheduleRecord } from '../../lab/schedule/schedule-store.ts';
 import { StoreError } from '../../lab/store/store-error.ts';
-import type { StoreHarness, TestDatabase } from './harness.ts';
+import { freshEach, type StoreHarness, type TestDatabase } from './harness.ts';
 
 type Store = ScheduleStore & { close(): Promise<void> };
 
@@ -29,15 +29,14 @@ export function scheduleStoreContract(harness: StoreHarness<Store>): void {
   let store: Store;
   let db: TestDatabase<Store>;
 
-  beforeEach(async () => {
-    db = await harness.create();
-    store = await db.open();
-  });
-
-  afterEach(async () => {
-    await store.close();
-    await db.dispose();
-  });
+  freshEach(
+    harness,
+    (s, d) => {
+      store = s;
+      db = d;
+    },
+    () => store,
+  );
 
   describe('schedules', () => {
     it('lists schedules by name and refuses a name already taken', async () => {
