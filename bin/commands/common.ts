@@ -1,4 +1,5 @@
 import { debianMirror, type DebianMirror } from '../../lab/config/mirror.ts';
+import type { HoldStore } from '../../lab/holds/hold-store.ts';
 import type { Hold } from '../../lab/holds/holds.ts';
 import { findProject, projectHolds } from '../../lab/project/project.ts';
 import { openConfiguredStore } from '../../rollout/store/open-store.ts';
@@ -36,9 +37,9 @@ export function webhookNotifier(): WebhookNotifier {
 export const NOTIFY_GRACE_MS = 15_000;
 
 /** Every hold in force: those set from the page, the API or the CLI, then the project's own. */
-export async function currentHolds(): Promise<Hold[]> {
+export async function currentHolds(store: HoldStore): Promise<Hold[]> {
   const project = findProject();
-  return withStore(async (store) => [...(await store.listHolds()), ...(project ? projectHolds(project) : [])]);
+  return [...(await store.listHolds()), ...(project ? projectHolds(project) : [])];
 }
 
 /** The configured store for one command's work, closed after it whatever happens. */

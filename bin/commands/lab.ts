@@ -9,10 +9,10 @@ import { summarize } from '../../lab/run/report.ts';
 import { runLabOnImage, type HostKind } from '../../lab/run/run-image.ts';
 import { exitCodeOf } from '../../lab/run/verdict.ts';
 import { labRunNotification } from '../../lab/notify/run-notifications.ts';
-import { openConfiguredStore } from '../../rollout/store/open-store.ts';
+import type { Store } from '../../rollout/store/store.ts';
 import { reapNetworks } from '../../lab/run/set-network.ts';
 import { projectOption, useProject, type ProjectFlags } from './project-option.ts';
-import { collect, currentHolds, NOTIFY_GRACE_MS, webhookNotifier, mirrorOverrides, newRunId, type MirrorFlags } from './common.ts';
+import { collect, currentHolds, withStore, NOTIFY_GRACE_MS, webhookNotifier, mirrorOverrides, newRunId, type MirrorFlags } from './common.ts';
 
 export interface LabRunFlags extends MirrorFlags {
   image: string;
@@ -29,7 +29,12 @@ export interface LabRunFlags extends MirrorFlags {
 /** Runs the lab once and prints the summary; resolves to the exit status the verdict calls for. */
 export async function labRun(flags: LabRunFlags): Promise<number> {
   useProject(flags);
-  const holds = await currentHolds();
+  // One store for the holds the run applies and the report it saves.
+  return withStore((store) => labRunWith(flags, store));
+}
+
+async function labRunWith(flags: LabRunFlags, store: Store): Promise<number> {
+  const holds = await currentHolds(store);
   const report = await runLabOnImage({
     holds,
     image: flags.image,
@@ -44,12 +49,7 @@ export async function labRun(flags: LabRunFlags): Promise<number> {
   });
   const reportDir = flags.reportDir ?? join(dataDir(), 'runs', report.runId);
   // Kept in the store as well, so `serve` shows it beside the rollouts and a schedule's history can compare runs.
-  const store = await openConfiguredStore();
-  try {
-    await store.saveLabRun(report);
-  } finally {
-    await store.close();
-  }
+  await store.saveLabRun(report);
   console.log(flags.json ? JSON.stringify(report, null, 2) : summarize(report));
   if (!flags.json) console.log(`report: ${join(reportDir, 'report.json')}  junit: ${join(reportDir, 'junit.xml')}`);
   const failed = labRunNotification(report);

@@ -11,7 +11,7 @@ import { decisionLines, ringLines } from '../../rollout/drive/live-view.ts';
 import { INTERRUPT_ACTOR, runRollout, type RolloutRunOptions } from '../../rollout/drive/run-rollout.ts';
 import type { RolloutState } from '../../rollout/engine/state.ts';
 import { openConfiguredStore } from '../../rollout/store/open-store.ts';
-import { collect, currentHolds, mirrorOverrides, NOTIFY_GRACE_MS, webhookNotifier, type MirrorFlags } from './common.ts';
+import { collect, currentHolds, mirrorOverrides, withStore, NOTIFY_GRACE_MS, webhookNotifier, type MirrorFlags } from './common.ts';
 
 export function exitCodeOfRollout(state: RolloutState): number {
   return state.phase === 'completed' ? 0 : state.phase === 'rolled-back' ? 1 : 2;
@@ -43,7 +43,7 @@ export async function startRollout(file: string | undefined, flags: { id?: strin
   const patch = flags.patch ? parsePatchArgs(flags.patch, '--patch') : undefined;
   const stop = new AbortController();
   const notifier = webhookNotifier();
-  const holds = await currentHolds();
+  const holds = await withStore(currentHolds);
   const running = runRollout(file ? loadScenario(file) : undefined, {
     holds,
     onNotification: (notification) => notifier.notify(notification),

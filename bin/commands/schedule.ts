@@ -81,7 +81,7 @@ export function scheduleCommand(program: Command): void {
         if (!found) throw new Error(`no schedule named ${name}; see patchlab schedule list`);
         const run = await runSchedule(found.spec, {
           store,
-          holds: await currentHolds(),
+          holds: await currentHolds(store),
           slotAt: null,
           progress: stderrProgress('schedule'),
           mirror: mirrorOverrides(flags),

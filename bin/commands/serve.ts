@@ -64,7 +64,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
   new Scheduler({
     store,
     run: async (spec, due) => {
-      const run = await runSchedule(spec, { store, holds: await currentHolds(), slotAt: due.slotAt, coalesced: due.coalesced, cache, progress: stderrProgress('schedule') });
+      const run = await runSchedule(spec, { store, holds: await currentHolds(store), slotAt: due.slotAt, coalesced: due.coalesced, cache, progress: stderrProgress('schedule') });
       notify(scheduleNotification(run));
       return run;
     },
@@ -88,7 +88,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
     const view = terminalView(!flags.live);
     // A scenario that does not load is reported like a rollout that stops: the page goes on serving.
     const running = (async () => runRollout(loadScenario(file), {
-      holds: await currentHolds(),
+      holds: await currentHolds(store),
       signal: stop.signal,
       store,
       cache,

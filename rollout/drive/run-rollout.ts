@@ -25,8 +25,6 @@ import { rolloutNotification } from './rollout-notification.ts';
 import { driveRollout } from './runner.ts';
 import { openServerFleet } from './server-rollout.ts';
 
-export type { RolloutMeta } from './new-rollout.ts';
-
 export interface RolloutRunOptions {
   /** A new id by default; the id of a stored, unfinished rollout resumes it. */
   id?: string;
