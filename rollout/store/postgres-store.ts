@@ -1,3 +1,4 @@
+import { PostgresSightingStore } from '../../lab/sightings/postgres-sighting-store.ts';
 import { PostgresHoldStore } from '../../lab/holds/postgres-hold-store.ts';
 import { PostgresScheduleStore } from '../../lab/schedule/postgres-schedule-store.ts';
 import { openPostgresDatabase } from '../../lab/store/postgres-database.ts';
@@ -18,6 +19,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     labRuns: new PostgresLabRunStore(pool),
     schedules: new PostgresScheduleStore(pool),
     holds: new PostgresHoldStore(pool),
+    sightings: new PostgresSightingStore(pool),
     close: () => pool.end(),
   });
 }
