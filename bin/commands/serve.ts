@@ -8,12 +8,11 @@ import { onInterrupt } from '../../lab/interrupt.ts';
 import { stderrProgress } from '../../lab/progress.ts';
 import { INTERRUPT_ACTOR, runRollout } from '../../rollout/drive/run-rollout.ts';
 import { RolloutSupervisor } from '../../rollout/drive/supervisor.ts';
-import { currentHolds, webhookNotifier } from './common.ts';
+import { currentHolds, loadProjectScenario, webhookNotifier } from './common.ts';
 import { keptFleetAdvice, terminalView } from './rollout.ts';
 import { runSchedule } from '../../lab/schedule/scheduled-run.ts';
 import { Scheduler } from '../../lab/schedule/scheduler.ts';
 import { openConfiguredStore } from '../../rollout/store/open-store.ts';
-import { loadScenario } from '../../scenarios/load.ts';
 import { createApp } from '../../web/app.ts';
 import { UserStore } from '../../web/auth/user-store.ts';
 import { listen } from '../../web/server.ts';
@@ -50,7 +49,7 @@ export function serveCommand(program: Command): void {
 export async function serve(flags: ServeFlags): Promise<void> {
   const progress = stderrProgress('serve');
   // A broken scenario is refused before anything listens.
-  if (flags.scenario) loadScenario(flags.scenario);
+  if (flags.scenario) loadProjectScenario(flags.scenario);
   const store = await openConfiguredStore();
   const users = UserStore.open();
   const cache = new PackageCache();
@@ -87,7 +86,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
     const stop = new AbortController();
     const view = terminalView(!flags.live);
     // A scenario that does not load is reported like a rollout that stops: the page goes on serving.
-    const running = (async () => runRollout(loadScenario(file), {
+    const running = (async () => runRollout(loadProjectScenario(file), {
       holds: await currentHolds(store),
       signal: stop.signal,
       store,

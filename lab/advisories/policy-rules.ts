@@ -66,7 +66,6 @@ export interface RulePick {
   evidence: RuleEvidence;
 }
 
-const RANK: Record<Urgency, number> = { low: 1, medium: 2, high: 3, emergency: 4, critical: 4 };
 
 /** The first rule the advisories match, with what matched; null when none does. */
 export function pickPolicy(rules: readonly PolicyRule[], advisories: readonly SourceAdvisory[]): RulePick | null {
@@ -86,7 +85,8 @@ export function ruleEvidence(rule: PolicyRule, advisories: readonly SourceAdviso
   const withCve = when.cve ? advisories.filter((a) => a.cves.length > 0) : [];
   const withAdvisory = when.advisory ? advisories.filter((a) => a.dsas.length + a.dlas.length > 0) : [];
   if (urgent.length + withCve.length + withAdvisory.length === 0) return null;
-  const highest = urgent.map((a) => a.urgency!).sort((a, b) => RANK[b] - RANK[a])[0];
+  // Debian ranks emergency and critical alike; the list's order breaks the tie, so the answer never depends on the packages' order.
+  const highest = urgent.map((a) => a.urgency!).sort((a, b) => URGENCIES.indexOf(b) - URGENCIES.indexOf(a))[0];
   return {
     cves: unique(withCve.flatMap((a) => a.cves)).sort(),
     ...(highest ? { urgency: highest } : {}),

@@ -55,3 +55,9 @@ export function choosePolicy(plan: PolicyInputs, advisories: readonly SourceAdvi
     choice: { policy: picked.name, by: 'rule', rule: pick.rule, rulesFrom: from, evidence: pick.evidence, text: `policy ${picked.name}, picked by rule '${pick.rule}' (${describeEvidence(pick.evidence)})` },
   };
 }
+
+/** The choice a rollout's stored meta holds, read loosely: a rollout from before policy rules has none. */
+export function storedPolicyChoice(meta: Record<string, unknown>): PolicyChoice | null {
+  const choice = meta.policyChoice as Partial<PolicyChoice> | undefined;
+  return choice && typeof choice.text === 'string' && typeof choice.policy === 'string' ? (choice as PolicyChoice) : null;
+}

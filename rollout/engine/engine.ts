@@ -1,3 +1,4 @@
+import { describeAgeWait, waitingUntil } from './age-wait.ts';
 import type { Decision, Figures, HostFailureReport } from './decision.ts';
 import { notePositions, patchingCount } from './engine-memo.ts';
 import { describeBreach, describeHosts, describeLatency, describeRegression, healthFigures, latencyFigures } from './explain.ts';
@@ -75,6 +76,10 @@ function advance(
   policy: RolloutPolicy,
   figures: Figures,
 ): Decision {
+  const until = waitingUntil(state.ageWait, now);
+  if (until !== null && state.ageWait) {
+    return hold(state, describeAgeWait(state.ageWait), { ...figures, waitUntil: until, minimumAgeMs: state.ageWait.minimumAgeMs, youngUpdates: state.ageWait.young.length });
+  }
   const ring = currentRing(state);
   if (ring.startedAt === null && ring.requiresApproval && !ring.approval) {
     const reason = `ring ${ring.name} needs a release manager's approval before its first host is patched`;

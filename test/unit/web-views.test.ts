@@ -32,11 +32,11 @@ describe('rolloutView', () => {
 
   it('offers promotion once the current ring is fully patched, and approval for a ring that needs it', () => {
     const { lab } = soaking();
-    expect(availableActions(lab.state)).toEqual({ pause: true, resume: false, rollback: true, promoteTo: 'pilot', approve: ['pilot'] });
+    expect(availableActions(lab.state)).toEqual({ pause: true, resume: false, rollback: true, promoteTo: 'pilot', approve: ['pilot'], 'override-age': false });
     const paused = pause(lab.state, command, lab.now);
     expect(availableActions(paused)).toMatchObject({ pause: false, resume: true });
     const rolling = rollback(lab.state, command, lab.now);
-    expect(availableActions(rolling)).toEqual({ pause: false, resume: false, rollback: false, promoteTo: null, approve: [] });
+    expect(availableActions(rolling)).toEqual({ pause: false, resume: false, rollback: false, promoteTo: null, approve: [], 'override-age': false });
   });
 
   it('offers no promotion while the current ring still has hosts to patch', () => {

@@ -1,6 +1,8 @@
 import express, { Router, type ErrorRequestHandler } from 'express';
 import type { z } from 'zod';
 import { giveCommand } from '../../rollout/drive/control.ts';
+import { needsAdmin } from '../../rollout/engine/command-names.ts';
+import { canAdminister, ROLE_LABELS } from '../auth/roles.ts';
 import type { WebContext } from '../context.ts';
 import { describeError } from '../error-status.ts';
 import { HttpError, param } from '../http.ts';
@@ -29,17 +31,19 @@ export function apiRoutes(ctx: WebContext): Router {
   router.get('/rollouts/:id', async (req, res) => {
     const record = await ctx.store.loadRollout(param(req, 'id'));
     if (!record) throw new HttpError(404, `no rollout ${param(req, 'id')}`);
-    res.json(rolloutJson(record));
+    res.json(rolloutJson(record, ctx.now()));
   });
 
   router.post('/rollouts/:id/commands', requireApiRole('release-manager'), async (req, res) => {
     if (!req.is('application/json')) throw new HttpError(415, 'send the command as JSON (Content-Type: application/json)');
     const command = parse(commandBody, req.body);
+    const user = res.locals.apiUser!;
+    if (needsAdmin(command.name) && !canAdminister(user.role)) throw new HttpError(403, `${command.name} needs the admin role; ${user.name} is a ${ROLE_LABELS[user.role]}`);
     const id = param(req, 'id');
     await giveCommand(ctx.store, id, { ...command, actor: res.locals.apiUser!.name }, ctx.now);
     const record = await ctx.store.loadRollout(id);
     if (!record) throw new HttpError(404, `no rollout ${id}`);
-    res.json(rolloutJson(record));
+    res.json(rolloutJson(record, ctx.now()));
   });
 
   router.get('/lab-runs', async (req, res) => {

@@ -1,14 +1,15 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { giveCommand } from '../../rollout/drive/control.ts';
-import { isCommandName, isRingCommand } from '../../rollout/engine/command-names.ts';
+import { storedPolicyChoice } from '../../rollout/drive/policy-choice.ts';
+import { isCommandName, isRingCommand, needsAdmin } from '../../rollout/engine/command-names.ts';
 import { availableActions, type CommandRequest } from '../../rollout/engine/commands.ts';
 import { isSettled, isTerminal } from '../../rollout/engine/phase.ts';
 import { driverOf, leaseRoot } from '../../rollout/drive/driver-lease.ts';
 import { RolloutError } from '../../rollout/engine/state.ts';
 import { type RolloutSummary } from '../../rollout/store/rollout-store.ts';
 import { mustView, requireRole } from '../auth/middleware.ts';
-import { canAct } from '../auth/roles.ts';
+import { canAct, canAdminister, ROLE_LABELS } from '../auth/roles.ts';
 import type { WebContext } from '../context.ts';
 import { describeError } from '../error-status.ts';
 import { auditRoutes } from './audit-routes.ts';
@@ -39,7 +40,7 @@ const commandForm = z.object({
       const [name = '', ring, ...rest] = value.split(':');
       if (isCommandName(name) && !isRingCommand(name) && ring === undefined) return { name };
       if (isRingCommand(name) && ring !== undefined && RING.test(ring) && rest.length === 0) return { name, ring };
-      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value.slice(0, 40))} is not a command; expected pause, resume, rollback, promote:<ring> or approve:<ring>` });
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value.slice(0, 40))} is not a command; expected pause, resume, rollback, override-age, promote:<ring> or approve:<ring>` });
       return z.NEVER;
     }),
   reason: z
@@ -69,9 +70,11 @@ export function rolloutRoutes(ctx: WebContext): Router {
     if (!record) throw new HttpError(404, `no rollout ${id}`);
     const [index, samples] = await Promise.all([observations.index(id), ctx.store.healthSamples(id)]);
     const now = ctx.now();
+    const choice = storedPolicyChoice(record.meta);
     return {
       view: rolloutView(record.state, record.policy, index, now),
       scenario: record.scenario,
+      ...(choice ? { policyChoice: choice.text } : {}),
       driven: driverOf(drivers, id) !== undefined,
       samples,
       now,
@@ -127,6 +130,7 @@ export function rolloutRoutes(ctx: WebContext): Router {
     const parsed = commandForm.safeParse(body);
     if (!parsed.success) return refuse(res, 400, parsed.error.issues.map((i) => i.message).join('; '), id, typedReason, viewer);
     const { action, reason, confirm } = parsed.data;
+    if (needsAdmin(action.name) && !canAdminister(viewer.role)) return refuse(res, 403, `${COMMAND_LABELS[action.name].button} needs the admin role; ${viewer.name} is a ${ROLE_LABELS[viewer.role]}`, id, typedReason, viewer);
     if (action.name === 'rollback') {
       const question = await rollbackQuestion(id, reason, confirm);
       if (question) return ask(res, id, question, viewer);
