@@ -76,22 +76,28 @@ export function pickPolicy(rules: readonly PolicyRule[], advisories: readonly So
   return null;
 }
 
-/** A rule without conditions matches anything; one with conditions matches when any of them holds. */
+/**
+ * A rule with conditions matches when any of them holds, and its evidence is what matched; one
+ * without matches anything, and its evidence is what the whole patch's changelogs say.
+ */
 export function ruleEvidence(rule: PolicyRule, advisories: readonly SourceAdvisory[]): RuleEvidence | null {
   const when = rule.when;
-  const none: RuleEvidence = { cves: [], advisories: [], sources: [] };
-  if (!when || (when.urgency === undefined && when.cve === undefined && when.advisory === undefined)) return none;
+  if (!when || (when.urgency === undefined && when.cve === undefined && when.advisory === undefined)) return evidenceOf(advisories, advisories, advisories, advisories);
   const urgent = when.urgency ? advisories.filter((a) => a.urgency !== undefined && when.urgency!.includes(a.urgency)) : [];
   const withCve = when.cve ? advisories.filter((a) => a.cves.length > 0) : [];
   const withAdvisory = when.advisory ? advisories.filter((a) => a.dsas.length + a.dlas.length > 0) : [];
   if (urgent.length + withCve.length + withAdvisory.length === 0) return null;
+  return evidenceOf(urgent, withCve, withAdvisory, [...urgent, ...withCve, ...withAdvisory]);
+}
+
+function evidenceOf(urgent: readonly SourceAdvisory[], withCve: readonly SourceAdvisory[], withAdvisory: readonly SourceAdvisory[], all: readonly SourceAdvisory[]): RuleEvidence {
   // Debian ranks emergency and critical alike; the list's order breaks the tie, so the answer never depends on the packages' order.
-  const highest = urgent.map((a) => a.urgency!).sort((a, b) => URGENCIES.indexOf(b) - URGENCIES.indexOf(a))[0];
+  const highest = urgent.flatMap((a) => (a.urgency ? [a.urgency] : [])).sort((a, b) => URGENCIES.indexOf(b) - URGENCIES.indexOf(a))[0];
   return {
     cves: unique(withCve.flatMap((a) => a.cves)).sort(),
     ...(highest ? { urgency: highest } : {}),
     advisories: unique(withAdvisory.flatMap((a) => [...a.dsas, ...a.dlas])).sort(),
-    sources: unique([...urgent, ...withCve, ...withAdvisory].map((a) => a.source)).sort(),
+    sources: unique(all.filter((a) => a.changelogFrom !== undefined).map((a) => a.source)).sort(),
   };
 }
 
@@ -99,5 +105,6 @@ export function ruleEvidence(rule: PolicyRule, advisories: readonly SourceAdviso
 export function describeEvidence(evidence: RuleEvidence): string {
   const cves = evidence.cves.length > 4 ? [...evidence.cves.slice(0, 4), `+${evidence.cves.length - 4} more`] : evidence.cves;
   const facts = [...cves, ...(evidence.urgency ? [`urgency ${evidence.urgency}`] : []), ...evidence.advisories];
-  return facts.length === 0 ? 'no condition: matches every patch' : `${facts.join(', ')}, from the package changelog`;
+  if (facts.length > 0) return `${facts.join(', ')}, from the package changelog`;
+  return evidence.sources.length > 0 ? `no CVE id, urgency or DSA/DLA id in the changelogs of ${evidence.sources.join(', ')}` : 'no changelog could be read';
 }

@@ -113,6 +113,12 @@ describe('policy rules', () => {
     expect(picked.choice.text).toBe("policy critical-security, picked by rule 'urgent-or-cve' (CVE-2026-1234, urgency high, from the package changelog)");
     expect(picked.choice.evidence).toEqual({ cves: ['CVE-2026-1234'], urgency: 'high', advisories: [], sources: ['openssl'] });
 
+    const routine = { ...policyRules, rules: [...policyRules.rules, { name: 'routine', policy: 'standard' }] };
+    const medium = { ...withCve!, source: 'tzdata', cves: [], urgency: 'medium' as const };
+    expect(choosePolicy({ ...plan, policyRules: routine }, [medium]).choice.text).toBe("policy standard, picked by rule 'routine' (urgency medium, from the package changelog)");
+    const { urgency: _none, ...quiet } = medium;
+    expect(choosePolicy({ ...plan, policyRules: routine }, [quiet]).choice.text).toBe("policy standard, picked by rule 'routine' (no CVE id, urgency or DSA/DLA id in the changelogs of tzdata)");
+
     const none = choosePolicy(plan, []);
     expect(none.policy).toBe(STANDARD_POLICY);
     expect(none.choice.text).toBe("policy standard, by default: no rule of /p/patchlab.yaml matched the patch's advisories (severity high)");
