@@ -87,7 +87,9 @@ describe('a rollout of an update younger than the minimum age', () => {
 
       const choice = storedPolicyChoice(waiting.meta)!;
       expect(choice.by).toBe('rule');
-      expect(choice.text).toMatch(/^policy (critical-security|standard), picked by rule '(urgent-or-cve|routine)' \(/);
+      // What Debian's tzdata changelog says changes with its releases (on 2026-12-07: urgency medium, no CVE); the rule and its figures are read from it.
+      expect(choice.text).toMatch(/^policy (critical-security|standard) as adjusted by age-wait, picked by rule '(urgent-or-cve|routine)' \(.*(from the package changelog|in the changelogs of tzdata)\)$/);
+      expect(choice.evidence?.sources).toEqual(['tzdata']);
       expect(waiting.policy.name).toBe(choice.policy);
 
       const status = await cli(['rollout', 'status', id]);
