@@ -7,6 +7,7 @@ import { describeTiming, parseScheduleSpec, type ScheduleSpec } from '../../lab/
 import { lastSlotRuns } from '../../lab/schedule/scheduler.ts';
 import type { ScheduleRunRecord } from '../../lab/schedule/schedule-store.ts';
 import { collect, currentHolds, mirrorOverrides, withStore, type MirrorFlags } from './common.ts';
+import { sightingsOfScheduleRun } from '../../lab/sightings/sightings-of.ts';
 
 interface AddFlags {
   patchTuesday?: boolean;
@@ -86,6 +87,8 @@ export function scheduleCommand(program: Command): void {
           progress: stderrProgress('schedule'),
           mirror: mirrorOverrides(flags),
         });
+        const seen = sightingsOfScheduleRun(run);
+        await store.noteSightings(seen.updates, seen.at, seen.seenBy);
         for (const image of run.images) console.log(`${image.image}: ${image.verdict}${image.error ? ` (${image.error})` : ''}, ${image.newlyUpgradable.length} newly upgradable`);
         process.exitCode = run.images.every((i) => i.verdict === 'pass') ? 0 : run.images.some((i) => i.verdict === 'error') ? 2 : 1;
       }),

@@ -18,6 +18,7 @@ import { UserStore } from '../../web/auth/user-store.ts';
 import { listen } from '../../web/server.ts';
 import { dockerDiscover } from '../../lab/patches/discover.ts';
 import { PatchDiscovery } from '../../web/services/patch-discovery.ts';
+import { sightingsOfScheduleRun } from '../../lab/sightings/sightings-of.ts';
 
 export function parsePort(value: string): number {
   const port = Number(value);
@@ -65,6 +66,8 @@ export async function serve(flags: ServeFlags): Promise<void> {
     run: async (spec, due) => {
       const run = await runSchedule(spec, { store, holds: await currentHolds(store), slotAt: due.slotAt, coalesced: due.coalesced, cache, progress: stderrProgress('schedule') });
       notify(scheduleNotification(run));
+      const seen = sightingsOfScheduleRun(run);
+      await store.noteSightings(seen.updates, seen.at, seen.seenBy);
       return run;
     },
     progress: stderrProgress('schedule'),

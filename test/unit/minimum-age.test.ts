@@ -13,6 +13,7 @@ import { whatWaits } from '../../web/model/waiting.ts';
 import { listen, type RunningServer } from '../../web/server.ts';
 import { waitingBanner } from '../../web/views/waiting-banner.ts';
 import { rolloutActions } from '../../web/views/rollout-actions.ts';
+import { sightingsOfScan, sightingsOfScheduleRun } from '../../lab/sightings/sightings-of.ts';
 import { fleetOf, MINUTE, modelLab, T0, tick } from './rollout-harness.ts';
 import { WEB_RINGS } from './web-fixtures.ts';
 
@@ -99,6 +100,25 @@ describe('the age of updates', () => {
     const form = (role: 'admin' | 'release-manager') => rolloutActions(lab.state, { name: 'x', role, csrfToken: 't' }).value;
     expect(form('admin')).toContain('value="override-age"');
     expect(form('release-manager')).not.toContain('override-age');
+  });
+});
+
+describe('what a scheduled run or a scan saw', () => {
+  it('is every pending update at its candidate version, when it was seen, and by what; a failed scan saw nothing', () => {
+    const image = { verdict: 'pass' as const, newlyUpgradable: [], patches: [], checks: [] };
+    const run = { schedule: 'nightly', startedAt: T0, slotAt: T0, coalesced: false, finishedAt: T0 + MINUTE, images: [
+      { ...image, image: 'web', upgradable: ['tzdata=2026a-0+deb12u1', 'libssl3=3.0.17-1~deb12u3'] },
+      { ...image, image: 'db', upgradable: ['tzdata=2026a-0+deb12u1'] },
+    ] };
+    expect(sightingsOfScheduleRun(run)).toEqual({
+      updates: [{ name: 'tzdata', version: '2026a-0+deb12u1' }, { name: 'libssl3', version: '3.0.17-1~deb12u3' }, { name: 'tzdata', version: '2026a-0+deb12u1' }],
+      at: T0,
+      seenBy: 'schedule nightly',
+    });
+    const pending = [{ name: 'perl-base', installed: '5.36.0-7+deb12u2', candidate: '5.36.0-7+deb12u3', suite: 'bookworm-security', origin: 'Debian', security: true }];
+    const scan = { host: 'web-01', scannedAt: new Date(T0).toISOString(), pending } as unknown as Parameters<typeof sightingsOfScan>[0];
+    expect(sightingsOfScan(scan)).toEqual({ updates: [{ name: 'perl-base', version: '5.36.0-7+deb12u3' }], at: T0, seenBy: 'scan of web-01' });
+    expect(sightingsOfScan({ ...scan, error: { reason: 'unreachable', message: 'ssh: connection refused' } } as typeof scan).updates).toEqual([]);
   });
 });
 
