@@ -1,5 +1,4 @@
 import { formatDuration, listNames } from './format.ts';
-import type { Signature } from './state.ts';
 
 /** One update of the patch and when patchlab first saw it pending. */
 export interface UpdateAge {
@@ -17,7 +16,8 @@ export interface AgeWait {
   minimumAgeMs: number;
   /** The updates younger than the minimum age when the rollout was created, youngest first. */
   young: UpdateAge[];
-  override: Signature | null;
+  /** The admin who cut the wait short, when, and why (a Signature of state.ts, which imports this file). */
+  override: { by: string; at: number; reason: string } | null;
 }
 
 /**
