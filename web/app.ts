@@ -18,6 +18,7 @@ import { rolloutRoutes } from './routes/rollout-routes.ts';
 import { scheduleRoutes } from './routes/schedule-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
 import { PatchDiscovery } from './services/patch-discovery.ts';
+import { PatchAdvisories, type ReadAdvisories } from './model/patch-advisories.ts';
 import { errorFlash, errorPage } from './views/error-page.ts';
 
 export interface WebAppOptions {
@@ -26,6 +27,8 @@ export interface WebAppOptions {
   /** Without one, the patches page lists no image. */
   discovery?: PatchDiscovery;
   hostScans?: HostScanStore;
+  /** Reads advisories of package updates from the package cache; without it, only a proving lab run's are shown. */
+  readAdvisories?: ReadAdvisories;
   throttle?: LoginThrottle;
   now?: () => number;
   pollMs?: number;
@@ -84,8 +87,9 @@ export function createApp(options: WebAppOptions): express.Express {
   const ctx: WebContext = {
     store: options.store,
     users: options.users,
-    discovery: options.discovery ?? new PatchDiscovery(async () => [], () => [], now),
+    discovery: options.discovery ?? new PatchDiscovery(async () => ({ candidates: [], advisories: [] }), () => [], now),
     ...(options.hostScans ? { hostScans: options.hostScans } : {}),
+    advisories: new PatchAdvisories(options.store, options.readAdvisories),
     throttle: options.throttle ?? new LoginThrottle({ now }),
     now,
     pollMs: options.pollMs ?? 2_000,

@@ -17,6 +17,7 @@ import { loadScenario } from '../../scenarios/load.ts';
 import { createApp } from '../../web/app.ts';
 import { UserStore } from '../../web/auth/user-store.ts';
 import { listen } from '../../web/server.ts';
+import { advisoriesFromCache } from '../../lab/advisories/cache-advisories.ts';
 import { dockerDiscover } from '../../lab/patches/discover.ts';
 import { PatchDiscovery } from '../../web/services/patch-discovery.ts';
 
@@ -55,7 +56,8 @@ export async function serve(flags: ServeFlags): Promise<void> {
   const users = UserStore.open();
   const cache = new PackageCache();
   const discovery = new PatchDiscovery(dockerDiscover(cache), () => [...imageCatalog().keys()]);
-  const app = createApp({ store, users, discovery, hostScans: new JsonHostScanStore() });
+  // Advisories of a rollout's patch come from the cache the lab runs fill; never a download from the page.
+  const app = createApp({ store, users, discovery, hostScans: new JsonHostScanStore(), readAdvisories: (updates) => advisoriesFromCache(cache, updates) });
   const server = await listen(app, { host: flags.host, port: flags.port });
   console.log(`patchlab serve: ${server.url}`);
   const notifier = webhookNotifier();

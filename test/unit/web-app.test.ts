@@ -95,7 +95,7 @@ beforeEach(async () => {
     async (image) => {
       discovered.push(image);
       await new Promise((r) => setTimeout(r, 50));
-      return [{ name: 'tzdata', installed: '2024a-0+deb12u1', candidate: '2025b-0+deb12u1', suite: 'bookworm-updates', origin: 'Debian', security: false }];
+      return { candidates: [{ name: 'tzdata', installed: '2024a-0+deb12u1', candidate: '2025b-0+deb12u1', suite: 'bookworm-updates', origin: 'Debian', security: false }], advisories: [] };
     },
     () => ['web'],
     () => clock.now,

@@ -27,7 +27,7 @@ export function openApiDocument() {
     paths: {
       '/rollouts': { get: { summary: 'Rollouts, newest first', responses: { 200: json('{ rollouts: [...] }'), 401: error } } },
       '/rollouts/{id}': {
-        get: { summary: 'One rollout: phase, rings, hosts, the commands it accepts now, its audit log', parameters: [id('id', 'rollout id')], responses: { 200: json('the rollout'), ...refusals } },
+        get: { summary: 'One rollout: phase, rings, hosts, the commands it accepts now, its audit log, and what its patch fixes (advisories per source package, from the package changelogs; null when unknown)', parameters: [id('id', 'rollout id')], responses: { 200: json('the rollout'), ...refusals } },
       },
       '/rollouts/{id}/commands': {
         post: {
@@ -65,6 +65,9 @@ export function openApiDocument() {
           requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(liftBody, { target: 'draft-2020-12' }) } } },
           responses: { 200: json('{ holds: [...] }'), ...refusals, 400: error, 403: error },
         },
+      },
+      '/patches': {
+        get: { summary: "Each image's candidate patches as last discovered, with the advisories read from their changelogs (CVE ids and tracker links, urgency, DSA/DLA, bugs, severity and its basis)", responses: { 200: json('{ images: [...] }'), 401: error } },
       },
       '/hosts': { get: { summary: 'The latest inventory scan of each host', responses: { 200: json('{ hosts: [...] }'), 401: error } } },
       '/openapi.json': { get: { summary: 'This document', security: [], responses: { 200: json('OpenAPI 3.1') } } },
