@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { imageCatalog } from '../../lab/images/definition.ts';
 import type { Notification } from '../../lab/notify/notification.ts';
-import { scheduleNotification } from '../../lab/notify/run-notifications.ts';
+import { bisectNotifications, scheduleNotification } from '../../lab/notify/run-notifications.ts';
 import { JsonHostScanStore } from '../../lab/inventory/scan/scan-store.ts';
 import { PackageCache } from '../../lab/patches/cache.ts';
 import { onInterrupt } from '../../lab/interrupt.ts';
@@ -11,6 +11,7 @@ import { RolloutSupervisor } from '../../rollout/drive/supervisor.ts';
 import { currentHolds, webhookNotifier } from './common.ts';
 import { keptFleetAdvice, terminalView } from './rollout.ts';
 import { runSchedule } from '../../lab/schedule/scheduled-run.ts';
+import { bisectMaxRunsFrom } from '../../lab/schedule/schedule-bisect.ts';
 import { Scheduler } from '../../lab/schedule/scheduler.ts';
 import { openConfiguredStore } from '../../rollout/store/open-store.ts';
 import { loadScenario } from '../../scenarios/load.ts';
@@ -66,8 +67,9 @@ export async function serve(flags: ServeFlags): Promise<void> {
   new Scheduler({
     store,
     run: async (spec, due) => {
-      const run = await runSchedule(spec, { store, holds: await currentHolds(store), slotAt: due.slotAt, coalesced: due.coalesced, cache, progress: stderrProgress('schedule') });
+      const run = await runSchedule(spec, { store, holds: await currentHolds(store), slotAt: due.slotAt, coalesced: due.coalesced, cache, bisectMaxRuns: bisectMaxRunsFrom(), progress: stderrProgress('schedule') });
       notify(scheduleNotification(run));
+      for (const bisected of bisectNotifications(run)) notify(bisected);
       return run;
     },
     progress: stderrProgress('schedule'),
