@@ -13,6 +13,7 @@ import { apiRoutes } from './api/api-routes.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { hostRoutes } from './routes/host-routes.ts';
 import { labRoutes } from './routes/lab-routes.ts';
+import { bisectRoutes } from './routes/bisect-routes.ts';
 import { patchRoutes } from './routes/patch-routes.ts';
 import { rolloutRoutes } from './routes/rollout-routes.ts';
 import { scheduleRoutes } from './routes/schedule-routes.ts';
@@ -119,6 +120,7 @@ export function createApp(options: WebAppOptions): express.Express {
   app.get('/', (_req, res) => res.redirect(303, '/rollouts'));
   app.use(rolloutRoutes(ctx));
   app.use(labRoutes(ctx));
+  app.use(bisectRoutes(ctx));
   app.use(patchRoutes(ctx));
   app.use(scheduleRoutes(ctx));
   app.use(hostRoutes(ctx));
