@@ -68,4 +68,13 @@ describe('a bisection\'s proposed hold', () => {
     expect(live.status).toBe(200);
     expect(await live.text()).toContain('id="bisect-poller"');
   });
+
+  it('the API gives bisections, by the lab run they bisect, and one whole', async () => {
+    const token = users.tokens.create('victor', 'ci').secret;
+    const get = (path: string) => fetch(`${server.url}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(((await (await get('/bisects?runId=lab-1')).json()) as { bisects: { bisectId: string }[] }).bisects.map((b) => b.bisectId)).toEqual(['bisect-done', 'bisect-running']);
+    expect(await (await get('/bisects/bisect-done')).json()).toEqual(await store.loadBisect('bisect-done'));
+    const missing = await get('/bisects/bisect-none');
+    expect([missing.status, await missing.json()]).toEqual([404, { error: 'no bisection bisect-none' }]);
+  });
 });

@@ -70,6 +70,17 @@ export function apiRoutes(ctx: WebContext): Router {
     res.json(report);
   });
 
+  router.get('/bisects', async (req, res) => {
+    const runId = typeof req.query.runId === 'string' ? req.query.runId : undefined;
+    res.json({ bisects: await ctx.store.listBisects({ ...(runId ? { runId } : {}), limit: 200 }) });
+  });
+
+  router.get('/bisects/:id', async (req, res) => {
+    const bisect = await ctx.store.loadBisect(param(req, 'id'));
+    if (!bisect) throw new HttpError(404, `no bisection ${param(req, 'id')}`);
+    res.json(bisect);
+  });
+
   router.get('/schedules', async (_req, res) => {
     res.json({ schedules: (await ctx.store.listSchedules()).map(({ spec, addedAt }) => ({ ...spec, addedAt: new Date(addedAt).toISOString() })) });
   });

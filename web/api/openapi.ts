@@ -48,6 +48,12 @@ export function openApiDocument() {
         },
       },
       '/lab-runs/{id}': { get: { summary: "A lab run's report", parameters: [id('id', 'run id')], responses: { 200: json('the report'), ...refusals } } },
+      '/bisects': {
+        get: { summary: 'Bisections, newest first (at most 200)', parameters: [{ name: 'runId', in: 'query', schema: { type: 'string' }, description: 'only those of this failed lab run' }], responses: { 200: json('{ bisects: [...] }'), 401: error } },
+      },
+      '/bisects/{id}': {
+        get: { summary: 'A bisection as it stands: each lab run with its subset and verdict; when finished, the culprits, the checks they break, the proposed hold and the run proving the rest', parameters: [id('id', 'bisect id')], responses: { 200: json('the bisection'), ...refusals } },
+      },
       '/schedules': { get: { summary: 'Schedules of regression runs', responses: { 200: json('{ schedules: [...] }'), 401: error } } },
       '/schedules/{name}/runs': { get: { summary: "A schedule's runs, oldest first", parameters: [id('name', 'schedule name')], responses: { 200: json('{ runs: [...] }'), ...refusals } } },
       '/holds': {
