@@ -67,8 +67,15 @@ export async function bisectScheduledFailure(options: {
     });
     return scheduledBisectOf(bisect);
   } catch (error) {
-    const stored = await store.loadBisect(bisectId).catch(() => undefined);
-    return { ...(stored ? scheduledBisectOf(stored) : { bisectId, status: 'stopped', culprits: [], hold: [], leaveOut: [], testsRun: 0 }), error: (error as Error).message };
+    const message = (error as Error).message;
+    let stored = await store.loadBisect(bisectId).catch(() => undefined);
+    if (!stored) {
+      // It could not even start (a .deb of the run is gone): stored all the same, so its link says why.
+      const at = new Date((options.now ?? Date.now)()).toISOString();
+      stored = { bisectId, runId: report.runId, image: report.image.name, status: 'stopped', startedAt: at, finishedAt: at, error: message, items: [], culprits: [], hold: [], leaveOut: [], rest: { items: [], patch: [] }, testsRun: 0, waves: 0, steps: [] };
+      await store.saveBisect(stored).catch(() => undefined);
+    }
+    return { ...scheduledBisectOf(stored), error: message };
   }
 }
 
