@@ -26,8 +26,17 @@ export async function patchGates(
 ): Promise<PatchGates> {
   const upgrades = prepared.packages.flatMap((p) => (p.from ? [{ name: p.name, installed: p.from, candidate: p.to }] : []));
   // Advisories only when a rule will read them: each means opening a .deb.
-  const advisories = plan.policyRules && !plan.severityTyped ? await advisoriesFromCache(deps.cache, upgrades) : [];
-  const { policy, choice } = choosePolicy({ policy: plan.policy, severity: plan.severity, severityTyped: plan.severityTyped === true, ...(plan.policyRules ? { policyRules: plan.policyRules } : {}) }, advisories);
+  // A changelog that cannot be read must not stop the rollout: the rules then see no advisory, and the choice says why.
+  let unread: string | undefined;
+  const advisories = plan.policyRules && !plan.severityTyped
+    ? await advisoriesFromCache(deps.cache, upgrades).catch((error: Error) => {
+        unread = error.message;
+        return [];
+      })
+    : [];
+  const chosen = choosePolicy({ policy: plan.policy, severity: plan.severity, severityTyped: plan.severityTyped === true, ...(plan.policyRules ? { policyRules: plan.policyRules } : {}) }, advisories);
+  const { policy } = chosen;
+  const choice = unread === undefined ? chosen.choice : { ...chosen.choice, text: `${chosen.choice.text}; the advisories could not be read: ${unread}` };
   deps.progress(choice.text);
 
   // This rollout has seen its updates too: one nobody saw before starts its age now.
