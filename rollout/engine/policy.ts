@@ -54,3 +54,6 @@ export function policyFor(severity: Severity): RolloutPolicy {
 export function soakFor(ring: { soakMs: number }, policy: RolloutPolicy): number {
   return Math.round(ring.soakMs * policy.soakFactor);
 }
+
+/** How many soaks long a ring may soak at most while its latency gate waits for samples. */
+export const LATENCY_SOAK_EXTENSION = 3;

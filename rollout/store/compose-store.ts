@@ -18,6 +18,7 @@ export function composeStore(parts: { rollouts: RolloutStore; labRuns: LabRunSto
     transitions: (id, range) => rollouts.transitions(id, range),
     recordHealthSample: (id, sample) => rollouts.recordHealthSample(id, sample),
     healthSamples: (id) => rollouts.healthSamples(id),
+    healthSamplesSince: (id, afterId) => rollouts.healthSamplesSince(id, afterId),
     recordObservations: (id, observations) => rollouts.recordObservations(id, observations),
     observations: (id, range) => rollouts.observations(id, range),
     observationsSince: (id, afterId) => rollouts.observationsSince(id, afterId),

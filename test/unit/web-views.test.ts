@@ -163,6 +163,17 @@ describe('timeline update', () => {
     // Nothing new: the cursor alone.
     expect(timelineUpdate(state, state.audit.length, 2000, true).value).not.toContain('hx-partial');
   });
+
+  it('renders an entry written otherwise under the same rollout id anew, not as it rendered the first', () => {
+    const { lab } = soaking();
+    const first = pause(lab.state, command, lab.now);
+    const other = pause(lab.state, { ...command, reason: 'change CHG-9' }, lab.now);
+    const at = lab.state.audit.length;
+    expect(timelineUpdate(first, at, 2000, true).value).toContain('incident INC-7');
+    const update = timelineUpdate(other, at, 2000, true).value;
+    expect(update).toContain('change CHG-9');
+    expect(update).not.toContain('incident INC-7');
+  });
 });
 
 describe('rollouts table', () => {

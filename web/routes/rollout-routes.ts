@@ -15,6 +15,7 @@ import { describeError } from '../error-status.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { html } from '../html.ts';
 import { HttpError, isHtmx, param, sendHtml } from '../http.ts';
+import { HealthSampleCache } from '../model/health-sample-cache.ts';
 import { ObservationCache } from '../model/observation-cache.ts';
 import { LabRunPatches } from '../model/lab-run-patches.ts';
 import { readMeta, type Provenance } from '../model/provenance.ts';
@@ -59,6 +60,7 @@ export function rolloutRoutes(ctx: WebContext): Router {
   const router = Router();
   // Every poll of an open rollout page reads only the check results stored since the last one.
   const observations = new ObservationCache(ctx.store);
+  const healthSamples = new HealthSampleCache(ctx.store);
   const labRuns = new LabRunPatches(ctx.store);
 
   const drivers = leaseRoot(ctx.store.location);
@@ -68,7 +70,7 @@ export function rolloutRoutes(ctx: WebContext): Router {
   const load = async (id: string, reason?: string): Promise<RolloutPageData> => {
     const record = await ctx.store.loadRollout(id);
     if (!record) throw new HttpError(404, `no rollout ${id}`);
-    const [index, samples] = await Promise.all([observations.index(id), ctx.store.healthSamples(id)]);
+    const [index, samples] = await Promise.all([observations.index(id), healthSamples.samples(id)]);
     const now = ctx.now();
     const choice = storedPolicyChoice(record.meta);
     return {
