@@ -7,7 +7,7 @@ import { availableActions, type CommandRequest } from '../../rollout/engine/comm
 import { isSettled, isTerminal } from '../../rollout/engine/phase.ts';
 import { driverOf, leaseRoot } from '../../rollout/drive/driver-lease.ts';
 import { RolloutError } from '../../rollout/engine/state.ts';
-import { type RolloutSummary } from '../../rollout/store/rollout-store.ts';
+import { type RolloutSummary, type StoredRollout } from '../../rollout/store/rollout-store.ts';
 import { mustView, requireRole } from '../auth/middleware.ts';
 import { canAct, canAdminister, ROLE_LABELS } from '../auth/roles.ts';
 import type { WebContext } from '../context.ts';
@@ -67,9 +67,13 @@ export function rolloutRoutes(ctx: WebContext): Router {
   const undrivenOf = (rollouts: readonly RolloutSummary[]) =>
     new Set(rollouts.filter((r) => !isTerminal(r.phase) && driverOf(drivers, r.id) === undefined).map((r) => r.id));
 
-  const load = async (id: string, reason?: string): Promise<RolloutPageData> => {
+  const loadRecord = async (id: string) => {
     const record = await ctx.store.loadRollout(id);
     if (!record) throw new HttpError(404, `no rollout ${id}`);
+    return record;
+  };
+  const load = async (id: string, reason?: string, loaded?: StoredRollout): Promise<RolloutPageData> => {
+    const record = loaded ?? (await loadRecord(id));
     const [index, samples] = await Promise.all([observations.index(id), healthSamples.samples(id)]);
     const now = ctx.now();
     const choice = storedPolicyChoice(record.meta);
@@ -87,8 +91,8 @@ export function rolloutRoutes(ctx: WebContext): Router {
   };
 
   /** The rollout's patch and its proof, for the full page: the lab runs are compared once per page, not per poll. */
-  const provenanceOf = async (id: string): Promise<Provenance> => {
-    const known = readMeta((await ctx.store.loadRollout(id))?.meta ?? {});
+  const provenanceOf = async (record: StoredRollout): Promise<Provenance> => {
+    const known = readMeta(record.meta);
     if (known.labRunId !== null || known.image === null || known.packages === null) {
       const advisories = known.packages === null ? null : await ctx.advisories.of(known.packages, known.labRunId);
       return { ...known, matchingRuns: [], runsCompared: 0, advisories };
@@ -97,7 +101,11 @@ export function rolloutRoutes(ctx: WebContext): Router {
     const advisories = await ctx.advisories.of(known.packages, matching[0]?.runId ?? null);
     return { ...known, matchingRuns: matching, runsCompared: compared, advisories };
   };
-  const page = async (id: string, extra: Partial<RolloutPageData> = {}) => ({ ...(await load(id)), provenance: await provenanceOf(id), ...extra });
+  // One read of the rollout serves the page and its provenance: the page is the costliest request.
+  const page = async (id: string, extra: Partial<RolloutPageData> = {}) => {
+    const record = await loadRecord(id);
+    return { ...(await load(id, undefined, record)), provenance: await provenanceOf(record), ...extra };
+  };
 
   // The audit log is every rollout's log in one list: it lives with the rollouts' routes.
   router.use(auditRoutes(ctx));
