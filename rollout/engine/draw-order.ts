@@ -22,34 +22,47 @@ export function drawnOrder<H extends Identified>(hosts: readonly H[], seed: stri
   }
   let order = bySeed.get(seed) as readonly H[] | undefined;
   if (!order) {
-    order = shuffled(hosts, seed);
+    const drawn = shuffled(hosts, seed);
+    order = drawn.order;
     bySeed.set(seed, order);
+    repeats.set(hosts, drawn.repeated);
   }
   return order;
 }
 
-/** Ids listed more than once, each once, in the order their second listing comes. */
-export function repeatedIds(hosts: readonly Identified[]): string[] {
-  let known = repeats.get(hosts);
-  if (!known) {
-    const seen = new Set<string>();
-    known = [...new Set(hosts.filter((h) => seen.size === seen.add(h.id).size).map((h) => h.id))];
-    repeats.set(hosts, known);
-  }
-  return known;
+/**
+ * Ids listed more than once, each once, in the order their second listing comes. Found by the
+ * draw (an id listed twice has one hash, so its listings end up side by side), which is cheaper
+ * than a set of a million ids; any seed finds the same.
+ */
+export function repeatedIds(hosts: readonly Identified[], seed = ''): string[] {
+  if (!repeats.has(hosts)) drawnOrder(hosts, seed);
+  return repeats.get(hosts)!;
 }
 
 // Hash and position packed in one number, so a native numeric sort does the work: 32 bits of
 // hash above 21 bits of position stay below 2^53.
 const POSITION_BITS = 2 ** 21;
 
-function shuffled<H extends Identified>(hosts: readonly H[], seed: string): H[] {
-  const keys = hosts.map((h) => hashOf(seed, h.id));
+interface Drawn<H> {
+  order: H[];
+  repeated: string[];
+}
+
+function shuffled<H extends Identified>(hosts: readonly H[], seed: string): Drawn<H> {
+  // The seed's part of every host's hash is the same: worked out once.
+  const prefix = seedPrefix(seed);
+  const keyed = new Float64Array(hosts.length);
+  for (let i = 0; i < hosts.length; i++) keyed[i] = mix(prefix, hosts[i]!.id) >>> 0;
   if (hosts.length >= POSITION_BITS) {
-    return hosts.map((host, i) => ({ host, key: keys[i]! })).sort((a, b) => a.key - b.key || compare(a.host.id, b.host.id)).map((d) => d.host);
+    const drawn = hosts.map((host, i) => ({ host, i, key: keyed[i]! })).sort((a, b) => a.key - b.key || compare(a.host.id, b.host.id));
+    return { order: drawn.map((d) => d.host), repeated: repeatedIn(drawn.map((d) => d.i), hosts) };
   }
-  const packed = Float64Array.from(keys, (key, i) => key * POSITION_BITS + i).sort();
+  const packed = keyed;
+  for (let i = 0; i < hosts.length; i++) packed[i] = packed[i]! * POSITION_BITS + i;
+  packed.sort();
   const order: H[] = new Array<H>(hosts.length);
+  const ties: number[] = [];
   for (let start = 0; start < packed.length; ) {
     const key = Math.floor(packed[start]! / POSITION_BITS);
     let end = start + 1;
@@ -58,20 +71,32 @@ function shuffled<H extends Identified>(hosts: readonly H[], seed: string): H[] 
       order[start] = hosts[packed[start]! - key * POSITION_BITS]!;
     } else {
       // A stable sort by id, as the packed positions already are in list order.
-      const tied = Array.from(packed.subarray(start, end), (p) => hosts[p - key * POSITION_BITS]!).sort((a, b) => compare(a.id, b.id));
-      for (let k = 0; k < tied.length; k++) order[start + k] = tied[k]!;
+      const tied = Array.from(packed.subarray(start, end), (p) => p - key * POSITION_BITS).sort((a, b) => compare(hosts[a]!.id, hosts[b]!.id));
+      for (let k = 0; k < tied.length; k++) order[start + k] = hosts[tied[k]!]!;
+      ties.push(...tied, -1);
     }
     start = end;
   }
-  return order;
+  return { order, repeated: repeatedIn(ties, hosts) };
 }
 
-/** FNV-1a over the code points of seed, NUL, id: a stable shuffle key with no dependency and no platform difference. */
-function hashOf(seed: string, id: string): number {
-  let hash = 0x811c9dc5;
-  hash = mix(hash, seed);
-  hash = Math.imul(hash ^ 0, 0x01000193);
-  return mix(hash, id) >>> 0;
+/** Of list positions where equal ids are neighbours, each id listed twice, by where its second listing is. */
+function repeatedIn(positions: readonly number[], hosts: readonly Identified[]): string[] {
+  const seconds: number[] = [];
+  for (let k = 1; k < positions.length; k++) {
+    const here = positions[k]!;
+    const before = positions[k - 1]!;
+    if (here < 0 || before < 0 || hosts[here]!.id !== hosts[before]!.id) continue;
+    if (k < 2 || positions[k - 2]! < 0 || hosts[positions[k - 2]!]!.id !== hosts[here]!.id) seconds.push(here);
+  }
+  return [...Int32Array.from(seconds).sort()].map((i) => hosts[i]!.id);
+}
+
+/* FNV-1a over the code points of seed, NUL, id: a stable shuffle key with no dependency and no platform difference. */
+
+/** The hash state after the seed and its NUL, where every host's id continues it. */
+function seedPrefix(seed: string): number {
+  return Math.imul(mix(0x811c9dc5, seed) ^ 0, 0x01000193);
 }
 
 function mix(start: number, text: string): number {

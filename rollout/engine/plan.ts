@@ -87,7 +87,7 @@ export function assignRings(hosts: readonly FleetHost[], rings: readonly RingSpe
 
 /** The hosts of each ring themselves, as assignRings draws them. */
 export function assignRingHosts<H extends FleetHost>(hosts: readonly H[], rings: readonly RingSpec[], seed = ''): H[][] {
-  const repeated = repeatedIds(hosts);
+  const repeated = repeatedIds(hosts, seed);
   const problems = repeated.map((id) => `host ${id} is listed twice`);
   problems.push(...duplicates(rings.map((r) => r.name)).map((name) => `ring ${name} is listed twice`));
   if (rings.length === 0) problems.push('a plan needs at least one ring');
