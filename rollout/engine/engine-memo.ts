@@ -79,7 +79,11 @@ export function notedPositions(hostIds: readonly string[]): readonly number[] | 
  */
 export interface HostEdits<H> {
   get(i: number): H | undefined;
-  set(i: number, host: H): void;
+  /**
+   * The host at i with these fields changed: a new object on a copy, the same object edited on an
+   * owned list, where the fields may be shared by every host a transition changes alike.
+   */
+  update(i: number, fields: Partial<H>): void;
   readonly changed: boolean;
   /** The list with the changes. */
   result(): H[];
@@ -93,8 +97,8 @@ export function editHosts<H extends MemoHost>(hosts: readonly H[]): HostEdits<H>
     let summary = knownSummary(list);
     return {
       get: (i) => list[i],
-      set(i, host) {
-        summary = editInPlace(list, i, host, summary);
+      update(i, fields) {
+        summary = editInPlace(list, i, fields, summary);
         changed = true;
       },
       get changed() {
@@ -106,9 +110,9 @@ export function editHosts<H extends MemoHost>(hosts: readonly H[]): HostEdits<H>
   let copy: H[] | null = null;
   return {
     get: (i) => (copy ?? hosts)[i],
-    set(i, host) {
+    update(i, fields) {
       copy ??= [...hosts];
-      copy[i] = host;
+      copy[i] = { ...copy[i]!, ...fields };
     },
     get changed() {
       return copy !== null;
@@ -117,18 +121,18 @@ export function editHosts<H extends MemoHost>(hosts: readonly H[]): HostEdits<H>
   };
 }
 
-/** The host list with some hosts replaced, found by position (from `positions` when given, parallel to the ids) rather than by a pass over every host. */
+/** The host list with the same fields changed on some hosts, found by position (from `positions` when given, parallel to the ids) rather than by a pass over every host. */
 export function withHostsChanged<H extends MemoHost>(
   state: { id: string; hosts: readonly H[] },
   ids: readonly string[],
-  change: (host: H) => H,
+  fields: Partial<H>,
   positions?: readonly number[],
 ): H[] {
   const edits = editHosts(state.hosts);
   ids.forEach((id, k) => {
     const i = positionOf(state, id, positions?.[k]);
     const host = i === undefined ? undefined : edits.get(i);
-    if (i !== undefined && host) edits.set(i, change(host));
+    if (i !== undefined && host) edits.update(i, fields);
   });
   return edits.result();
 }

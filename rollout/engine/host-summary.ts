@@ -86,7 +86,7 @@ function mayBeTouched(host: { phase: string }): boolean {
 }
 
 /**
- * Gives the host at `position` of a list edited in place the fields of `host`, and brings the
+ * Gives the host at `position` of a list edited in place the `fields`, and brings the
  * summary up to date (the one given, found once by a caller that makes many edits in a row);
  * returns it, or nothing once it no longer holds. The object stays where it is: the rings' lists still hold it, and a million
  * edits leave no million replaced objects for the collector to find. A host that moves to another
@@ -95,31 +95,29 @@ function mayBeTouched(host: { phase: string }): boolean {
 export function editInPlace<H extends SummaryHost>(
   hosts: H[],
   position: number,
-  host: H,
+  fields: Partial<H>,
   summary = summaries.get(hosts) as HostSummary<H> | undefined,
 ): HostSummary<H> | undefined {
   const target = hosts[position];
-  if (!target) {
-    hosts[position] = host;
-    summaries.delete(hosts);
-    return undefined;
-  }
-  const before = { ring: target.ring, phase: target.phase };
-  Object.assign(target, host);
+  // Positions come from the list itself: a host is always there.
+  if (!target) throw new Error(`no host at position ${position} of the list to edit`);
+  const ringBefore = target.ring;
+  const phaseBefore = target.phase;
+  Object.assign(target, fields);
   if (!summary) return undefined;
-  const ring = summary.rings[before.ring];
+  const ring = summary.rings[ringBefore];
   if (!ring) {
     summaries.delete(hosts);
     return undefined;
   }
   ring.edits.push(summary.positionInRing[position]!);
-  if (target.ring !== before.ring || (target.phase === 'pending' && before.phase !== 'pending')) {
+  if (target.ring !== ringBefore || (target.phase === 'pending' && phaseBefore !== 'pending')) {
     // The ring's list and journal stay with whoever holds them; the rest is worked out again.
     summaries.delete(hosts);
     return undefined;
   }
-  if (before.phase === 'pending') ring.pending--;
-  if (before.phase === 'patching') {
+  if (phaseBefore === 'pending') ring.pending--;
+  if (phaseBefore === 'patching') {
     ring.patching--;
     summary.patching--;
   }
@@ -127,7 +125,7 @@ export function editInPlace<H extends SummaryHost>(
     ring.patching++;
     summary.patching++;
   }
-  summary.touched += Number(mayBeTouched(target)) - Number(mayBeTouched(before));
+  summary.touched += Number(mayBeTouched(target)) - Number(phaseBefore !== 'pending' && phaseBefore !== 'rolled-back');
   return summary;
 }
 

@@ -44,7 +44,7 @@ function applyDecision(state: RolloutState, decision: Decision, now: number): Ro
       return withAudit(
         {
           ...state,
-          hosts: withHostsChanged(state, start, (h) => ({ ...h, phase: 'patching', patchStartedAt: now }), positions),
+          hosts: withHostsChanged(state, start, { phase: 'patching', patchStartedAt: now }, positions),
           rings: updateRing(state.rings, state.ring, (r) => (r.startedAt === null ? { ...r, startedAt: now } : r)),
         },
         { ...entry, action: 'patch-hosts', hosts: start },
@@ -81,15 +81,31 @@ function applyDecision(state: RolloutState, decision: Decision, now: number): Ro
  */
 export function applyHostEvents(state: RolloutState, events: readonly HostEvent[], now: number, positions?: readonly number[]): RolloutState {
   const edits = editHosts(state.hosts);
+  const healthy = new HealthyChanges(now);
   events.forEach((event, k) => {
     const i = positionOf(state, event.hostId, positions?.[k]);
     const host = i === undefined ? undefined : edits.get(i);
     if (i === undefined || !host) throw new RolloutError(`rollout ${state.id} has no host ${event.hostId}`);
-    const next = hostAfter(host, event, state.patch.version, now);
-    if (next !== host) edits.set(i, next);
+    const change = hostChange(host, event, state.patch.version, now, healthy);
+    if (change !== null) edits.update(i, change);
   });
   if (!edits.changed) return state;
   return finishRollback(startSoak({ ...state, hosts: edits.result() }, now), now);
+}
+
+/** The change a patch that landed makes, one for every host of a batch on the same version: an edit in place copies it. */
+class HealthyChanges {
+  private readonly byVersion = new Map<string, Partial<HostState>>();
+  constructor(private readonly now: number) {}
+
+  of(version: string): Partial<HostState> {
+    let change = this.byVersion.get(version);
+    if (!change) {
+      change = { phase: 'healthy', version, patchedAt: this.now };
+      this.byVersion.set(version, change);
+    }
+    return change;
+  }
 }
 
 /**
@@ -108,33 +124,34 @@ function pendingAmong(state: RolloutState, ids: readonly string[]): number[] {
   return [...Int32Array.from(positions).sort()].filter((i, k, sorted) => k === 0 || sorted[k - 1] !== i);
 }
 
-function hostAfter(host: HostState, event: HostEvent, target: string, now: number): HostState {
+/** What an event changes on a host: its fields that change, or null when it changes nothing. */
+function hostChange(host: HostState, event: HostEvent, target: string, now: number, healthy: HealthyChanges): Partial<HostState> | null {
   const repeated = host.version === event.version;
   // A patch still in flight when the rollback was ordered lands on a host already marked for rollback.
-  if (host.phase === 'rolling-back' && event.type !== 'rolled-back') return repeated ? host : { ...host, version: event.version };
+  if (host.phase === 'rolling-back' && event.type !== 'rolled-back') return repeated ? null : { version: event.version };
   switch (event.type) {
     case 'patched':
       if (host.phase === 'patching') {
-        if (event.version !== target) return failedHost(host, event.version, `installed ${event.version} instead of ${target}`, now);
-        return { ...host, phase: 'healthy', version: event.version, patchedAt: now };
+        if (event.version !== target) return failedChange(event.version, `installed ${event.version} instead of ${target}`, now);
+        return healthy.of(event.version);
       }
-      if ((host.phase === 'healthy' || host.phase === 'failed') && repeated) return host;
+      if ((host.phase === 'healthy' || host.phase === 'failed') && repeated) return null;
       break;
     case 'patch-failed':
-      if (host.phase === 'patching') return failedHost(host, event.version, `patch failed: ${event.reason}`, now);
-      if (host.phase === 'failed' && repeated) return host;
+      if (host.phase === 'patching') return failedChange(event.version, `patch failed: ${event.reason}`, now);
+      if (host.phase === 'failed' && repeated) return null;
       break;
     case 'rolled-back':
       if (event.version === target) throw new RolloutError(`host ${host.id} reports a rollback but still runs ${target}`);
-      if (host.phase === 'rolling-back') return { ...host, phase: 'rolled-back', version: event.version };
-      if (host.phase === 'rolled-back' && repeated) return host;
+      if (host.phase === 'rolling-back') return { phase: 'rolled-back', version: event.version };
+      if (host.phase === 'rolled-back' && repeated) return null;
       break;
   }
   throw new RolloutError(`host ${host.id} is ${host.phase} on ${host.version}; it cannot report ${event.type} on ${event.version}`);
 }
 
-function failedHost(host: HostState, version: string, reason: string, now: number): HostState {
-  return { ...host, phase: 'failed', version, patchedAt: now, failure: { reason, at: now, acceptedBy: null } };
+function failedChange(version: string, reason: string, now: number): Partial<HostState> {
+  return { phase: 'failed', version, patchedAt: now, failure: { reason, at: now, acceptedBy: null } };
 }
 
 /** The soak clock starts when the ring's last host finishes patching. */
