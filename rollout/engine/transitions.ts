@@ -75,20 +75,37 @@ function applyDecision(state: RolloutState, decision: Decision, now: number): Ro
 }
 
 /**
+ * Host events handed over one at a time, each valid until the next is asked for: a caller with a
+ * million of them need not make a million objects that live only until they are applied.
+ */
+export interface HostEventStream {
+  readonly count: number;
+  eventAt(k: number): HostEvent;
+}
+
+/**
  * Several events at once cost one copy of the host list, which matters with a hundred thousand
  * hosts, and none on a list its holder owns. A caller that knows where its hosts are in the list
  * may say so in `positions` (parallel to the events): used where the host there has that id.
  */
-export function applyHostEvents(state: RolloutState, events: readonly HostEvent[], now: number, positions?: readonly number[]): RolloutState {
+export function applyHostEvents(
+  state: RolloutState,
+  events: readonly HostEvent[] | HostEventStream,
+  now: number,
+  positions?: ArrayLike<number>,
+): RolloutState {
   const edits = editHosts(state.hosts);
   const healthy = new HealthyChanges(now);
-  events.forEach((event, k) => {
+  const count = Array.isArray(events) ? events.length : (events as HostEventStream).count;
+  const eventAt = Array.isArray(events) ? (k: number) => events[k]! : (k: number) => (events as HostEventStream).eventAt(k);
+  for (let k = 0; k < count; k++) {
+    const event = eventAt(k);
     const i = positionOf(state, event.hostId, positions?.[k]);
     const host = i === undefined ? undefined : edits.get(i);
     if (i === undefined || !host) throw new RolloutError(`rollout ${state.id} has no host ${event.hostId}`);
     const change = hostChange(host, event, state.patch.version, now, healthy);
     if (change !== null) edits.update(i, change);
-  });
+  }
   if (!edits.changed) return state;
   return finishRollback(startSoak({ ...state, hosts: edits.result() }, now), now);
 }

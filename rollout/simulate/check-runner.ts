@@ -1,8 +1,8 @@
-import type { HostEvent } from '../engine/transitions.ts';
 import { checkLatency, runFails, skipDraw } from './check-results.ts';
 import { CHECK_DEADLINE, CHECK_REPORTED } from './event-kinds.ts';
 import { TARGET_VERSION } from './fleet-hosts.ts';
 import { failProbability } from './host-faults.ts';
+import { PATCHED } from './host-reports.ts';
 import { IDLE } from './host-table.ts';
 import { geometric } from './random.ts';
 import type { RunContext } from './run-context.ts';
@@ -37,10 +37,10 @@ export class CheckRunner {
   }
 
   /** A host the engine now knows as patched gets its first check run at the next round from now. */
-  startCheckRuns(events: readonly HostEvent[], positions: readonly number[], now: number): void {
+  startCheckRuns(what: Uint8Array, positions: Int32Array, now: number): void {
     const { hosts, faults, policy, queue } = this.run;
-    for (let k = 0; k < events.length; k++) {
-      if (events[k]!.type !== 'patched') continue;
+    for (let k = 0; k < what.length; k++) {
+      if (what[k] !== PATCHED) continue;
       const p = positions[k]!;
       if (hosts.onPatch[p] !== 1 || hosts.rollbackAfterPatch[p] || hosts.activity[p] !== IDLE) continue;
       this.flakyLeft[p] = faults.flaky[p] ?? 0;

@@ -44,9 +44,9 @@ export class EngineConsult {
     let state = this.run.state;
     if (this.run.reported.size > 0) {
       const { fleet, hosts } = this.run;
-      const { events, positions } = this.run.reported.take((p) => fleet.ids[hosts.indexAt[p]!]!, this.run.stepping.reportsByPosition);
+      const { events, positions, what } = this.run.reported.take((p) => fleet.ids[hosts.indexAt[p]!]!, this.run.stepping.reportsByPosition);
       state = applyHostEvents(state, events, now, positions);
-      this.checks.startCheckRuns(events, positions, now);
+      this.checks.startCheckRuns(what, positions, now);
     }
     for (let i = 0; i < DECISIONS_PER_CONSULT && !finished(state); i++) {
       this.prepareLatencyGate(state, now);
