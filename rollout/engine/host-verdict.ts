@@ -1,6 +1,6 @@
 import type { HostFailureReport } from './decision.ts';
 import { formatDuration } from './format.ts';
-import { failingChecks, type Observation } from './observations.ts';
+import { failingChecks, type Observation, type ObservedCheck } from './observations.ts';
 import type { RolloutPolicy } from './policy.ts';
 import type { HostState, RingState } from './state.ts';
 
@@ -17,10 +17,13 @@ export type HostVerdict =
   | { kind: 'suspect'; since: number; reason: string }
   | { kind: 'failed'; reason: string };
 
+/** The verdict of most hosts, one object for all of them: nobody edits a verdict. */
+export const PASSING: HostVerdict = Object.freeze({ kind: 'passing' });
+
 export function judgeHost(host: HostState, history: readonly Observation[], target: string, now: number, policy: RolloutPolicy): HostVerdict {
   if (host.failure) return { kind: 'failed', reason: host.failure.reason };
   const since = host.patchedAt ?? now;
-  if (everyRunPassed(history, target, since)) return { kind: 'passing' };
+  if (everyRunPassed(history, target, since)) return PASSING;
   const timeout = policy.checkTimeoutMs;
   const runs = history.flatMap((o) => {
     const failing = o.version === target && o.at >= since ? failingChecks(o) : null;
@@ -47,7 +50,7 @@ export function judgeHost(host: HostState, history: readonly Observation[], targ
     flaps++;
   }
   if (flaps > policy.maxFlaps) return { kind: 'failed', reason: `flapped ${flaps} times, more than the ${policy.maxFlaps} tolerated` };
-  return flaps > 0 ? { kind: 'flaky', flaps } : { kind: 'passing' };
+  return flaps > 0 ? { kind: 'flaky', flaps } : PASSING;
 }
 
 /**
@@ -58,16 +61,27 @@ export function judgeHost(host: HostState, history: readonly Observation[], targ
 function everyRunPassed(history: readonly Observation[], target: string, since: number): boolean {
   let runs = 0;
   for (const observation of history) {
-    if (observation.version !== target || observation.at < since) continue;
-    let judged = false;
-    for (const check of observation.checks) {
-      if (check.status === 'skip') continue;
-      if (check.status !== 'pass') return false;
-      judged = true;
-    }
-    if (judged) runs++;
+    const run = runOf(observation.version, observation.at, observation.checks, target, since);
+    if (run === FAILED_RUN) return false;
+    runs += run;
   }
   return runs > 0;
+}
+
+export const NO_RUN = 0;
+export const PASSED_RUN = 1;
+export const FAILED_RUN = -1;
+
+/** What one observation, in its parts, is to a host's verdict: no run, a run that passed, or one that failed. */
+export function runOf(version: string, at: number, checks: readonly ObservedCheck[], target: string, since: number): number {
+  if (version !== target || at < since) return NO_RUN;
+  let judged = false;
+  for (const check of checks) {
+    if (check.status === 'skip') continue;
+    if (check.status !== 'pass') return FAILED_RUN;
+    judged = true;
+  }
+  return judged ? PASSED_RUN : NO_RUN;
 }
 
 export interface RingHealth {

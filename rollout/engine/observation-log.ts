@@ -72,6 +72,16 @@ export class ObservationLog implements ObservationIndex {
     return holder === undefined ? this.byId.get(hostId) : this.get(hostId);
   }
 
+  /**
+   * The observations of the host at a position, oldest first, in its parts, when the log keeps it
+   * there (nothing is made for them); false when it does not, and the caller asks historyAt.
+   */
+  visitAt(position: number, hostId: string, visitor: ObservationVisitor): boolean {
+    if (position < 0 || this.positioned.hostAt(position) !== hostId) return false;
+    this.positioned.visit(position, visitor);
+    return true;
+  }
+
   /** Every observation, host by host, oldest first, in its parts: a pass over a million hosts that makes no object for them. */
   visit(visitor: ObservationVisitor): void {
     for (const position of this.positioned.positions()) this.positioned.visit(position, visitor);

@@ -1,5 +1,6 @@
 import { positionOf } from './engine-memo.ts';
-import { countVerdict, emptyRingHealth, finishRingHealth, judgeHost, type HostVerdict, type RingHealth } from './host-verdict.ts';
+import { countVerdict, emptyRingHealth, finishRingHealth, FAILED_RUN, judgeHost, PASSING as PASSING_VERDICT, runOf, type HostVerdict, type RingHealth } from './host-verdict.ts';
+import type { ObservationVisitor } from './positioned-histories.ts';
 import { ringJournal, summaryOf } from './host-summary.ts';
 import { PositionSet } from './position-set.ts';
 import type { ObservationLog } from './observation-log.ts';
@@ -149,7 +150,12 @@ function judge(memo: RingMemo, p: number, log: ObservationLog, now: number, poli
   if (before === PASSING) memo.passing--;
   memo.verdicts[p] = undefined;
   memo.timed.delete(p);
-  const verdict = host.phase === 'healthy' || host.phase === 'failed' ? judgeHost(host, log.historyAt(memo.inList[p] ?? -1, host.id) ?? [], memo.target, now, policy) : null;
+  const verdict =
+    host.phase === 'healthy' || host.phase === 'failed'
+      ? passingInLog(host, memo.inList[p] ?? -1, log, memo.target, now)
+        ? PASSING_VERDICT
+        : judgeHost(host, log.historyAt(memo.inList[p] ?? -1, host.id) ?? [], memo.target, now, policy)
+      : null;
   const kind = verdict === null ? NOT_PATCHED : verdict.kind === 'passing' ? PASSING : OTHER;
   memo.kinds[p] = kind;
   if (kind === PASSING) memo.passing++;
@@ -170,4 +176,25 @@ function turnsAt(host: HostState, verdict: HostVerdict, policy: RolloutPolicy): 
   if (host.patchedAt === null && host.failure === null) return Number.NEGATIVE_INFINITY;
   if (verdict.kind === 'unobserved' || verdict.kind === 'suspect') return verdict.since + policy.checkTimeoutMs;
   return null;
+}
+
+/*
+ * What judgeHost's first look finds (no failure recorded, a run since the patch and none failed),
+ * read from the log's columns without a history made for the host: most hosts, most of the time.
+ * Anything else, or a host the log does not keep by position, is judged in full.
+ */
+const seen = { target: '', since: 0, runs: 0, failed: false };
+const countRun: ObservationVisitor = (_hostId, _position, at, version, checks) => {
+  const run = runOf(version, at, checks, seen.target, seen.since);
+  if (run === FAILED_RUN) seen.failed = true;
+  else seen.runs += run;
+};
+
+function passingInLog(host: HostState, position: number, log: ObservationLog, target: string, now: number): boolean {
+  if (host.phase !== 'healthy' || host.failure) return false;
+  seen.target = target;
+  seen.since = host.patchedAt ?? now;
+  seen.runs = 0;
+  seen.failed = false;
+  return log.visitAt(position, host.id, countRun) && !seen.failed && seen.runs > 0;
 }
