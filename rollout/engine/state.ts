@@ -114,18 +114,30 @@ export function createRollout({ id, patch, hosts, rings, now, ageWait }: NewRoll
     throw new PlanError(current.map((h) => `host ${h.id} already runs ${patch.version}`));
   }
   const membership = assignRingHosts(hosts, rings, id);
+  // One pass over the drawn hosts gives both the rings' ids and the host states: with a million
+  // hosts, each pass in draw order is a million scattered reads.
+  const hostIds = membership.map((members) => new Array<string>(members.length));
+  const states: HostState[] = [];
+  membership.forEach((members, ring) => {
+    const ids = hostIds[ring]!;
+    for (let k = 0; k < members.length; k++) {
+      const { id: hostId, version } = members[k]!;
+      ids[k] = hostId;
+      states.push({ id: hostId, ring, phase: 'pending', baseVersion: version, version, patchStartedAt: null, patchedAt: null, failure: null });
+    }
+  });
   return {
     id,
     patch,
     phase: 'running',
     ring: 0,
     rings: rings.map((spec, index) => {
-      const hostIds = (membership[index] ?? []).map((h) => h.id);
+      const ids = hostIds[index] ?? [];
       return {
         name: spec.name,
-        hostIds,
-        concurrency: resolveConcurrency(spec.concurrency, hostIds.length),
-        failureBudget: resolveFailureBudget(spec.failureBudget, hostIds.length),
+        hostIds: ids,
+        concurrency: resolveConcurrency(spec.concurrency, ids.length),
+        failureBudget: resolveFailureBudget(spec.failureBudget, ids.length),
         soakMs: spec.soakMs,
         requiresApproval: spec.requiresApproval,
         healthGate: { ...spec.healthGate },
@@ -136,9 +148,7 @@ export function createRollout({ id, patch, hosts, rings, now, ageWait }: NewRoll
         promotedAt: null,
       };
     }),
-    hosts: membership.flatMap((members, ring) =>
-      members.map(({ id: hostId, version }): HostState => ({ id: hostId, ring, phase: 'pending', baseVersion: version, version, patchStartedAt: null, patchedAt: null, failure: null })),
-    ),
+    hosts: states,
     paused: null,
     ...(ageWait ? { ageWait } : {}),
     createdAt: now,
