@@ -4,6 +4,7 @@ import type { Store } from '../../rollout/store/store.ts';
 import type { StoreHarness } from '../contract/harness.ts';
 import { startPostgresCluster, type PostgresCluster } from '../contract/postgres-cluster.ts';
 import { holdStoreContract } from '../contract/hold-store.contract.ts';
+import { leaseStoreContract } from '../contract/lease-store.contract.ts';
 import { recordStoreContract } from '../contract/record-store.contract.ts';
 import { rolloutStoreContract } from '../contract/rollout-store.contract.ts';
 import { scheduleStoreContract } from '../contract/schedule-store.contract.ts';
@@ -37,4 +38,5 @@ describe('PostgreSQL store', () => {
   recordStoreContract(postgres);
   scheduleStoreContract(postgres);
   holdStoreContract(postgres);
+  leaseStoreContract(postgres);
 });

@@ -6,6 +6,7 @@ import { openStore } from '../../rollout/store/sqlite-store.ts';
 import type { Store } from '../../rollout/store/store.ts';
 import type { StoreHarness } from '../contract/harness.ts';
 import { holdStoreContract } from '../contract/hold-store.contract.ts';
+import { leaseStoreContract } from '../contract/lease-store.contract.ts';
 import { recordStoreContract } from '../contract/record-store.contract.ts';
 import { rolloutStoreContract } from '../contract/rollout-store.contract.ts';
 import { scheduleStoreContract } from '../contract/schedule-store.contract.ts';
@@ -28,4 +29,5 @@ describe('SQLite store', () => {
   recordStoreContract(sqlite);
   scheduleStoreContract(sqlite);
   holdStoreContract(sqlite);
+  leaseStoreContract(sqlite);
 });
