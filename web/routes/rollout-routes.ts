@@ -4,7 +4,6 @@ import { giveCommand } from '../../rollout/drive/control.ts';
 import { isCommandName, isRingCommand } from '../../rollout/engine/command-names.ts';
 import { availableActions, type CommandRequest } from '../../rollout/engine/commands.ts';
 import { isSettled, isTerminal } from '../../rollout/engine/phase.ts';
-import { driverOf, leaseRoot } from '../../rollout/drive/driver-lease.ts';
 import { RolloutError } from '../../rollout/engine/state.ts';
 import { type RolloutSummary } from '../../rollout/store/rollout-store.ts';
 import { mustView, requireRole } from '../auth/middleware.ts';
@@ -60,19 +59,22 @@ export function rolloutRoutes(ctx: WebContext): Router {
   const observations = new ObservationCache(ctx.store);
   const labRuns = new LabRunPatches(ctx.store);
 
-  const drivers = leaseRoot(ctx.store.location);
-  const undrivenOf = (rollouts: readonly RolloutSummary[]) =>
-    new Set(rollouts.filter((r) => !isTerminal(r.phase) && driverOf(drivers, r.id) === undefined).map((r) => r.id));
+  // Who drives what: the leases in the store, whichever machine their drivers run on.
+  const undrivenOf = async (rollouts: readonly RolloutSummary[]) => {
+    const driven = new Set((await ctx.store.liveLeases(ctx.now())).map((lease) => lease.rolloutId));
+    return new Set(rollouts.filter((r) => !isTerminal(r.phase) && !driven.has(r.id)).map((r) => r.id));
+  };
 
   const load = async (id: string, reason?: string): Promise<RolloutPageData> => {
     const record = await ctx.store.loadRollout(id);
     if (!record) throw new HttpError(404, `no rollout ${id}`);
-    const [index, samples] = await Promise.all([observations.index(id), ctx.store.healthSamples(id)]);
     const now = ctx.now();
+    const [index, samples, leases] = await Promise.all([observations.index(id), ctx.store.healthSamples(id), ctx.store.liveLeases(now)]);
+    const driver = leases.find((lease) => lease.rolloutId === id);
     return {
       view: rolloutView(record.state, record.policy, index, now),
       scenario: record.scenario,
-      driven: driverOf(drivers, id) !== undefined,
+      ...(driver ? { driver } : {}),
       samples,
       now,
       pollMs: ctx.pollMs,
@@ -95,12 +97,12 @@ export function rolloutRoutes(ctx: WebContext): Router {
 
   router.get('/rollouts', async (_req, res) => {
     const rollouts = await ctx.store.listRollouts();
-    sendHtml(res, 200, rolloutsPage(rollouts, ctx.now(), ctx.pollMs, mustView(res), undrivenOf(rollouts)));
+    sendHtml(res, 200, rolloutsPage(rollouts, ctx.now(), ctx.pollMs, mustView(res), await undrivenOf(rollouts)));
   });
 
   router.get('/rollouts/table', async (_req, res) => {
     const rollouts = await ctx.store.listRollouts();
-    sendHtml(res, 200, rolloutsTable(rollouts, ctx.now(), ctx.pollMs, undrivenOf(rollouts)));
+    sendHtml(res, 200, rolloutsTable(rollouts, ctx.now(), ctx.pollMs, await undrivenOf(rollouts)));
   });
 
   router.get('/rollouts/:id', async (req, res) => {
