@@ -1,6 +1,6 @@
-import { ownerToken } from '../../lab/hosts/labels.ts';
+import { isOwnerAlive, ownerToken } from '../../lab/hosts/labels.ts';
 import { StoreError } from '../../lab/store/store-error.ts';
-import type { DriverLease, LeaseFence, LeaseStore } from '../store/lease-store.ts';
+import { DriverBusy, type DriverLease, type LeaseFence, type LeaseStore } from '../store/lease-store.ts';
 
 /*
  * The driver's side of its rollout's lease (rollout/store/lease-store.ts): claim it before the
@@ -70,12 +70,20 @@ export class HeldLease {
     this.schedule();
   }
 
-  /** Claims the rollout for this process; DriverBusy while another process's lease lasts. */
+  /**
+   * Claims the rollout for this process; DriverBusy while another process's lease lasts. On a
+   * one-machine store (SQLite) a holder whose process is gone (kill -9) is replaced at once, as
+   * the folder lease before it did; on a shared database its lease is waited out.
+   */
   static async claim(store: LeaseStore, rolloutId: string, options: HoldOptions = {}): Promise<HeldLease> {
     const settings = options.settings ?? leaseSettingsFrom();
     const now = options.now ?? Date.now;
+    const owner = options.owner ?? ownerToken();
     const at = now();
-    const lease = await store.claimLease(rolloutId, options.owner ?? ownerToken(), at, settings.ttlMs);
+    const lease = await store.claimLease(rolloutId, owner, at, settings.ttlMs).catch((error: unknown) => {
+      if (!(error instanceof DriverBusy && store.oneMachine && !isOwnerAlive(error.owner))) throw error;
+      return store.claimLease(rolloutId, owner, at, settings.ttlMs, { epoch: error.epoch });
+    });
     return new HeldLease(store, lease, at, settings, now, options.onError ?? (() => undefined));
   }
 

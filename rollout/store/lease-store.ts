@@ -31,15 +31,22 @@ export interface LeaseStore {
   /**
    * Claims the rollout's lease for `ttlMs` from `at`, with a new epoch. Refused with DriverBusy
    * while another owner's lease has not expired; the same owner may claim again (a new epoch,
-   * which fences its own earlier claim).
+   * which fences its own earlier claim). `replacing` takes over a lease before it expires, if it
+   * is still at that epoch: for a holder known to be dead (see `oneMachine`).
    */
-  claimLease(rolloutId: string, owner: string, at: number, ttlMs: number): Promise<DriverLease>;
+  claimLease(rolloutId: string, owner: string, at: number, ttlMs: number, replacing?: { epoch: number }): Promise<DriverLease>;
   /** Extends the lease to `at + ttlMs`; refused ('fenced', LeaseLost) once another claim has bumped the epoch. */
   renewLease(lease: DriverLease, at: number, ttlMs: number): Promise<DriverLease>;
   /** Gives the lease up at once (a driver that stops cleanly), keeping its epoch; a lease taken over already is left alone. */
   releaseLease(lease: DriverLease): Promise<void>;
   /** Every lease not expired at `at`: who drives which rollout now. */
   liveLeases(at: number): Promise<DriverLease[]>;
+  /**
+   * True when every driver of this store runs on this machine (the SQLite file): a holder whose
+   * process is gone here may then be replaced at once. A shared database's drivers run anywhere,
+   * where a host name and pid prove nothing, so their leases are waited out.
+   */
+  readonly oneMachine: boolean;
 }
 
 export class DriverBusy extends Error {
@@ -47,6 +54,7 @@ export class DriverBusy extends Error {
   constructor(
     readonly rolloutId: string,
     readonly owner: string,
+    readonly epoch: number,
     readonly expiresAt: number,
     at: number,
   ) {

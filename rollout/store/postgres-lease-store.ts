@@ -9,22 +9,24 @@ import { checkLeaseTime, DriverBusy, leaseLost, leaseOf, type DriverLease, type 
  * claim that commits has waited for every write of the old epoch that was already under way.
  */
 export class PostgresLeaseStore implements LeaseStore {
+  readonly oneMachine = false;
+
   constructor(private readonly pool: pg.Pool) {}
 
-  async claimLease(rolloutId: string, owner: string, at: number, ttlMs: number): Promise<DriverLease> {
+  async claimLease(rolloutId: string, owner: string, at: number, ttlMs: number, replacing?: { epoch: number }): Promise<DriverLease> {
     checkLeaseTime(ttlMs);
     const { rows } = await this.pool.query<LeaseRow>(
       `INSERT INTO rollout_leases AS l (rollout_id, owner, epoch, expires_at) VALUES ($1, $2, 1, $4)
        ON CONFLICT (rollout_id) DO UPDATE SET owner = excluded.owner, epoch = l.epoch + 1, expires_at = excluded.expires_at
-       WHERE l.expires_at <= $3 OR l.owner = excluded.owner
+       WHERE l.expires_at <= $3 OR l.owner = excluded.owner OR l.epoch = $5
        RETURNING *`,
-      [rolloutId, owner, at, at + ttlMs],
+      [rolloutId, owner, at, at + ttlMs, replacing?.epoch ?? 0],
     );
     if (rows[0]) return leaseOf(rows[0]);
     const holder = await this.one(rolloutId);
     // Released or expired between the two statements: the claim is simply tried again.
-    if (holder === undefined || holder.expires_at <= at) return this.claimLease(rolloutId, owner, at, ttlMs);
-    throw new DriverBusy(rolloutId, holder.owner, holder.expires_at, at);
+    if (holder === undefined || holder.expires_at <= at) return this.claimLease(rolloutId, owner, at, ttlMs, replacing);
+    throw new DriverBusy(rolloutId, holder.owner, holder.epoch, holder.expires_at, at);
   }
 
   async renewLease(lease: DriverLease, at: number, ttlMs: number): Promise<DriverLease> {

@@ -12,12 +12,13 @@ export class SqliteLeaseStore implements LeaseStore {
   private readonly release;
   private readonly selectOne;
   private readonly selectLive;
+  readonly oneMachine = true;
 
   constructor(db: Database.Database) {
-    this.claim = db.prepare<{ id: string; owner: string; at: number; until: number }, LeaseRow>(
+    this.claim = db.prepare<{ id: string; owner: string; at: number; until: number; replacing: number }, LeaseRow>(
       `INSERT INTO rollout_leases (rollout_id, owner, epoch, expires_at) VALUES (@id, @owner, 1, @until)
        ON CONFLICT (rollout_id) DO UPDATE SET owner = excluded.owner, epoch = epoch + 1, expires_at = excluded.expires_at
-       WHERE expires_at <= @at OR owner = excluded.owner
+       WHERE expires_at <= @at OR owner = excluded.owner OR epoch = @replacing
        RETURNING *`,
     );
     this.renew = db.prepare<{ id: string; owner: string; epoch: number; until: number }, LeaseRow>(
@@ -31,12 +32,12 @@ export class SqliteLeaseStore implements LeaseStore {
     this.selectLive = db.prepare<[number], LeaseRow>('SELECT * FROM rollout_leases WHERE expires_at > ? ORDER BY rollout_id');
   }
 
-  async claimLease(rolloutId: string, owner: string, at: number, ttlMs: number): Promise<DriverLease> {
+  async claimLease(rolloutId: string, owner: string, at: number, ttlMs: number, replacing?: { epoch: number }): Promise<DriverLease> {
     checkLeaseTime(ttlMs);
-    const row = this.claim.get({ id: rolloutId, owner, at, until: at + ttlMs });
+    const row = this.claim.get({ id: rolloutId, owner, at, until: at + ttlMs, replacing: replacing?.epoch ?? 0 });
     if (row) return leaseOf(row);
     const holder = this.selectOne.get(rolloutId)!;
-    throw new DriverBusy(rolloutId, holder.owner, holder.expires_at, at);
+    throw new DriverBusy(rolloutId, holder.owner, holder.epoch, holder.expires_at, at);
   }
 
   async renewLease(lease: DriverLease, at: number, ttlMs: number): Promise<DriverLease> {

@@ -88,6 +88,17 @@ export function leaseStoreContract(harness: StoreHarness<Store>): void {
       expect((await store.claimLease('r2', A, T0 + 2, TTL)).epoch).toBe(1);
     });
 
+    it('replaces a lease before it expires only while it is still at the epoch the claimer saw (a holder known dead)', async () => {
+      const a = await store.claimLease('r1', A, T0, TTL);
+      const b = await store.claimLease('r1', B, T0 + 1, TTL, { epoch: a.epoch });
+      expect(b).toEqual({ rolloutId: 'r1', owner: B, epoch: 2, expiresAt: T0 + 1 + TTL });
+      // A third claimer that also saw epoch 1 is too late: B holds it now.
+      const busy = await refusal(store.claimLease('r1', 'coordinator-c:303:7000', T0 + 2, TTL, { epoch: a.epoch }));
+      expect(busy).toBeInstanceOf(DriverBusy);
+      expect((busy as DriverBusy).epoch).toBe(2);
+      expect(typeof store.oneMachine).toBe('boolean');
+    });
+
     it('gives the lease to exactly one of two clients claiming at once', async () => {
       const other = await db.open();
       try {

@@ -1,4 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ownerToken } from '../../lab/hosts/labels.ts';
 import { HeldLease, leaseSettingsFrom } from '../../rollout/drive/driver-lease.ts';
 import { DriverBusy } from '../../rollout/store/lease-store.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
@@ -75,6 +78,19 @@ describe('a driver’s lease', () => {
     expect(a.lost.aborted).toBe(false);
     expect(a.mayAct()).toBe(true);
     await a.release();
+  });
+
+  it('on this one-machine store, replaces at once the lease of a driver whose process is gone, but not a live one’s', async () => {
+    const gone = spawnSync('true').pid;
+    const host = hostname();
+    await store.claimLease('r1', `${host}:${gone}:1`, now, settings.ttlMs);
+    const lease = await HeldLease.claim(store, 'r1', { settings, now: clock });
+    expect(lease.epoch).toBe(2);
+    await lease.release();
+
+    const alive = ownerToken(process.ppid);
+    await store.claimLease('r2', alive, now, settings.ttlMs);
+    await expect(HeldLease.claim(store, 'r2', { settings, now: clock })).rejects.toThrow(`rollout r2 is already driven by patchlab process ${process.ppid} on ${host}`);
   });
 
   it('keeps trying when a renewal fails for another reason, and says why', async () => {
