@@ -142,7 +142,7 @@ export class ContainerFleet implements Fleet {
       return { type: 'patched', hostId, version: member.version };
     }
     const extra = faults.flatMap((f) => (f.kind === 'bad-package' || f.kind === 'latency' ? [prepared.faultDebs[f.kind] ?? []] : [])).flat();
-    const installing = applyPatch(member.host, [...prepared.installFiles, ...extra], prepared.removals);
+    const installing = applyPatch(member.host, [...prepared.installFiles, ...extra], prepared.removals, { ...(prepared.sha256 ? { pins: prepared.sha256 } : {}) });
     if (faults.some((f) => f.kind === 'host-lost')) {
       // The host goes away while dpkg runs, as a machine that loses power mid-patch would.
       // Handled from the start: dpkg fails as soon as its host is gone, which may be before stop() returns.
@@ -178,7 +178,7 @@ export class ContainerFleet implements Fleet {
     if (member.lost) return { type: 'rolled-back', hostId, version: prepared.baseVersion };
     let outcome;
     try {
-      outcome = await rollbackPatch(member.host, new Map(Object.entries(prepared.baseVersions)), this.options.cache);
+      outcome = await rollbackPatch(member.host, new Map(Object.entries(prepared.baseVersions)), this.options.cache, { ...(prepared.sha256 ? { pins: prepared.sha256 } : {}) });
       await restartService(member.host, this.options.image.definition);
     } catch (error) {
       if (!(await this.isGone(member))) throw error;
