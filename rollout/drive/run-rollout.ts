@@ -94,10 +94,10 @@ export async function runRollout(plan: RolloutPlan | undefined, options: Rollout
       const image = await resolveImage(meta.image.name);
       fleet = meta.servers
         ? await openServerFleet({ rolloutId: id, meta: { servers: meta.servers, reboots: meta.reboots ?? [] }, image, prepared: meta.prepared, checks: meta.checks, faults: new Map(meta.faults), cache, progress, resumed: true })
-        : await ContainerFleet.attach({ rolloutId: id, image, prepared: meta.prepared, cache, checks: await fleetChecks(meta.checks), faults: new Map(meta.faults) });
+        : await ContainerFleet.attach({ rolloutId: id, image, prepared: meta.prepared, cache, checks: await fleetChecks(meta.checks), faults: new Map(meta.faults), mayAct: () => held.mayAct() });
     } else {
       if (!plan) throw new Error(`no rollout ${id} is stored; give a scenario to start one`);
-      ({ fleet, meta } = await newRollout(id, plan, store, cache, options, progress));
+      ({ fleet, meta } = await newRollout(id, plan, store, cache, { ...options, mayAct: () => held.mayAct() }, progress));
       policy = plan.policy;
     }
     servers = meta.servers !== undefined;

@@ -141,8 +141,11 @@ describe('coordinators of one rollout on a shared PostgreSQL database', () => {
       expect(await containersOf()).toHaveLength(6);
       expect((await leaseOf(store))?.epoch).toBe(2);
 
-      // 5. B is killed mid-rollout, once the pilot ring has been reached.
-      await until('pilot ring', async () => ((await store.loadRollout(id))?.state.ring ?? 0) >= 1, b.out);
+      // 5. B is killed mid-rollout: the pilot ring patched and soaking, the broad ring still to go.
+      await until('pilot soaking', async () => {
+        const state = (await store.loadRollout(id))?.state;
+        return state !== undefined && state.ring === 1 && state.hosts.filter((h) => h.ring === 1).every((h) => h.phase === 'healthy');
+      }, b.out);
       b.signal('SIGKILL');
       await b.exited;
       const seenAtKill = await store.transitions(id);
