@@ -1,4 +1,5 @@
 import type { LabRunStore } from '../../lab/store/lab-run-store.ts';
+import type { BisectStore } from '../../lab/bisect/bisect-store.ts';
 import type { HoldStore } from '../../lab/holds/hold-store.ts';
 import type { ScheduleStore } from '../../lab/schedule/schedule-store.ts';
 import type { LeaseStore } from './lease-store.ts';
@@ -9,10 +10,13 @@ import type { Store } from './store.ts';
 export function composeStore(parts: {
   rollouts: RolloutStore;
   leases: LeaseStore;
-  labRuns: LabRunStore; schedules: ScheduleStore; holds: HoldStore;
+  labRuns: LabRunStore;
+  schedules: ScheduleStore;
+  holds: HoldStore;
+  bisects: BisectStore;
   close(): Promise<void>;
 }): Store {
-  const { rollouts, leases, labRuns, schedules, holds, close } = parts;
+  const { rollouts, leases, labRuns, schedules, holds, bisects, close } = parts;
   return {
     location: rollouts.location,
     createRollout: (rollout) => rollouts.createRollout(rollout),
@@ -43,6 +47,9 @@ export function composeStore(parts: {
     addHold: (hold) => holds.addHold(hold),
     liftHold: (pattern, by, reason, at) => holds.liftHold(pattern, by, reason, at),
     holdEvents: () => holds.holdEvents(),
+    saveBisect: (report) => bisects.saveBisect(report),
+    loadBisect: (bisectId) => bisects.loadBisect(bisectId),
+    listBisects: (filter) => bisects.listBisects(filter),
     close,
   };
 }
