@@ -145,7 +145,7 @@ describe('coordinators of one rollout on a shared PostgreSQL database', () => {
       await until('pilot soaking', async () => {
         const state = (await store.loadRollout(id))?.state;
         return state !== undefined && state.ring === 1 && state.hosts.filter((h) => h.ring === 1).every((h) => h.phase === 'healthy');
-      }, b.out);
+      }, () => `B:\n${b.out()}\nA:\n${a.out()}`);
       b.signal('SIGKILL');
       await b.exited;
       const seenAtKill = await store.transitions(id);
