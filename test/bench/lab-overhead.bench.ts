@@ -31,9 +31,10 @@ import { runLabOnImage } from '../../lab/run/run-image.ts';
 
 const ROUNDS = Number(process.env.LAB_BENCH_ROUNDS ?? 4);
 const run = promisify(execFile);
-const cache = new PackageCache();
 const benchRun = `bench-lab-overhead-${process.pid}`;
 const scratch = mkdtempSync(join(tmpdir(), 'patchlab-bench-lab-'));
+// A cache of the bench's own: another process's refresh of shared lists would make this run's plan memo miss half-way.
+const cache = new PackageCache(join(scratch, 'cache'));
 const script = new URL('./lab-same-steps.sh', import.meta.url).pathname;
 let tag = '';
 let debs = { NEW_DEB: '', OLD_DEB: '' };
