@@ -53,7 +53,8 @@ async function runScript(round: number): Promise<{ ms: number; steps: Map<string
   const started = Date.now();
   await run('bash', [script], { env, maxBuffer: 16 * 1024 * 1024 });
   const ms = Date.now() - started;
-  const marks = readFileSync(steps, 'utf8').trim().split('\n').map((l) => l.split(' ') as [string, string]);
+  // A step's name has spaces: split at the first one only.
+  const marks = readFileSync(steps, 'utf8').trim().split('\n').map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)] as const);
   const durations = new Map<string, number>();
   marks.forEach(([at, name], i) => durations.set(name, Number(marks[i + 1]?.[0] ?? started + ms) - Number(at)));
   return { ms, steps: durations };
