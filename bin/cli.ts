@@ -14,6 +14,7 @@ import { scheduleCommand } from './commands/schedule.ts';
 import { serveCommand } from './commands/serve.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { usersCommand } from './commands/users.ts';
+import { workerCommand } from './commands/worker.ts';
 
 const program = new Command('patchlab')
   .description('Patch test-lab and staged-rollout simulator: prove Debian patches on disposable twins of production images.')
@@ -32,6 +33,7 @@ simulateCommand(program);
 usersCommand(program);
 inventoryCommand(program);
 demoCommand(program);
+workerCommand(program);
 
 // Interrupted: let commands record where they stopped, then remove this process's own hosts
 // before leaving, as `finally` would have. A rollout's fleet is spared: it is kept to be resumed.

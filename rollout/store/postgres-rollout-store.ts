@@ -48,10 +48,17 @@ function refusingUnknownRollout(id: string) {
   };
 }
 
+/**
+ * Work that must commit or roll back with a transition: the jobs a decision asks for, added in its
+ * transaction so that a crash loses neither the decision nor its jobs.
+ */
+export type WithinTransition = (client: pg.PoolClient, id: string, transition: NewTransition) => Promise<void>;
+
 export class PostgresRolloutStore implements RolloutStore {
   constructor(
     private readonly pool: pg.Pool,
     readonly location: string,
+    private readonly withinTransition?: WithinTransition,
   ) {}
 
   async createRollout(rollout: NewStoredRollout): Promise<void> {
@@ -93,6 +100,7 @@ export class PostgresRolloutStore implements RolloutStore {
         w.kind,
         w.payload,
       ]);
+      await this.withinTransition?.(client, id, transition);
       return w.seq;
     });
   }

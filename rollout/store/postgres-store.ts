@@ -3,7 +3,7 @@ import { PostgresScheduleStore } from '../../lab/schedule/postgres-schedule-stor
 import { openPostgresDatabase } from '../../lab/store/postgres-database.ts';
 import { PostgresLabRunStore } from '../../lab/store/postgres-lab-run-store.ts';
 import { composeStore } from './compose-store.ts';
-import { PostgresRolloutStore } from './postgres-rollout-store.ts';
+import { PostgresRolloutStore, type WithinTransition } from './postgres-rollout-store.ts';
 import type { Store } from './store.ts';
 
 /**
@@ -11,10 +11,10 @@ import type { Store } from './store.ts';
  * Connects and migrates first, so a database that cannot be used is refused here, not at the
  * first write. Its location is the URL without the password.
  */
-export async function openPostgresStore(url: string): Promise<Store> {
+export async function openPostgresStore(url: string, options: { withinTransition?: WithinTransition } = {}): Promise<Store> {
   const { pool, location } = await openPostgresDatabase(url);
   return composeStore({
-    rollouts: new PostgresRolloutStore(pool, location),
+    rollouts: new PostgresRolloutStore(pool, location, options.withinTransition),
     labRuns: new PostgresLabRunStore(pool),
     schedules: new PostgresScheduleStore(pool),
     holds: new PostgresHoldStore(pool),

@@ -1,0 +1,58 @@
+import type pg from 'pg';
+import type { NewTransition } from '../../store/rollout-store.ts';
+
+/** The task name of a host step in the queue. */
+export const HOST_STEP_TASK = 'host-step';
+
+export type HostStep = 'patch' | 'rollback' | 'check';
+
+export interface HostStepPayload {
+  rolloutId: string;
+  hostId: string;
+  step: HostStep;
+  /** The job's key, under which its result is kept. */
+  key: string;
+}
+
+/**
+ * A patch or a rollback of one host is one job however often it is asked for: the decision's
+ * transaction adds it, the fleet asks again when it acts on the decision, and a resumed driver asks
+ * once more; all three name the same key and the queue keeps one job. A check is a fresh job each
+ * round.
+ */
+export function stepKey(rolloutId: string, hostId: string, step: Exclude<HostStep, 'check'>): string {
+  return `${rolloutId}/${hostId}/${step}`;
+}
+
+/** The host steps a stored transition asks for: an engine's patch-hosts or rollback decision. */
+export function stepsAskedBy(transition: Pick<NewTransition, 'kind' | 'payload'>): { hostId: string; step: 'patch' | 'rollback' }[] {
+  if (transition.kind !== 'decision') return [];
+  const decision = transition.payload as { action?: string; hosts?: unknown };
+  if (!Array.isArray(decision.hosts)) return [];
+  const step = decision.action === 'patch-hosts' ? 'patch' : decision.action === 'rollback' ? 'rollback' : undefined;
+  if (!step) return [];
+  return decision.hosts.filter((h): h is string => typeof h === 'string').map((hostId) => ({ hostId, step }));
+}
+
+/** How often a host step is tried when its worker fails (not the host: a host's own failure is a result). */
+export const HOST_STEP_ATTEMPTS = 8;
+
+/**
+ * Adds a host step on the given connection, inside whatever transaction it is in. unsafe_dedupe:
+ * a job of the same key that waits or runs, even one locked by a worker, is left as it is.
+ */
+export async function addHostStep(client: pg.ClientBase, payload: HostStepPayload): Promise<void> {
+  await client.query("SELECT graphile_worker.add_job($1, $2::json, max_attempts => $3, job_key => $4, job_key_mode => 'unsafe_dedupe')", [
+    HOST_STEP_TASK,
+    JSON.stringify(payload),
+    HOST_STEP_ATTEMPTS,
+    payload.key,
+  ]);
+}
+
+/** For the store: the jobs of a decision, in the decision's own transaction. */
+export async function addStepsOfTransition(client: pg.PoolClient, rolloutId: string, transition: NewTransition): Promise<void> {
+  for (const { hostId, step } of stepsAskedBy(transition)) {
+    await addHostStep(client, { rolloutId, hostId, step, key: stepKey(rolloutId, hostId, step) });
+  }
+}
