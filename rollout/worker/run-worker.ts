@@ -38,7 +38,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     await ensureJobSchema(pool);
     const utils = await makeWorkerUtils({ pgPool: pool, logger: quietLogger });
     const events: WorkerEvents = new EventEmitter();
-    events.on('worker:create', ({ worker }) => workerIds.push(worker.workerId));
+    // Jobs are locked in the name of the worker pool (not of each of its workers): that is whose beat counts.
+    events.on('pool:create', ({ workerPool }) => workerIds.push(workerPool.id));
     const step = hostStepTask({ pool, store, cache: new PackageCache(), progress: options.progress });
     const taskList: Record<string, Task> = { [HOST_STEP_TASK]: async (payload) => step(payload as HostStepPayload) };
     const runner = await run({

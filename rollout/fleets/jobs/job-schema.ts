@@ -31,6 +31,7 @@ const TABLES = `
 
 /** Brings the queue's schema up to date; safe to run from several processes at once. */
 export async function ensureJobSchema(pool: pg.Pool): Promise<void> {
+  tolerateConnectionErrors(pool);
   await runMigrations({ pgPool: pool, logger: quietLogger });
   // One process creates the tables at a time: CREATE ... IF NOT EXISTS can still race on the catalog.
   const client = await pool.connect();
@@ -54,3 +55,12 @@ const JOB_SCHEMA_LOCK = 0x706c_6a6f_6273n.toString(); // "pljobs"
 export const quietLogger = new Logger(() => (level, message) => {
   if (level === 'error' || level === 'warning') process.stderr.write(`graphile-worker ${level}: ${message}\n`);
 });
+
+/**
+ * graphile-worker keeps a connection checked out to LISTEN; an error on it (a server restart)
+ * must not end the process. The queue reconnects by itself.
+ */
+export function tolerateConnectionErrors(pool: pg.Pool): pg.Pool {
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
+}
