@@ -8,7 +8,7 @@ import type { CheckSuite } from '../../lab/run/lab-run.ts';
 import { fleetChecks, type RolloutMeta } from '../drive/new-rollout.ts';
 import { ContainerFleet } from '../fleets/containers/container-fleet.ts';
 import type { HostStepPayload } from '../fleets/jobs/host-steps.ts';
-import { putResult } from '../fleets/jobs/job-results.ts';
+import { putResult } from '../../lab/jobs/job-results.ts';
 import type { Store } from '../store/store.ts';
 
 export interface HostStepContext {

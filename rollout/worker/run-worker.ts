@@ -2,16 +2,17 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { makeWorkerUtils, run, type Task, type WorkerEvents } from 'graphile-worker';
 import { openPostgresDatabase } from '../../lab/store/postgres-database.ts';
+import { LAB_RUN_TASK, labRunTask, type LabRunPayload } from '../../lab/jobs/lab-run-job.ts';
 import { PackageCache } from '../../lab/patches/cache.ts';
 import type { Progress } from '../../lab/progress.ts';
 import { HOST_STEP_TASK, type HostStepPayload } from '../fleets/jobs/host-steps.ts';
-import { ensureJobSchema, quietLogger } from '../fleets/jobs/job-schema.ts';
+import { ensureJobSchema, quietLogger } from '../../lab/jobs/job-schema.ts';
 import { openPostgresStore } from '../store/postgres-store.ts';
 import { hostStepTask } from './host-step-task.ts';
-import { beat, BEAT_MS, freeDeadWorkersJobs, leave, STALE_MS } from './worker-liveness.ts';
+import { beat, BEAT_MS, freeDeadWorkersJobs, leave, STALE_MS } from '../../lab/jobs/worker-liveness.ts';
 
-/** What a job may need beyond a Docker engine; a worker takes only the jobs it has every flag of. */
-export const CAPABILITIES = ['kvm'] as const;
+/** What a job may need beyond a Docker engine (qemu for VM twins); a worker takes only the jobs it has every flag of. */
+export const CAPABILITIES = ['qemu', 'kvm'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 export interface WorkerOptions {
@@ -41,7 +42,11 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     // Jobs are locked in the name of the worker pool (not of each of its workers): that is whose beat counts.
     events.on('pool:create', ({ workerPool }) => workerIds.push(workerPool.id));
     const step = hostStepTask({ pool, store, cache: new PackageCache(), progress: options.progress });
-    const taskList: Record<string, Task> = { [HOST_STEP_TASK]: async (payload) => step(payload as HostStepPayload) };
+    const labRun = labRunTask({ pool, store, progress: options.progress });
+    const taskList: Record<string, Task> = {
+      [HOST_STEP_TASK]: async (payload) => step(payload as HostStepPayload),
+      [LAB_RUN_TASK]: async (payload) => labRun(payload as LabRunPayload),
+    };
     const runner = await run({
       pgPool: pool,
       concurrency: options.concurrency,

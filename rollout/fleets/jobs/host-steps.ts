@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { addJob } from '../../../lab/jobs/job-results.ts';
 import type { NewTransition } from '../../store/rollout-store.ts';
 
 /** The task name of a host step in the queue. */
@@ -37,17 +38,9 @@ export function stepsAskedBy(transition: Pick<NewTransition, 'kind' | 'payload'>
 /** How often a host step is tried when its worker fails (not the host: a host's own failure is a result). */
 export const HOST_STEP_ATTEMPTS = 8;
 
-/**
- * Adds a host step on the given connection, inside whatever transaction it is in. unsafe_dedupe:
- * a job of the same key that waits or runs, even one locked by a worker, is left as it is.
- */
+/** Adds a host step on the given connection, inside whatever transaction it is in. */
 export async function addHostStep(client: pg.ClientBase, payload: HostStepPayload): Promise<void> {
-  await client.query("SELECT graphile_worker.add_job($1, $2::json, max_attempts => $3, job_key => $4, job_key_mode => 'unsafe_dedupe')", [
-    HOST_STEP_TASK,
-    JSON.stringify(payload),
-    HOST_STEP_ATTEMPTS,
-    payload.key,
-  ]);
+  await addJob(client, { task: HOST_STEP_TASK, payload, key: payload.key, maxAttempts: HOST_STEP_ATTEMPTS });
 }
 
 /** For the store: the jobs of a decision, in the decision's own transaction. */

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { Observation } from '../../engine/observations.ts';
 import type { FleetHost } from '../../engine/plan.ts';
 import type { HostEvent } from '../../engine/transitions.ts';
 import type { Fleet } from '../fleet.ts';
 import { addHostStep, stepKey, type HostStep, type HostStepPayload } from './host-steps.ts';
-import { takeFailure, takeResult, takeResultOr } from './job-results.ts';
+import { askJob } from '../../../lab/jobs/job-results.ts';
 
 export interface JobFleetOptions {
   pool: pg.Pool;
@@ -49,7 +48,7 @@ export class JobFleet implements Fleet {
   /** The queue and its answers outlive this process; only its own unread answers go. */
   async close(): Promise<void> {
     this.closed = true;
-    await this.options.pool.query('DELETE FROM patchlab_job_results WHERE rollout_id = $1', [this.options.rolloutId]).catch(() => undefined);
+    await this.options.pool.query('DELETE FROM patchlab_job_results WHERE owner = $1', [this.options.rolloutId]).catch(() => undefined);
   }
 
   private noted<T extends { hostId: string; version: string }>(answer: T): T {
@@ -58,25 +57,14 @@ export class JobFleet implements Fleet {
     return answer;
   }
 
-  /**
-   * Adds the job unless its answer is there already (a job the decision's transaction added may
-   * have finished before this asks), then waits for the answer. A job that failed every attempt
-   * throws its last error; the runner asks again later, which adds it anew.
-   */
   private async ask<T>(hostId: string, step: HostStep, key: string): Promise<T> {
     if (!this.members.has(hostId)) throw new Error(`the fleet of rollout ${this.options.rolloutId} has no host ${hostId}`);
     const { pool, rolloutId } = this.options;
     const payload: HostStepPayload = { rolloutId, hostId, step, key };
-    const ready = await takeResultOr(pool, key, (client) => addHostStep(client, payload));
-    if (ready !== undefined) return ready as T;
-    const pollMs = this.options.pollMs ?? 100;
-    while (!this.closed) {
-      await sleep(pollMs);
-      const answer = await takeResult(pool, key);
-      if (answer !== undefined) return answer as T;
-      const failure = await takeFailure(pool, key);
-      if (failure !== undefined) throw new Error(`${step} of ${hostId}: every attempt of its job failed: ${failure}`);
-    }
-    throw new Error(`${step} of ${hostId}: the fleet was closed while its job ran`);
+    return (await askJob(pool, key, (client) => addHostStep(client, payload), {
+      what: `${step} of ${hostId}`,
+      ...(this.options.pollMs ? { pollMs: this.options.pollMs } : {}),
+      stopped: () => this.closed,
+    })) as T;
   }
 }

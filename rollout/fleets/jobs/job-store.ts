@@ -3,7 +3,7 @@ import { openPostgresDatabase } from '../../../lab/store/postgres-database.ts';
 import { openPostgresStore } from '../../store/postgres-store.ts';
 import type { Store } from '../../store/store.ts';
 import { addStepsOfTransition } from './host-steps.ts';
-import { ensureJobSchema } from './job-schema.ts';
+import { ensureJobSchema } from '../../../lab/jobs/job-schema.ts';
 
 export interface JobDatabase {
   /** The stores, with every patch or rollback decision adding its host steps in its own transaction. */

@@ -5,14 +5,15 @@ import type pg from 'pg';
  * The job queue lives in the same PostgreSQL database as the stores: graphile-worker's own
  * schema (graphile_worker), plus patchlab's three tables beside it. They are created if missing,
  * not migrated with the stores' schema: a database without workers never has them.
- * - patchlab_job_results: what a finished job answered, until the one who asked reads it.
+ * - patchlab_job_results: what a finished job answered, until the one who asked reads it; its
+ *   owner is the rollout or lab run it is for.
  * - patchlab_fleet_hosts: which Docker engine each host of a rollout lives on.
  * - patchlab_workers: each worker process's heartbeat, so the jobs of a dead one are taken again.
  */
 const TABLES = `
   CREATE TABLE IF NOT EXISTS patchlab_job_results (
     key text COLLATE "C" PRIMARY KEY,
-    rollout_id text COLLATE "C" NOT NULL,
+    owner text COLLATE "C" NOT NULL,
     result text NOT NULL,
     at bigint NOT NULL
   );

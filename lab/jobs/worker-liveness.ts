@@ -35,3 +35,9 @@ export async function freeDeadWorkersJobs(pool: pg.Pool, utils: WorkerUtils, at:
 export async function leave(pool: pg.Pool, workerIds: readonly string[]): Promise<void> {
   await pool.query('DELETE FROM patchlab_workers WHERE worker_id = ANY($1::text[])', [[...workerIds]]);
 }
+
+/** Whether any worker beat within `staleMs`: work then goes to the queue instead of this process. */
+export async function workersAlive(pool: pg.Pool, at: number, staleMs = STALE_MS): Promise<boolean> {
+  const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM patchlab_workers WHERE beat_at >= $1', [at - staleMs]);
+  return (rows[0]?.n ?? 0) > 0;
+}

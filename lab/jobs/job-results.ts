@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /*
  * A job's answer travels through patchlab_job_results: the worker writes it under the job's key,
@@ -10,15 +11,15 @@ import type pg from 'pg';
 const lockKey = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))';
 
 /** Stores a job's answer; a second answer for the same key (a retried job) replaces the first. */
-export async function putResult(pool: pg.Pool, key: string, rolloutId: string, result: unknown, at: number): Promise<void> {
+export async function putResult(pool: pg.Pool, key: string, owner: string, result: unknown, at: number): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
     await client.query(lockKey, [key]);
     await client.query(
-      `INSERT INTO patchlab_job_results (key, rollout_id, result, at) VALUES ($1, $2, $3, $4)
+      `INSERT INTO patchlab_job_results (key, owner, result, at) VALUES ($1, $2, $3, $4)
        ON CONFLICT (key) DO UPDATE SET result = excluded.result, at = excluded.at`,
-      [key, rolloutId, JSON.stringify(result), at],
+      [key, owner, JSON.stringify(result), at],
     );
     await client.query('COMMIT');
   } catch (error) {
@@ -62,4 +63,54 @@ export async function takeFailure(pool: pg.Pool, key: string): Promise<string | 
     [key],
   );
   return rows[0] === undefined ? undefined : (rows[0].last_error ?? 'the job failed');
+}
+
+export interface AskOptions {
+  /** What the job does, for its error: "patch of web-01". */
+  what: string;
+  pollMs?: number;
+  /** Stops waiting (the asker is closing). */
+  stopped?: () => boolean;
+}
+
+/**
+ * Adds a job unless its answer is there already (a job added in an earlier transaction may have
+ * finished before this asks), then waits for the answer. A job that failed every attempt throws
+ * its last error and is removed, so that asking again adds it anew.
+ */
+export async function askJob(pool: pg.Pool, key: string, add: (client: pg.PoolClient) => Promise<void>, options: AskOptions): Promise<unknown> {
+  const ready = await takeResultOr(pool, key, add);
+  if (ready !== undefined) return ready;
+  const pollMs = options.pollMs ?? 100;
+  while (!options.stopped?.()) {
+    await sleep(pollMs);
+    const answer = await takeResult(pool, key);
+    if (answer !== undefined) return answer;
+    const failure = await takeFailure(pool, key);
+    if (failure !== undefined) throw new Error(`${options.what}: every attempt of its job failed: ${failure}`);
+  }
+  throw new Error(`${options.what}: stopped waiting while its job ran`);
+}
+
+export interface NewJob {
+  task: string;
+  payload: unknown;
+  key: string;
+  maxAttempts: number;
+  /** Capabilities a worker needs to take it. */
+  flags?: readonly string[];
+}
+
+/**
+ * Adds a job on the given connection, inside whatever transaction it is in. unsafe_dedupe: a job
+ * of the same key that waits or runs, even one a worker holds, is left as it is.
+ */
+export async function addJob(client: pg.ClientBase, job: NewJob): Promise<void> {
+  await client.query("SELECT graphile_worker.add_job($1, $2::json, max_attempts => $3, job_key => $4, flags => $5, job_key_mode => 'unsafe_dedupe')", [
+    job.task,
+    JSON.stringify(job.payload),
+    job.maxAttempts,
+    job.key,
+    job.flags && job.flags.length > 0 ? [...job.flags] : null,
+  ]);
 }
