@@ -99,6 +99,8 @@ export interface NewJob {
   maxAttempts: number;
   /** Capabilities a worker needs to take it. */
   flags?: readonly string[];
+  /** Jobs of one named queue run one at a time, in order. */
+  queue?: string;
 }
 
 /**
@@ -106,11 +108,8 @@ export interface NewJob {
  * of the same key that waits or runs, even one a worker holds, is left as it is.
  */
 export async function addJob(client: pg.ClientBase, job: NewJob): Promise<void> {
-  await client.query("SELECT graphile_worker.add_job($1, $2::json, max_attempts => $3, job_key => $4, flags => $5, job_key_mode => 'unsafe_dedupe')", [
-    job.task,
-    JSON.stringify(job.payload),
-    job.maxAttempts,
-    job.key,
-    job.flags && job.flags.length > 0 ? [...job.flags] : null,
-  ]);
+  await client.query(
+    "SELECT graphile_worker.add_job($1, $2::json, queue_name => $3, max_attempts => $4, job_key => $5, flags => $6, job_key_mode => 'unsafe_dedupe')",
+    [job.task, JSON.stringify(job.payload), job.queue ?? null, job.maxAttempts, job.key, job.flags && job.flags.length > 0 ? [...job.flags] : null],
+  );
 }

@@ -10,7 +10,7 @@ import { ENGINE } from '../../rollout/engine/state.ts';
 import { apply } from '../../rollout/engine/transitions.ts';
 import { addHostStep, HOST_STEP_TASK, stepKey, stepsAskedBy } from '../../rollout/fleets/jobs/host-steps.ts';
 import { JobFleet } from '../../rollout/fleets/jobs/job-fleet.ts';
-import { openJobDatabase, type JobDatabase } from '../../rollout/fleets/jobs/job-store.ts';
+import { openJobDatabase, registerFleetHosts, type JobDatabase } from '../../rollout/fleets/jobs/job-store.ts';
 import type { Store } from '../../rollout/store/store.ts';
 import { rolloutStoreContract } from '../contract/rollout-store.contract.ts';
 import { startPostgresCluster, type PostgresCluster, type TestDatabaseOnCluster } from '../contract/postgres-cluster.ts';
@@ -71,8 +71,19 @@ describe('host steps as jobs', () => {
     return { state, hosts, decision, after: apply(state, decision, T0 + MINUTE) };
   }
 
+  async function onWorkers(state: { hosts: { id: string }[] }) {
+    await registerFleetHosts(jobs.pool, 'rollout-1', state.hosts.map((h) => ({ hostId: h.id, dockerHost: 'unix:///run/lab-1/docker.sock' })));
+  }
+
+  it('adds no job for a rollout this process drives on its own fleet', async () => {
+    const { decision, after } = await storedWithCanaryPatch();
+    await jobs.store.recordTransition('rollout-1', { at: T0 + MINUTE, actor: ENGINE, kind: 'decision', payload: decision }, after, 0);
+    expect(await jobKeys()).toEqual([]);
+  });
+
   it('adds a job per host with the patch decision, in its transaction: a stale decision adds none', async () => {
-    const { hosts, decision, after } = await storedWithCanaryPatch();
+    const { state, hosts, decision, after } = await storedWithCanaryPatch();
+    await onWorkers(state);
     // Another process wrote first: the decision and its jobs are refused together.
     await expect(jobs.store.recordTransition('rollout-1', { at: T0 + MINUTE, actor: ENGINE, kind: 'decision', payload: decision }, after, 5)).rejects.toThrow();
     expect(await jobKeys()).toEqual([]);
@@ -82,6 +93,7 @@ describe('host steps as jobs', () => {
 
   it('keeps one job when the fleet asks for a step the decision added, and takes the answer once', async () => {
     const { state, hosts, decision, after } = await storedWithCanaryPatch();
+    await onWorkers(state);
     await jobs.store.recordTransition('rollout-1', { at: T0 + MINUTE, actor: ENGINE, kind: 'decision', payload: decision }, after, 0);
     const fleet = new JobFleet({ pool: jobs.pool, rolloutId: 'rollout-1', hosts: state.hosts.map((h) => ({ id: h.id, labels: {}, version: h.version })), pollMs: 20 });
     const asked = fleet.patch(hosts[0]!);

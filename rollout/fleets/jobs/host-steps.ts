@@ -38,14 +38,29 @@ export function stepsAskedBy(transition: Pick<NewTransition, 'kind' | 'payload'>
 /** How often a host step is tried when its worker fails (not the host: a host's own failure is a result). */
 export const HOST_STEP_ATTEMPTS = 8;
 
-/** Adds a host step on the given connection, inside whatever transaction it is in. */
+/**
+ * Adds a host step on the given connection, inside whatever transaction it is in. The steps of one
+ * host share a queue, so they run one at a time in the order asked (a rollback never runs beside a
+ * patch still in flight on another worker).
+ */
 export async function addHostStep(client: pg.ClientBase, payload: HostStepPayload): Promise<void> {
-  await addJob(client, { task: HOST_STEP_TASK, payload, key: payload.key, maxAttempts: HOST_STEP_ATTEMPTS });
+  await addJob(client, { task: HOST_STEP_TASK, payload, key: payload.key, maxAttempts: HOST_STEP_ATTEMPTS, queue: `${payload.rolloutId}/${payload.hostId}` });
 }
 
-/** For the store: the jobs of a decision, in the decision's own transaction. */
+/**
+ * For the store: the jobs of a decision, in the decision's own transaction, for the hosts that
+ * workers reach (registered in patchlab_fleet_hosts). A rollout this process drives on its own
+ * fleet adds none: a worker that started later would otherwise find steps nobody waits for.
+ */
 export async function addStepsOfTransition(client: pg.PoolClient, rolloutId: string, transition: NewTransition): Promise<void> {
-  for (const { hostId, step } of stepsAskedBy(transition)) {
+  const steps = stepsAskedBy(transition);
+  if (steps.length === 0) return;
+  const { rows } = await client.query<{ host_id: string }>('SELECT host_id FROM patchlab_fleet_hosts WHERE rollout_id = $1 AND host_id = ANY($2::text[])', [
+    rolloutId,
+    steps.map((s) => s.hostId),
+  ]);
+  const onWorkers = new Set(rows.map((r) => r.host_id));
+  for (const { hostId, step } of steps.filter((s) => onWorkers.has(s.hostId))) {
     await addHostStep(client, { rolloutId, hostId, step, key: stepKey(rolloutId, hostId, step) });
   }
 }
