@@ -14,8 +14,10 @@ import type { RolloutPolicy } from '../engine/policy.ts';
 import type { RolloutState } from '../engine/state.ts';
 import { ContainerFleet } from '../fleets/containers/container-fleet.ts';
 import type { Fleet } from '../fleets/fleet.ts';
+import { fleetOnWorkers } from '../fleets/jobs/job-fleet.ts';
+import { openWorkQueue, type WorkQueue } from '../../lab/jobs/work-queue.ts';
 import { runnerStore } from '../store/runner-store.ts';
-import { openConfiguredStore } from '../store/open-store.ts';
+import { DATABASE_URL_VARIABLE, openConfiguredStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import { giveCommand } from './control.ts';
 import { claimDriver, leaseRoot } from './driver-lease.ts';
@@ -65,6 +67,8 @@ export async function runRollout(plan: RolloutPlan | undefined, options: Rollout
   let keep = options.keep === true;
   let aborted = false;
   let release: (() => void) | undefined;
+  let queue: WorkQueue | undefined;
+  let jobFleet: Fleet | undefined;
   try {
     await dockerStartup(progress);
     const reaped = await reapFinishedFleets(store);
@@ -99,13 +103,21 @@ export async function runRollout(plan: RolloutPlan | undefined, options: Rollout
     const record = await store.loadRollout(id);
     if (!record) throw new Error(`rollout ${id} vanished from the store`);
     options.onStart?.(id, record.state);
-    const final = await drive(id, store, fleet, policy, meta.checkIntervalMs, options, progress);
+    // With PostgreSQL and a live worker, the workers do the host steps; a team's servers stay this process's.
+    queue = servers ? undefined : await openWorkQueue(process.env[DATABASE_URL_VARIABLE]);
+    if (queue) {
+      progress(`rollout ${id}: host steps go to the workers`);
+      jobFleet = await fleetOnWorkers(queue.pool, id, fleet);
+    }
+    const final = await drive(id, store, jobFleet ?? fleet, policy, meta.checkIntervalMs, options, progress);
     aborted = options.signal?.aborted === true && !isTerminal(final.phase);
     const last = aborted ? await pauseStopped(store, id, options.signal?.reason, progress) : final;
     progress(`rollout ${id}: ${last.phase}`);
     return last;
   } finally {
     // A team's servers are never removed: closing their fleet only closes its connections, which always goes.
+    await jobFleet?.close();
+    await queue?.close();
     if (fleet && (servers || (!keep && !aborted))) await fleet.close();
     release?.();
     if (!options.store) await store.close();

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { PostgresHoldStore } from '../../lab/holds/postgres-hold-store.ts';
 import { PostgresScheduleStore } from '../../lab/schedule/postgres-schedule-store.ts';
 import { openPostgresDatabase } from '../../lab/store/postgres-database.ts';
@@ -11,8 +12,14 @@ import type { Store } from './store.ts';
  * Connects and migrates first, so a database that cannot be used is refused here, not at the
  * first write. Its location is the URL without the password.
  */
-export async function openPostgresStore(url: string, options: { withinTransition?: WithinTransition } = {}): Promise<Store> {
+export async function openPostgresStore(url: string, options: { withinTransition?: WithinTransition; prepare?: (pool: pg.Pool) => Promise<void> } = {}): Promise<Store> {
   const { pool, location } = await openPostgresDatabase(url);
+  try {
+    await options.prepare?.(pool);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
   return composeStore({
     rollouts: new PostgresRolloutStore(pool, location, options.withinTransition),
     labRuns: new PostgresLabRunStore(pool),

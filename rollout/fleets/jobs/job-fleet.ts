@@ -68,3 +68,24 @@ export class JobFleet implements Fleet {
     })) as T;
   }
 }
+
+/**
+ * The fleet this process started, handed to the workers: each host registered on this process's
+ * Docker engine (DOCKER_HOST, else the local socket), which the workers must reach.
+ */
+export async function fleetOnWorkers(pool: pg.Pool, rolloutId: string, local: Fleet, env: NodeJS.ProcessEnv = process.env): Promise<JobFleet> {
+  const dockerHost = env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+  await registerFleetHosts(pool, rolloutId, local.hosts().map((h) => ({ hostId: h.id, dockerHost })));
+  return new JobFleet({ pool, rolloutId, hosts: local.hosts() });
+}
+
+/** Where each host of a rollout lives, for the workers that take its steps. */
+export async function registerFleetHosts(pool: pg.Pool, rolloutId: string, hosts: readonly { hostId: string; dockerHost: string }[]): Promise<void> {
+  for (const h of hosts) {
+    await pool.query(
+      `INSERT INTO patchlab_fleet_hosts (rollout_id, host_id, docker_host) VALUES ($1, $2, $3)
+       ON CONFLICT (rollout_id, host_id) DO UPDATE SET docker_host = excluded.docker_host`,
+      [rolloutId, h.hostId, h.dockerHost],
+    );
+  }
+}
