@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { inTransaction } from '../store/postgres-transaction.ts';
 
 /*
  * A job's answer travels through patchlab_job_results: the worker writes it under the job's key,
@@ -12,40 +13,24 @@ const lockKey = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))';
 
 /** Stores a job's answer; a second answer for the same key (a retried job) replaces the first. */
 export async function putResult(pool: pg.Pool, key: string, owner: string, result: unknown, at: number): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     await client.query(lockKey, [key]);
     await client.query(
       `INSERT INTO patchlab_job_results (key, owner, result, at) VALUES ($1, $2, $3, $4)
        ON CONFLICT (key) DO UPDATE SET result = excluded.result, at = excluded.at`,
       [key, owner, JSON.stringify(result), at],
     );
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** Takes the answer under `key`, or runs `orElse` (adding the job) in the same locked transaction when there is none. */
 export async function takeResultOr(pool: pg.Pool, key: string, orElse: (client: pg.PoolClient) => Promise<void>): Promise<unknown> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     await client.query(lockKey, [key]);
     const { rows } = await client.query<{ result: string }>('DELETE FROM patchlab_job_results WHERE key = $1 RETURNING result', [key]);
     if (rows[0] === undefined) await orElse(client);
-    await client.query('COMMIT');
     return rows[0] === undefined ? undefined : JSON.parse(rows[0].result);
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** Takes the answer under `key` if there is one yet. */

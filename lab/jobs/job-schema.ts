@@ -1,5 +1,6 @@
 import { Logger, runMigrations } from 'graphile-worker';
 import type pg from 'pg';
+import { inTransaction } from '../store/postgres-transaction.ts';
 
 /*
  * The job queue lives in the same PostgreSQL database as the stores: graphile-worker's own
@@ -35,18 +36,10 @@ export async function ensureJobSchema(pool: pg.Pool): Promise<void> {
   tolerateConnectionErrors(pool);
   await runMigrations({ pgPool: pool, logger: quietLogger });
   // One process creates the tables at a time: CREATE ... IF NOT EXISTS can still race on the catalog.
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [JOB_SCHEMA_LOCK]);
     await client.query(TABLES);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** Its own advisory lock key, apart from the stores' migration lock. */
