@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { PostgresBisectStore } from '../../lab/bisect/postgres-bisect-store.ts';
 import { PostgresHoldStore } from '../../lab/holds/postgres-hold-store.ts';
 import { PostgresScheduleStore } from '../../lab/schedule/postgres-schedule-store.ts';
 import { openPostgresDatabase } from '../../lab/store/postgres-database.ts';
@@ -25,6 +26,7 @@ export async function openPostgresStore(url: string, options: { withinTransition
     labRuns: new PostgresLabRunStore(pool),
     schedules: new PostgresScheduleStore(pool),
     holds: new PostgresHoldStore(pool),
+    bisects: new PostgresBisectStore(pool),
     close: () => pool.end(),
   });
 }
