@@ -19,7 +19,7 @@ import { startPostgresCluster, type PostgresCluster, type TestDatabaseOnCluster 
  * share its cores and its one Docker engine, so they show the queue's cost and that nothing is
  * serialised by it, not what two machines would do (see RESULTS.md).
  */
-const BATCH = 4;
+const BATCH = 2;
 const goss = new URL('../../lab/images/definitions/web/web.goss.yaml', import.meta.url).pathname;
 const cache = new PackageCache();
 const reports = mkdtempSync(join(tmpdir(), 'patchlab-bench-workers-'));
