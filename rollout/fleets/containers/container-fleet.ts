@@ -98,10 +98,7 @@ export class ContainerFleet implements Fleet {
     return new ContainerFleet(options, new Map([...members].sort(([a], [b]) => a.localeCompare(b))));
   }
 
-  /**
-   * Finds the containers of a rollout again, after a restart of the process that started them;
-   * `only` one host of it, for a worker that does one step on it.
-   */
+  /** Finds the containers of a rollout again after a restart; `only` one host, for a worker's step on it. */
   static async attach(options: ContainerFleetOptions, only?: string): Promise<ContainerFleet> {
     const docker = options.docker ?? dockerClient();
     const provider = new DockerHostProvider(docker);
