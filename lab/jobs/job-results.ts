@@ -86,6 +86,8 @@ export interface NewJob {
   flags?: readonly string[];
   /** Jobs of one named queue run one at a time, in order. */
   queue?: string;
+  /** Lower runs first among jobs that wait; 0 by default. */
+  priority?: number;
 }
 
 /**
@@ -94,7 +96,7 @@ export interface NewJob {
  */
 export async function addJob(client: pg.ClientBase, job: NewJob): Promise<void> {
   await client.query(
-    "SELECT graphile_worker.add_job($1, $2::json, queue_name => $3, max_attempts => $4, job_key => $5, flags => $6, job_key_mode => 'unsafe_dedupe')",
-    [job.task, JSON.stringify(job.payload), job.queue ?? null, job.maxAttempts, job.key, job.flags && job.flags.length > 0 ? [...job.flags] : null],
+    "SELECT graphile_worker.add_job($1, $2::json, queue_name => $3, max_attempts => $4, job_key => $5, priority => $6, flags => $7, job_key_mode => 'unsafe_dedupe')",
+    [job.task, JSON.stringify(job.payload), job.queue ?? null, job.maxAttempts, job.key, job.priority ?? 0, job.flags && job.flags.length > 0 ? [...job.flags] : null],
   );
 }

@@ -48,7 +48,7 @@ interface Worker {
 }
 
 function startWorker(url: string): Worker {
-  const child = spawn(join(projectRoot, 'bin/patchlab'), ['worker', '--concurrency', '1'], {
+  const child = spawn(join(projectRoot, 'bin/patchlab'), ['worker', '--concurrency', '2'], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PATCHLAB_DATABASE_URL: url, PATCHLAB_HOME: home, PATCHLAB_CACHE: cache.root },
@@ -154,7 +154,8 @@ describe('a rollout whose host steps are jobs on two workers', () => {
 
     const final = await Promise.race([driving, sleep(300_000).then(() => undefined)]);
     stop.abort();
-    expect(final?.phase, `the rollout (workers' logs):\n${workers.map((w) => w.output).join('\n---\n')}`).toBe('completed');
+    const why = final?.audit.filter((e) => e.action !== 'patch-hosts').map((e) => `${e.action}: ${e.reasons.join('; ')}`).join('\n');
+    expect(final?.phase, `the rollout (${why}); workers' logs:\n${workers.map((w) => w.output).join('\n---\n')}`).toBe('completed');
     expect(final!.hosts.every((h) => h.version === prepared.version)).toBe(true);
 
     // The canary's step was finished by the survivor, after the queue took it back from the dead worker.

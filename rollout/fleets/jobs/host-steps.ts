@@ -44,7 +44,9 @@ export const HOST_STEP_ATTEMPTS = 8;
  * patch still in flight on another worker).
  */
 export async function addHostStep(client: pg.ClientBase, payload: HostStepPayload): Promise<void> {
-  await addJob(client, { task: HOST_STEP_TASK, payload, key: payload.key, maxAttempts: HOST_STEP_ATTEMPTS, queue: `${payload.rolloutId}/${payload.hostId}` });
+  // A check goes before waiting patches: the engine fails a patched host not checked within the policy's check timeout.
+  const priority = payload.step === 'check' ? -1 : 0;
+  await addJob(client, { task: HOST_STEP_TASK, payload, key: payload.key, maxAttempts: HOST_STEP_ATTEMPTS, queue: `${payload.rolloutId}/${payload.hostId}`, priority });
 }
 
 /**
