@@ -19,6 +19,8 @@ import { hostLabels } from '../fleets/host-labels.ts';
 import type { Fleet } from '../fleets/fleet.ts';
 import type { Store } from '../store/store.ts';
 import type { RolloutPlan } from './rollout-plan.ts';
+import { patchGates } from './patch-gates.ts';
+import type { PolicyChoice } from './policy-choice.ts';
 import { alreadyPatched, openServerFleet, rebootsForHosts, type ServerRolloutMeta } from './server-rollout.ts';
 
 /** What a resumed rollout needs that is not in the engine's state; stored as the rollout's meta. */
@@ -33,6 +35,8 @@ export interface RolloutMeta {
   /** A team's servers instead of containers. */
   servers?: ServerRolloutMeta['servers'];
   reboots?: ServerRolloutMeta['reboots'];
+  /** How the rollout came by its policy: the rule and the advisory figures, or the severity. */
+  policyChoice?: PolicyChoice;
 }
 
 /** Which store a kept fleet's rollout lives in, as a short hash of the store's location. */
@@ -46,6 +50,7 @@ export interface NewRolloutOptions {
   patch?: PatchRequest;
   /** Packages kept back from the patch. */
   holds?: readonly Hold[];
+  now?: () => number;
 }
 
 /** A new rollout of the plan: the patch prepared once, rings and faults settled, the fleet started, the rollout stored. */
@@ -70,15 +75,17 @@ export async function newRollout(id: string, plan: RolloutPlan, store: Store, ca
     progress,
   });
   progress(`patch: ${prepared.name} as ${prepared.version}`);
+  const now = options.now ?? Date.now;
+  const { policy, policyChoice, ageWait } = await patchGates(id, plan, prepared, { cache, sightings: store, now: now(), progress });
   // Rings and faults are settled before any container starts, so the fleet starts with its faults.
   const prefix = plan.image.replace(/[^a-z0-9]+/g, '-');
   const planned = plan.servers
     ? plan.servers.servers.map((s) => ({ id: s.name, labels: { ...s.labels }, version: prepared.baseVersion }))
     : hostLabels(plan.fleet).map((labels, i) => ({ id: `${prefix}-${String(i + 1).padStart(2, '0')}`, labels: { ...labels }, version: prepared.baseVersion }));
-  const state = createRollout({ id, patch: { name: prepared.name, version: prepared.version, severity: plan.severity }, hosts: planned, rings: plan.rings, now: Date.now() });
+  const state = createRollout({ id, patch: { name: prepared.name, version: prepared.version, severity: plan.severity }, hosts: planned, rings: plan.rings, now: now(), ageWait });
   const faults = faultsForHosts(plan.faults, planned, state, plan.fleet.seed);
   for (const [host, list] of faults) progress(`fault on ${host}: ${list.map((f) => f.kind).join(', ')}`);
-  const meta: RolloutMeta = { image: { name: plan.image, tag: image.tag }, prepared, checks, faults: [...faults], checkIntervalMs: plan.checkIntervalMs, ...(options.keep ? { keep: true } : {}) };
+  const meta: RolloutMeta = { image: { name: plan.image, tag: image.tag }, prepared, checks, faults: [...faults], checkIntervalMs: plan.checkIntervalMs, policyChoice, ...(options.keep ? { keep: true } : {}) };
   let fleet: Fleet;
   if (plan.servers) {
     meta.servers = plan.servers;
@@ -106,12 +113,12 @@ export async function newRollout(id: string, plan: RolloutPlan, store: Store, ca
     });
   }
   try {
-    await store.createRollout({ state, scenario: plan.file, policy: plan.policy, meta: meta as unknown as Record<string, unknown> });
+    await store.createRollout({ state, scenario: plan.file, policy, meta: meta as unknown as Record<string, unknown> });
   } catch (error) {
     await fleet.close();
     throw error;
   }
-  return { fleet, meta };
+  return { fleet, meta, policy };
 }
 
 export function fleetChecks(files: string[]) {

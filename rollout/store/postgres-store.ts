@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { PostgresBisectStore } from '../../lab/bisect/postgres-bisect-store.ts';
+import { PostgresSightingStore } from '../../lab/sightings/postgres-sighting-store.ts';
 import { PostgresHoldStore } from '../../lab/holds/postgres-hold-store.ts';
 import { PostgresScheduleStore } from '../../lab/schedule/postgres-schedule-store.ts';
 import { openPostgresDatabase } from '../../lab/store/postgres-database.ts';
@@ -27,6 +28,7 @@ export async function openPostgresStore(url: string, options: { withinTransition
     schedules: new PostgresScheduleStore(pool),
     holds: new PostgresHoldStore(pool),
     bisects: new PostgresBisectStore(pool),
+    sightings: new PostgresSightingStore(pool),
     close: () => pool.end(),
   });
 }
