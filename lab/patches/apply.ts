@@ -2,6 +2,7 @@ import { mustExec, type Host } from '../hosts/host.ts';
 import { DPKG_QUERY_ARGV, diffVersions, parseDpkgQuery, type VersionChange, type VersionMap } from './apt-output.ts';
 import { APT_ENV, aptInstallArgv } from './apt-install.ts';
 import type { PackageCache } from './cache.ts';
+import { verifyPins, type Pins } from './pinned-files.ts';
 
 export async function installedVersions(host: Host): Promise<VersionMap> {
   return parseDpkgQuery((await mustExec(host, DPKG_QUERY_ARGV)).stdout);
@@ -20,6 +21,12 @@ export interface ApplyOutcome {
 export interface DpkgLimits {
   /** How long one install may take; a VM under TCG needs many times a container's. */
   timeoutMs?: number;
+  /**
+   * The sha256 of every file the stored plan pinned: each file is proven on the host before apt
+   * may use it, and a file that differs is refused before anything changes. Without pins (a plan
+   * stored before they were kept) the files are used as the cache holds them.
+   */
+  pins?: Pins;
 }
 
 const DPKG_TIMEOUT_MS = 600_000;
@@ -61,6 +68,7 @@ export async function applyPatch(
 ): Promise<ApplyOutcome> {
   const timeoutMs = limits.timeoutMs ?? DPKG_TIMEOUT_MS;
   const started = Date.now();
+  if (limits.pins) await verifyPins(host, installFiles, limits.pins);
   const before = await installedVersions(host);
   let output = '';
   let ok = true;
@@ -100,6 +108,7 @@ export async function rollbackPatch(host: Host, before: VersionMap, cache: Packa
     return file;
   });
   let output = '';
+  if (limits.pins) await verifyPins(host, files, limits.pins);
   if (files.length > 0 || purged.length > 0) {
     const result = await keepingAutoMarks(host, () => host.exec(aptInstallArgv(files, purged, 'restore'), { env: APT_ENV, timeoutMs }));
     output = result.stdout + result.stderr + timedOutNote(result, timeoutMs);

@@ -187,6 +187,7 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
     report.patch.downloadedBytes = fetched.downloadedBytes;
     report.patch.reusedFiles = fetched.reusedFiles;
     report.patch.planReused = fetched.planReused;
+    report.patch.sha256 = fetched.sha256;
     // The patch is cached by now: what its upgrades fix, read from their own changelogs, while the twins start.
     const upgrades = report.patch.packages.flatMap((p) => (p.from ? [{ name: p.name, installed: p.from, candidate: p.to }] : []));
     report.advisories = await phase('read advisories from the changelogs', () =>
@@ -206,7 +207,7 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
       if (outcome && !outcome.ok) throw new Error(`the service of image ${member.image.name} does not start on the unpatched twin: ${outcome.output}`);
     }
     // Under TCG every instruction of dpkg and its scripts is emulated: a kernel's initramfs alone takes minutes.
-    const dpkgLimits = { timeoutMs: patched.kind === 'vm' ? 45 * 60_000 : 10 * 60_000 };
+    const dpkgLimits = { timeoutMs: patched.kind === 'vm' ? 45 * 60_000 : 10 * 60_000, pins: fetched.sha256 };
     const install = await phase('apply the patch', () => applyPatch(patched, fetched.installFiles, fetched.plan.removals.map((r) => r.name), dpkgLimits));
     report.install = { ok: install.ok, changes: install.changes, output: install.output, durationMs: install.durationMs };
     if (!install.ok) installFailed = failedPackages(install.output, fetched.plan.installs.map((i) => i.name));

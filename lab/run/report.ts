@@ -26,6 +26,8 @@ export interface LabReport {
     reusedFiles: number;
     /** The plan came from an earlier run on the same image and lists, not from apt. Absent in older reports. */
     planReused?: boolean;
+    /** The sha256 of each .deb the patch installs or a rollback puts back, by its path in the cache: what every host was held to. Absent in older reports. */
+    sha256?: Record<string, string>;
   };
   candidates: CandidatePatch[];
   /** Updates the request matched but a hold kept back, each with who held it and why. */

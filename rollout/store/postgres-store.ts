@@ -6,6 +6,7 @@ import { PostgresScheduleStore } from '../../lab/schedule/postgres-schedule-stor
 import { openPostgresDatabase } from '../../lab/store/postgres-database.ts';
 import { PostgresLabRunStore } from '../../lab/store/postgres-lab-run-store.ts';
 import { composeStore } from './compose-store.ts';
+import { PostgresLeaseStore } from './postgres-lease-store.ts';
 import { PostgresRolloutStore, type WithinTransition } from './postgres-rollout-store.ts';
 import type { Store } from './store.ts';
 
@@ -24,6 +25,7 @@ export async function openPostgresStore(url: string, options: { withinTransition
   }
   return composeStore({
     rollouts: new PostgresRolloutStore(pool, location, options.withinTransition),
+    leases: new PostgresLeaseStore(pool),
     labRuns: new PostgresLabRunStore(pool),
     schedules: new PostgresScheduleStore(pool),
     holds: new PostgresHoldStore(pool),
