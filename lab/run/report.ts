@@ -159,6 +159,7 @@ export function summarize(report: LabReport): string {
   }
   if (report.reboot) lines.push(`reboot: ${report.reboot.ok ? `came back in ${(report.reboot.durationMs / 1000).toFixed(1)} s, kernel ${report.reboot.kernelBefore} -> ${report.reboot.kernel}` : `DID NOT COME BACK (${report.reboot.detail})`}`);
   if (report.rollbackReboot) lines.push(`reboot after rollback: ${report.rollbackReboot.ok ? `came back, kernel ${report.rollbackReboot.kernel}` : `DID NOT COME BACK (${report.rollbackReboot.detail})`}`);
-  if (report.rollback) lines.push(`rollback: ${report.rollback.restored ? 'restored every version' : 'NOT restored'} in ${(report.rollback.durationMs / 1000).toFixed(1)} s`);
+  const twin = report.hosts['rolled-back'];
+  if (report.rollback) lines.push(`rollback: ${report.rollback.restored ? 'restored every version' : 'NOT restored'} in ${(report.rollback.durationMs / 1000).toFixed(1)} s${twin ? ` on ${twin}, a twin given the same transaction` : ''}`);
   return lines.join('\n');
 }
