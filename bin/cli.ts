@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   users: async () => (await import('./commands/users.ts')).usersCommand,
   inventory: async () => (await import('./commands/inventory.ts')).inventoryCommand,
   demo: async () => (await import('./commands/demo.ts')).demoCommand,
+  worker: async () => (await import('./commands/worker.ts')).workerCommand,
 };
 
 const program = new Command('patchlab')

@@ -7,6 +7,9 @@ import { bisectRun, summarizeBisect } from '../../lab/bisect/lab-bisect.ts';
 import { stderrProgress } from '../../lab/progress.ts';
 import { summarize } from '../../lab/run/report.ts';
 import { runLabOnImage, type HostKind } from '../../lab/run/run-image.ts';
+import { runLabOnWorker, type LabRunRequest } from '../../lab/jobs/lab-run-job.ts';
+import { openWorkQueue } from '../../lab/jobs/work-queue.ts';
+import { DATABASE_URL_VARIABLE } from '../../rollout/store/open-store.ts';
 import { exitCodeOf } from '../../lab/run/verdict.ts';
 import { labRunNotification } from '../../lab/notify/run-notifications.ts';
 import type { Store } from '../../rollout/store/store.ts';
@@ -35,7 +38,7 @@ export async function labRun(flags: LabRunFlags): Promise<number> {
 
 async function labRunWith(flags: LabRunFlags, store: Store): Promise<number> {
   const holds = await currentHolds(store);
-  const report = await runLabOnImage({
+  const request: LabRunRequest = {
     holds,
     image: flags.image,
     patch: flags.patch,
@@ -45,13 +48,21 @@ async function labRunWith(flags: LabRunFlags, store: Store): Promise<number> {
     ...(flags.host ? { host: flags.host } : {}),
     mirror: mirrorOverrides(flags),
     refreshLists: flags.refresh ? 'always' : 'if-stale',
-    progress: stderrProgress('lab'),
-  });
+  };
+  const progress = stderrProgress('lab');
+  // With PostgreSQL and a live worker, a worker runs it (and keeps its report in the store); otherwise this process does.
+  const queue = await openWorkQueue(process.env[DATABASE_URL_VARIABLE]);
+  let report;
+  try {
+    report = queue ? await runLabOnWorker(queue.pool, store, request, progress) : await runLabOnImage({ ...request, progress });
+  } finally {
+    await queue?.close();
+  }
   const reportDir = flags.reportDir ?? join(dataDir(), 'runs', report.runId);
   // Kept in the store as well, so `serve` shows it beside the rollouts and a schedule's history can compare runs.
-  await store.saveLabRun(report);
+  if (!queue) await store.saveLabRun(report);
   console.log(flags.json ? JSON.stringify(report, null, 2) : summarize(report));
-  if (!flags.json) console.log(`report: ${join(reportDir, 'report.json')}  junit: ${join(reportDir, 'junit.xml')}`);
+  if (!flags.json) console.log(`report: ${join(reportDir, 'report.json')}  junit: ${join(reportDir, 'junit.xml')}${queue ? ' (on the worker that ran it; the report is in the store too)' : ''}`);
   const failed = labRunNotification(report);
   if (failed) {
     const notifier = webhookNotifier();

@@ -13,13 +13,15 @@ import { keptFleetAdvice, terminalView } from './rollout.ts';
 import { runSchedule } from '../../lab/schedule/scheduled-run.ts';
 import { bisectMaxRunsFrom } from '../../lab/schedule/schedule-bisect.ts';
 import { Scheduler } from '../../lab/schedule/scheduler.ts';
-import { openConfiguredStore } from '../../rollout/store/open-store.ts';
+import { DATABASE_URL_VARIABLE, openConfiguredStore } from '../../rollout/store/open-store.ts';
 import { createApp } from '../../web/app.ts';
 import { UserStore } from '../../web/auth/user-store.ts';
 import { listen } from '../../web/server.ts';
 import { advisoriesFromCache } from '../../lab/advisories/cache-advisories.ts';
 import { dockerDiscover } from '../../lab/patches/discover.ts';
 import { PatchDiscovery } from '../../web/services/patch-discovery.ts';
+import { runLabOnWorker } from '../../lab/jobs/lab-run-job.ts';
+import { openWorkQueue } from '../../lab/jobs/work-queue.ts';
 import { sightingsOfScheduleRun } from '../../lab/sightings/sightings-of.ts';
 
 export function parsePort(value: string): number {
@@ -67,7 +69,13 @@ export async function serve(flags: ServeFlags): Promise<void> {
   new Scheduler({
     store,
     run: async (spec, due) => {
-      const run = await runSchedule(spec, { store, holds: await currentHolds(store), slotAt: due.slotAt, coalesced: due.coalesced, cache, bisectMaxRuns: bisectMaxRunsFrom(), progress: stderrProgress('schedule') });
+      const holds = await currentHolds(store);
+      // With PostgreSQL and a live worker, each image's lab run is a job for the workers; otherwise it runs here.
+      const queue = await openWorkQueue(process.env[DATABASE_URL_VARIABLE]);
+      const onWorker = queue && ((image: string, patch: string[]) => runLabOnWorker(queue.pool, store, { image, patch, refreshLists: 'always', holds }, stderrProgress('schedule')));
+      const run = await runSchedule(spec, { store, holds, slotAt: due.slotAt, coalesced: due.coalesced, cache, bisectMaxRuns: bisectMaxRunsFrom(), progress: stderrProgress('schedule'), ...(onWorker ? { lab: onWorker } : {}) }).finally(
+        () => queue?.close(),
+      );
       notify(scheduleNotification(run));
       for (const bisected of bisectNotifications(run)) notify(bisected);
       const seen = sightingsOfScheduleRun(run);

@@ -38,6 +38,8 @@ export interface ImageLabRun {
   host?: HostKind;
   /** The host of the set to patch (`--target db`), by hostname or image name; the image itself when absent. */
   targets?: string[];
+  /** A new one by default; given when a worker runs the run another process named. */
+  runId?: string;
 }
 
 export type HostKind = 'container' | 'vm';
@@ -48,7 +50,7 @@ export async function runLabOnImage(options: ImageLabRun): Promise<LabReport> {
   const request = parsePatchArgs(options.patch);
   const listsMaxAgeMs = options.listsMaxAgeMs ?? listsMaxAgeFrom();
   await dockerStartup(progress);
-  const runId = newRunId('lab');
+  const runId = options.runId ?? newRunId('lab');
   const resolved = await resolveImage(options.image, { progress });
   const vm = options.host === 'vm' ? await ensureVmImage(options.image, resolved.tag, { progress }) : undefined;
   // A VM run's fetcher and twins start from the VM form: its pending updates include the kernel.

@@ -14,8 +14,10 @@ import type { RolloutPolicy } from '../engine/policy.ts';
 import type { RolloutState } from '../engine/state.ts';
 import { ContainerFleet } from '../fleets/containers/container-fleet.ts';
 import type { Fleet } from '../fleets/fleet.ts';
+import { fleetOnWorkers } from '../fleets/jobs/job-fleet.ts';
+import { openWorkQueue, type WorkQueue } from '../../lab/jobs/work-queue.ts';
 import { runnerStore } from '../store/runner-store.ts';
-import { openConfiguredStore } from '../store/open-store.ts';
+import { DATABASE_URL_VARIABLE, openConfiguredStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import { giveCommand } from './control.ts';
 import { HeldLease, isLeaseLost, type LeaseSettings } from './driver-lease.ts';
@@ -69,6 +71,8 @@ export async function runRollout(plan: RolloutPlan | undefined, options: Rollout
   let keep = options.keep === true;
   let aborted = false;
   let lease: HeldLease | undefined;
+  let queue: WorkQueue | undefined;
+  let jobFleet: Fleet | undefined;
   try {
     await dockerStartup(progress);
     const reaped = await reapFinishedFleets(store);
@@ -105,7 +109,13 @@ export async function runRollout(plan: RolloutPlan | undefined, options: Rollout
     const record = await store.loadRollout(id);
     if (!record) throw new Error(`rollout ${id} vanished from the store`);
     options.onStart?.(id, record.state);
-    const final = await drive(id, store, fleet, policy, meta.checkIntervalMs, { ...options, signal }, held, progress).catch((error: unknown) => {
+    // With PostgreSQL and a live worker, the workers do the host steps; a team's servers stay this process's.
+    queue = servers ? undefined : await openWorkQueue(process.env[DATABASE_URL_VARIABLE]);
+    if (queue) {
+      progress(`rollout ${id}: host steps go to the workers`);
+      jobFleet = await fleetOnWorkers(queue.pool, id, fleet);
+    }
+    const final = await drive(id, store, jobFleet ?? fleet, policy, meta.checkIntervalMs, { ...options, signal }, held, progress).catch((error: unknown) => {
       if (isLeaseLost(error)) held.markLost(error);
       throw error;
     });
@@ -116,6 +126,8 @@ export async function runRollout(plan: RolloutPlan | undefined, options: Rollout
     return last;
   } finally {
     // A team's servers are never removed: closing their fleet only closes its connections, which always goes.
+    await jobFleet?.close();
+    await queue?.close();
     // A fleet whose rollout another process took over is that process's now: never removed here.
     const takenOver = lease?.lost.aborted === true;
     if (fleet && (servers || (!keep && !aborted && !takenOver))) await fleet.close();

@@ -1,3 +1,5 @@
+import { ensureJobSchema } from '../../lab/jobs/job-schema.ts';
+import { addStepsOfTransition } from '../fleets/jobs/host-steps.ts';
 import { openPostgresStore } from './postgres-store.ts';
 import { defaultStorePath, openStore } from './sqlite-store.ts';
 import type { Store } from './store.ts';
@@ -13,5 +15,6 @@ export const DATABASE_URL_VARIABLE = 'PATCHLAB_DATABASE_URL';
 export async function openConfiguredStore(env: NodeJS.ProcessEnv = process.env): Promise<Store> {
   const url = env[DATABASE_URL_VARIABLE];
   if (url === undefined || url === '') return openStore(defaultStorePath(env));
-  return openPostgresStore(url);
+  // The host steps a decision asks of workers are added in the decision's own transaction.
+  return openPostgresStore(url, { withinTransition: addStepsOfTransition, prepare: ensureJobSchema });
 }

@@ -52,6 +52,12 @@ function refusingUnknownRollout(id: string) {
   };
 }
 
+/**
+ * Work that must commit or roll back with a transition: the jobs a decision asks for, added in its
+ * transaction so that a crash loses neither the decision nor its jobs.
+ */
+export type WithinTransition = (client: pg.PoolClient, id: string, transition: NewTransition) => Promise<void>;
+
 /*
  * A fenced write reads the lease row FOR SHARE in its own transaction: a claim (an UPDATE of that
  * row) then waits for the write to commit, and a write that starts after the claim committed reads
@@ -67,6 +73,7 @@ export class PostgresRolloutStore implements RolloutStore {
   constructor(
     private readonly pool: pg.Pool,
     readonly location: string,
+    private readonly withinTransition?: WithinTransition,
   ) {}
 
   async createRollout(rollout: NewStoredRollout): Promise<void> {
@@ -109,6 +116,7 @@ export class PostgresRolloutStore implements RolloutStore {
         w.kind,
         w.payload,
       ]);
+      await this.withinTransition?.(client, id, transition);
       return w.seq;
     });
   }

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { PostgresBisectStore } from '../../lab/bisect/postgres-bisect-store.ts';
 import { PostgresSightingStore } from '../../lab/sightings/postgres-sighting-store.ts';
 import { PostgresHoldStore } from '../../lab/holds/postgres-hold-store.ts';
@@ -6,7 +7,7 @@ import { openPostgresDatabase } from '../../lab/store/postgres-database.ts';
 import { PostgresLabRunStore } from '../../lab/store/postgres-lab-run-store.ts';
 import { composeStore } from './compose-store.ts';
 import { PostgresLeaseStore } from './postgres-lease-store.ts';
-import { PostgresRolloutStore } from './postgres-rollout-store.ts';
+import { PostgresRolloutStore, type WithinTransition } from './postgres-rollout-store.ts';
 import type { Store } from './store.ts';
 
 /**
@@ -14,10 +15,16 @@ import type { Store } from './store.ts';
  * Connects and migrates first, so a database that cannot be used is refused here, not at the
  * first write. Its location is the URL without the password.
  */
-export async function openPostgresStore(url: string): Promise<Store> {
+export async function openPostgresStore(url: string, options: { withinTransition?: WithinTransition; prepare?: (pool: pg.Pool) => Promise<void> } = {}): Promise<Store> {
   const { pool, location } = await openPostgresDatabase(url);
+  try {
+    await options.prepare?.(pool);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
   return composeStore({
-    rollouts: new PostgresRolloutStore(pool, location),
+    rollouts: new PostgresRolloutStore(pool, location, options.withinTransition),
     leases: new PostgresLeaseStore(pool),
     labRuns: new PostgresLabRunStore(pool),
     schedules: new PostgresScheduleStore(pool),

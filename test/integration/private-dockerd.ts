@@ -28,12 +28,15 @@ export interface PrivateDockerd {
   destroy(): Promise<void>;
 }
 
+let engineCount = 0;
+
 export async function startPrivateDockerd(images: readonly string[], main = new Docker()): Promise<PrivateDockerd> {
   await sweepDeadEngines();
   // Short: containerd's socket lives under the exec root, and a unix socket path has 108 bytes at most.
   // The pid says whose it is, for the sweep of a test that was killed before its afterAll.
   const dir = mkdtempSync(`/tmp/plf-${process.pid}-`);
-  const bridge = `plf${process.pid}`.slice(0, 15);
+  // A test may run several engines (two lab machines): each its own bridge, numbered after the pid.
+  const bridge = `plf${process.pid}n${engineCount++}`.slice(0, 15);
   const subnet = await freeSubnet();
   const socket = join(dir, 'docker.sock');
   const log = join(dir, 'dockerd.log');
@@ -119,7 +122,7 @@ export async function startPrivateDockerd(images: readonly string[], main = new 
 async function sweepDeadEngines(): Promise<void> {
   const dead = (pid: string) => !existsSync(`/proc/${pid}`);
   const links = (await run('ip', ['-o', 'link', 'show', 'type', 'bridge'])).stdout;
-  for (const [, bridge, pid] of links.matchAll(/^\d+: (plf(\d+))[:@]/gm)) {
+  for (const [, bridge, pid] of links.matchAll(/^\d+: (plf(\d+)(?:n\d+)?)[:@]/gm)) {
     if (!bridge || !pid || !dead(pid)) continue;
     for (const table of ['filter', 'nat']) {
       const rules = (await run('iptables', ['-w', '-t', table, '-S'])).stdout.split('\n');

@@ -105,11 +105,12 @@ export class ContainerFleet implements Fleet {
     return new ContainerFleet(options, new Map([...members].sort(([a], [b]) => a.localeCompare(b))));
   }
 
-  /** Finds the containers of a rollout again, after a restart of the process that started them. */
-  static async attach(options: ContainerFleetOptions): Promise<ContainerFleet> {
+  /** Finds the containers of a rollout again after a restart; `only` one host, for a worker's step on it. */
+  static async attach(options: ContainerFleetOptions, only?: string): Promise<ContainerFleet> {
     const docker = options.docker ?? dockerClient();
     const provider = new DockerHostProvider(docker);
-    const found = await docker.listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${options.rolloutId}`, FLEET_HOST_LABEL] } });
+    const host = only === undefined ? FLEET_HOST_LABEL : `${FLEET_HOST_LABEL}=${only}`;
+    const found = await docker.listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${options.rolloutId}`, host] } });
     const members = new Map<string, Member>();
     for (const c of found) {
       const id = c.Labels[FLEET_HOST_LABEL] ?? c.Id;

@@ -1,0 +1,81 @@
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import { makeWorkerUtils, run, type Task, type WorkerEvents } from 'graphile-worker';
+import { openPostgresDatabase } from '../../lab/store/postgres-database.ts';
+import { LAB_RUN_TASK, labRunTask, type LabRunPayload } from '../../lab/jobs/lab-run-job.ts';
+import { PackageCache } from '../../lab/patches/cache.ts';
+import type { Progress } from '../../lab/progress.ts';
+import { HOST_STEP_TASK, type HostStepPayload } from '../fleets/jobs/host-steps.ts';
+import { ensureJobSchema, quietLogger } from '../../lab/jobs/job-schema.ts';
+import { openPostgresStore } from '../store/postgres-store.ts';
+import { hostStepTask } from './host-step-task.ts';
+import { beat, BEAT_MS, freeDeadWorkersJobs, leave, STALE_MS } from '../../lab/jobs/worker-liveness.ts';
+
+/** What a job may need beyond a Docker engine (qemu for VM twins); a worker takes only the jobs it has every flag of. */
+export const CAPABILITIES = ['qemu', 'kvm'] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+export interface WorkerOptions {
+  databaseUrl: string;
+  capabilities: readonly Capability[];
+  /** Jobs at once. */
+  concurrency: number;
+  progress: Progress;
+  signal: AbortSignal;
+  staleMs?: number;
+}
+
+/**
+ * A lab worker: takes jobs from the queue in the database until the signal stops it. Host steps
+ * reach each host on the engine the rollout stored for it.
+ */
+export async function runWorker(options: WorkerOptions): Promise<void> {
+  const { pool } = await openPostgresDatabase(options.databaseUrl);
+  const store = await openPostgresStore(options.databaseUrl);
+  const workerIds: string[] = [];
+  const tag = `${hostname()}:${process.pid}`;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await ensureJobSchema(pool);
+    const utils = await makeWorkerUtils({ pgPool: pool, logger: quietLogger });
+    const events: WorkerEvents = new EventEmitter();
+    // Jobs are locked in the name of the worker pool (not of each of its workers): that is whose beat counts.
+    events.on('pool:create', ({ workerPool }) => workerIds.push(workerPool.id));
+    const step = hostStepTask({ pool, store, cache: new PackageCache(), progress: options.progress });
+    const labRun = labRunTask({ pool, store, progress: options.progress });
+    const taskList: Record<string, Task> = {
+      [HOST_STEP_TASK]: async (payload) => step(payload as HostStepPayload),
+      [LAB_RUN_TASK]: async (payload) => labRun(payload as LabRunPayload),
+    };
+    const runner = await run({
+      pgPool: pool,
+      concurrency: options.concurrency,
+      taskList,
+      events,
+      logger: quietLogger,
+      noHandleSignals: true,
+      pollInterval: 1_000,
+      forbiddenFlags: CAPABILITIES.filter((c) => !options.capabilities.includes(c)),
+    });
+    const tick = async () => {
+      await beat(pool, workerIds, tag, Date.now());
+      const freed = await freeDeadWorkersJobs(pool, utils, Date.now(), options.staleMs ?? STALE_MS);
+      if (freed.length > 0) options.progress(`took back the jobs of ${freed.length} silent worker(s): ${freed.join(', ')}`);
+    };
+    await tick();
+    timer = setInterval(() => void tick().catch((error: Error) => options.progress(`heartbeat: ${error.message}`)), BEAT_MS);
+    options.progress(`worker ${tag}: ${options.concurrency} job(s) at once, capabilities: ${options.capabilities.join(', ') || 'none'}`);
+    await new Promise<void>((resolve) => {
+      if (options.signal.aborted) resolve();
+      options.signal.addEventListener('abort', () => resolve(), { once: true });
+      void runner.promise.finally(resolve);
+    });
+    await runner.stop();
+    await utils.release();
+  } finally {
+    if (timer) clearInterval(timer);
+    await leave(pool, workerIds).catch(() => undefined);
+    await store.close();
+    await pool.end();
+  }
+}

@@ -1,0 +1,158 @@
+import fc from 'fast-check';
+import { makeWorkerUtils } from 'graphile-worker';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { putResult } from '../../lab/jobs/job-results.ts';
+import { quietLogger } from '../../lab/jobs/job-schema.ts';
+import { beat, freeDeadWorkersJobs, STALE_MS, workersAlive } from '../../lab/jobs/worker-liveness.ts';
+import type { Decision } from '../../rollout/engine/decision.ts';
+import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
+import { ENGINE } from '../../rollout/engine/state.ts';
+import { apply } from '../../rollout/engine/transitions.ts';
+import { addHostStep, HOST_STEP_TASK, stepKey, stepsAskedBy } from '../../rollout/fleets/jobs/host-steps.ts';
+import { JobFleet, registerFleetHosts } from '../../rollout/fleets/jobs/job-fleet.ts';
+import { openJobDatabase, type JobDatabase } from '../../rollout/fleets/jobs/job-store.ts';
+import type { Store } from '../../rollout/store/store.ts';
+import { rolloutStoreContract } from '../contract/rollout-store.contract.ts';
+import { startPostgresCluster, type PostgresCluster, type TestDatabaseOnCluster } from '../contract/postgres-cluster.ts';
+import { sampleState, T0 } from '../fixtures/store/samples.ts';
+
+/*
+ * The job queue's guarantees on a real PostgreSQL server (a throwaway cluster on a Unix socket):
+ * a decision and the host steps it asks for commit together or not at all, a step asked for
+ * again stays one job, an answer is taken once, and a silent worker's jobs are freed.
+ */
+let cluster: PostgresCluster | undefined;
+beforeAll(async () => {
+  cluster = await startPostgresCluster();
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+const MINUTE = 60_000;
+
+describe('the store with a job queue', () => {
+  // The hook that adds jobs must leave every promise of the rollout store as it was.
+  rolloutStoreContract({
+    async create() {
+      const database = await cluster!.createDatabase();
+      return {
+        open: async () => {
+          const jobs = await openJobDatabase(database.url);
+          return { ...jobs.store, close: jobs.close } as Store;
+        },
+        dispose: () => database.drop(),
+      };
+    },
+    constraintFailure: /violates check constraint/,
+  });
+});
+
+describe('host steps as jobs', () => {
+  let database: TestDatabaseOnCluster;
+  let jobs: JobDatabase;
+  beforeEach(async () => {
+    database = await cluster!.createDatabase();
+    jobs = await openJobDatabase(database.url);
+  });
+  afterEach(async () => {
+    await jobs.close();
+    await database.drop();
+  });
+
+  const jobKeys = async () =>
+    (await jobs.pool.query<{ key: string }>('SELECT key FROM graphile_worker.jobs WHERE task_identifier = $1 ORDER BY key', [HOST_STEP_TASK])).rows.map((r) => r.key);
+
+  async function storedWithCanaryPatch() {
+    const state = sampleState('rollout-1', 6);
+    await jobs.store.createRollout({ state, scenario: 's.yaml', policy: STANDARD_POLICY, meta: {} });
+    const hosts = state.rings[0]!.hostIds.slice(0, 2);
+    const decision: Decision = { action: 'patch-hosts', ring: 0, hosts, reasons: ['canary'], figures: {} };
+    return { state, hosts, decision, after: apply(state, decision, T0 + MINUTE) };
+  }
+
+  async function onWorkers(state: { hosts: { id: string }[] }) {
+    await registerFleetHosts(jobs.pool, 'rollout-1', state.hosts.map((h) => ({ hostId: h.id, dockerHost: 'unix:///run/lab-1/docker.sock' })));
+  }
+
+  it('adds no job for a rollout this process drives on its own fleet', async () => {
+    const { decision, after } = await storedWithCanaryPatch();
+    await jobs.store.recordTransition('rollout-1', { at: T0 + MINUTE, actor: ENGINE, kind: 'decision', payload: decision }, after, 0);
+    expect(await jobKeys()).toEqual([]);
+  });
+
+  it('adds a job per host with the patch decision, in its transaction: a stale decision adds none', async () => {
+    const { state, hosts, decision, after } = await storedWithCanaryPatch();
+    await onWorkers(state);
+    // Another process wrote first: the decision and its jobs are refused together.
+    await expect(jobs.store.recordTransition('rollout-1', { at: T0 + MINUTE, actor: ENGINE, kind: 'decision', payload: decision }, after, 5)).rejects.toThrow();
+    expect(await jobKeys()).toEqual([]);
+    await jobs.store.recordTransition('rollout-1', { at: T0 + MINUTE, actor: ENGINE, kind: 'decision', payload: decision }, after, 0);
+    expect(await jobKeys()).toEqual(hosts.map((h) => stepKey('rollout-1', h, 'patch')).sort());
+  });
+
+  it('keeps one job when the fleet asks for a step the decision added, and takes the answer once', async () => {
+    const { state, hosts, decision, after } = await storedWithCanaryPatch();
+    await onWorkers(state);
+    await jobs.store.recordTransition('rollout-1', { at: T0 + MINUTE, actor: ENGINE, kind: 'decision', payload: decision }, after, 0);
+    const fleet = new JobFleet({ pool: jobs.pool, rolloutId: 'rollout-1', hosts: state.hosts.map((h) => ({ id: h.id, labels: {}, version: h.version })), pollMs: 20 });
+    const asked = fleet.patch(hosts[0]!);
+    // The fleet's own ask found the decision's job: still one per host.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await jobKeys()).toEqual(hosts.map((h) => stepKey('rollout-1', h, 'patch')).sort());
+    const key = stepKey('rollout-1', hosts[0]!, 'patch');
+    await putResult(jobs.pool, key, 'rollout-1', { type: 'patched', hostId: hosts[0], version: 'new' }, T0);
+    await expect(asked).resolves.toEqual({ type: 'patched', hostId: hosts[0], version: 'new' });
+    // Taken: the version is the fleet's now, and the answer is gone.
+    expect(fleet.hosts().find((h) => h.id === hosts[0])?.version).toBe('new');
+    const left = await jobs.pool.query('SELECT 1 FROM patchlab_job_results WHERE key = $1', [key]);
+    expect(left.rowCount).toBe(0);
+    await fleet.close();
+  });
+
+  it('takes an answer that came before the ask without adding the job again', async () => {
+    const state = sampleState('rollout-1', 6);
+    const host = state.hosts[0]!.id;
+    const fleet = new JobFleet({ pool: jobs.pool, rolloutId: 'rollout-1', hosts: state.hosts.map((h) => ({ id: h.id, labels: {}, version: h.version })) });
+    await putResult(jobs.pool, stepKey('rollout-1', host, 'rollback'), 'rollout-1', { type: 'rolled-back', hostId: host, version: 'base' }, T0);
+    await expect(fleet.rollback(host)).resolves.toMatchObject({ type: 'rolled-back' });
+    expect(await jobKeys()).toEqual([]);
+  });
+
+  it('frees the jobs of a worker whose beat went stale, and only its', async () => {
+    const client = await jobs.pool.connect();
+    for (const hostId of ['web-01', 'web-02']) await addHostStep(client, { rolloutId: 'rollout-1', hostId, step: 'patch', key: stepKey('rollout-1', hostId, 'patch') });
+    client.release();
+    // Two workers take one job each, as graphile-worker locks them: in the name of their pool.
+    await jobs.pool.query("UPDATE graphile_worker._private_jobs SET locked_by = 'dead', locked_at = now(), attempts = 1 WHERE id = (SELECT min(id) FROM graphile_worker._private_jobs)");
+    await jobs.pool.query("UPDATE graphile_worker._private_jobs SET locked_by = 'alive', locked_at = now(), attempts = 1 WHERE id = (SELECT max(id) FROM graphile_worker._private_jobs)");
+    const now = Date.now();
+    await beat(jobs.pool, ['dead'], 'a:1', now - STALE_MS - 1);
+    await beat(jobs.pool, ['alive'], 'b:2', now);
+    const utils = await makeWorkerUtils({ pgPool: jobs.pool, logger: quietLogger });
+    expect(await freeDeadWorkersJobs(jobs.pool, utils, now)).toEqual(['dead']);
+    const locks = (await jobs.pool.query<{ locked_by: string | null }>('SELECT locked_by FROM graphile_worker.jobs ORDER BY id')).rows.map((r) => r.locked_by);
+    expect(locks).toEqual([null, 'alive']);
+    expect(await workersAlive(jobs.pool, now)).toBe(true);
+    expect(await workersAlive(jobs.pool, now + STALE_MS + 1)).toBe(false);
+    await utils.release();
+  });
+});
+
+describe('which steps a transition asks for', () => {
+  const host = fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/);
+  it('a patch or rollback decision asks one step per host; nothing else asks any', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('patch-hosts', 'rollback', 'hold', 'promote', 'pause', 'complete', 'await-approval'),
+        fc.uniqueArray(host, { maxLength: 8 }),
+        fc.constantFrom('decision', 'host-events', 'command'),
+        (action, hosts, kind) => {
+          const steps = stepsAskedBy({ kind: kind as 'decision', payload: { action, hosts } });
+          const step = action === 'patch-hosts' ? 'patch' : action === 'rollback' ? 'rollback' : undefined;
+          expect(steps).toEqual(kind === 'decision' && step ? hosts.map((hostId) => ({ hostId, step })) : []);
+        },
+      ),
+    );
+  });
+});
