@@ -10,7 +10,7 @@ import type { PatchRequest } from '../../lab/patches/request.ts';
 import type { Progress } from '../../lab/progress.ts';
 import { checkFilesFor, loadCheckSuite } from '../../lab/run/check-suite.ts';
 import { isTerminal } from '../engine/phase.ts';
-import { createRollout } from '../engine/state.ts';
+import { createRollout, type RolloutState } from '../engine/state.ts';
 import { ContainerFleet } from '../fleets/containers/container-fleet.ts';
 import { faultsForHosts } from '../fleets/containers/faults-for-hosts.ts';
 import { preparePatch } from '../fleets/containers/prepare.ts';
@@ -54,8 +54,22 @@ export async function newRollout(id: string, plan: RolloutPlan, store: Store, ca
   const checks = plan.checks.length > 0 ? plan.checks : checkFilesFor(image.definition).filter((f) => /\.ya?ml$/.test(f));
   const what = plan.servers ? `servers of ${plan.servers.inventory} (patch prepared on ${plan.image})` : `${plan.image} hosts`;
   progress(`rollout ${id}: scenario ${plan.name}, ${plan.fleet.hosts} ${what}, rings ${plan.rings.map((r) => r.name).join(' → ')}`);
+  const prefix = plan.image.replace(/[^a-z0-9]+/g, '-');
+  const planned = (version: string) =>
+    plan.servers
+      ? plan.servers.servers.map((s) => ({ id: s.name, labels: { ...s.labels }, version }))
+      : hostLabels(plan.fleet).map((labels, i) => ({ id: `${prefix}-${String(i + 1).padStart(2, '0')}`, labels: { ...labels }, version }));
+  const stateFor = (patch: Pick<PreparedPatch, 'name' | 'version' | 'baseVersion'>) =>
+    createRollout({ id, patch: { name: patch.name, version: patch.version, severity: plan.severity }, hosts: planned(patch.baseVersion), rings: plan.rings, now: Date.now() });
+  // Rings and faults are settled before any container starts, so the fleet starts with its faults.
+  // They follow from the hosts' names and labels and the rollout's id, not from the patch, so the
+  // fleet's containers can start while the patch is prepared.
+  const faults = faultsForHosts(plan.faults, planned('unpatched'), stateFor({ name: 'the patch', version: 'patched', baseVersion: 'unpatched' }), plan.fleet.seed);
+  for (const [host, list] of faults) progress(`fault on ${host}: ${list.map((f) => f.kind).join(', ')}`);
+  const target = plan.servers ? { servers: plan.servers } : { suite: await fleetChecks(checks) };
+
   const latency = plan.faults.find((f) => f.kind === 'latency');
-  const prepared = await preparePatch({
+  const preparing = preparePatch({
     runId: id,
     image: { name: plan.image, tag: image.tag },
     request: options.patch ?? plan.patch,
@@ -68,35 +82,40 @@ export async function newRollout(id: string, plan: RolloutPlan, store: Store, ca
     },
     ...(options.holds ? { holds: options.holds } : {}),
     progress,
+  }).then((prepared) => {
+    progress(`patch: ${prepared.name} as ${prepared.version}`);
+    return prepared;
   });
-  progress(`patch: ${prepared.name} as ${prepared.version}`);
-  // Rings and faults are settled before any container starts, so the fleet starts with its faults.
-  const prefix = plan.image.replace(/[^a-z0-9]+/g, '-');
-  const planned = plan.servers
-    ? plan.servers.servers.map((s) => ({ id: s.name, labels: { ...s.labels }, version: prepared.baseVersion }))
-    : hostLabels(plan.fleet).map((labels, i) => ({ id: `${prefix}-${String(i + 1).padStart(2, '0')}`, labels: { ...labels }, version: prepared.baseVersion }));
-  const state = createRollout({ id, patch: { name: prepared.name, version: prepared.version, severity: plan.severity }, hosts: planned, rings: plan.rings, now: Date.now() });
-  const faults = faultsForHosts(plan.faults, planned, state, plan.fleet.seed);
-  for (const [host, list] of faults) progress(`fault on ${host}: ${list.map((f) => f.kind).join(', ')}`);
-  const meta: RolloutMeta = { image: { name: plan.image, tag: image.tag }, prepared, checks, faults: [...faults], checkIntervalMs: plan.checkIntervalMs, ...(options.keep ? { keep: true } : {}) };
+  const metaOf = (prepared: PreparedPatch): RolloutMeta => ({
+    image: { name: plan.image, tag: image.tag },
+    prepared,
+    checks,
+    faults: [...faults],
+    checkIntervalMs: plan.checkIntervalMs,
+    ...(options.keep ? { keep: true } : {}),
+  });
   let fleet: Fleet;
-  if (plan.servers) {
-    meta.servers = plan.servers;
-    meta.reboots = [...rebootsForHosts(state, plan.reboots)];
-    const servers = await openServerFleet({ rolloutId: id, meta: { servers: meta.servers, reboots: meta.reboots }, image, prepared, checks, faults, cache, progress, resumed: false });
+  let state: RolloutState;
+  let meta: RolloutMeta;
+  if (target.servers) {
+    const prepared = await preparing;
+    state = stateFor(prepared);
+    const reboots = [...rebootsForHosts(state, plan.reboots)];
+    meta = { ...metaOf(prepared), servers: target.servers, reboots };
+    const servers = await openServerFleet({ rolloutId: id, meta: { servers: target.servers, reboots }, image, prepared, checks, faults, cache, progress, resumed: false });
     const patched = alreadyPatched(servers, prepared);
     if (patched.length > 0) {
       await servers.close();
       throw new Error(`servers already on the patch (${prepared.name}): ${patched.join(', ')}; a rollout starts from servers that need it`);
     }
     fleet = servers;
-  } else {
+  } else if (target.suite) {
     fleet = await ContainerFleet.provision({
       rolloutId: id,
       image,
-      prepared,
+      prepared: preparing,
       cache,
-      checks: await fleetChecks(checks),
+      checks: target.suite,
       faults,
       size: plan.fleet.hosts,
       groups: plan.fleet.groups,
@@ -104,6 +123,11 @@ export async function newRollout(id: string, plan: RolloutPlan, store: Store, ca
       labels: { [STORE_LABEL]: storeTag(store) },
       progress,
     });
+    const prepared = await preparing;
+    state = stateFor(prepared);
+    meta = metaOf(prepared);
+  } else {
+    throw new Error(`rollout ${id}: neither servers nor checks for a fleet of containers`);
   }
   try {
     await store.createRollout({ state, scenario: plan.file, policy: plan.policy, meta: meta as unknown as Record<string, unknown> });
