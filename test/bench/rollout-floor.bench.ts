@@ -1,6 +1,6 @@
 import Docker from 'dockerode';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
 import { debianMirror } from '../../lab/config/mirror.ts';
@@ -17,7 +17,7 @@ import { preparePatch } from '../../rollout/fleets/containers/prepare.ts';
 import type { PreparedPatch } from '../../rollout/fleets/containers/prepared-patch.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 import { loadScenario } from '../../scenarios/load.ts';
-import { describeRing, ringTimes, wavesOf, type RingTimes } from './rollout-timeline.ts';
+import { describeRing, ringTimes, type RingTimes } from './rollout-timeline.ts';
 
 /*
  * The demo rollout (scenarios/demo.yaml, its own patch: the day's security updates) against its
@@ -38,8 +38,8 @@ const provider = new DockerHostProvider(docker);
 
 let image: ResolvedImage;
 let prepared: PreparedPatch;
-const apt: { aptMs: number; restartMs: number }[] = [];
-const rollouts: { wallMs: number; drivenMs: number; rings: RingTimes[] }[] = [];
+const apt: { aptMs: number; aptCpuMs: number | undefined; restartMs: number }[] = [];
+const rollouts: { wallMs: number; drivenMs: number; rings: RingTimes[]; concurrency: number[] }[] = [];
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -54,14 +54,33 @@ async function aptOnOneHost(): Promise<void> {
   try {
     const started = await startService(host, image.definition);
     if (!started.ok) throw new Error(`the service does not start: ${started.output}`);
+    const cpuBefore = containerCpuMs(host.id);
     const outcome = await applyPatch(host, prepared.installFiles, prepared.removals);
     if (!outcome.ok) throw new Error(`apt failed on one host: ${outcome.output.slice(-500)}`);
+    const cpuAfter = containerCpuMs(host.id);
     const restart = Date.now();
     await restartService(host, image.definition);
-    apt.push({ aptMs: outcome.durationMs, restartMs: Date.now() - restart });
+    apt.push({ aptMs: outcome.durationMs, aptCpuMs: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore, restartMs: Date.now() - restart });
   } finally {
     await host.stop();
   }
+}
+
+/** CPU time the container has used, from its cgroup (v1, as Debian's docker.io sets it up here); undefined elsewhere. */
+function containerCpuMs(containerId: string): number | undefined {
+  try {
+    return Number(readFileSync(`/sys/fs/cgroup/cpuacct/docker/${containerId}/cpuacct.usage`, 'utf8')) / 1e6;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What the machine's cores allow: a wave of N concurrent installs, each needing `cpuMs` of CPU,
+ * takes at least N x cpuMs / cores, and never less than one install alone.
+ */
+function coreBound(rings: RingTimes[], concurrency: number[], aptMs: number, cpuMs: number): number {
+  return rings.reduce((sum, r, i) => sum + r.waves * Math.max(aptMs, ((concurrency[i] ?? 1) * cpuMs) / availableParallelism()), 0);
 }
 
 async function demoRollout(): Promise<void> {
@@ -73,7 +92,7 @@ async function demoRollout(): Promise<void> {
     const final = await runRollout(plan, { store, cache, onStart: () => (drivenFrom = Date.now()) });
     const ended = Date.now();
     if (final.phase !== 'completed') throw new Error(`the demo rollout ended ${final.phase}, not completed`);
-    rollouts.push({ wallMs: ended - started, drivenMs: ended - drivenFrom, rings: ringTimes(final, plan.policy, ended, drivenFrom) });
+    rollouts.push({ wallMs: ended - started, drivenMs: ended - drivenFrom, rings: ringTimes(final, plan.policy, ended, drivenFrom), concurrency: final.rings.map((r) => r.concurrency) });
   } finally {
     await store.close();
     rmSync(home, { recursive: true, force: true });
@@ -88,14 +107,22 @@ function report(): void {
   const waves = rings.reduce((sum, r) => sum + r.waves, 0);
   const floor = soaks + waves * aptMs;
   const wall = median(rollouts.map((r) => r.wallMs));
+  const cpus = apt.flatMap((a) => (a.aptCpuMs === undefined ? [] : [a.aptCpuMs]));
+  const aptCpuMs = cpus.length > 0 ? median(cpus) : undefined;
+  const concurrency = rollouts[0]?.concurrency ?? [];
+  const bound = aptCpuMs === undefined ? undefined : soaks + coreBound(rings, concurrency, aptMs, aptCpuMs);
   const driven = median(rollouts.map((r) => r.drivenMs));
   console.log(
     [
       `\ndemo rollout (${plan.fleet.hosts} hosts, ${prepared.name}), ${rollouts.length} of ${PAIRS} pairs, medians, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}:`,
-      `  apt on one idle host: ${sec(aptMs)} s (runs ${apt.map((a) => sec(a.aptMs)).join(', ')} s), then the service restart ${sec(restartMs)} s`,
+      `  apt on one idle host: ${sec(aptMs)} s (runs ${apt.map((a) => sec(a.aptMs)).join(', ')} s), ${aptCpuMs === undefined ? 'its CPU time unknown' : `${sec(aptCpuMs)} s of CPU`}, then the service restart ${sec(restartMs)} s`,
       `  floor: soaks ${sec(soaks)} s + ${waves} waves x ${sec(aptMs)} s = ${sec(floor)} s`,
       `  rollout start to end: ${sec(wall)} s (runs ${rollouts.map((r) => sec(r.wallMs)).join(', ')} s), of which driving ${sec(driven)} s`,
       `  rollout / floor: ${(wall / floor).toFixed(2)}x (driving alone: ${(driven / floor).toFixed(2)}x)`,
+      bound === undefined
+        ? '  core-bound floor: unknown (no cgroup v1 CPU figures)'
+        : `  core-bound floor (a wave of N installs needs N x ${sec(aptCpuMs ?? 0)} s of CPU on ${availableParallelism()} cores): ${sec(bound)} s = ` +
+          `${(bound / floor).toFixed(2)}x the floor; rollout / core-bound floor: ${(wall / bound).toFixed(2)}x`,
       ...rollouts.flatMap((r, i) => [`  run ${i + 1}: prepare + start the fleet ${sec(r.wallMs - r.drivenMs)} s`, ...r.rings.map((t) => describeRing(t, aptMs))]),
     ].join('\n'),
   );
