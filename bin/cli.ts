@@ -1,37 +1,38 @@
 import { Command, CommanderError } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { reap } from '../lab/hosts/reaper.ts';
 import { runInterruptCleanups } from '../lab/interrupt.ts';
-import { holdsCommand } from './commands/holds.ts';
-import { imagesCommand } from './commands/images.ts';
-import { initCommand } from './commands/init.ts';
-import { inventoryCommand } from './commands/inventory.ts';
-import { demoCommand } from './commands/demo.ts';
-import { labCommand } from './commands/lab.ts';
-import { patchesCommand } from './commands/patches.ts';
-import { rolloutCommand } from './commands/rollout.ts';
-import { scheduleCommand } from './commands/schedule.ts';
-import { serveCommand } from './commands/serve.ts';
-import { simulateCommand } from './commands/simulate.ts';
-import { usersCommand } from './commands/users.ts';
+
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, loaded only when asked for: importing them all (the web server, Docker
+ * and database clients, the simulator) took seconds of CPU before any command ran, and CLI
+ * starts add up in scripts, tests and cron. Help (no command, an unknown one) loads them all.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  init: async () => (await import('./commands/init.ts')).initCommand,
+  images: async () => (await import('./commands/images.ts')).imagesCommand,
+  patches: async () => (await import('./commands/patches.ts')).patchesCommand,
+  lab: async () => (await import('./commands/lab.ts')).labCommand,
+  rollout: async () => (await import('./commands/rollout.ts')).rolloutCommand,
+  schedule: async () => (await import('./commands/schedule.ts')).scheduleCommand,
+  holds: async () => (await import('./commands/holds.ts')).holdsCommand,
+  serve: async () => (await import('./commands/serve.ts')).serveCommand,
+  simulate: async () => (await import('./commands/simulate.ts')).simulateCommand,
+  users: async () => (await import('./commands/users.ts')).usersCommand,
+  inventory: async () => (await import('./commands/inventory.ts')).inventoryCommand,
+  demo: async () => (await import('./commands/demo.ts')).demoCommand,
+};
 
 const program = new Command('patchlab')
   .description('Patch test-lab and staged-rollout simulator: prove Debian patches on disposable twins of production images.')
   .showHelpAfterError()
   .exitOverride();
 
-initCommand(program);
-imagesCommand(program);
-patchesCommand(program);
-labCommand(program);
-rolloutCommand(program);
-scheduleCommand(program);
-holdsCommand(program);
-serveCommand(program);
-simulateCommand(program);
-usersCommand(program);
-inventoryCommand(program);
-demoCommand(program);
+// Global options come before the command name only in help calls (`patchlab --help`), which load all.
+const asked = process.argv[2];
+const wanted = asked !== undefined && Object.hasOwn(COMMANDS, asked) ? [asked] : Object.keys(COMMANDS);
+for (const register of await Promise.all(wanted.map((name) => COMMANDS[name]!()))) register(program);
 
 // Interrupted: let commands record where they stopped, then remove this process's own hosts
 // before leaving, as `finally` would have. A rollout's fleet is spared: it is kept to be resumed.
@@ -40,6 +41,11 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code !== 'EPIPE') throw error;
   process.exit(process.exitCode ?? 0);
 });
+
+async function reapMine(): Promise<void> {
+  const { reap } = await import('../lab/hosts/reaper.ts');
+  await reap({ mine: true, spareKept: true });
+}
 
 let interruptedAt: number | undefined;
 // Work cut short by the clean-up (a host removed under a run) fails as it likes: the process is leaving.
@@ -57,10 +63,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     interruptedAt = Date.now();
     process.stderr.write(`\npatchlab: ${signal}: stopping, and removing the hosts this process made\n`);
     runInterruptCleanups(signal, 30_000)
-      .then(() => reap({ mine: true, spareKept: true }))
+      .then(() => reapMine())
       // A second pass for hosts whose start was under way during the first.
       .then(() => sleep(500))
-      .then(() => reap({ mine: true, spareKept: true }))
+      .then(() => reapMine())
       .catch(() => undefined)
       .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   });

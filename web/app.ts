@@ -13,11 +13,13 @@ import { apiRoutes } from './api/api-routes.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { hostRoutes } from './routes/host-routes.ts';
 import { labRoutes } from './routes/lab-routes.ts';
+import { bisectRoutes } from './routes/bisect-routes.ts';
 import { patchRoutes } from './routes/patch-routes.ts';
 import { rolloutRoutes } from './routes/rollout-routes.ts';
 import { scheduleRoutes } from './routes/schedule-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
 import { PatchDiscovery } from './services/patch-discovery.ts';
+import { PatchAdvisories, type ReadAdvisories } from './model/patch-advisories.ts';
 import { errorFlash, errorPage } from './views/error-page.ts';
 
 export interface WebAppOptions {
@@ -26,6 +28,8 @@ export interface WebAppOptions {
   /** Without one, the patches page lists no image. */
   discovery?: PatchDiscovery;
   hostScans?: HostScanStore;
+  /** Reads advisories of package updates from the package cache; without it, only a proving lab run's are shown. */
+  readAdvisories?: ReadAdvisories;
   throttle?: LoginThrottle;
   now?: () => number;
   pollMs?: number;
@@ -84,8 +88,9 @@ export function createApp(options: WebAppOptions): express.Express {
   const ctx: WebContext = {
     store: options.store,
     users: options.users,
-    discovery: options.discovery ?? new PatchDiscovery(async () => [], () => [], now),
+    discovery: options.discovery ?? new PatchDiscovery(async () => ({ candidates: [], advisories: [] }), () => [], now),
     ...(options.hostScans ? { hostScans: options.hostScans } : {}),
+    advisories: new PatchAdvisories(options.store, options.readAdvisories),
     throttle: options.throttle ?? new LoginThrottle({ now }),
     now,
     pollMs: options.pollMs ?? 2_000,
@@ -115,6 +120,7 @@ export function createApp(options: WebAppOptions): express.Express {
   app.get('/', (_req, res) => res.redirect(303, '/rollouts'));
   app.use(rolloutRoutes(ctx));
   app.use(labRoutes(ctx));
+  app.use(bisectRoutes(ctx));
   app.use(patchRoutes(ctx));
   app.use(scheduleRoutes(ctx));
   app.use(hostRoutes(ctx));

@@ -2,6 +2,7 @@ import type { HostScanStore } from '../lab/inventory/scan/scan-store.ts';
 import type { Store } from '../rollout/store/store.ts';
 import type { LoginThrottle } from './auth/login-throttle.ts';
 import type { UserStore } from './auth/user-store.ts';
+import type { PatchAdvisories } from './model/patch-advisories.ts';
 import type { PatchDiscovery } from './services/patch-discovery.ts';
 
 /** What the routes share: the stores, the clock and the settings, injected so tests can set each. */
@@ -11,6 +12,8 @@ export interface WebContext {
   discovery: PatchDiscovery;
   /** The latest inventory scans, for the hosts the API lists; none without an inventory. */
   hostScans?: HostScanStore;
+  /** What a rollout's patch fixes, read once per set of versions: for its page and the API. */
+  advisories: PatchAdvisories;
   throttle: LoginThrottle;
   now: () => number;
   /** How often live parts of a page ask for news. */

@@ -93,15 +93,17 @@ export function labCommand(program: Command): void {
       const { report } = loadRunReport(run, join(dataDir(), 'runs'));
       const bisectId = newRunId('bisect');
       const progress = stderrProgress('bisect');
-      const bisect = await bisectRun({
+      // Stored as it goes, each subset's run with the lab runs, so `serve` shows the bisection live.
+      const bisect = await withStore((store) => bisectRun({
         bisectId,
         report,
         dir: join(dataDir(), 'runs', bisectId),
         concurrency: flags.concurrency,
         progress,
+        onUpdate: (snapshot) => store.saveBisect(snapshot),
         // Same image, checks and host kind as the run; the lists it used are reused while fresh.
-        runSubset: (patch, reportDir) =>
-          runLabOnImage({
+        runSubset: async (patch, reportDir) => {
+          const run = await runLabOnImage({
             image: report.image.name,
             patch,
             ...(flags.checks ? { checks: flags.checks } : {}),
@@ -111,8 +113,11 @@ export function labCommand(program: Command): void {
             mirror: mirrorOverrides(flags),
             refreshLists: 'if-stale',
             progress: (message) => progress(`  ${message}`),
-          }),
-      });
+          });
+          await store.saveLabRun(run);
+          return run;
+        },
+      }));
       console.log(flags.json ? JSON.stringify(bisect, null, 2) : summarizeBisect(bisect));
       if (!flags.json) console.log(`bisect report: ${join(dataDir(), 'runs', bisectId, 'bisect.json')}`);
     });

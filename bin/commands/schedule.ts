@@ -3,10 +3,12 @@ import { stderrProgress } from '../../lab/progress.ts';
 import { nextRunAt } from '../../lab/schedule/due.ts';
 import { imageHistories, storedRunsOf } from '../../lab/schedule/history.ts';
 import { runSchedule } from '../../lab/schedule/scheduled-run.ts';
+import { bisectMaxRunsFrom } from '../../lab/schedule/schedule-bisect.ts';
+import { bisectNotifications, scheduleNotification } from '../../lab/notify/run-notifications.ts';
 import { describeTiming, parseScheduleSpec, type ScheduleSpec } from '../../lab/schedule/spec.ts';
 import { lastSlotRuns } from '../../lab/schedule/scheduler.ts';
 import type { ScheduleRunRecord } from '../../lab/schedule/schedule-store.ts';
-import { collect, currentHolds, mirrorOverrides, withStore, type MirrorFlags } from './common.ts';
+import { collect, currentHolds, mirrorOverrides, NOTIFY_GRACE_MS, webhookNotifier, withStore, type MirrorFlags } from './common.ts';
 
 interface AddFlags {
   patchTuesday?: boolean;
@@ -71,7 +73,7 @@ export function scheduleCommand(program: Command): void {
     );
   schedule
     .command('run-now')
-    .description('run a schedule now, once, and store the result in its history')
+    .description('run a schedule now, once, and store the result in its history; an image that fails is bisected (at most PATCHLAB_BISECT_MAX_RUNS lab runs, default 6; 0: never)')
     .argument('<name>', 'schedule name')
     .option('--mirror <url>', 'Debian archive (default: from this machine\'s apt sources)')
     .option('--security-mirror <url>', 'Debian security archive (default: from this machine\'s apt sources)')
@@ -85,8 +87,16 @@ export function scheduleCommand(program: Command): void {
           slotAt: null,
           progress: stderrProgress('schedule'),
           mirror: mirrorOverrides(flags),
+          bisectMaxRuns: bisectMaxRunsFrom(),
         });
         for (const image of run.images) console.log(`${image.image}: ${image.verdict}${image.error ? ` (${image.error})` : ''}, ${image.newlyUpgradable.length} newly upgradable`);
+        const notifications = [scheduleNotification(run), ...bisectNotifications(run)].filter((n) => n !== null);
+        for (const n of notifications.filter((n) => n.kind === 'bisect.finished')) console.log(n.text);
+        if (notifications.length > 0) {
+          const notifier = webhookNotifier();
+          for (const n of notifications) notifier.notify(n);
+          await notifier.idle(NOTIFY_GRACE_MS);
+        }
         process.exitCode = run.images.every((i) => i.verdict === 'pass') ? 0 : run.images.some((i) => i.verdict === 'error') ? 2 : 1;
       }),
     );

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { imageCatalog } from '../../lab/images/definition.ts';
 import type { Notification } from '../../lab/notify/notification.ts';
-import { scheduleNotification } from '../../lab/notify/run-notifications.ts';
+import { bisectNotifications, scheduleNotification } from '../../lab/notify/run-notifications.ts';
 import { JsonHostScanStore } from '../../lab/inventory/scan/scan-store.ts';
 import { PackageCache } from '../../lab/patches/cache.ts';
 import { onInterrupt } from '../../lab/interrupt.ts';
@@ -11,12 +11,14 @@ import { RolloutSupervisor } from '../../rollout/drive/supervisor.ts';
 import { currentHolds, webhookNotifier } from './common.ts';
 import { keptFleetAdvice, terminalView } from './rollout.ts';
 import { runSchedule } from '../../lab/schedule/scheduled-run.ts';
+import { bisectMaxRunsFrom } from '../../lab/schedule/schedule-bisect.ts';
 import { Scheduler } from '../../lab/schedule/scheduler.ts';
 import { openConfiguredStore } from '../../rollout/store/open-store.ts';
 import { loadScenario } from '../../scenarios/load.ts';
 import { createApp } from '../../web/app.ts';
 import { UserStore } from '../../web/auth/user-store.ts';
 import { listen } from '../../web/server.ts';
+import { advisoriesFromCache } from '../../lab/advisories/cache-advisories.ts';
 import { dockerDiscover } from '../../lab/patches/discover.ts';
 import { PatchDiscovery } from '../../web/services/patch-discovery.ts';
 
@@ -55,7 +57,8 @@ export async function serve(flags: ServeFlags): Promise<void> {
   const users = UserStore.open();
   const cache = new PackageCache();
   const discovery = new PatchDiscovery(dockerDiscover(cache), () => [...imageCatalog().keys()]);
-  const app = createApp({ store, users, discovery, hostScans: new JsonHostScanStore() });
+  // Advisories of a rollout's patch come from the cache the lab runs fill; never a download from the page.
+  const app = createApp({ store, users, discovery, hostScans: new JsonHostScanStore(), readAdvisories: (updates) => advisoriesFromCache(cache, updates) });
   const server = await listen(app, { host: flags.host, port: flags.port });
   console.log(`patchlab serve: ${server.url}`);
   const notifier = webhookNotifier();
@@ -64,8 +67,9 @@ export async function serve(flags: ServeFlags): Promise<void> {
   new Scheduler({
     store,
     run: async (spec, due) => {
-      const run = await runSchedule(spec, { store, holds: await currentHolds(store), slotAt: due.slotAt, coalesced: due.coalesced, cache, progress: stderrProgress('schedule') });
+      const run = await runSchedule(spec, { store, holds: await currentHolds(store), slotAt: due.slotAt, coalesced: due.coalesced, cache, bisectMaxRuns: bisectMaxRunsFrom(), progress: stderrProgress('schedule') });
       notify(scheduleNotification(run));
+      for (const bisected of bisectNotifications(run)) notify(bisected);
       return run;
     },
     progress: stderrProgress('schedule'),

@@ -17,8 +17,17 @@ export interface LabBisectOptions {
   /** Where bisect.json and each step's report go. */
   dir: string;
   concurrency?: number;
+  /** Lab runs allowed in all; the bisection stops, saying so, before it would start one more. */
+  maxLabRuns?: number;
+  /** Called with the bisection as it stands at each step and at its end (in order, one at a time): to store it for the page. */
+  onUpdate?: (report: LabBisectReport) => Promise<void>;
   progress?: Progress;
   now?: () => number;
+}
+
+/** The bisection stopped before it would start more lab runs than it was allowed. */
+export class BisectLimitError extends Error {
+  override name = 'BisectLimitError';
 }
 
 export interface BisectCulprit {
@@ -32,8 +41,13 @@ export interface LabBisectReport {
   bisectId: string;
   runId: string;
   image: string;
+  /** Running until it ends; 'stopped' when a lab error or the limit of lab runs ended it (`error` says which). */
+  status: 'running' | 'finished' | 'stopped';
   startedAt: string;
-  finishedAt: string;
+  finishedAt?: string;
+  error?: string;
+  /** The limit of lab runs it had, if any. */
+  maxLabRuns?: number;
   items: BisectItem[];
   culprits: BisectCulprit[];
   /** Binary packages to hold (apt-mark hold): the culprits' upgrades. */
@@ -44,7 +58,18 @@ export interface LabBisectReport {
   rest: { items: BisectItem[]; patch: string[]; runId?: string };
   testsRun: number;
   waves: number;
-  steps: { index: number; wave: number; purpose: StepPurpose; items: string[]; outcome?: string; runId?: string; durationMs?: number }[];
+  steps: BisectStepRecord[];
+}
+
+export interface BisectStepRecord {
+  index: number;
+  wave: number;
+  purpose: StepPurpose;
+  items: string[];
+  /** Absent while its lab run runs. */
+  outcome?: string;
+  runId?: string;
+  durationMs?: number;
 }
 
 /**
@@ -63,27 +88,74 @@ export async function bisectRun(options: LabBisectOptions): Promise<LabBisectRep
   for (const deb of original.patch.debs) debPackages.set(deb, (await readDebIdentity(deb)).package);
   const items = itemsOfRun(original, debPackages);
   const reports = new Map<number, LabReport>();
-  const runIds = new Map<number, string>();
-  progress(`bisect ${options.bisectId}: run ${original.runId} failed with ${items.length} item(s): ${items.map((i) => i.label).join(', ')}`);
-  const result = await findCulprits<BisectItem>({
+  const steps = new Map<number, BisectStepRecord>();
+  const base = {
+    bisectId: options.bisectId,
+    runId: original.runId,
+    image: original.image.name,
+    startedAt,
+    ...(options.maxLabRuns !== undefined ? { maxLabRuns: options.maxLabRuns } : {}),
     items,
-    wholeSetFailed: true,
-    concurrency: options.concurrency ?? 1,
-    now,
-    onStep: ({ state, step }) => {
-      const what = `step ${step.index} (${step.purpose}, wave ${step.wave}): ${step.subset.map((i) => i.label).join(', ')}`;
-      progress(state === 'started' ? `${what} ...` : `${what} -> ${step.outcome}${runIds.get(step.index) ? ` (run ${runIds.get(step.index)})` : ''}`);
-    },
-    test: async (subset, { index }) => {
-      const report = await options.runSubset(patchWords(subset), join(options.dir, `step-${index}`));
-      reports.set(index, report);
-      runIds.set(index, report.runId);
-      if (report.verdict === 'error') {
-        throw new Error(`lab bisect: step ${index} (run ${report.runId}, ${subset.map((i) => i.label).join(', ')}) ended in a lab error, which says nothing about the packages: ${report.reasons.join('; ')}`);
-      }
-      return report.verdict;
-    },
-  });
+  };
+  const sofar = (): LabBisectReport => {
+    const list = [...steps.values()].sort((a, b) => a.index - b.index);
+    return { ...base, status: 'running', culprits: [], hold: [], leaveOut: [], rest: { items: [], patch: [] }, testsRun: list.length, waves: Math.max(0, ...list.map((s) => s.wave)), steps: list };
+  };
+  // Saves one after another, so an older picture never lands after a newer one; a failed save is said, not fatal.
+  let saving = Promise.resolve();
+  const save = (report: LabBisectReport) => {
+    const update = options.onUpdate;
+    if (!update) return saving;
+    saving = saving.then(() => update(report)).catch((error: Error) => progress(`bisect ${options.bisectId}: not saved: ${error.message}`));
+    return saving;
+  };
+  progress(`bisect ${options.bisectId}: run ${original.runId} failed with ${items.length} item(s): ${items.map((i) => i.label).join(', ')}`);
+  await save(sofar());
+  let result;
+  try {
+    result = await findCulprits<BisectItem>({
+      items,
+      wholeSetFailed: true,
+      concurrency: options.concurrency ?? 1,
+      now,
+      onStep: ({ state, step }) => {
+        const runId = reports.get(step.index)?.runId;
+        steps.set(step.index, {
+          index: step.index,
+          wave: step.wave,
+          purpose: step.purpose,
+          items: step.subset.map((i) => i.label),
+          ...(step.outcome ? { outcome: step.outcome } : {}),
+          ...(runId ? { runId } : {}),
+          ...(step.durationMs !== undefined ? { durationMs: step.durationMs } : {}),
+        });
+        void save(sofar());
+        const what = `step ${step.index} (${step.purpose}, wave ${step.wave}): ${step.subset.map((i) => i.label).join(', ')}`;
+        progress(state === 'started' ? `${what} ...` : `${what} -> ${step.outcome}${runId ? ` (run ${runId})` : ''}`);
+      },
+      test: async (subset, { index }) => {
+        if (options.maxLabRuns !== undefined && index > options.maxLabRuns) {
+          throw new BisectLimitError(`lab bisect: stopped before lab run ${index}: at most ${options.maxLabRuns} lab run(s) allowed`);
+        }
+        const report = await options.runSubset(patchWords(subset), join(options.dir, `step-${index}`));
+        reports.set(index, report);
+        if (report.verdict === 'error') {
+          throw new Error(`lab bisect: step ${index} (run ${report.runId}, ${subset.map((i) => i.label).join(', ')}) ended in a lab error, which says nothing about the packages: ${report.reasons.join('; ')}`);
+        }
+        return report.verdict;
+      },
+    });
+  } catch (error) {
+    // A step that never started its lab run goes; one whose run ended in a lab error shows that run.
+    for (const step of steps.values()) {
+      const report = reports.get(step.index);
+      if (step.outcome !== undefined) continue;
+      if (report) steps.set(step.index, { ...step, outcome: report.verdict, runId: report.runId });
+      else steps.delete(step.index);
+    }
+    await save({ ...sofar(), status: 'stopped', finishedAt: new Date(now()).toISOString(), error: (error as Error).message });
+    throw error;
+  }
   const reportOf = (by: number | 'given') => (by === 'given' ? original : (reports.get(by) as LabReport));
   const culprits = result.culprits.map((culprit, i) => {
     const proof = reportOf(result.provenBy[i] ?? 'given');
@@ -91,30 +163,19 @@ export async function bisectRun(options: LabBisectOptions): Promise<LabBisectRep
   });
   const restRun = typeof result.restProvenBy === 'number' ? reports.get(result.restProvenBy)?.runId : undefined;
   const bisect: LabBisectReport = {
-    bisectId: options.bisectId,
-    runId: original.runId,
-    image: original.image.name,
-    startedAt,
+    ...sofar(),
+    status: 'finished',
     finishedAt: new Date(now()).toISOString(),
-    items,
     culprits,
     hold: culprits.flatMap((c) => c.items.flatMap((i) => i.packages.map((p) => p.name))),
     leaveOut: culprits.flatMap((c) => c.items.flatMap((i) => i.debs)),
     rest: { items: result.rest, patch: patchWords(result.rest), ...(restRun ? { runId: restRun } : {}) },
     testsRun: result.testsRun,
     waves: result.waves,
-    steps: result.steps.map((s) => ({
-      index: s.index,
-      wave: s.wave,
-      purpose: s.purpose,
-      items: s.subset.map((i) => i.label),
-      ...(s.outcome ? { outcome: s.outcome } : {}),
-      ...(runIds.get(s.index) ? { runId: runIds.get(s.index) } : {}),
-      ...(s.durationMs !== undefined ? { durationMs: s.durationMs } : {}),
-    })),
   };
   mkdirSync(options.dir, { recursive: true });
   writeFileSync(join(options.dir, 'bisect.json'), `${JSON.stringify(bisect, null, 2)}\n`);
+  await save(bisect);
   return bisect;
 }
 

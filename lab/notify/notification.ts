@@ -5,11 +5,12 @@ export type NotificationKind =
   | 'rollout.rolled-back'
   | 'rollout.completed'
   | 'lab-run.failed'
-  | 'schedule.failed';
+  | 'schedule.failed'
+  | 'bisect.finished';
 
 export interface Notification {
   kind: NotificationKind;
-  /** The rollout, lab run or schedule it is about. */
+  /** The rollout, lab run, schedule or bisection it is about. */
   subject: string;
   /** One line a person reads: what happened and why. */
   text: string;

@@ -26,3 +26,30 @@ export function scheduleNotification(run: ScheduleRunRecord): Notification | nul
     details: { schedule: run.schedule, images: failed.map((i) => ({ image: i.image, verdict: i.verdict, runId: i.runId ?? null })) },
   };
 }
+
+/**
+ * Each bisection a scheduled run did, as people are told of it: the culprits and the checks they
+ * break, how many lab runs it took, the hold it proposes and the run that proves the rest passes;
+ * or why it stopped. Pure.
+ */
+export function bisectNotifications(run: ScheduleRunRecord): Notification[] {
+  return run.images.flatMap(({ image, runId, bisect }) => {
+    if (!bisect) return [];
+    const found =
+      bisect.culprits.length === 0
+        ? 'no culprit found'
+        : bisect.culprits.map((c) => `culprit ${c.items.join(' + ')} breaks: ${c.breaks.join('; ')}`).join('; ');
+    const hold = [...(bisect.hold.length > 0 ? [`proposed hold: ${bisect.hold.join(' ')}`] : []), ...(bisect.leaveOut.length > 0 ? [`leave out: ${bisect.leaveOut.join(' ')}`] : [])];
+    const rest = bisect.restRunId ? [`the rest passes in lab run ${bisect.restRunId}`] : [];
+    const parts = bisect.error ? [`stopped: ${bisect.error}`, ...(bisect.culprits.length > 0 ? [found] : [])] : [found, ...hold, ...rest];
+    return [
+      {
+        kind: 'bisect.finished' as const,
+        subject: bisect.bisectId,
+        at: new Date(run.finishedAt).toISOString(),
+        text: `bisection ${bisect.bisectId} of ${image}'s failed lab run ${runId ?? ''} (scheduled run ${run.schedule}), ${bisect.testsRun} lab run(s): ${parts.join('; ')}`,
+        details: { schedule: run.schedule, image, runId: runId ?? null, ...bisect },
+      },
+    ];
+  });
+}

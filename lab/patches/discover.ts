@@ -1,3 +1,5 @@
+import { advisoriesFromCache } from '../advisories/cache-advisories.ts';
+import type { SourceAdvisory } from '../advisories/advisory.ts';
 import { debianMirror } from '../config/mirror.ts';
 import { DockerHostProvider } from '../hosts/docker-provider.ts';
 import { resolveImage } from '../images/build.ts';
@@ -5,8 +7,12 @@ import { newRunId } from '../run/run-id.ts';
 import type { PackageCache } from './cache.ts';
 import type { CandidatePatch } from './request.ts';
 
-/** Discovery on the real Docker engine: the image's fetcher host, removed before this resolves. */
-export function dockerDiscover(cache: PackageCache): (image: string) => Promise<CandidatePatch[]> {
+/**
+ * Discovery on the real Docker engine: the image's fetcher host, removed before this resolves.
+ * The candidates are downloaded into the package cache (as `patches list` does) so that their
+ * changelogs can be read: a lab run of them later finds them there.
+ */
+export function dockerDiscover(cache: PackageCache): (image: string) => Promise<{ candidates: CandidatePatch[]; advisories: SourceAdvisory[] }> {
   return async (name) => {
     const image = await resolveImage(name);
     const fetcher = await cache.openFetcher({
@@ -18,7 +24,9 @@ export function dockerDiscover(cache: PackageCache): (image: string) => Promise<
       refreshLists: 'always',
     });
     try {
-      return await fetcher.discover();
+      const candidates = await fetcher.discover();
+      const advisories = await advisoriesFromCache(cache, candidates.map((c) => ({ name: c.name, installed: c.installed, candidate: c.candidate })), fetcher);
+      return { candidates, advisories };
     } finally {
       await fetcher.close();
     }

@@ -1,5 +1,6 @@
 import type { CheckStatus } from '../checks/types.ts';
 import type { Verdict } from '../run/verdict.ts';
+import type { ScheduledBisect } from './schedule-bisect.ts';
 import type { ScheduleSpec } from './spec.ts';
 
 export interface PackageVersion {
@@ -25,6 +26,8 @@ export interface ScheduledImageResult {
   patches: PackageVersion[];
   checks: { id: string; name: string; status: CheckStatus }[];
   error?: string;
+  /** The bisection of a failing run, when the scheduled run did one. */
+  bisect?: ScheduledBisect;
 }
 
 export interface ScheduleRunRecord {

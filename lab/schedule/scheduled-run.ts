@@ -6,11 +6,13 @@ import { runLabOnImage } from '../run/run-image.ts';
 import type { ScheduledImageResult, ScheduleRunRecord } from './schedule-store.ts';
 import type { LabRunStore } from '../store/lab-run-store.ts';
 import type { ScheduleStore } from './schedule-store.ts';
+import type { BisectStore } from '../bisect/bisect-store.ts';
+import { bisectScheduledFailure } from './schedule-bisect.ts';
 import { newlyUpgradable } from './history.ts';
 import type { ScheduleSpec } from './spec.ts';
 
 export interface ScheduledRunOptions {
-  store: ScheduleStore & LabRunStore;
+  store: ScheduleStore & LabRunStore & BisectStore;
   /** Packages kept back from every run's patch. */
   holds?: readonly Hold[];
   /** Null for a run asked for by hand. */
@@ -22,6 +24,8 @@ export interface ScheduledRunOptions {
   now?: () => number;
   /** The HTTP client for the failure webhook; fetch by default. */
   post?: (url: string, body: string) => Promise<{ status: number }>;
+  /** Lab runs to spend bisecting each image that fails (PATCHLAB_BISECT_MAX_RUNS in bin/); 0 or absent: no bisection. */
+  bisectMaxRuns?: number;
   /** Runs the lab on one image; the real lab by default. */
   lab?: (image: string, patch: string[]) => Promise<LabReport>;
 }
@@ -53,7 +57,13 @@ export async function runSchedule(spec: ScheduleSpec, options: ScheduledRunOptio
     try {
       const report = await lab(image, patch);
       await options.store.saveLabRun(report);
-      images.push(resultOf(image, report, previous?.images.find((i) => i.image === image)));
+      const result = resultOf(image, report, previous?.images.find((i) => i.image === image));
+      // Only a failure names packages to suspect: a lab error says nothing about them.
+      if (report.verdict === 'fail' && (options.bisectMaxRuns ?? 0) > 0) {
+        progress(`schedule ${spec.name}: ${image} failed; bisecting run ${report.runId} in at most ${options.bisectMaxRuns} lab run(s)`);
+        result.bisect = await bisectScheduledFailure({ report, store: options.store, lab, maxLabRuns: options.bisectMaxRuns ?? 0, progress, now });
+      }
+      images.push(result);
     } catch (error) {
       images.push({ image, verdict: 'error', upgradable: [], newlyUpgradable: [], patches: [], checks: [], error: (error as Error).message });
     }

@@ -124,6 +124,19 @@ const MIGRATIONS: readonly string[] = [
     at bigint NOT NULL
   );
   `,
+  // Culprit bisections, saved at every step while they run, so the page shows one as it goes.
+  `
+  CREATE TABLE bisects (
+    bisect_id text COLLATE "C" PRIMARY KEY,
+    run_id text COLLATE "C" NOT NULL,
+    image text NOT NULL,
+    status text NOT NULL,
+    started_at text COLLATE "C" NOT NULL,
+    report text NOT NULL
+  );
+  CREATE INDEX bisects_by_run ON bisects (run_id, started_at);
+  CREATE INDEX bisects_by_start ON bisects (started_at);
+  `,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;

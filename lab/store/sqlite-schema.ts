@@ -122,6 +122,19 @@ const MIGRATIONS: readonly string[] = [
     at INTEGER NOT NULL
   ) STRICT;
   `,
+  // Culprit bisections, saved at every step while they run, so the page shows one as it goes.
+  `
+  CREATE TABLE bisects (
+    bisect_id TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    image TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    report TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX bisects_by_run ON bisects (run_id, started_at);
+  CREATE INDEX bisects_by_start ON bisects (started_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

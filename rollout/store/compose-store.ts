@@ -1,12 +1,13 @@
 import type { LabRunStore } from '../../lab/store/lab-run-store.ts';
+import type { BisectStore } from '../../lab/bisect/bisect-store.ts';
 import type { HoldStore } from '../../lab/holds/hold-store.ts';
 import type { ScheduleStore } from '../../lab/schedule/schedule-store.ts';
 import type { RolloutStore } from './rollout-store.ts';
 import type { Store } from './store.ts';
 
 /** One store over the three concerns' stores of one database, whichever database that is. */
-export function composeStore(parts: { rollouts: RolloutStore; labRuns: LabRunStore; schedules: ScheduleStore; holds: HoldStore; close(): Promise<void> }): Store {
-  const { rollouts, labRuns, schedules, holds, close } = parts;
+export function composeStore(parts: { rollouts: RolloutStore; labRuns: LabRunStore; schedules: ScheduleStore; holds: HoldStore; bisects: BisectStore; close(): Promise<void> }): Store {
+  const { rollouts, labRuns, schedules, holds, bisects, close } = parts;
   return {
     location: rollouts.location,
     createRollout: (rollout) => rollouts.createRollout(rollout),
@@ -32,6 +33,9 @@ export function composeStore(parts: { rollouts: RolloutStore; labRuns: LabRunSto
     addHold: (hold) => holds.addHold(hold),
     liftHold: (pattern, by, reason, at) => holds.liftHold(pattern, by, reason, at),
     holdEvents: () => holds.holdEvents(),
+    saveBisect: (report) => bisects.saveBisect(report),
+    loadBisect: (bisectId) => bisects.loadBisect(bisectId),
+    listBisects: (filter) => bisects.listBisects(filter),
     close,
   };
 }

@@ -1,3 +1,4 @@
+import { PostgresBisectStore } from '../../lab/bisect/postgres-bisect-store.ts';
 import { PostgresHoldStore } from '../../lab/holds/postgres-hold-store.ts';
 import { PostgresScheduleStore } from '../../lab/schedule/postgres-schedule-store.ts';
 import { openPostgresDatabase } from '../../lab/store/postgres-database.ts';
@@ -18,6 +19,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     labRuns: new PostgresLabRunStore(pool),
     schedules: new PostgresScheduleStore(pool),
     holds: new PostgresHoldStore(pool),
+    bisects: new PostgresBisectStore(pool),
     close: () => pool.end(),
   });
 }

@@ -1,3 +1,4 @@
+import { SqliteBisectStore } from '../../lab/bisect/sqlite-bisect-store.ts';
 import { SqliteHoldStore } from '../../lab/holds/sqlite-hold-store.ts';
 import { SqliteScheduleStore } from '../../lab/schedule/sqlite-schedule-store.ts';
 import { defaultStorePath, openSqliteDatabase } from '../../lab/store/sqlite-database.ts';
@@ -20,6 +21,7 @@ export function openStore(path: string = defaultStorePath()): Store {
     labRuns: new SqliteLabRunStore(db),
     schedules: new SqliteScheduleStore(db),
     holds: new SqliteHoldStore(db),
+    bisects: new SqliteBisectStore(db),
     close: async () => {
       db.close();
     },

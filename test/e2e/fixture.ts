@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 import type { Store } from '../../rollout/store/store.ts';
-import { createApp } from '../../web/app.ts';
+import { createApp, type WebAppOptions } from '../../web/app.ts';
 import { UserStore } from '../../web/auth/user-store.ts';
 import { listen, type RunningServer } from '../../web/server.ts';
 
@@ -29,7 +29,7 @@ export interface WebLab {
   close(): Promise<void>;
 }
 
-export async function startWebLab(options: { pollMs?: number } = {}): Promise<WebLab> {
+export async function startWebLab(options: Pick<WebAppOptions, 'pollMs' | 'discovery' | 'readAdvisories'> = {}): Promise<WebLab> {
   mkdirSync(SHOTS, { recursive: true });
   writeFileSync(join(SHOTS, '.gitignore'), '*\n!.gitignore\n');
   const home = mkdtempSync(join(tmpdir(), 'patchlab-e2e-page-'));
@@ -40,7 +40,7 @@ export async function startWebLab(options: { pollMs?: number } = {}): Promise<We
   await users.addUser('bob', 'release-manager', PASSWORD.bob);
   await users.addUser('victor', 'viewer', PASSWORD.victor);
   await users.addUser('root', 'admin', PASSWORD.root);
-  const server: RunningServer = await listen(createApp({ store, users, pollMs: options.pollMs ?? 1_000 }), { host: '127.0.0.1', port: 0 });
+  const server: RunningServer = await listen(createApp({ ...options, store, users, pollMs: options.pollMs ?? 1_000 }), { host: '127.0.0.1', port: 0 });
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   return {
     url: server.url,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { itemsOfRun, loadRunReport, patchWords } from '../../lab/bisect/bisect-items.ts';
-import { bisectRun, summarizeBisect } from '../../lab/bisect/lab-bisect.ts';
+import { bisectRun, summarizeBisect, type LabBisectReport } from '../../lab/bisect/lab-bisect.ts';
 import { buildDeb } from '../../lab/patches/synthetic-deb.ts';
 import type { LabReport } from '../../lab/run/report.ts';
 
@@ -108,6 +108,37 @@ describe('lab bisect', () => {
     });
     expect(bisect.culprits.map((c) => c.items.map((i) => i.label)).sort()).toEqual([['tzdata'], ['zlib1g']]);
     expect(bisect.rest.patch).toEqual(['libssl3=1-2', 'openssl=1-2']);
+  });
+
+  it('hands over the bisection as it goes, each step started then finished, and last the result', async () => {
+    const seen: LabBisectReport[] = [];
+    const bisect = await bisectRun({
+      bisectId: 'bisect-live',
+      report: failingRun(),
+      dir: join(dir, 'bisect-live'),
+      runSubset: fakeLab((w) => w.startsWith('tzdata=')),
+      onUpdate: async (report) => void seen.push(structuredClone(report)),
+    });
+    expect(seen.at(-1)).toEqual(bisect);
+    expect(bisect.status).toBe('finished');
+    expect(seen.slice(0, -1).every((r) => r.status === 'running' && r.culprits.length === 0)).toBe(true);
+    // First nothing run yet; then for every step a picture with it running (no outcome) and one with its verdict and run.
+    expect(seen[0]?.steps).toEqual([]);
+    for (const step of bisect.steps) {
+      expect(seen.some((r) => r.steps.some((s) => s.index === step.index && s.outcome === undefined))).toBe(true);
+      expect(seen.some((r) => r.status === 'running' && r.steps.some((s) => s.index === step.index && s.outcome === step.outcome && s.runId === step.runId))).toBe(true);
+    }
+  });
+
+  it('stops before it would start more lab runs than allowed, and says so in what it hands over', async () => {
+    const seen: LabBisectReport[] = [];
+    const calls: string[][] = [];
+    await expect(
+      bisectRun({ bisectId: 'bisect-cap', report: failingRun(), dir: join(dir, 'bisect-cap'), maxLabRuns: 1, runSubset: fakeLab((w) => w.startsWith('zlib1g='), calls), onUpdate: async (r) => void seen.push(r) }),
+    ).rejects.toThrow('stopped before lab run 2: at most 1 lab run(s) allowed');
+    expect(calls).toHaveLength(1);
+    expect(seen.at(-1)).toMatchObject({ status: 'stopped', maxLabRuns: 1, testsRun: 1, error: expect.stringContaining('at most 1 lab run(s)') });
+    expect(seen.at(-1)?.finishedAt).toBeTruthy();
   });
 
   it('stops with a clear error when a step ends in a lab error, or the run cannot be bisected', async () => {

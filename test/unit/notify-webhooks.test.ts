@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { setImmediate as tick } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Notification } from '../../lab/notify/notification.ts';
-import { labRunNotification } from '../../lab/notify/run-notifications.ts';
+import { bisectNotifications, labRunNotification } from '../../lab/notify/run-notifications.ts';
+import { bisectMaxRunsFrom, DEFAULT_BISECT_MAX_RUNS } from '../../lab/schedule/schedule-bisect.ts';
 import { WebhookNotifier } from '../../lab/notify/webhook-notifier.ts';
 import { webhookTargetsFrom } from '../../lab/notify/webhook-targets.ts';
 import { rolloutNotification } from '../../rollout/drive/rollout-notification.ts';
@@ -91,6 +92,26 @@ describe('webhook notifications', () => {
   it('tells of a failed lab run, and not of a passed one', () => {
     expect(labRunNotification(sampleReport('run-1', 'web', '2026-12-08T10:00:00.000Z', 'pass'))).toBeNull();
     expect(labRunNotification(sampleReport('run-2', 'web', '2026-12-08T10:00:00.000Z', 'fail'))).toMatchObject({ kind: 'lab-run.failed', subject: 'run-2' });
+  });
+
+  it('tells of each bisection a scheduled run did: culprits and what they break, lab runs, hold, the rest; or why it stopped', () => {
+    const base = { schedule: 'web-nightly', startedAt: 0, slotAt: null, coalesced: false, finishedAt: Date.parse('2026-12-08T10:00:00.000Z') };
+    const image = { image: 'web', runId: 'lab-1', verdict: 'fail' as const, upgradable: [], newlyUpgradable: [], patches: [], checks: [] };
+    const found = { bisectId: 'bisect-1', status: 'finished' as const, culprits: [{ items: ['openssl'], breaks: ['check http broken by the patch'], runId: 'lab-3' }], hold: ['libssl3', 'openssl'], leaveOut: [], testsRun: 3, restRunId: 'lab-4' };
+    const stopped = { bisectId: 'bisect-2', status: 'stopped' as const, culprits: [], hold: [], leaveOut: [], testsRun: 2, error: 'lab bisect: stopped before lab run 3: at most 2 lab run(s) allowed' };
+    const told = bisectNotifications({ ...base, images: [{ ...image, bisect: found }, { ...image, image: 'db', runId: 'lab-2', bisect: stopped }, { ...image, image: 'mail' }] });
+    expect(told.map((n) => [n.kind, n.subject])).toEqual([['bisect.finished', 'bisect-1'], ['bisect.finished', 'bisect-2']]);
+    expect(told[0]?.text).toBe(
+      "bisection bisect-1 of web's failed lab run lab-1 (scheduled run web-nightly), 3 lab run(s): culprit openssl breaks: check http broken by the patch; proposed hold: libssl3 openssl; the rest passes in lab run lab-4",
+    );
+    expect(told[1]?.text).toBe("bisection bisect-2 of db's failed lab run lab-2 (scheduled run web-nightly), 2 lab run(s): stopped: lab bisect: stopped before lab run 3: at most 2 lab run(s) allowed");
+    expect(told[0]?.details).toMatchObject({ schedule: 'web-nightly', image: 'web', hold: ['libssl3', 'openssl'], restRunId: 'lab-4' });
+  });
+
+  it('reads how many lab runs a scheduled run may spend bisecting, refusing anything but a whole number', () => {
+    expect(bisectMaxRunsFrom({})).toBe(DEFAULT_BISECT_MAX_RUNS);
+    expect(bisectMaxRunsFrom({ PATCHLAB_BISECT_MAX_RUNS: '0' })).toBe(0);
+    expect(() => bisectMaxRunsFrom({ PATCHLAB_BISECT_MAX_RUNS: 'lots' })).toThrow('PATCHLAB_BISECT_MAX_RUNS: expected a whole number of lab runs from 0 (never bisect) to 999, got "lots"');
   });
 });
 

@@ -3,6 +3,7 @@ import { openPostgresStore } from '../../rollout/store/postgres-store.ts';
 import type { Store } from '../../rollout/store/store.ts';
 import type { StoreHarness } from '../contract/harness.ts';
 import { startPostgresCluster, type PostgresCluster } from '../contract/postgres-cluster.ts';
+import { bisectStoreContract } from '../contract/bisect-store.contract.ts';
 import { holdStoreContract } from '../contract/hold-store.contract.ts';
 import { recordStoreContract } from '../contract/record-store.contract.ts';
 import { rolloutStoreContract } from '../contract/rollout-store.contract.ts';
@@ -37,4 +38,5 @@ describe('PostgreSQL store', () => {
   recordStoreContract(postgres);
   scheduleStoreContract(postgres);
   holdStoreContract(postgres);
+  bisectStoreContract(postgres);
 });

@@ -5,6 +5,7 @@ import { describe } from 'vitest';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 import type { Store } from '../../rollout/store/store.ts';
 import type { StoreHarness } from '../contract/harness.ts';
+import { bisectStoreContract } from '../contract/bisect-store.contract.ts';
 import { holdStoreContract } from '../contract/hold-store.contract.ts';
 import { recordStoreContract } from '../contract/record-store.contract.ts';
 import { rolloutStoreContract } from '../contract/rollout-store.contract.ts';
@@ -28,4 +29,5 @@ describe('SQLite store', () => {
   recordStoreContract(sqlite);
   scheduleStoreContract(sqlite);
   holdStoreContract(sqlite);
+  bisectStoreContract(sqlite);
 });

@@ -12,6 +12,9 @@ import { UserStore } from '../../web/auth/user-store.ts';
 import { listen, type RunningServer } from '../../web/server.ts';
 import { PatchDiscovery } from '../../web/services/patch-discovery.ts';
 import { driveModel, storeSnapshot } from './web-fixtures.ts';
+import { Client, login as loginAs } from './web-client.ts';
+
+const login = (client: Client, username: string, password = PASSWORD) => loginAs(client, username, password);
 
 /*
  * The web app over real HTTP on a loopback port, with an in-memory rollout store and user store
@@ -21,47 +24,6 @@ import { driveModel, storeSnapshot } from './web-fixtures.ts';
 
 const PASSWORD = 'correct horse battery';
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
-
-class Client {
-  readonly cookies = new Map<string, string>();
-  constructor(private readonly base: string) {}
-
-  async request(path: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (this.cookies.size > 0) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-    const res = await fetch(this.base + path, { ...init, headers, redirect: 'manual' });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const eq = pair.indexOf('=');
-      const value = pair.slice(eq + 1);
-      if (/Max-Age=0/.test(line)) this.cookies.delete(pair.slice(0, eq));
-      else this.cookies.set(pair.slice(0, eq), value);
-    }
-    return res;
-  }
-
-  get(path: string, headers: Record<string, string> = {}) {
-    return this.request(path, { headers });
-  }
-
-  post(path: string, form: Record<string, string>, headers: Record<string, string> = {}) {
-    return this.request(path, { method: 'POST', body: new URLSearchParams(form), headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
-  }
-
-  /** The session's CSRF token, as every page's logout form carries it. */
-  async csrf(): Promise<string> {
-    const page = await (await this.get('/rollouts')).text();
-    const token = /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
-    if (!token) throw new Error('no CSRF token on the page');
-    return token;
-  }
-}
-
-async function login(client: Client, username: string, password = PASSWORD): Promise<Response> {
-  const form = await (await client.get('/login')).text();
-  const token = /name="_csrf" value="([^"]+)"/.exec(form)?.[1] ?? '';
-  return client.post('/login', { _csrf: token, username, password, next: '/rollouts' });
-}
 
 let store: Store;
 let users: UserStore;
@@ -95,7 +57,7 @@ beforeEach(async () => {
     async (image) => {
       discovered.push(image);
       await new Promise((r) => setTimeout(r, 50));
-      return [{ name: 'tzdata', installed: '2024a-0+deb12u1', candidate: '2025b-0+deb12u1', suite: 'bookworm-updates', origin: 'Debian', security: false }];
+      return { candidates: [{ name: 'tzdata', installed: '2024a-0+deb12u1', candidate: '2025b-0+deb12u1', suite: 'bookworm-updates', origin: 'Debian', security: false }], advisories: [] };
     },
     () => ['web'],
     () => clock.now,

@@ -8,6 +8,8 @@ import { commandBody, holdBody, labRunsQuery, liftBody } from './api-schemas.ts'
 import { bearerAuth, requireApiRole } from './bearer-auth.ts';
 import { openApiDocument } from './openapi.ts';
 import { rolloutJson } from './rollout-json.ts';
+import { advisoryOf } from '../../lab/advisories/format.ts';
+import { readMeta } from '../model/provenance.ts';
 
 /**
  * The JSON API for automation, under /api/v1: read rollouts, lab runs, schedules and hosts; give
@@ -29,7 +31,21 @@ export function apiRoutes(ctx: WebContext): Router {
   router.get('/rollouts/:id', async (req, res) => {
     const record = await ctx.store.loadRollout(param(req, 'id'));
     if (!record) throw new HttpError(404, `no rollout ${param(req, 'id')}`);
-    res.json(rolloutJson(record));
+    const { packages, labRunId } = readMeta(record.meta);
+    res.json({ ...rolloutJson(record), advisories: packages === null ? null : await ctx.advisories.of(packages, labRunId) });
+  });
+
+  router.get('/patches', (_req, res) => {
+    res.json({
+      images: ctx.discovery.list().map((e) => ({
+        image: e.image,
+        status: e.status,
+        foundAt: e.foundAt === null ? null : new Date(e.foundAt).toISOString(),
+        error: e.error,
+        candidates: e.candidates.map((c) => ({ ...c, source: advisoryOf(e.advisories, c.name)?.source ?? null })),
+        advisories: e.advisories,
+      })),
+    });
   });
 
   router.post('/rollouts/:id/commands', requireApiRole('release-manager'), async (req, res) => {
@@ -52,6 +68,17 @@ export function apiRoutes(ctx: WebContext): Router {
     const report = await ctx.store.loadLabRun(param(req, 'id'));
     if (!report) throw new HttpError(404, `no lab run ${param(req, 'id')}`);
     res.json(report);
+  });
+
+  router.get('/bisects', async (req, res) => {
+    const runId = typeof req.query.runId === 'string' ? req.query.runId : undefined;
+    res.json({ bisects: await ctx.store.listBisects({ ...(runId ? { runId } : {}), limit: 200 }) });
+  });
+
+  router.get('/bisects/:id', async (req, res) => {
+    const bisect = await ctx.store.loadBisect(param(req, 'id'));
+    if (!bisect) throw new HttpError(404, `no bisection ${param(req, 'id')}`);
+    res.json(bisect);
   });
 
   router.get('/schedules', async (_req, res) => {

@@ -27,7 +27,7 @@ export function openApiDocument() {
     paths: {
       '/rollouts': { get: { summary: 'Rollouts, newest first', responses: { 200: json('{ rollouts: [...] }'), 401: error } } },
       '/rollouts/{id}': {
-        get: { summary: 'One rollout: phase, rings, hosts, the commands it accepts now, its audit log', parameters: [id('id', 'rollout id')], responses: { 200: json('the rollout'), ...refusals } },
+        get: { summary: 'One rollout: phase, rings, hosts, the commands it accepts now, its audit log, and what its patch fixes (advisories per source package, from the package changelogs; null when unknown)', parameters: [id('id', 'rollout id')], responses: { 200: json('the rollout'), ...refusals } },
       },
       '/rollouts/{id}/commands': {
         post: {
@@ -48,6 +48,12 @@ export function openApiDocument() {
         },
       },
       '/lab-runs/{id}': { get: { summary: "A lab run's report", parameters: [id('id', 'run id')], responses: { 200: json('the report'), ...refusals } } },
+      '/bisects': {
+        get: { summary: 'Bisections, newest first (at most 200)', parameters: [{ name: 'runId', in: 'query', schema: { type: 'string' }, description: 'only those of this failed lab run' }], responses: { 200: json('{ bisects: [...] }'), 401: error } },
+      },
+      '/bisects/{id}': {
+        get: { summary: 'A bisection as it stands: each lab run with its subset and verdict; when finished, the culprits, the checks they break, the proposed hold and the run proving the rest', parameters: [id('id', 'bisect id')], responses: { 200: json('the bisection'), ...refusals } },
+      },
       '/schedules': { get: { summary: 'Schedules of regression runs', responses: { 200: json('{ schedules: [...] }'), 401: error } } },
       '/schedules/{name}/runs': { get: { summary: "A schedule's runs, oldest first", parameters: [id('name', 'schedule name')], responses: { 200: json('{ runs: [...] }'), ...refusals } } },
       '/holds': {
@@ -65,6 +71,9 @@ export function openApiDocument() {
           requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(liftBody, { target: 'draft-2020-12' }) } } },
           responses: { 200: json('{ holds: [...] }'), ...refusals, 400: error, 403: error },
         },
+      },
+      '/patches': {
+        get: { summary: "Each image's candidate patches as last discovered, with the advisories read from their changelogs (CVE ids and tracker links, urgency, DSA/DLA, bugs, severity and its basis)", responses: { 200: json('{ images: [...] }'), 401: error } },
       },
       '/hosts': { get: { summary: 'The latest inventory scan of each host', responses: { 200: json('{ hosts: [...] }'), 401: error } } },
       '/openapi.json': { get: { summary: 'This document', security: [], responses: { 200: json('OpenAPI 3.1') } } },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SourceAdvisory } from '../../lab/advisories/advisory.ts';
 import type { LabRunSummary } from '../../lab/store/lab-run-store.ts';
 import { patchPackage, type PatchPackage } from './lab-run-patches.ts';
 
@@ -28,6 +29,8 @@ export interface Provenance {
   matchingRuns: LabRunSummary[];
   /** How many of the image's latest runs were compared. */
   runsCompared: number;
+  /** What the patch's updates fix, per source package; null when it cannot be read. */
+  advisories?: SourceAdvisory[] | null;
 }
 
 export function readMeta(meta: Record<string, unknown>): Pick<Provenance, 'image' | 'packages' | 'labRunId'> {

@@ -19,7 +19,7 @@ export function labRoutes(ctx: WebContext): Router {
   router.get('/lab-runs/:runId', async (req, res) => {
     const report = await ctx.store.loadLabRun(req.params.runId);
     if (!report) throw new HttpError(404, `no lab run ${req.params.runId}`);
-    sendHtml(res, 200, labRunPage(report, mustView(res)));
+    sendHtml(res, 200, labRunPage(report, mustView(res), await ctx.store.listBisects({ runId: report.runId })));
   });
 
   // By position in the report only: the request never names a file.

@@ -3,7 +3,7 @@ import { mustView, requireRole } from '../auth/middleware.ts';
 import type { WebContext } from '../context.ts';
 import { HttpError, isHtmx, param, sendHtml } from '../http.ts';
 import { holdBody } from '../api/api-schemas.ts';
-import type { z } from 'zod';
+import { formOf } from './form.ts';
 import { patchesList, patchesPage } from '../views/patches-page.ts';
 
 export function patchRoutes(ctx: WebContext): Router {
@@ -36,12 +36,4 @@ export function patchRoutes(ctx: WebContext): Router {
   });
 
   return router;
-}
-
-/** A form checked against the API's schema for the same thing; a 400 names what is wrong. */
-function formOf<T>(schema: z.ZodType<T>, body: unknown): T {
-  const { _csrf: _, ...fields } = (body ?? {}) as Record<string, unknown>;
-  const parsed = schema.safeParse(fields);
-  if (!parsed.success) throw new HttpError(400, parsed.error.issues.map((i) => `${i.path.join('.') || 'form'}: ${i.message}`).join('; '));
-  return parsed.data;
 }

@@ -84,9 +84,13 @@ export function rolloutRoutes(ctx: WebContext): Router {
   /** The rollout's patch and its proof, for the full page: the lab runs are compared once per page, not per poll. */
   const provenanceOf = async (id: string): Promise<Provenance> => {
     const known = readMeta((await ctx.store.loadRollout(id))?.meta ?? {});
-    if (known.labRunId !== null || known.image === null || known.packages === null) return { ...known, matchingRuns: [], runsCompared: 0 };
+    if (known.labRunId !== null || known.image === null || known.packages === null) {
+      const advisories = known.packages === null ? null : await ctx.advisories.of(known.packages, known.labRunId);
+      return { ...known, matchingRuns: [], runsCompared: 0, advisories };
+    }
     const { matching, compared } = await labRuns.provingRuns(known.image.name, known.packages, RUNS_COMPARED);
-    return { ...known, matchingRuns: matching, runsCompared: compared };
+    const advisories = await ctx.advisories.of(known.packages, matching[0]?.runId ?? null);
+    return { ...known, matchingRuns: matching, runsCompared: compared, advisories };
   };
   const page = async (id: string, extra: Partial<RolloutPageData> = {}) => ({ ...(await load(id)), provenance: await provenanceOf(id), ...extra });
 

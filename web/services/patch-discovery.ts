@@ -1,3 +1,4 @@
+import type { SourceAdvisory } from '../../lab/advisories/advisory.ts';
 import type { CandidatePatch } from '../../lab/patches/request.ts';
 
 /*
@@ -7,8 +8,18 @@ import type { CandidatePatch } from '../../lab/patches/request.ts';
  * the same time.
  */
 
-/** The port discovery runs through; bin/ wires the lab's (lab/patches/discover.ts), tests may wire their own. */
-export type Discover = (image: string) => Promise<CandidatePatch[]>;
+/**
+ * The port discovery runs through; bin/ wires the lab's (lab/patches/discover.ts), tests may wire
+ * their own. The advisories are read once, with the candidates, and kept with them: the page is
+ * polled, and reading a changelog means opening a .deb.
+ */
+export type Discover = (image: string) => Promise<Discovered>;
+
+export interface Discovered {
+  candidates: CandidatePatch[];
+  /** One per source package of the candidates, from their changelogs in the package cache. */
+  advisories: SourceAdvisory[];
+}
 
 export type DiscoveryStatus = 'never' | 'running' | 'ready' | 'failed';
 
@@ -17,6 +28,7 @@ export interface DiscoveryEntry {
   status: DiscoveryStatus;
   /** The last list found; kept while a refresh runs or after one fails. */
   candidates: CandidatePatch[];
+  advisories: SourceAdvisory[];
   /** When `candidates` were found. */
   foundAt: number | null;
   startedAt: number | null;
@@ -38,7 +50,7 @@ export class PatchDiscovery {
   ) {}
 
   list(): DiscoveryEntry[] {
-    return this.images().map((image) => this.entries.get(image) ?? { image, status: 'never', candidates: [], foundAt: null, startedAt: null, error: null });
+    return this.images().map((image) => this.entries.get(image) ?? { image, status: 'never', candidates: [], advisories: [], foundAt: null, startedAt: null, error: null });
   }
 
   /** Starts a discovery of the image unless one is running; returns at once. */
@@ -49,8 +61,8 @@ export class PatchDiscovery {
     const entry: DiscoveryEntry = { ...before, status: 'running', startedAt: this.now(), error: null };
     this.entries.set(image, entry);
     const job = this.discover(image)
-      .then((candidates) => {
-        this.entries.set(image, { ...entry, status: 'ready', candidates, foundAt: this.now(), error: null });
+      .then(({ candidates, advisories }) => {
+        this.entries.set(image, { ...entry, status: 'ready', candidates, advisories, foundAt: this.now(), error: null });
       })
       .catch((error: Error) => {
         this.entries.set(image, { ...entry, status: 'failed', error: error.message });

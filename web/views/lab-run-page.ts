@@ -5,6 +5,9 @@ import type { LabRunSummary } from '../../lab/store/lab-run-store.ts';
 import { html, path, type SafeHtml } from '../html.ts';
 import type { RunPatch } from '../model/lab-run-patches.ts';
 import { breakable, dateTime, duration, words } from './format.ts';
+import { advisoriesTable } from './advisories-table.ts';
+import { bisectLinks } from './bisect-page.ts';
+import type { BisectSummary } from '../../lab/bisect/bisect-store.ts';
 import { layout, type Viewer } from './layout.ts';
 
 export const SIDES = ['baseline', 'patched', 'afterRollback'] as const;
@@ -78,7 +81,7 @@ function rebootsCard(report: LabReport): SafeHtml {
 </section>`;
 }
 
-export function labRunPage(report: LabReport, viewer: Viewer): SafeHtml {
+export function labRunPage(report: LabReport, viewer: Viewer, bisects: readonly BisectSummary[] = []): SafeHtml {
   const shots = screenshotsOf(report);
   const shotUrl = (n: number) => path`/lab-runs/${report.runId}/screenshots/${n}`;
   const { patch, install, rollback, services } = report;
@@ -88,7 +91,9 @@ export function labRunPage(report: LabReport, viewer: Viewer): SafeHtml {
   <div class="summary-head"><span class="badge verdict-${report.verdict}" id="verdict">${report.verdict}</span> <span>image <b>${report.image.name}</b> <small class="muted">${report.image.tag}</small></span></div>
   <p class="muted">started ${dateTime(Date.parse(report.startedAt))} · took ${duration(report.durationMs)} · patch ${patch.request.join(' ')} · ${report.hostKind === 'vm' ? 'VM hosts' : 'container hosts'}</p>
   <ul class="reasons">${report.reasons.map((r) => html`<li>${r}</li>`)}</ul>
+  ${report.verdict === 'fail' && bisects.length === 0 ? html`<p class="muted">Which package breaks it: <code>patchlab lab bisect ${report.runId}</code></p>` : ''}
 </section>
+${bisectLinks(bisects)}
 <section class="card"><h2>Patch</h2>
   ${patch.packages.length === 0
     ? html`<p class="muted">No package changed.</p>`
@@ -96,6 +101,7 @@ export function labRunPage(report: LabReport, viewer: Viewer): SafeHtml {
         (p) => html`<tr><td>${p.name}</td><td>${p.from ?? '(new)'}</td><td>${p.to}</td><td>${p.suite ?? ''}</td><td>${p.security ? html`<span class="badge severity-high">security</span>` : ''}</td></tr>`,
       )}</tbody></table></div>`}
   ${patch.debs.length > 0 ? html`<p>Local packages: ${patch.debs.join(', ')}</p>` : ''}
+  ${report.advisories && report.advisories.length > 0 ? html`<h3>What the updates fix <small class="muted">per source package, from the package changelog</small></h3>${advisoriesTable(report.advisories, 'run-advisories')}` : ''}
   <p class="muted">${(patch.downloadedBytes / 1e6).toFixed(1)} MB downloaded, ${patch.reusedFiles} file(s) from the cache${patch.planReused ? '; plan reused from an earlier run on the same image and lists' : ''}</p>
 </section>
 ${rebootsCard(report)}<section class="card"><h2>Checks <small>unpatched twin → patched → after rollback</small></h2>

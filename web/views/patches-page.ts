@@ -2,6 +2,8 @@ import { holdOf, type Hold } from '../../lab/holds/holds.ts';
 import { canAct } from '../auth/roles.ts';
 import { html, path, type SafeHtml } from '../html.ts';
 import { candidateSeverity, type DiscoveryEntry } from '../services/patch-discovery.ts';
+import { advisoryOf } from '../../lab/advisories/format.ts';
+import { advisoriesTable, advisoryBadge } from './advisories-table.ts';
 import { ago } from './format.ts';
 import { holdsPanel } from './holds-panel.ts';
 import { csrfField, layout, type Viewer } from './layout.ts';
@@ -35,9 +37,10 @@ function imageCard(entry: DiscoveryEntry, viewer: Viewer, now: number, holds: re
   </header>
   <p class="muted">${statusLine} ${found}</p>
   ${entry.candidates.length > 0
-    ? html`<div class="table-wrap"><table class="list candidates"><thead><tr><th>Package</th><th>Installed</th><th>Candidate</th><th class="wide">Suite</th><th>Severity</th></tr></thead><tbody>${sortedCandidates(entry).map(
-        (c) => html`<tr data-package="${c.name}"><td><b>${c.name}</b></td><td>${c.installed}</td><td>${c.candidate}</td><td class="wide">${c.suite}</td><td><span class="badge severity-${candidateSeverity(c)}">${candidateSeverity(c)}</span>${holdOf(c.name, holds) ? html` <span class="badge held" title="${holdOf(c.name, holds)?.reason}">held</span>` : ''}</td></tr>`,
-      )}</tbody></table></div>`
+    ? html`<div class="table-wrap"><table class="list candidates"><thead><tr><th>Package</th><th>Installed</th><th>Candidate</th><th class="wide">Suite</th><th>Severity</th><th>Changelog says</th></tr></thead><tbody>${sortedCandidates(entry).map(
+        (c) => html`<tr data-package="${c.name}"><td><b>${c.name}</b></td><td>${c.installed}</td><td>${c.candidate}</td><td class="wide">${c.suite}</td><td><span class="badge severity-${candidateSeverity(c)}">${candidateSeverity(c)}</span>${holdOf(c.name, holds) ? html` <span class="badge held" title="${holdOf(c.name, holds)?.reason}">held</span>` : ''}</td><td class="advisory">${advisoryBadge(advisoryOf(entry.advisories, c.name))}</td></tr>`,
+      )}</tbody></table></div>
+      ${entry.advisories.length > 0 ? html`<h3>What the updates fix <small class="muted">per source package, from the package changelog</small></h3>${advisoriesTable(entry.advisories, `advisories-${entry.image}`)}` : ''}`
     : entry.status === 'ready'
       ? html`<p>Nothing to patch: the image is up to date.</p>`
       : ''}
@@ -46,7 +49,7 @@ function imageCard(entry: DiscoveryEntry, viewer: Viewer, now: number, holds: re
 
 export function patchesPage(entries: readonly DiscoveryEntry[], viewer: Viewer, now: number, pollMs: number, holds: readonly Hold[] = []): SafeHtml {
   const body = html`<h1>Candidate patches</h1>
-<p class="muted">What each image could upgrade from its suite's security and updates archives. Discovery starts a throwaway host, so it runs when asked, not on every visit. Severity is the one a rollout of the patch gets by default: high for the security archive, medium otherwise.</p>
+<p class="muted">What each image could upgrade from its suite's security and updates archives. Discovery starts a throwaway host, so it runs when asked, not on every visit. Severity is the one a rollout of the patch gets by default: high for the security archive, medium otherwise. What each update fixes (CVE ids, Debian's urgency, advisories, bugs) is read from the package's own changelog.</p>
 <div id="patches">${patchesList(entries, viewer, now, pollMs, holds)}</div>
 ${holdsPanel(holds, viewer)}`;
   return layout({ title: 'Patches', section: 'patches', viewer, body });

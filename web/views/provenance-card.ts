@@ -1,5 +1,6 @@
 import { html, path, type SafeHtml } from '../html.ts';
 import type { Provenance } from '../model/provenance.ts';
+import { advisoriesTable } from './advisories-table.ts';
 import { breakable, dateTime } from './format.ts';
 
 /** The rollout's patch: its packages, its image, and the lab run that proved it, or what is known instead. Pure. */
@@ -14,6 +15,11 @@ export function provenanceCard(provenance: Provenance, patch: { name: string; ve
         (p) => html`<tr data-package="${p.name}"><td><b>${breakable(p.name)}</b></td><td>${p.from ? breakable(p.from) : html`<span class="muted">(new)</span>`}</td><td>${breakable(p.to)}</td></tr>`,
       )}</tbody></table></div>`}
   <p class="lab-proof" id="lab-proof">${labProof(provenance)}</p>
+  ${provenance.advisories && provenance.advisories.length > 0
+    ? html`<h3>What the update fixes <small class="muted">per source package, from the package changelog</small></h3>${advisoriesTable(provenance.advisories, 'rollout-advisories')}`
+    : provenance.packages !== null && provenance.advisories === null
+      ? html`<p class="muted" id="no-advisories">No advisory could be read for these packages: no lab run that proved them carries one, and their .debs are not in the package cache.</p>`
+      : ''}
 </section>`;
 }
 

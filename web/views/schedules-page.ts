@@ -22,6 +22,17 @@ function historyCard(history: ImageHistory): SafeHtml {
 </section>`;
 }
 
+/** The bisections scheduled runs did of their failures, newest first, each linked to its page. */
+function bisectionsCard(runs: readonly ScheduleRunRecord[]): SafeHtml {
+  const found = [...runs].reverse().flatMap((run) => run.images.flatMap((image) => (image.bisect ? [{ run, image, bisect: image.bisect }] : [])));
+  if (found.length === 0) return html``;
+  return html`<section class="card" id="scheduled-bisections"><h2>Bisections of failed scheduled runs</h2><ul>${found.map(
+    ({ run, image, bisect }) => html`<li data-bisect="${bisect.bisectId}">${dateTime(run.startedAt)} <b>${run.schedule}</b> on ${image.image}: <a href="${path`/bisects/${bisect.bisectId}`}">bisection ${bisect.bisectId}</a> <span class="badge">${bisect.status}</span> ${
+      bisect.culprits.length > 0 ? html`culprit ${bisect.culprits.map((c) => c.items.join(' + ')).join(', ')} in ${bisect.testsRun} lab run(s)` : bisect.error ? html`stopped: ${bisect.error}` : html`no culprit`
+    }</li>`,
+  )}</ul></section>`;
+}
+
 /** The schedules with their next run, and per image the history of their runs. Pure. */
 export function schedulesPage(schedules: readonly StoredScheduleRecord[], runs: readonly ScheduleRunRecord[], viewer: Viewer): SafeHtml {
   const lastSlot = lastSlotRuns(runs);
@@ -33,6 +44,7 @@ ${schedules.length === 0
         const next = nextRunAt(spec, lastSlot.get(spec.name) ?? addedAt);
         return html`<tr data-schedule="${spec.name}"><td><b>${spec.name}</b></td><td>${describeTiming(spec)}</td><td>${spec.images.join(', ')}</td><td>${spec.patch}</td><td>${next === null ? 'never' : dateTime(next)}</td></tr>`;
       })}</tbody></table></div>`}
+${bisectionsCard(runs)}
 ${imageHistories(storedRunsOf(runs)).map(historyCard)}`;
   return layout({ title: 'Schedules', section: 'schedules', viewer, body });
 }
