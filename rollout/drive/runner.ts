@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { isTerminal } from '../engine/phase.ts';
 import type { Decision } from '../engine/decision.ts';
 import { decide } from '../engine/engine.ts';
@@ -21,8 +20,6 @@ export interface RunnerOptions {
   fleet: Fleet;
   policy: RolloutPolicy;
   checkIntervalMs: number;
-  /** Hosts checked at once in a round; by default as many as the machine has cores. */
-  checkParallelism?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   /** Told of every stored decision, for a live view. */
@@ -81,9 +78,7 @@ export async function driveRollout(id: string, options: RunnerOptions): Promise<
   };
   const checks = new CheckRounds({
     fleet: options.fleet,
-    busy,
     intervalMs: options.checkIntervalMs,
-    parallelHosts: options.checkParallelism ?? availableParallelism(),
     now,
     record: async (batch, state) => {
       await options.onObservations?.(batch, state);
@@ -157,7 +152,7 @@ export async function driveRollout(id: string, options: RunnerOptions): Promise<
       else rollbackOrConfirm(host.id, state);
     }
 
-    checks.startDue(state);
+    checks.startDue(state, busy);
 
     if (!isTerminal(state.phase)) {
       const decision = decide(state, observations, now(), options.policy);
