@@ -3,7 +3,9 @@ import { InputError, loadYamlFile, parseYamlWith } from '../lab/config/validatio
 import { parsePatchArgs, PatchRequestError, type PatchRequest } from '../lab/patches/request.ts';
 import { formatDuration } from '../rollout/engine/format.ts';
 import { DEFAULT_RINGS, type RingSpec } from '../rollout/engine/plan.ts';
-import { policyFor, type RolloutPolicy, type Severity } from '../rollout/engine/policy.ts';
+import { NAMED_POLICIES, namedPolicy, policyFor, type RolloutPolicy } from '../rollout/engine/policy.ts';
+import type { PolicyRule } from '../lab/advisories/policy-rules.ts';
+import type { PlanPolicyRules } from '../rollout/drive/policy-choice.ts';
 import type { RolloutPlan } from '../rollout/drive/rollout-plan.ts';
 import type { Fault } from '../rollout/fleets/faults.ts';
 import type { ServerFleetPlan } from '../rollout/fleets/ssh/server-fleet-plan.ts';
@@ -21,18 +23,25 @@ export interface Scenario extends RolloutPlan {
   fleet: ScenarioFleet;
 }
 
-export function loadScenario(file: string): Scenario {
-  return complete(loadYamlFile(scenarioSchema, file), file);
+/** What a project's patchlab.yaml gives every scenario that does not say otherwise. */
+export interface ScenarioDefaults {
+  file: string;
+  policyRules?: PolicyRule[];
+  minimumAgeMs?: number;
 }
 
-export function parseScenario(text: string, file: string): Scenario {
-  return complete(parseYamlWith(scenarioSchema, text, file), file);
+export function loadScenario(file: string, defaults?: ScenarioDefaults): Scenario {
+  return complete(loadYamlFile(scenarioSchema, file), file, defaults);
+}
+
+export function parseScenario(text: string, file: string, defaults?: ScenarioDefaults): Scenario {
+  return complete(parseYamlWith(scenarioSchema, text, file), file, defaults);
 }
 
 const CHECK_FILE = /\.(ya?ml|ts|mts|js|mjs)$/;
 
 /** Checks that need more than one field, and the conversion into the engine's types; every problem is listed. */
-function complete(raw: ScenarioFile, file: string): Scenario {
+function complete(raw: ScenarioFile, file: string, defaults: ScenarioDefaults | undefined): Scenario {
   const dir = dirname(resolve(file));
   const problems: string[] = [];
 
@@ -59,7 +68,9 @@ function complete(raw: ScenarioFile, file: string): Scenario {
   if (fleet.hosts > 0) problems.push(...planProblems(raw, fleet, rings));
 
   const severity = raw.severity ?? (patch.request.security || patch.request.all ? 'high' : 'medium');
-  const policy = policyOf(raw, severity);
+  const policy = adjusted(raw, policyFor(severity));
+  const policyRules = rulesOf(raw, file, defaults, problems);
+  const minimumAgeMs = raw.minimumAge ?? defaults?.minimumAgeMs;
   const checkIntervalMs = raw.policy.checkInterval;
   if (checkIntervalMs >= policy.checkTimeoutMs) {
     const from = raw.policy.checkTimeout !== undefined ? 'policy.checkTimeout' : `the ${policy.name} policy`;
@@ -79,6 +90,9 @@ function complete(raw: ScenarioFile, file: string): Scenario {
     patch: patch.request,
     patchWords: patch.words,
     severity,
+    ...(raw.severity !== undefined ? { severityTyped: true } : {}),
+    ...(policyRules ? { policyRules } : {}),
+    ...(minimumAgeMs ? { minimumAgeMs } : {}),
     checks,
     fleet,
     ...(servers ? { servers } : {}),
@@ -154,8 +168,24 @@ function planProblems(raw: ScenarioFile, fleet: ScenarioFleet, rings: readonly R
   return [...unmatched, ...real, ...simulated, ...assigned];
 }
 
-function policyOf(raw: ScenarioFile, severity: Severity): RolloutPolicy {
-  const base = policyFor(severity);
+/**
+ * The scenario's rules, else the project's, each naming a policy patchlab has; a wrong name in the
+ * project's file is that file's error, not the scenario's.
+ */
+function rulesOf(raw: ScenarioFile, file: string, defaults: ScenarioDefaults | undefined, problems: string[]): PlanPolicyRules | undefined {
+  const rules = raw.policyRules ?? defaults?.policyRules;
+  if (!rules) return undefined;
+  const from = raw.policyRules ? resolve(file) : defaults!.file;
+  const wrong = rules.flatMap((rule, i) =>
+    namedPolicy(rule.policy) ? [] : [`policyRules[${i}].policy: expected one of ${NAMED_POLICIES.map((p) => p.name).join(', ')}, got ${JSON.stringify(rule.policy)}`],
+  );
+  if (wrong.length > 0 && !raw.policyRules) throw new InputError(from, wrong);
+  problems.push(...wrong);
+  return { rules, from, policies: Object.fromEntries(NAMED_POLICIES.map((p) => [p.name, adjusted(raw, p)])) };
+}
+
+/** A named policy with the scenario's own policy fields laid over it. */
+function adjusted(raw: ScenarioFile, base: RolloutPolicy): RolloutPolicy {
   const { checkTimeout, maxFlaps, latency, soakFactor } = raw.policy;
   const adjusted = checkTimeout !== undefined || maxFlaps !== undefined || latency !== undefined || soakFactor !== undefined;
   return {

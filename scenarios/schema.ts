@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Amount, HostSelector } from '../rollout/engine/plan.ts';
 import { REBOOT_POLICIES } from '../rollout/fleets/ssh/server-fleet-plan.ts';
-import { durationExpected, parseDuration } from './duration.ts';
+import { durationExpected, parseDuration } from '../lab/config/duration.ts';
+import { policyRulesSchema } from '../lab/advisories/policy-rules.ts';
 import { simulationShape } from './simulate-schema.ts';
 
 /** The largest fleet a scenario describes, real or simulated. */
@@ -213,6 +214,10 @@ export const scenarioSchema = strictObject(
       .refine((s) => NAME.test(s) || IMAGE_REFERENCE.test(s), 'expected an image definition name such as web, or an image reference such as debian:bookworm'),
     patch: patchWords,
     severity: z.enum(['low', 'medium', 'high', 'critical'], { error: 'expected low, medium, high or critical' }).optional(),
+    /** Pick the policy from the patch's advisories (first match wins); a typed severity overrides them. */
+    policyRules: policyRulesSchema.optional(),
+    /** Approve only updates first seen at least this long ago; younger ones make the rollout wait. */
+    minimumAge: duration(0).optional(),
     checks: z.array(z.string().min(1, 'expected a file path'), { error: 'expected a list of check files (goss YAML or browser specs)' }).default([]),
     fleet: strictObject(
       {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationExpected, parseDuration } from './duration.ts';
+import { durationExpected, parseDuration } from '../lab/config/duration.ts';
 import type { SimulationFields } from '../rollout/simulate/settings.ts';
 
 /*

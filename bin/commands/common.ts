@@ -1,3 +1,4 @@
+import { loadScenario, type Scenario } from '../../scenarios/load.ts';
 import { debianMirror, type DebianMirror } from '../../lab/config/mirror.ts';
 import type { HoldStore } from '../../lab/holds/hold-store.ts';
 import type { Hold } from '../../lab/holds/holds.ts';
@@ -35,6 +36,12 @@ export function webhookNotifier(): WebhookNotifier {
 
 /** How long a finished command waits for its notifications before it exits. */
 export const NOTIFY_GRACE_MS = 15_000;
+
+/** A scenario with what the project's patchlab.yaml gives every scenario (policy rules, minimum age) where it says nothing itself. */
+export function loadProjectScenario(file: string): Scenario {
+  const project = findProject();
+  return loadScenario(file, project ? { file: project.file, ...(project.policyRules ? { policyRules: project.policyRules } : {}), ...(project.minimumAgeMs !== undefined ? { minimumAgeMs: project.minimumAgeMs } : {}) } : undefined);
+}
 
 /** Every hold in force: those set from the page, the API or the CLI, then the project's own. */
 export async function currentHolds(store: HoldStore): Promise<Hold[]> {

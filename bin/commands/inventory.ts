@@ -6,6 +6,8 @@ import { scanTable } from '../../lab/inventory/scan/scan-table.ts';
 import { HOST_COLUMNS, hostCells, hostCompliance } from '../../lab/inventory/scan/compliance.ts';
 import { toCsv } from '../../lab/inventory/scan/csv.ts';
 import { stderrProgress } from '../../lab/progress.ts';
+import { sightingsOfScan } from '../../lab/sightings/sightings-of.ts';
+import { withStore } from './common.ts';
 
 function positive(value: string): number {
   const n = Number(value);
@@ -74,6 +76,10 @@ export function inventoryCommand(program: Command): void {
       });
       const store = new JsonHostScanStore();
       for (const scan of scans) store.save(scan);
+      // The first sighting of each update, for a minimum age before it is rolled out.
+      await withStore(async (db) => {
+        for (const seen of scans.map(sightingsOfScan)) await db.noteSightings(seen.updates, seen.at, seen.seenBy);
+      });
       console.log(flags.json ? JSON.stringify(scans, null, 2) : scanTable(scans, Date.now()));
       // 1: some server could not be scanned; its row says why.
       process.exitCode = scans.some((s) => s.error) ? 1 : 0;

@@ -1,4 +1,3 @@
-import { loadScenario } from '../../scenarios/load.ts';
 import type { Command } from 'commander';
 import { userInfo } from 'node:os';
 import { onInterrupt } from '../../lab/interrupt.ts';
@@ -6,12 +5,15 @@ import { parsePatchArgs } from '../../lab/patches/request.ts';
 import { stderrProgress } from '../../lab/progress.ts';
 import { giveCommand } from '../../rollout/drive/control.ts';
 import { COMMAND_SUMMARIES } from '../../rollout/engine/commands.ts';
-import { isRingCommand, RING_COMMANDS, ROLLOUT_COMMANDS } from '../../rollout/engine/command-names.ts';
-import { decisionLines, ringLines } from '../../rollout/drive/live-view.ts';
+import { isRingCommand, needsAdmin, RING_COMMANDS, ROLLOUT_COMMANDS, type CommandName } from '../../rollout/engine/command-names.ts';
+import { canAdminister } from '../../web/auth/roles.ts';
+import { UserStore } from '../../web/auth/user-store.ts';
+import { decisionLines, ringLines, waitLines } from '../../rollout/drive/live-view.ts';
+import { storedPolicyChoice } from '../../rollout/drive/policy-choice.ts';
 import { INTERRUPT_ACTOR, runRollout, type RolloutRunOptions } from '../../rollout/drive/run-rollout.ts';
 import type { RolloutState } from '../../rollout/engine/state.ts';
 import { openConfiguredStore } from '../../rollout/store/open-store.ts';
-import { collect, currentHolds, mirrorOverrides, withStore, NOTIFY_GRACE_MS, webhookNotifier, type MirrorFlags } from './common.ts';
+import { collect, currentHolds, loadProjectScenario, mirrorOverrides, withStore, NOTIFY_GRACE_MS, webhookNotifier, type MirrorFlags } from './common.ts';
 
 export function exitCodeOfRollout(state: RolloutState): number {
   return state.phase === 'completed' ? 0 : state.phase === 'rolled-back' ? 1 : 2;
@@ -26,6 +28,7 @@ export function terminalView(quiet = false): Pick<RolloutRunOptions, 'onStart' |
       if (quiet) return;
       console.log(`rollout ${id}`);
       for (const line of ringLines(state)) console.log(line);
+      for (const line of waitLines(state, Date.now())) console.log(line);
       if (state.paused) console.log(`paused by ${state.paused.by}: ${state.paused.reason}\nit goes on once resumed, in the web page or with: patchlab rollout resume ${id} --reason <why>`);
     },
     onDecision: (decision, state) => {
@@ -44,7 +47,7 @@ export async function startRollout(file: string | undefined, flags: { id?: strin
   const stop = new AbortController();
   const notifier = webhookNotifier();
   const holds = await withStore(currentHolds);
-  const running = runRollout(file ? loadScenario(file) : undefined, {
+  const running = runRollout(file ? loadProjectScenario(file) : undefined, {
     holds,
     onNotification: (notification) => notifier.notify(notification),
     signal: stop.signal,
@@ -83,6 +86,20 @@ function actor(flags: { by?: string }): string {
   return flags.by ?? process.env.PATCHLAB_USER ?? userInfo().username;
 }
 
+/** An admin's command from the terminal: the actor must be an admin among the users the page knows. */
+function refuseUnlessAdmin(name: CommandName, actor: string): void {
+  if (!needsAdmin(name)) return;
+  const users = UserStore.open();
+  try {
+    const user = users.getUser(actor);
+    if (!user || !canAdminister(user.role)) {
+      throw new Error(`${name} needs the admin role: ${actor} is ${user ? `a ${user.role}` : 'not one of patchlab\'s users'} (give --by NAME of an admin, or PATCHLAB_USER; patchlab users add NAME --role admin makes one)`);
+    }
+  } finally {
+    users.close();
+  }
+}
+
 async function showStatus(id: string | undefined): Promise<void> {
   const store = await openConfiguredStore();
   try {
@@ -96,6 +113,8 @@ async function showStatus(id: string | undefined): Promise<void> {
     if (!record) throw new Error(`no rollout ${id}`);
     const { state } = record;
     console.log(`rollout ${id}: ${state.phase}, patch ${state.patch.name} (${state.patch.version}, ${state.patch.severity})`);
+    console.log(storedPolicyChoice(record.meta)?.text ?? `policy ${record.policy.name}`);
+    for (const line of waitLines(state, Date.now())) console.log(line);
     for (const line of ringLines(state)) console.log(line);
     console.log('decisions (newest last):');
     for (const entry of state.audit.slice(-12)) {
@@ -137,6 +156,7 @@ export function rolloutCommand(program: Command): void {
       const store = await openConfiguredStore();
       try {
         const by = { actor: actor(flags), reason: flags.reason };
+        refuseUnlessAdmin(name, by.actor);
         const state = await giveCommand(store, id, isRingCommand(name) ? { name, ring: flags.ring ?? '', ...by } : { name, ...by });
         console.log(`rollout ${id}: ${state.phase}`);
         for (const line of ringLines(state)) console.log(line);

@@ -9,6 +9,7 @@ import { describeTiming, parseScheduleSpec, type ScheduleSpec } from '../../lab/
 import { lastSlotRuns } from '../../lab/schedule/scheduler.ts';
 import type { ScheduleRunRecord } from '../../lab/schedule/schedule-store.ts';
 import { collect, currentHolds, mirrorOverrides, NOTIFY_GRACE_MS, webhookNotifier, withStore, type MirrorFlags } from './common.ts';
+import { sightingsOfScheduleRun } from '../../lab/sightings/sightings-of.ts';
 
 interface AddFlags {
   patchTuesday?: boolean;
@@ -89,6 +90,8 @@ export function scheduleCommand(program: Command): void {
           mirror: mirrorOverrides(flags),
           bisectMaxRuns: bisectMaxRunsFrom(),
         });
+        const seen = sightingsOfScheduleRun(run);
+        await store.noteSightings(seen.updates, seen.at, seen.seenBy);
         for (const image of run.images) console.log(`${image.image}: ${image.verdict}${image.error ? ` (${image.error})` : ''}, ${image.newlyUpgradable.length} newly upgradable`);
         const notifications = [scheduleNotification(run), ...bisectNotifications(run)].filter((n) => n !== null);
         for (const n of notifications.filter((n) => n.kind === 'bisect.finished')) console.log(n.text);

@@ -8,19 +8,19 @@ import { onInterrupt } from '../../lab/interrupt.ts';
 import { stderrProgress } from '../../lab/progress.ts';
 import { INTERRUPT_ACTOR, runRollout } from '../../rollout/drive/run-rollout.ts';
 import { RolloutSupervisor } from '../../rollout/drive/supervisor.ts';
-import { currentHolds, webhookNotifier } from './common.ts';
+import { currentHolds, loadProjectScenario, webhookNotifier } from './common.ts';
 import { keptFleetAdvice, terminalView } from './rollout.ts';
 import { runSchedule } from '../../lab/schedule/scheduled-run.ts';
 import { bisectMaxRunsFrom } from '../../lab/schedule/schedule-bisect.ts';
 import { Scheduler } from '../../lab/schedule/scheduler.ts';
 import { openConfiguredStore } from '../../rollout/store/open-store.ts';
-import { loadScenario } from '../../scenarios/load.ts';
 import { createApp } from '../../web/app.ts';
 import { UserStore } from '../../web/auth/user-store.ts';
 import { listen } from '../../web/server.ts';
 import { advisoriesFromCache } from '../../lab/advisories/cache-advisories.ts';
 import { dockerDiscover } from '../../lab/patches/discover.ts';
 import { PatchDiscovery } from '../../web/services/patch-discovery.ts';
+import { sightingsOfScheduleRun } from '../../lab/sightings/sightings-of.ts';
 
 export function parsePort(value: string): number {
   const port = Number(value);
@@ -52,7 +52,7 @@ export function serveCommand(program: Command): void {
 export async function serve(flags: ServeFlags): Promise<void> {
   const progress = stderrProgress('serve');
   // A broken scenario is refused before anything listens.
-  if (flags.scenario) loadScenario(flags.scenario);
+  if (flags.scenario) loadProjectScenario(flags.scenario);
   const store = await openConfiguredStore();
   const users = UserStore.open();
   const cache = new PackageCache();
@@ -70,6 +70,8 @@ export async function serve(flags: ServeFlags): Promise<void> {
       const run = await runSchedule(spec, { store, holds: await currentHolds(store), slotAt: due.slotAt, coalesced: due.coalesced, cache, bisectMaxRuns: bisectMaxRunsFrom(), progress: stderrProgress('schedule') });
       notify(scheduleNotification(run));
       for (const bisected of bisectNotifications(run)) notify(bisected);
+      const seen = sightingsOfScheduleRun(run);
+      await store.noteSightings(seen.updates, seen.at, seen.seenBy);
       return run;
     },
     progress: stderrProgress('schedule'),
@@ -91,7 +93,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
     const stop = new AbortController();
     const view = terminalView(!flags.live);
     // A scenario that does not load is reported like a rollout that stops: the page goes on serving.
-    const running = (async () => runRollout(loadScenario(file), {
+    const running = (async () => runRollout(loadProjectScenario(file), {
       holds: await currentHolds(store),
       signal: stop.signal,
       store,

@@ -17,7 +17,7 @@ import { comparisonNotes, comparisonTable } from '../../rollout/simulate/table.t
 import { demandProblems } from '../../scenarios/fleet.ts';
 import { hostLabels } from '../../rollout/fleets/host-labels.ts';
 import { loadScenario, type Scenario } from '../../scenarios/load.ts';
-import { parseDuration } from '../../scenarios/duration.ts';
+import { parseDuration } from '../../lab/config/duration.ts';
 import { simulationFields } from '../../scenarios/simulate-schema.ts';
 
 /** Simulated hosts --hosts may ask for: a million through three rings and four policies take seconds (test/bench/RESULTS.md). */

@@ -3,6 +3,8 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { Hold } from '../holds/holds.ts';
 import { InputError, loadYamlFile } from '../config/validation.ts';
+import { durationExpected, parseDuration } from '../config/duration.ts';
+import { policyRulesSchema, type PolicyRule } from '../advisories/policy-rules.ts';
 
 export const PROJECT_FILE = 'patchlab.yaml';
 
@@ -23,12 +25,19 @@ const hold = z
  *   checks: checks          # folders (or files) of goss files and browser specs
  *   scenarios: scenarios    # folders (or files) of rollout scenarios
  *   holds: [linux-image-*]  # packages a patch must not touch (names or globs)
+ *   policyRules: [...]      # which policy a rollout takes, by its patch's advisories (a scenario's own win)
+ *   minimumAge: 3d          # roll out only updates first seen this long ago (a scenario's own wins)
  */
 export const projectSchema = z.strictObject({
   images: paths('a folder or file of image definitions'),
   checks: paths('a folder or file of checks'),
   scenarios: paths('a folder or file of scenarios'),
   holds: z.array(hold).default([]),
+  policyRules: policyRulesSchema.optional(),
+  minimumAge: z
+    .string({ error: `expected ${durationExpected(0)}` })
+    .transform((text, ctx) => parseDuration(text) ?? (ctx.addIssue({ code: 'custom', message: `expected ${durationExpected(0)}, got ${JSON.stringify(text)}` }), z.NEVER))
+    .optional(),
 });
 
 export interface Project {
@@ -43,6 +52,8 @@ export interface Project {
   checkFiles: string[];
   scenarioFiles: string[];
   holds: string[];
+  policyRules?: PolicyRule[];
+  minimumAgeMs?: number;
 }
 
 export interface FindProjectOptions {
@@ -91,6 +102,8 @@ export function loadProject(file: string): Project {
     checkFiles: listed('checks', CHECK_FILE, true),
     scenarioFiles: listed('scenarios', YAML_FILE, false),
     holds: parsed.holds,
+    ...(parsed.policyRules ? { policyRules: parsed.policyRules } : {}),
+    ...(parsed.minimumAge !== undefined ? { minimumAgeMs: parsed.minimumAge } : {}),
   };
 }
 

@@ -42,6 +42,14 @@ scenarios: scenarios
 
 # Packages no patch may touch, by name or glob.
 holds: []
+
+# Which rollout policy a patch takes, by what its packages' changelogs say; first match wins.
+# policyRules:
+#   - { name: urgent-or-cve, when: { urgency: [high, emergency, critical], cve: true }, policy: critical-security }
+#   - { name: routine, policy: standard }
+
+# Roll out only updates first seen pending at least this long ago; an admin may override.
+# minimumAge: 3d
 `;
 
 /** Writes patchlab.yaml and its empty folders; never overwrites an existing project file. */

@@ -137,6 +137,16 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX bisects_by_run ON bisects (run_id, started_at);
   CREATE INDEX bisects_by_start ON bisects (started_at);
   `,
+  // The first time each update (package at a candidate version) was seen pending: its age.
+  `
+  CREATE TABLE update_sightings (
+    package text COLLATE "C" NOT NULL,
+    version text COLLATE "C" NOT NULL,
+    first_seen_at bigint NOT NULL,
+    seen_by text NOT NULL,
+    PRIMARY KEY (package, version)
+  );
+  `,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;

@@ -12,6 +12,8 @@ export const PG_FOREIGN_KEY_VIOLATION = '23503';
 export const MIGRATION_LOCK = 0x7061_7463_686c_6162n; // "patchlab"
 /** First key of the per-rollout lock that observation writers take; the second is a hash of the rollout's id. */
 export const OBSERVATION_LOCK_SPACE = 0x706c_6f62; // "plob"
+/** The same for health sample writers, so a reader of newer samples by id misses none (see recordObservations). */
+export const HEALTH_SAMPLE_LOCK_SPACE = 0x706c_6873; // "plhs"
 
 /** The SQLSTATE of a failed statement, if it was one. */
 export const pgCode = (error: unknown): string | undefined => (error instanceof pg.DatabaseError ? error.code : undefined);

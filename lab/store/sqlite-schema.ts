@@ -135,6 +135,16 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX bisects_by_run ON bisects (run_id, started_at);
   CREATE INDEX bisects_by_start ON bisects (started_at);
   `,
+  // The first time each update (package at a candidate version) was seen pending: its age.
+  `
+  CREATE TABLE update_sightings (
+    package TEXT NOT NULL,
+    version TEXT NOT NULL,
+    first_seen_at INTEGER NOT NULL,
+    seen_by TEXT NOT NULL,
+    PRIMARY KEY (package, version)
+  ) STRICT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -19,6 +19,8 @@ import { hostLabels } from '../fleets/host-labels.ts';
 import type { Fleet } from '../fleets/fleet.ts';
 import type { Store } from '../store/store.ts';
 import type { RolloutPlan } from './rollout-plan.ts';
+import { patchGates, type PatchGates } from './patch-gates.ts';
+import type { PolicyChoice } from './policy-choice.ts';
 import { alreadyPatched, openServerFleet, rebootsForHosts, type ServerRolloutMeta } from './server-rollout.ts';
 
 /** What a resumed rollout needs that is not in the engine's state; stored as the rollout's meta. */
@@ -33,6 +35,8 @@ export interface RolloutMeta {
   /** A team's servers instead of containers. */
   servers?: ServerRolloutMeta['servers'];
   reboots?: ServerRolloutMeta['reboots'];
+  /** How the rollout came by its policy: the rule and the advisory figures, or the severity. */
+  policyChoice?: PolicyChoice;
 }
 
 /** Which store a kept fleet's rollout lives in, as a short hash of the store's location. */
@@ -46,6 +50,7 @@ export interface NewRolloutOptions {
   patch?: PatchRequest;
   /** Packages kept back from the patch. */
   holds?: readonly Hold[];
+  now?: () => number;
 }
 
 /** A new rollout of the plan: the patch prepared once, rings and faults settled, the fleet started, the rollout stored. */
@@ -54,13 +59,14 @@ export async function newRollout(id: string, plan: RolloutPlan, store: Store, ca
   const checks = plan.checks.length > 0 ? plan.checks : checkFilesFor(image.definition).filter((f) => /\.ya?ml$/.test(f));
   const what = plan.servers ? `servers of ${plan.servers.inventory} (patch prepared on ${plan.image})` : `${plan.image} hosts`;
   progress(`rollout ${id}: scenario ${plan.name}, ${plan.fleet.hosts} ${what}, rings ${plan.rings.map((r) => r.name).join(' → ')}`);
+  const now = options.now ?? Date.now;
   const prefix = plan.image.replace(/[^a-z0-9]+/g, '-');
   const planned = (version: string) =>
     plan.servers
       ? plan.servers.servers.map((s) => ({ id: s.name, labels: { ...s.labels }, version }))
       : hostLabels(plan.fleet).map((labels, i) => ({ id: `${prefix}-${String(i + 1).padStart(2, '0')}`, labels: { ...labels }, version }));
-  const stateFor = (patch: Pick<PreparedPatch, 'name' | 'version' | 'baseVersion'>) =>
-    createRollout({ id, patch: { name: patch.name, version: patch.version, severity: plan.severity }, hosts: planned(patch.baseVersion), rings: plan.rings, now: Date.now() });
+  const stateFor = (patch: Pick<PreparedPatch, 'name' | 'version' | 'baseVersion'>, ageWait: PatchGates['ageWait'] = null) =>
+    createRollout({ id, patch: { name: patch.name, version: patch.version, severity: plan.severity }, hosts: planned(patch.baseVersion), rings: plan.rings, now: now(), ageWait });
   // Rings and faults are settled before any container starts, so the fleet starts with its faults.
   // They follow from the hosts' names and labels and the rollout's id, not from the patch, so the
   // fleet's containers can start while the patch is prepared.
@@ -82,26 +88,29 @@ export async function newRollout(id: string, plan: RolloutPlan, store: Store, ca
     },
     ...(options.holds ? { holds: options.holds } : {}),
     progress,
-  }).then((prepared) => {
+  }).then(async (prepared) => {
     progress(`patch: ${prepared.name} as ${prepared.version}`);
-    return prepared;
+    return { prepared, gates: await patchGates(id, plan, prepared, { cache, sightings: store, now: now(), progress }) };
   });
-  const metaOf = (prepared: PreparedPatch): RolloutMeta => ({
+  const metaOf = (prepared: PreparedPatch, gates: PatchGates): RolloutMeta => ({
     image: { name: plan.image, tag: image.tag },
     prepared,
     checks,
     faults: [...faults],
     checkIntervalMs: plan.checkIntervalMs,
+    policyChoice: gates.policyChoice,
     ...(options.keep ? { keep: true } : {}),
   });
   let fleet: Fleet;
   let state: RolloutState;
   let meta: RolloutMeta;
+  let policy: PatchGates['policy'];
   if (target.servers) {
-    const prepared = await preparing;
-    state = stateFor(prepared);
+    const { prepared, gates } = await preparing;
+    state = stateFor(prepared, gates.ageWait);
+    policy = gates.policy;
     const reboots = [...rebootsForHosts(state, plan.reboots)];
-    meta = { ...metaOf(prepared), servers: target.servers, reboots };
+    meta = { ...metaOf(prepared, gates), servers: target.servers, reboots };
     const servers = await openServerFleet({ rolloutId: id, meta: { servers: target.servers, reboots }, image, prepared, checks, faults, cache, progress, resumed: false });
     const patched = alreadyPatched(servers, prepared);
     if (patched.length > 0) {
@@ -113,7 +122,7 @@ export async function newRollout(id: string, plan: RolloutPlan, store: Store, ca
     fleet = await ContainerFleet.provision({
       rolloutId: id,
       image,
-      prepared: preparing,
+      prepared: preparing.then((p) => p.prepared),
       cache,
       checks: target.suite,
       faults,
@@ -123,19 +132,20 @@ export async function newRollout(id: string, plan: RolloutPlan, store: Store, ca
       labels: { [STORE_LABEL]: storeTag(store) },
       progress,
     });
-    const prepared = await preparing;
-    state = stateFor(prepared);
-    meta = metaOf(prepared);
+    const { prepared, gates } = await preparing;
+    state = stateFor(prepared, gates.ageWait);
+    policy = gates.policy;
+    meta = metaOf(prepared, gates);
   } else {
     throw new Error(`rollout ${id}: neither servers nor checks for a fleet of containers`);
   }
   try {
-    await store.createRollout({ state, scenario: plan.file, policy: plan.policy, meta: meta as unknown as Record<string, unknown> });
+    await store.createRollout({ state, scenario: plan.file, policy, meta: meta as unknown as Record<string, unknown> });
   } catch (error) {
     await fleet.close();
     throw error;
   }
-  return { fleet, meta };
+  return { fleet, meta, policy };
 }
 
 export function fleetChecks(files: string[]) {

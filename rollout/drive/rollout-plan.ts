@@ -1,5 +1,6 @@
 import type { PatchRequest } from '../../lab/patches/request.ts';
 import type { RingSpec } from '../engine/plan.ts';
+import type { PlanPolicyRules } from './policy-choice.ts';
 import type { RolloutPolicy, Severity } from '../engine/policy.ts';
 import type { Fault } from '../fleets/faults.ts';
 import type { FleetShape } from '../fleets/host-labels.ts';
@@ -17,6 +18,12 @@ export interface RolloutPlan {
   image: string;
   patch: PatchRequest;
   severity: Severity;
+  /** The severity was typed by hand: it overrides the policy rules, and the rollout says so. */
+  severityTyped?: boolean;
+  /** Rules that pick the policy from the prepared patch's advisories; `policy` applies when none matches. */
+  policyRules?: PlanPolicyRules;
+  /** Updates first seen less than this long ago make the rollout wait (0 or absent: no wait). */
+  minimumAgeMs?: number;
   /** Check files, absolute; empty means the image definition's own checks. */
   checks: string[];
   /** How many hosts, their groups, and the seed that picks which hosts a fault hits. */
@@ -26,6 +33,7 @@ export interface RolloutPlan {
   /** By ring name: whether its servers reboot after their patch (never when not named). */
   reboots?: Record<string, RebootPolicy>;
   rings: RingSpec[];
+  /** The policy the severity gives, as the plan adjusts it; rules may pick another once the patch is prepared. */
   policy: RolloutPolicy;
   /** How often every host's checks run: the driver's cadence, which the engine only sees as results. */
   checkIntervalMs: number;

@@ -39,6 +39,8 @@ export interface RolloutRunOptions {
   /** Packages a new rollout's patch leaves out (a stored rollout keeps the patch it started with). */
   holds?: readonly Hold[];
   progress?: Progress;
+  /** The clock the rollout is created and judged by; the real one by default. */
+  now?: () => number;
   /** Told once the rollout is stored, before the first decision: its id and first state. */
   onStart?: (id: string, state: RolloutState) => void;
   onDecision?: (decision: Decision, state: RolloutState) => void;
@@ -92,8 +94,7 @@ export async function runRollout(plan: RolloutPlan | undefined, options: Rollout
         : await ContainerFleet.attach({ rolloutId: id, image, prepared: meta.prepared, cache, checks: await fleetChecks(meta.checks), faults: new Map(meta.faults) });
     } else {
       if (!plan) throw new Error(`no rollout ${id} is stored; give a scenario to start one`);
-      ({ fleet, meta } = await newRollout(id, plan, store, cache, options, progress));
-      policy = plan.policy;
+      ({ fleet, meta, policy } = await newRollout(id, plan, store, cache, options, progress));
     }
     servers = meta.servers !== undefined;
     const record = await store.loadRollout(id);
@@ -122,6 +123,7 @@ async function drive(id: string, store: Store, fleet: Fleet, policy: RolloutPoli
     policy,
     checkIntervalMs,
     history,
+    ...(options.now ? { now: options.now } : {}),
     onDecision: options.onDecision,
     onPhase: (state, previous) => {
       const notification = rolloutNotification(state, previous, Date.now());

@@ -24,6 +24,8 @@ export function applyCommand(state: RolloutState, request: CommandRequest, now: 
       return resume(state, command, now);
     case 'rollback':
       return rollback(state, command, now);
+    case 'override-age':
+      return overrideAge(state, command, now);
     case 'promote':
       return promote(state, { ...command, ring: request.ring }, now);
     case 'approve':
@@ -38,6 +40,7 @@ export const COMMAND_SUMMARIES: Readonly<Record<CommandName, string>> = {
   rollback: 'roll back every host the patch reached',
   promote: 'move to the named ring now',
   approve: 'approve a ring that requires approval',
+  'override-age': 'patch now, before its updates reach the minimum age (admins only)',
 };
 
 /** One command the state would accept, ready to be given (with its ring, for promote and approve). */
@@ -61,6 +64,8 @@ export interface AvailableActions {
   promoteTo: string | null;
   /** Rings from the current one on that still need an approval. */
   approve: string[];
+  /** The rollout waits for its updates' minimum age and an admin may cut the wait short. */
+  'override-age': boolean;
 }
 
 /** The commands this state would accept and act on, by the same rules the commands below enforce. */
@@ -72,12 +77,15 @@ export function availableActions(state: RolloutState): AvailableActions {
     rollback: mayRollBack(state),
     promoteTo: isUnderway(state.phase) && currentRingPatched(state) && next ? next.name : null,
     approve: isUnderway(state.phase) ? state.rings.filter((r, i) => i >= state.ring && r.requiresApproval && !r.approval).map((r) => r.name) : [],
+    'override-age': mayOverrideAge(state),
   };
 }
 
 const mayPause = (state: RolloutState) => state.phase === 'running' || state.phase === 'awaiting-approval';
 const mayResume = (state: RolloutState) => state.phase === 'paused' && state.paused !== null;
 const mayRollBack = (state: RolloutState) => state.phase !== 'rolling-back' && state.phase !== 'rolled-back';
+// Without a clock: a wait whose time has passed stops being offered once the first host is patched.
+const mayOverrideAge = (state: RolloutState) => isUnderway(state.phase) && !!state.ageWait && state.ageWait.override === null && state.hosts.every((h) => h.phase === 'pending');
 const currentRingPatched = (state: RolloutState) => hostsOfRing(state, state.ring).every((h) => h.phase !== 'pending' && h.phase !== 'patching');
 
 /*
@@ -160,6 +168,19 @@ export function rollback(state: RolloutState, command: Command, now: number): Ro
   return startRollback(state, command.actor, [command.reason], {}, [], now);
 }
 
+/** Patching may start before the updates reach the minimum age; the reason goes into the audit log. */
+export function overrideAge(state: RolloutState, command: Command, now: number): RolloutState {
+  check(command);
+  if (state.ageWait?.override) return state;
+  if (!mayOverrideAge(state) || !state.ageWait) {
+    throw new RolloutError(state.ageWait ? `cannot override the minimum age of a rollout that is ${state.phase} or already patching` : `rollout ${state.id} does not wait for a minimum age`);
+  }
+  const { until, minimumAgeMs, young } = state.ageWait;
+  return withAudit(
+    { ...state, ageWait: { ...state.ageWait, override: { by: command.actor, at: now, reason: command.reason } } },
+    { ...entry(state, command, 'override-age', now), figures: { waitUntil: until, minimumAgeMs, youngUpdates: young.length } },
+  );
+}
 
 function acceptFailures(hosts: HostState[], actor: string): HostState[] {
   if (!hosts.some((h) => h.failure && h.failure.acceptedBy === null)) return hosts;
@@ -177,6 +198,6 @@ function check({ actor, reason }: Command): void {
   if (reason.trim() === '') throw new RolloutError('a command needs a reason for the audit log');
 }
 
-function entry(state: RolloutState, command: Command, action: 'pause' | 'resume' | 'approve' | 'promote', now: number): AuditEntry {
+function entry(state: RolloutState, command: Command, action: 'pause' | 'resume' | 'approve' | 'promote' | 'override-age', now: number): AuditEntry {
   return { at: now, actor: command.actor, action, ring: state.ring, reasons: [command.reason], figures: {}, hosts: [] };
 }

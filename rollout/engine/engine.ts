@@ -1,3 +1,4 @@
+import { describeAgeWait, waitingUntil } from './age-wait.ts';
 import type { Decision, Figures, HostFailureReport } from './decision.ts';
 import { notePositions, patchingCount } from './engine-memo.ts';
 import { describeBreach, describeHosts, describeLatency, describeRegression, healthFigures, latencyFigures } from './explain.ts';
@@ -5,13 +6,10 @@ import { formatDuration, listNames, plural } from './format.ts';
 import { ringHealth } from './health.ts';
 import { pendingOfRing } from './host-summary.ts';
 import { type RingHealth } from './host-verdict.ts';
-import { ringLatency } from './latency-gate.ts';
+import { mayJudgeLater, ringLatency } from './latency-gate.ts';
 import { indexObservations, type Observation, type ObservationIndex } from './observations.ts';
-import { soakFor, type RolloutPolicy } from './policy.ts';
+import { LATENCY_SOAK_EXTENSION, soakFor, type RolloutPolicy } from './policy.ts';
 import { currentRing, mayRunNewVersion, type RolloutState } from './state.ts';
-
-/** How many soaks long a ring may soak at most while its latency gate waits for samples. */
-const LATENCY_SOAK_EXTENSION = 3;
 
 /**
  * What to do next, from the state, the check results so far and the time; nothing else. Health
@@ -75,6 +73,10 @@ function advance(
   policy: RolloutPolicy,
   figures: Figures,
 ): Decision {
+  const until = waitingUntil(state.ageWait, now);
+  if (until !== null && state.ageWait) {
+    return hold(state, describeAgeWait(state.ageWait), { ...figures, waitUntil: until, minimumAgeMs: state.ageWait.minimumAgeMs, youngUpdates: state.ageWait.young.length });
+  }
   const ring = currentRing(state);
   if (ring.startedAt === null && ring.requiresApproval && !ring.approval) {
     const reason = `ring ${ring.name} needs a release manager's approval before its first host is patched`;
@@ -127,9 +129,11 @@ function advance(
   const latency = ring.healthGate.latency ? ringLatency(state, state.ring, history, policy.latency) : null;
   const judged = { ...soakFigures, ...(latency ? latencyFigures(ring.name, latency) : {}) };
   // A gate that could not judge has not passed: soak on while samples come in (a busy fleet
-  // checks less often than planned), up to the soak again twice over.
+  // checks less often than planned), up to the soak again twice over; but not for samples no
+  // host can give any more (the last ring's baseline: every host already runs the patch).
   const unjudged = latency !== null && (latency.tooFewSamples.length > 0 || latency.compared.length === 0);
-  if (unjudged && soaked < soak * LATENCY_SOAK_EXTENSION) {
+  const hopeless = unjudged && !mayJudgeLater(latency, policy.latency, laterRingsPending(state));
+  if (unjudged && !hopeless && soaked < soak * LATENCY_SOAK_EXTENSION) {
     return hold(state, [`ring ${ring.name}: soaked ${formatDuration(soaked)}, soaking on until the latency gate has enough samples`, ...describeLatency(latency)], judged);
   }
   if (latency?.regressed) {
@@ -142,10 +146,16 @@ function advance(
       (current.flaky.length > 0 ? ` (flaky, cleared on re-check: ${listNames(current.flaky)})` : '') +
       (current.failed.length > 0 ? ` and ${current.failed.length} accepted failures` : ''),
     ...(latency ? describeLatency(latency) : [`ring ${ring.name} is not judged on latency`]),
+    ...(hopeless ? [`ring ${ring.name}: no host is left on its old version to give the latency gate baseline samples`] : []),
   ];
   const next = state.rings[state.ring + 1];
   if (!next) return { action: 'complete', ring: state.ring, reasons: [...reasons, 'every ring is patched'], figures: judged };
   return { action: 'promote', ring: state.ring, toRing: state.ring + 1, reasons: [...reasons, `promoting to ring ${next.name}`], figures: judged };
+}
+
+/** Hosts of a later ring not yet patched: the latency gate's baseline can still grow. */
+function laterRingsPending(state: RolloutState): boolean {
+  return state.rings.some((_, r) => r > state.ring && pendingOfRing(state.hosts, r).count > 0);
 }
 
 function rollback(state: RolloutState, why: string[], failures: readonly HostFailureReport[], figures: Figures): Decision {

@@ -60,6 +60,15 @@ export function compareLatency(
 }
 
 /**
+ * Whether a verdict that could not judge every check might judge them with more samples: the
+ * patched side grows as the ring's hosts keep checking, the baseline only while some host is
+ * still waiting for the patch.
+ */
+export function mayJudgeLater(verdict: LatencyVerdict, gate: LatencyGate, baselineCanGrow: boolean): boolean {
+  return baselineCanGrow || verdict.tooFewSamples.some((c) => c.baselineSamples >= gate.minSamples);
+}
+
+/**
  * Patched samples: the ring's healthy hosts since their patch. Baseline: every host still on
  * its old version since the ring started, so both sides saw the same load at the same time.
  */

@@ -40,6 +40,13 @@ export const CRITICAL_SECURITY_POLICY: RolloutPolicy = {
   soakFactor: 0.25,
 };
 
+/** The policies a rule may pick by name. */
+export const NAMED_POLICIES: readonly RolloutPolicy[] = [STANDARD_POLICY, CRITICAL_SECURITY_POLICY];
+
+export function namedPolicy(name: string): RolloutPolicy | undefined {
+  return NAMED_POLICIES.find((p) => p.name === name);
+}
+
 export function policyFor(severity: Severity): RolloutPolicy {
   return severity === 'critical' ? CRITICAL_SECURITY_POLICY : STANDARD_POLICY;
 }
@@ -47,3 +54,6 @@ export function policyFor(severity: Severity): RolloutPolicy {
 export function soakFor(ring: { soakMs: number }, policy: RolloutPolicy): number {
   return Math.round(ring.soakMs * policy.soakFactor);
 }
+
+/** How many soaks long a ring may soak at most while its latency gate waits for samples. */
+export const LATENCY_SOAK_EXTENSION = 3;

@@ -3,6 +3,7 @@ import type { DecisionAction, Figures } from './decision.ts';
 import { hostsByRing } from './engine-memo.ts';
 import { assignRingHosts, PlanError, resolveConcurrency, resolveFailureBudget, type FleetHost, type HealthGate, type RingSpec } from './plan.ts';
 import type { Severity } from './policy.ts';
+import type { AgeWait } from './age-wait.ts';
 
 /*
  * The whole rollout as plain data: no classes, no Dates, no undefined (absent is null), so
@@ -91,6 +92,8 @@ export interface RolloutState {
   /** Ring by ring, in the order hosts are patched. */
   hosts: HostState[];
   paused: Signature | null;
+  /** Updates younger than the minimum age hold the first patch back; absent in rollouts from before minimum ages. */
+  ageWait?: AgeWait | null;
   createdAt: number;
   audit: AuditEntry[];
 }
@@ -102,9 +105,10 @@ export interface NewRollout {
   hosts: readonly FleetHost[];
   rings: readonly RingSpec[];
   now: number;
+  ageWait?: AgeWait | null;
 }
 
-export function createRollout({ id, patch, hosts, rings, now }: NewRollout): RolloutState {
+export function createRollout({ id, patch, hosts, rings, now, ageWait }: NewRollout): RolloutState {
   const current = hosts.filter((h) => h.version === patch.version);
   if (current.length > 0) {
     throw new PlanError(current.map((h) => `host ${h.id} already runs ${patch.version}`));
@@ -136,6 +140,7 @@ export function createRollout({ id, patch, hosts, rings, now }: NewRollout): Rol
       members.map(({ id: hostId, version }): HostState => ({ id: hostId, ring, phase: 'pending', baseVersion: version, version, patchStartedAt: null, patchedAt: null, failure: null })),
     ),
     paused: null,
+    ...(ageWait ? { ageWait } : {}),
     createdAt: now,
     audit: [],
   };

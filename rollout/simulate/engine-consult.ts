@@ -11,7 +11,7 @@ import { addLatencySamples } from './latency-samples.ts';
 import type { ReleaseManager } from './release-manager.ts';
 import { keepState, type RunContext } from './run-context.ts';
 import { SIMULATION_START } from './simulation-input.ts';
-import { soakEndsAt, soakOver } from './soak.ts';
+import { latencyWaitEndsAt, soakEndsAt, soakOver } from './soak.ts';
 
 /** A decision that changes the state is followed by another at the same instant, as the runner does; never endlessly. */
 const DECISIONS_PER_CONSULT = 16;
@@ -25,8 +25,9 @@ function finished(state: RolloutState): boolean {
  * applied, then the real engine decides and its decisions are applied and handed to the driver.
  */
 export class EngineConsult {
-  private readonly latencyJudged = new Set<number>();
-  private soakEndAt = Number.NaN;
+  /** By ring: 1 once samples were added at the end of its soak, 2 at the end of its wait for more. */
+  private readonly latencySampled = new Map<number, number>();
+  private readonly soakEndsPushed = new Set<number>();
 
   constructor(
     private readonly run: RunContext,
@@ -92,12 +93,17 @@ export class EngineConsult {
     this.run.figures.record(now, ENGINE, decision.action, ring, decision.reasons);
   }
 
-  /** The latency gate is judged once the soak is over; its samples are added just before. */
+  /**
+   * The latency gate is judged once the soak is over; its samples are added just before, and
+   * once more when the engine stops soaking on for samples it lacked.
+   */
   private prepareLatencyGate(state: RolloutState, now: number): void {
     const ring = state.rings[state.ring];
-    if (state.phase !== 'running' || !ring?.healthGate.latency || ring.soakStartedAt === null || this.latencyJudged.has(state.ring)) return;
-    if (!soakOver(ring, this.run.policy, now)) return;
-    this.latencyJudged.add(state.ring);
+    if (state.phase !== 'running' || !ring?.healthGate.latency || ring.soakStartedAt === null) return;
+    const waitEnd = latencyWaitEndsAt(ring, this.run.policy)!;
+    const stage = now >= waitEnd ? 2 : soakOver(ring, this.run.policy, now) ? 1 : 0;
+    if (stage <= (this.latencySampled.get(state.ring) ?? 0)) return;
+    this.latencySampled.set(state.ring, stage);
     const { settings, faults } = this.run;
     addLatencySamples({
       state,
@@ -127,9 +133,15 @@ export class EngineConsult {
     const ring = state.rings[state.ring];
     if (state.phase !== 'running' || !ring) return;
     const end = soakEndsAt(ring, this.run.policy);
-    if (end !== null && end > now && end !== this.soakEndAt) {
-      this.soakEndAt = end;
-      this.run.queue.push(end, SOAK_END, state.ring);
-    }
+    if (end === null) return;
+    // Still in this ring with its soak over and a latency gate: the engine soaks on for samples.
+    const waiting = ring.healthGate.latency && end <= now;
+    this.pushSoakEnd(waiting ? latencyWaitEndsAt(ring, this.run.policy)! : end, now, state.ring);
+  }
+
+  private pushSoakEnd(at: number, now: number, ring: number): void {
+    if (at <= now || this.soakEndsPushed.has(at)) return;
+    this.soakEndsPushed.add(at);
+    this.run.queue.push(at, SOAK_END, ring);
   }
 }

@@ -1,9 +1,14 @@
-import { soakFor, type RolloutPolicy } from '../engine/policy.ts';
+import { LATENCY_SOAK_EXTENSION, soakFor, type RolloutPolicy } from '../engine/policy.ts';
 import type { RingState, RolloutState } from '../engine/state.ts';
 
 /** When the ring's soak ends as things stand; null before it started. Pauses during the soak do not count. */
 export function soakEndsAt(ring: RingState, policy: RolloutPolicy): number | null {
   return ring.soakStartedAt === null ? null : ring.soakStartedAt + ring.pausedDuringSoakMs + soakFor(ring, policy);
+}
+
+/** When a ring whose latency gate still lacks samples stops soaking on for them, as the engine counts it. */
+export function latencyWaitEndsAt(ring: RingState, policy: RolloutPolicy): number | null {
+  return ring.soakStartedAt === null ? null : ring.soakStartedAt + ring.pausedDuringSoakMs + soakFor(ring, policy) * LATENCY_SOAK_EXTENSION;
 }
 
 /** The ring has soaked as long as the policy asks (measured as the engine measures it). */

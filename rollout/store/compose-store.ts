@@ -1,13 +1,14 @@
 import type { LabRunStore } from '../../lab/store/lab-run-store.ts';
 import type { BisectStore } from '../../lab/bisect/bisect-store.ts';
 import type { HoldStore } from '../../lab/holds/hold-store.ts';
+import type { SightingStore } from '../../lab/sightings/sighting-store.ts';
 import type { ScheduleStore } from '../../lab/schedule/schedule-store.ts';
 import type { RolloutStore } from './rollout-store.ts';
 import type { Store } from './store.ts';
 
-/** One store over the three concerns' stores of one database, whichever database that is. */
-export function composeStore(parts: { rollouts: RolloutStore; labRuns: LabRunStore; schedules: ScheduleStore; holds: HoldStore; bisects: BisectStore; close(): Promise<void> }): Store {
-  const { rollouts, labRuns, schedules, holds, bisects, close } = parts;
+/** One store over the concerns' stores of one database, whichever database that is. */
+export function composeStore(parts: { rollouts: RolloutStore; labRuns: LabRunStore; schedules: ScheduleStore; holds: HoldStore; bisects: BisectStore; sightings: SightingStore; close(): Promise<void> }): Store {
+  const { rollouts, labRuns, schedules, holds, bisects, sightings, close } = parts;
   return {
     location: rollouts.location,
     createRollout: (rollout) => rollouts.createRollout(rollout),
@@ -17,6 +18,7 @@ export function composeStore(parts: { rollouts: RolloutStore; labRuns: LabRunSto
     transitions: (id, range) => rollouts.transitions(id, range),
     recordHealthSample: (id, sample) => rollouts.recordHealthSample(id, sample),
     healthSamples: (id) => rollouts.healthSamples(id),
+    healthSamplesSince: (id, afterId) => rollouts.healthSamplesSince(id, afterId),
     recordObservations: (id, observations) => rollouts.recordObservations(id, observations),
     observations: (id, range) => rollouts.observations(id, range),
     observationsSince: (id, afterId) => rollouts.observationsSince(id, afterId),
@@ -36,6 +38,8 @@ export function composeStore(parts: { rollouts: RolloutStore; labRuns: LabRunSto
     saveBisect: (report) => bisects.saveBisect(report),
     loadBisect: (bisectId) => bisects.loadBisect(bisectId),
     listBisects: (filter) => bisects.listBisects(filter),
+    noteSightings: (updates, at, seenBy) => sightings.noteSightings(updates, at, seenBy),
+    firstSightings: (updates) => sightings.firstSightings(updates),
     close,
   };
 }

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import {
+  HEALTH_SAMPLE_LOCK_SPACE,
   inTransaction,
   OBSERVATION_LOCK_SPACE,
   pgCode,
@@ -19,6 +20,7 @@ import {
   rolloutNotFound,
   rolloutSummary,
   staleTransition,
+  storedHealthSample,
   storedObservation,
   storedRollout,
   storedTransition,
@@ -36,6 +38,7 @@ import type {
   NewTransition,
   RolloutStore,
   RolloutSummary,
+  StoredHealthSample,
   StoredObservation,
   StoredRollout,
   StoredTransition,
@@ -120,8 +123,10 @@ export class PostgresRolloutStore implements RolloutStore {
 
   async recordHealthSample(id: string, sample: NewHealthSample): Promise<void> {
     const h = healthRow(id, sample);
-    await this.pool
-      .query('INSERT INTO health_samples (rollout_id, at, ring, pass_rate, failed, budget, latency_p50) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+    // Under the rollout's lock, as recordObservations, so healthSamplesSince never skips an id.
+    await inTransaction(this.pool, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [HEALTH_SAMPLE_LOCK_SPACE, id]);
+      await client.query('INSERT INTO health_samples (rollout_id, at, ring, pass_rate, failed, budget, latency_p50) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
         id,
         h.at,
         h.ring,
@@ -129,8 +134,16 @@ export class PostgresRolloutStore implements RolloutStore {
         h.failed,
         h.budget,
         h.latency_p50,
-      ])
-      .catch(refusingUnknownRollout(id));
+      ]);
+    }).catch(refusingUnknownRollout(id));
+  }
+
+  async healthSamplesSince(id: string, afterId: number): Promise<StoredHealthSample[]> {
+    const { rows } = await this.pool.query<HealthRow & { id: number }>(
+      'SELECT id, at, ring, pass_rate, failed, budget, latency_p50 FROM health_samples WHERE rollout_id = $1 AND id > $2 ORDER BY id',
+      [id, afterId],
+    );
+    return rows.map(storedHealthSample);
   }
 
   async healthSamples(id: string): Promise<HealthSample[]> {

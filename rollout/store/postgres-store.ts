@@ -1,4 +1,5 @@
 import { PostgresBisectStore } from '../../lab/bisect/postgres-bisect-store.ts';
+import { PostgresSightingStore } from '../../lab/sightings/postgres-sighting-store.ts';
 import { PostgresHoldStore } from '../../lab/holds/postgres-hold-store.ts';
 import { PostgresScheduleStore } from '../../lab/schedule/postgres-schedule-store.ts';
 import { openPostgresDatabase } from '../../lab/store/postgres-database.ts';
@@ -20,6 +21,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     schedules: new PostgresScheduleStore(pool),
     holds: new PostgresHoldStore(pool),
     bisects: new PostgresBisectStore(pool),
+    sightings: new PostgresSightingStore(pool),
     close: () => pool.end(),
   });
 }

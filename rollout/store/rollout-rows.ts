@@ -8,6 +8,7 @@ import type {
   NewStoredRollout,
   NewTransition,
   RolloutSummary,
+  StoredHealthSample,
   StoredObservation,
   StoredRollout,
   StoredTransition,
@@ -159,6 +160,8 @@ export function observationRows(id: string, observations: readonly Observation[]
 export const observation = (row: ObservationRow): Observation => ({ hostId: row.host_id, at: row.at, version: row.version, checks: JSON.parse(row.checks) as Observation['checks'] });
 
 export const storedObservation = (row: ObservationRow & { id: number }): StoredObservation => ({ id: row.id, ...observation(row) });
+
+export const storedHealthSample = (row: HealthRow & { id: number }): StoredHealthSample => ({ id: row.id, ...healthSample(row) });
 
 export const rolloutNotFound = (id: string) => new StoreError('not-found', `no rollout ${id} is stored`);
 

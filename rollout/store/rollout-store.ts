@@ -74,6 +74,11 @@ export interface StoredObservation extends Observation {
   id: number;
 }
 
+/** A health sample with the id the store gave it, for a reader that asks only for newer ones. */
+export interface StoredHealthSample extends HealthSample {
+  id: number;
+}
+
 export interface RolloutStore {
   /** Refuses an id already stored ('duplicate'). */
   createRollout(rollout: NewStoredRollout): Promise<void>;
@@ -92,6 +97,8 @@ export interface RolloutStore {
   recordHealthSample(id: string, sample: NewHealthSample): Promise<void>;
   /** Oldest first. */
   healthSamples(id: string): Promise<HealthSample[]>;
+  /** In the order stored (by id), only those stored after `afterId` (0 for all), as observationsSince gives observations. */
+  healthSamplesSince(id: string, afterId: number): Promise<StoredHealthSample[]>;
   /** One batch in one transaction: a restart sees all of a check round or none of it. */
   recordObservations(id: string, observations: readonly Observation[]): Promise<void>;
   /** Oldest first; `sinceAt` keeps only those taken at or after it. */

@@ -12,6 +12,7 @@ import {
   rolloutNotFound,
   rolloutSummary,
   staleTransition,
+  storedHealthSample,
   storedObservation,
   storedRollout,
   storedTransition,
@@ -30,6 +31,7 @@ import type {
   NewTransition,
   RolloutStore,
   RolloutSummary,
+  StoredHealthSample,
   StoredObservation,
   StoredRollout,
   StoredTransition,
@@ -45,6 +47,7 @@ export class SqliteRolloutStore implements RolloutStore {
   private readonly selectTransitions;
   private readonly insertHealth;
   private readonly selectHealth;
+  private readonly selectHealthSince;
   private readonly insertObservation;
   private readonly selectObservations;
   private readonly selectObservationsSince;
@@ -80,6 +83,10 @@ export class SqliteRolloutStore implements RolloutStore {
     );
     this.selectHealth = db.prepare<[string], HealthRow>(
       'SELECT at, ring, pass_rate, failed, budget, latency_p50 FROM health_samples WHERE rollout_id = ? ORDER BY at, rowid',
+    );
+    // By rowid, as selectObservationsSince below (and why that is safe).
+    this.selectHealthSince = db.prepare<[string, number], HealthRow & { id: number }>(
+      'SELECT rowid AS id, at, ring, pass_rate, failed, budget, latency_p50 FROM health_samples WHERE rollout_id = ? AND rowid > ? ORDER BY rowid',
     );
     this.insertObservation = db.prepare<ObservationRow & { rollout_id: string }>(
       'INSERT INTO observations (rollout_id, host_id, at, version, checks) VALUES (@rollout_id, @host_id, @at, @version, @checks)',
@@ -148,6 +155,10 @@ export class SqliteRolloutStore implements RolloutStore {
 
   async healthSamples(id: string): Promise<HealthSample[]> {
     return this.selectHealth.all(id).map(healthSample);
+  }
+
+  async healthSamplesSince(id: string, afterId: number): Promise<StoredHealthSample[]> {
+    return this.selectHealthSince.all(id, afterId).map(storedHealthSample);
   }
 
   async recordObservations(id: string, observations: readonly Observation[]): Promise<void> {

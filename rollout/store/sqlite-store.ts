@@ -1,4 +1,5 @@
 import { SqliteBisectStore } from '../../lab/bisect/sqlite-bisect-store.ts';
+import { SqliteSightingStore } from '../../lab/sightings/sqlite-sighting-store.ts';
 import { SqliteHoldStore } from '../../lab/holds/sqlite-hold-store.ts';
 import { SqliteScheduleStore } from '../../lab/schedule/sqlite-schedule-store.ts';
 import { defaultStorePath, openSqliteDatabase } from '../../lab/store/sqlite-database.ts';
@@ -22,6 +23,7 @@ export function openStore(path: string = defaultStorePath()): Store {
     schedules: new SqliteScheduleStore(db),
     holds: new SqliteHoldStore(db),
     bisects: new SqliteBisectStore(db),
+    sightings: new SqliteSightingStore(db),
     close: async () => {
       db.close();
     },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BisectStore } from '../../lab/bisect/bisect-store.ts';
 import type { LabBisectReport } from '../../lab/bisect/lab-bisect.ts';
-import { freshEach, type StoreHarness } from './harness.ts';
+import { freshStoreEach, type StoreHarness } from './harness.ts';
 
 type Store = BisectStore & { close(): Promise<void> };
 
@@ -26,20 +26,13 @@ export function bisectReport(bisectId: string, runId: string, startedAt: string,
 
 /** Bisections, saved again as they go: what every implementation keeps and gives back. */
 export function bisectStoreContract(harness: StoreHarness<Store>): void {
-  let store: Store;
-  freshEach(
-    harness,
-    (s) => {
-      store = s;
-    },
-    () => store,
-  );
+  const current = freshStoreEach(harness);
 
   describe('bisections', () => {
     it('keeps the latest save of each, lists them newest first and by the lab run they bisect', async () => {
       const first = bisectReport('bisect-a', 'lab-1', '2026-12-07T08:00:00.000Z');
-      await store.saveBisect(first);
-      await store.saveBisect(bisectReport('bisect-b', 'lab-2', '2026-12-07T09:00:00.000Z'));
+      await current().saveBisect(first);
+      await current().saveBisect(bisectReport('bisect-b', 'lab-2', '2026-12-07T09:00:00.000Z'));
       const finished: LabBisectReport = {
         ...first,
         status: 'finished',
@@ -48,15 +41,15 @@ export function bisectStoreContract(harness: StoreHarness<Store>): void {
         culprits: [{ items: first.items, runId: 'lab-3', breaks: ['check http broken by the patch'] }],
         hold: ['tzdata'],
       };
-      await store.saveBisect(finished);
-      expect(await store.loadBisect('bisect-a')).toEqual(finished);
-      expect(await store.loadBisect('bisect-none')).toBeUndefined();
-      expect(await store.listBisects()).toEqual([
+      await current().saveBisect(finished);
+      expect(await current().loadBisect('bisect-a')).toEqual(finished);
+      expect(await current().loadBisect('bisect-none')).toBeUndefined();
+      expect(await current().listBisects()).toEqual([
         { bisectId: 'bisect-b', runId: 'lab-2', image: 'web', status: 'running', startedAt: '2026-12-07T09:00:00.000Z' },
         { bisectId: 'bisect-a', runId: 'lab-1', image: 'web', status: 'finished', startedAt: '2026-12-07T08:00:00.000Z' },
       ]);
-      expect((await store.listBisects({ runId: 'lab-1' })).map((b) => b.bisectId)).toEqual(['bisect-a']);
-      expect((await store.listBisects({ limit: 1 })).map((b) => b.bisectId)).toEqual(['bisect-b']);
+      expect((await current().listBisects({ runId: 'lab-1' })).map((b) => b.bisectId)).toEqual(['bisect-a']);
+      expect((await current().listBisects({ limit: 1 })).map((b) => b.bisectId)).toEqual(['bisect-b']);
     });
   });
 }

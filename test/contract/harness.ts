@@ -31,3 +31,16 @@ export function freshEach<S extends { close(): Promise<void> }>(harness: StoreHa
     await opened?.db.dispose();
   });
 }
+
+/** freshEach for a suite that needs only the client: call the getter inside a test for that test's. */
+export function freshStoreEach<S extends { close(): Promise<void> }>(harness: StoreHarness<S>): () => S {
+  let store: S;
+  freshEach(
+    harness,
+    (s) => {
+      store = s;
+    },
+    () => store,
+  );
+  return () => store;
+}

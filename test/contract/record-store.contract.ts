@@ -50,6 +50,24 @@ export function recordStoreContract(harness: StoreHarness<Store>): void {
       expect(await store.observationsSince('rollout-1', news[0]!.id)).toEqual([]);
     });
 
+    it('gives a reader of health samples only those stored after the last id it saw, and nothing of another rollout', async () => {
+      await store.createRollout({ state: sampleState('rollout-1'), scenario: 's.yaml', policy: STANDARD_POLICY });
+      await store.createRollout({ state: sampleState('rollout-2'), scenario: 's.yaml', policy: STANDARD_POLICY });
+      const first = { at: T0 + 5000, ring: 'canary', passRate: 1, failed: 0, budget: 1, latencyP50: 120 };
+      const late = { at: T0 + 1000, ring: 'broad', passRate: null, failed: 0, budget: 2, latencyP50: null };
+      await store.recordHealthSample('rollout-1', first);
+      await store.recordHealthSample('rollout-2', { ...first, ring: 'other' });
+      const seen = await store.healthSamplesSince('rollout-1', 0);
+      expect(seen.map(({ id: _, ...s }) => s)).toEqual([first]);
+      await store.recordHealthSample('rollout-1', late);
+      const news = await store.healthSamplesSince('rollout-1', seen[0]!.id);
+      expect(news.map(({ id: _, ...s }) => s)).toEqual([late]);
+      expect(news[0]!.id).toBeGreaterThan(seen[0]!.id);
+      expect(await store.healthSamplesSince('rollout-1', news[0]!.id)).toEqual([]);
+      // The whole list stays in time order.
+      expect(await store.healthSamples('rollout-1')).toEqual([late, first]);
+    });
+
     it('stores none of a batch when one of it cannot be stored as it is', async () => {
       await store.createRollout({ state: sampleState('rollout-1'), scenario: 's.yaml', policy: STANDARD_POLICY });
       const good = { hostId: 'web-01', at: T0, version: '1', checks: [{ id: 'a', status: 'pass' as const }] };

@@ -190,6 +190,32 @@ describe('decide and apply', () => {
   });
 });
 
+describe('the latency gate on the last ring', () => {
+  it('completes when the soak ends, not soaking on for baseline samples no host is left to give', () => {
+    // Every host patched at once: the baseline gets the one round taken as the ring started.
+    const rings: RingSpec[] = [
+      { name: 'all', hosts: 'rest', concurrency: { percent: 100 }, failureBudget: { count: 0 }, soakMs: 10 * MINUTE, requiresApproval: false, healthGate: { latency: true } },
+    ];
+    const lab = modelLab({ hosts: fleetOf(4), rings });
+    const completed = stepUntil(lab, 'complete');
+    expect(lab.decisions.filter((d) => d.reasons.some((r) => r.includes('soaking on until the latency gate')))).toEqual([]);
+    expect(lab.now - lab.state.rings[0]!.soakStartedAt!).toBe(10 * MINUTE);
+    expect(completed.reasons).toContain('ring all: no host is left on its old version to give the latency gate baseline samples');
+    expect(completed.reasons.some((r) => /^latency of .* not judged: \d+ patched and 4 baseline samples$/.test(r))).toBe(true);
+  });
+
+  it('still soaks on in a ring whose baseline can grow, while a later ring waits for the patch', () => {
+    const rings: RingSpec[] = [
+      { name: 'canary', hosts: { count: 1 }, concurrency: { count: 1 }, failureBudget: { count: 0 }, soakMs: 10 * MINUTE, requiresApproval: false, healthGate: { latency: true } },
+      { name: 'broad', hosts: 'rest', concurrency: { count: 2 }, failureBudget: { count: 0 }, soakMs: 10 * MINUTE, requiresApproval: false, healthGate: { latency: false } },
+    ];
+    const lab = modelLab({ hosts: fleetOf(4), rings });
+    const promoted = stepUntil(lab, 'promote');
+    expect(lab.decisions.some((d) => d.reasons[0] === 'ring canary: soaked 10 min, soaking on until the latency gate has enough samples')).toBe(true);
+    expect(promoted.reasons.some((r) => r.includes('no host is left'))).toBe(false);
+  });
+});
+
 describe('release manager commands', () => {
   it('are idempotent: the second click changes nothing', () => {
     const { state, now } = smallLab();

@@ -9,7 +9,7 @@ import { CRITICAL_SECURITY_POLICY, STANDARD_POLICY } from '../../rollout/engine/
 import { selectFaultHosts } from '../../rollout/fleets/faults.ts';
 import { hostLabels } from '../../rollout/fleets/host-labels.ts';
 import { loadScenario, parseScenario, type Scenario } from '../../scenarios/load.ts';
-import { parseDuration } from '../../scenarios/duration.ts';
+import { parseDuration } from '../../lab/config/duration.ts';
 
 const shipped = join(import.meta.dirname, '..', '..', 'scenarios');
 const dir = mkdtempSync(join(tmpdir(), 'patchlab-scenario-'));

@@ -5,6 +5,7 @@ import type { StoreHarness } from '../contract/harness.ts';
 import { startPostgresCluster, type PostgresCluster } from '../contract/postgres-cluster.ts';
 import { bisectStoreContract } from '../contract/bisect-store.contract.ts';
 import { holdStoreContract } from '../contract/hold-store.contract.ts';
+import { sightingStoreContract } from '../contract/sighting-store.contract.ts';
 import { recordStoreContract } from '../contract/record-store.contract.ts';
 import { rolloutStoreContract } from '../contract/rollout-store.contract.ts';
 import { scheduleStoreContract } from '../contract/schedule-store.contract.ts';
@@ -39,4 +40,5 @@ describe('PostgreSQL store', () => {
   scheduleStoreContract(postgres);
   holdStoreContract(postgres);
   bisectStoreContract(postgres);
+  sightingStoreContract(postgres);
 });

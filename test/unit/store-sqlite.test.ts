@@ -7,6 +7,7 @@ import type { Store } from '../../rollout/store/store.ts';
 import type { StoreHarness } from '../contract/harness.ts';
 import { bisectStoreContract } from '../contract/bisect-store.contract.ts';
 import { holdStoreContract } from '../contract/hold-store.contract.ts';
+import { sightingStoreContract } from '../contract/sighting-store.contract.ts';
 import { recordStoreContract } from '../contract/record-store.contract.ts';
 import { rolloutStoreContract } from '../contract/rollout-store.contract.ts';
 import { scheduleStoreContract } from '../contract/schedule-store.contract.ts';
@@ -30,4 +31,5 @@ describe('SQLite store', () => {
   scheduleStoreContract(sqlite);
   holdStoreContract(sqlite);
   bisectStoreContract(sqlite);
+  sightingStoreContract(sqlite);
 });

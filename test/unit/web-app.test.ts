@@ -11,7 +11,9 @@ import { LoginThrottle } from '../../web/auth/login-throttle.ts';
 import { UserStore } from '../../web/auth/user-store.ts';
 import { listen, type RunningServer } from '../../web/server.ts';
 import { PatchDiscovery } from '../../web/services/patch-discovery.ts';
-import { driveModel, storeSnapshot } from './web-fixtures.ts';
+import { ageWaitFor } from '../../rollout/engine/age-wait.ts';
+import { fleetOf, modelLab } from './rollout-harness.ts';
+import { driveModel, storeSnapshot, WEB_POLICY, WEB_RINGS } from './web-fixtures.ts';
 import { Client, login as loginAs } from './web-client.ts';
 
 const login = (client: Client, username: string, password = PASSWORD) => loginAs(client, username, password);
@@ -181,6 +183,29 @@ describe('rollout commands', () => {
     // A double click: the same absolute command again changes nothing.
     expect((await act(client, { _csrf: token, action: 'promote:pilot', reason: 'again' })).status).toBe(200);
     expect((await store.loadRollout(rolloutId))?.seq).toBe(1);
+  });
+
+  it('shows a minimum-age wait with its date and the policy choice; only an admin may override the wait, and it is in the audit log', async () => {
+    const young = modelLab({ hosts: fleetOf(4), rings: WEB_RINGS });
+    const state = { ...young.state, id: 'rollout-young', ageWait: ageWaitFor([{ name: 'tzdata', version: '2026a-0+deb12u1', firstSeenAt: clock.now }], 2 * 86_400_000, clock.now) };
+    const text = "policy critical-security, picked by rule 'urgent-or-cve' (CVE-2026-1234, urgency high, from the package changelog)";
+    await store.createRollout({ state, scenario: 'scenarios/demo.yaml', policy: WEB_POLICY, meta: { policyChoice: { policy: 'critical-security', by: 'rule', rule: 'urgent-or-cve', text } } });
+    const manager = new Client(server.url);
+    await login(manager, 'alice');
+    const page = await (await manager.get('/rollouts/rollout-young')).text();
+    expect(page).toContain(`<p class="policy-choice" id="policy-choice">${text.replaceAll("'", '&#39;')}</p>`);
+    expect(page).toContain('Waiting for the minimum age until <time datetime="' + new Date(clock.now + 2 * 86_400_000).toISOString() + '"');
+    expect(page).not.toContain('value="override-age"');
+    const refused = await manager.post('/rollouts/rollout-young/actions', { _csrf: await manager.csrf(), action: 'override-age', reason: 'hurry' }, { 'hx-request': 'true' });
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain('Override minimum age needs the admin role; alice is a release manager');
+    const admin = new Client(server.url);
+    await login(admin, 'root');
+    expect(await (await admin.get('/rollouts/rollout-young')).text()).toContain('value="override-age"');
+    const done = await admin.post('/rollouts/rollout-young/actions', { _csrf: await admin.csrf(), action: 'override-age', reason: 'exploited in the wild' }, { 'hx-request': 'true' });
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain('Minimum age overridden by root: exploited in the wild');
+    expect((await store.loadRollout('rollout-young'))?.state.audit.at(-1)).toMatchObject({ actor: 'root', action: 'override-age', reasons: ['exploited in the wild'] });
   });
 
   it('answers a plain form post with a redirect back to the rollout', async () => {

@@ -32,11 +32,11 @@ describe('rolloutView', () => {
 
   it('offers promotion once the current ring is fully patched, and approval for a ring that needs it', () => {
     const { lab } = soaking();
-    expect(availableActions(lab.state)).toEqual({ pause: true, resume: false, rollback: true, promoteTo: 'pilot', approve: ['pilot'] });
+    expect(availableActions(lab.state)).toEqual({ pause: true, resume: false, rollback: true, promoteTo: 'pilot', approve: ['pilot'], 'override-age': false });
     const paused = pause(lab.state, command, lab.now);
     expect(availableActions(paused)).toMatchObject({ pause: false, resume: true });
     const rolling = rollback(lab.state, command, lab.now);
-    expect(availableActions(rolling)).toEqual({ pause: false, resume: false, rollback: false, promoteTo: null, approve: [] });
+    expect(availableActions(rolling)).toEqual({ pause: false, resume: false, rollback: false, promoteTo: null, approve: [], 'override-age': false });
   });
 
   it('offers no promotion while the current ring still has hosts to patch', () => {
@@ -162,6 +162,17 @@ describe('timeline update', () => {
     expect(update).toContain('incident INC-7');
     // Nothing new: the cursor alone.
     expect(timelineUpdate(state, state.audit.length, 2000, true).value).not.toContain('hx-partial');
+  });
+
+  it('renders an entry written otherwise under the same rollout id anew, not as it rendered the first', () => {
+    const { lab } = soaking();
+    const first = pause(lab.state, command, lab.now);
+    const other = pause(lab.state, { ...command, reason: 'change CHG-9' }, lab.now);
+    const at = lab.state.audit.length;
+    expect(timelineUpdate(first, at, 2000, true).value).toContain('incident INC-7');
+    const update = timelineUpdate(other, at, 2000, true).value;
+    expect(update).toContain('change CHG-9');
+    expect(update).not.toContain('incident INC-7');
   });
 });
 

@@ -1,6 +1,8 @@
 import express, { Router, type ErrorRequestHandler } from 'express';
 import type { z } from 'zod';
 import { giveCommand } from '../../rollout/drive/control.ts';
+import { needsAdmin } from '../../rollout/engine/command-names.ts';
+import { canAdminister, ROLE_LABELS } from '../auth/roles.ts';
 import type { WebContext } from '../context.ts';
 import { describeError } from '../error-status.ts';
 import { HttpError, param } from '../http.ts';
@@ -32,7 +34,7 @@ export function apiRoutes(ctx: WebContext): Router {
     const record = await ctx.store.loadRollout(param(req, 'id'));
     if (!record) throw new HttpError(404, `no rollout ${param(req, 'id')}`);
     const { packages, labRunId } = readMeta(record.meta);
-    res.json({ ...rolloutJson(record), advisories: packages === null ? null : await ctx.advisories.of(packages, labRunId) });
+    res.json({ ...rolloutJson(record, ctx.now()), advisories: packages === null ? null : await ctx.advisories.of(packages, labRunId) });
   });
 
   router.get('/patches', (_req, res) => {
@@ -51,11 +53,13 @@ export function apiRoutes(ctx: WebContext): Router {
   router.post('/rollouts/:id/commands', requireApiRole('release-manager'), async (req, res) => {
     if (!req.is('application/json')) throw new HttpError(415, 'send the command as JSON (Content-Type: application/json)');
     const command = parse(commandBody, req.body);
+    const user = res.locals.apiUser!;
+    if (needsAdmin(command.name) && !canAdminister(user.role)) throw new HttpError(403, `${command.name} needs the admin role; ${user.name} is a ${ROLE_LABELS[user.role]}`);
     const id = param(req, 'id');
     await giveCommand(ctx.store, id, { ...command, actor: res.locals.apiUser!.name }, ctx.now);
     const record = await ctx.store.loadRollout(id);
     if (!record) throw new HttpError(404, `no rollout ${id}`);
-    res.json(rolloutJson(record));
+    res.json(rolloutJson(record, ctx.now()));
   });
 
   router.get('/lab-runs', async (req, res) => {

@@ -13,7 +13,7 @@ export function openApiDocument() {
     info: {
       title: 'patchlab API',
       version: '1',
-      description: 'Rollouts, lab runs, schedules and hosts, and the release manager commands. Authenticate with a token from `patchlab users token NAME`: `Authorization: Bearer <token>`. Commands need the release-manager role and go into the audit log under the token\'s user.',
+      description: 'Rollouts, lab runs, schedules and hosts, and the release manager commands. Authenticate with a token from `patchlab users token NAME`: `Authorization: Bearer <token>`. Commands need the release-manager role (override-age, which cuts a minimum-age wait short, the admin role) and go into the audit log under the token\'s user.',
     },
     servers: [{ url: '/api/v1' }],
     security: [{ bearer: [] }],

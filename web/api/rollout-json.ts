@@ -1,9 +1,13 @@
+import { storedPolicyChoice } from '../../rollout/drive/policy-choice.ts';
+import { waitingUntil } from '../../rollout/engine/age-wait.ts';
 import { availableActions } from '../../rollout/engine/commands.ts';
 import type { StoredRollout } from '../../rollout/store/rollout-store.ts';
 
-/** A rollout as the API gives it: its state, the commands it would accept now, and its audit log. */
-export function rolloutJson(record: StoredRollout) {
+/** A rollout as the API gives it: its state, how it came by its policy, what it waits for, the commands it would accept now, and its audit log. */
+export function rolloutJson(record: StoredRollout, now: number) {
   const { state } = record;
+  const until = waitingUntil(state.ageWait, now);
+  const iso = (at: number) => new Date(at).toISOString();
   return {
     id: record.id,
     scenario: record.scenario,
@@ -14,6 +18,13 @@ export function rolloutJson(record: StoredRollout) {
     patch: state.patch,
     paused: state.paused,
     policy: record.policy.name,
+    /** Which rule (or severity) picked the policy, with the advisory figures behind it; null for a rollout from before policy rules. */
+    policyChoice: storedPolicyChoice(record.meta),
+    /** Set while updates younger than the minimum age hold the first patch back: until when. */
+    waitingUntil: until === null ? null : iso(until),
+    ageWait: state.ageWait
+      ? { ...state.ageWait, until: iso(state.ageWait.until), young: state.ageWait.young.map((u) => ({ ...u, firstSeenAt: iso(u.firstSeenAt) })), override: state.ageWait.override && { ...state.ageWait.override, at: iso(state.ageWait.override.at) } }
+      : null,
     rings: state.rings.map((r, i) => ({
       name: r.name,
       hosts: r.hostIds.length,

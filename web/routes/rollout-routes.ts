@@ -1,19 +1,21 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { giveCommand } from '../../rollout/drive/control.ts';
-import { isCommandName, isRingCommand } from '../../rollout/engine/command-names.ts';
+import { storedPolicyChoice } from '../../rollout/drive/policy-choice.ts';
+import { isCommandName, isRingCommand, needsAdmin } from '../../rollout/engine/command-names.ts';
 import { availableActions, type CommandRequest } from '../../rollout/engine/commands.ts';
 import { isSettled, isTerminal } from '../../rollout/engine/phase.ts';
 import { driverOf, leaseRoot } from '../../rollout/drive/driver-lease.ts';
 import { RolloutError } from '../../rollout/engine/state.ts';
-import { type RolloutSummary } from '../../rollout/store/rollout-store.ts';
+import { type RolloutSummary, type StoredRollout } from '../../rollout/store/rollout-store.ts';
 import { mustView, requireRole } from '../auth/middleware.ts';
-import { canAct } from '../auth/roles.ts';
+import { canAct, canAdminister, ROLE_LABELS } from '../auth/roles.ts';
 import type { WebContext } from '../context.ts';
 import { describeError } from '../error-status.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { html } from '../html.ts';
 import { HttpError, isHtmx, param, sendHtml } from '../http.ts';
+import { HealthSampleCache } from '../model/health-sample-cache.ts';
 import { ObservationCache } from '../model/observation-cache.ts';
 import { LabRunPatches } from '../model/lab-run-patches.ts';
 import { readMeta, type Provenance } from '../model/provenance.ts';
@@ -39,7 +41,7 @@ const commandForm = z.object({
       const [name = '', ring, ...rest] = value.split(':');
       if (isCommandName(name) && !isRingCommand(name) && ring === undefined) return { name };
       if (isRingCommand(name) && ring !== undefined && RING.test(ring) && rest.length === 0) return { name, ring };
-      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value.slice(0, 40))} is not a command; expected pause, resume, rollback, promote:<ring> or approve:<ring>` });
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value.slice(0, 40))} is not a command; expected pause, resume, rollback, override-age, promote:<ring> or approve:<ring>` });
       return z.NEVER;
     }),
   reason: z
@@ -58,20 +60,27 @@ export function rolloutRoutes(ctx: WebContext): Router {
   const router = Router();
   // Every poll of an open rollout page reads only the check results stored since the last one.
   const observations = new ObservationCache(ctx.store);
+  const healthSamples = new HealthSampleCache(ctx.store);
   const labRuns = new LabRunPatches(ctx.store);
 
   const drivers = leaseRoot(ctx.store.location);
   const undrivenOf = (rollouts: readonly RolloutSummary[]) =>
     new Set(rollouts.filter((r) => !isTerminal(r.phase) && driverOf(drivers, r.id) === undefined).map((r) => r.id));
 
-  const load = async (id: string, reason?: string): Promise<RolloutPageData> => {
+  const loadRecord = async (id: string) => {
     const record = await ctx.store.loadRollout(id);
     if (!record) throw new HttpError(404, `no rollout ${id}`);
-    const [index, samples] = await Promise.all([observations.index(id), ctx.store.healthSamples(id)]);
+    return record;
+  };
+  const load = async (id: string, reason?: string, loaded?: StoredRollout): Promise<RolloutPageData> => {
+    const record = loaded ?? (await loadRecord(id));
+    const [index, samples] = await Promise.all([observations.index(id), healthSamples.samples(id)]);
     const now = ctx.now();
+    const choice = storedPolicyChoice(record.meta);
     return {
       view: rolloutView(record.state, record.policy, index, now),
       scenario: record.scenario,
+      ...(choice ? { policyChoice: choice.text } : {}),
       driven: driverOf(drivers, id) !== undefined,
       samples,
       now,
@@ -82,8 +91,8 @@ export function rolloutRoutes(ctx: WebContext): Router {
   };
 
   /** The rollout's patch and its proof, for the full page: the lab runs are compared once per page, not per poll. */
-  const provenanceOf = async (id: string): Promise<Provenance> => {
-    const known = readMeta((await ctx.store.loadRollout(id))?.meta ?? {});
+  const provenanceOf = async (record: StoredRollout): Promise<Provenance> => {
+    const known = readMeta(record.meta);
     if (known.labRunId !== null || known.image === null || known.packages === null) {
       const advisories = known.packages === null ? null : await ctx.advisories.of(known.packages, known.labRunId);
       return { ...known, matchingRuns: [], runsCompared: 0, advisories };
@@ -92,7 +101,11 @@ export function rolloutRoutes(ctx: WebContext): Router {
     const advisories = await ctx.advisories.of(known.packages, matching[0]?.runId ?? null);
     return { ...known, matchingRuns: matching, runsCompared: compared, advisories };
   };
-  const page = async (id: string, extra: Partial<RolloutPageData> = {}) => ({ ...(await load(id)), provenance: await provenanceOf(id), ...extra });
+  // One read of the rollout serves the page and its provenance: the page is the costliest request.
+  const page = async (id: string, extra: Partial<RolloutPageData> = {}) => {
+    const record = await loadRecord(id);
+    return { ...(await load(id, undefined, record)), provenance: await provenanceOf(record), ...extra };
+  };
 
   // The audit log is every rollout's log in one list: it lives with the rollouts' routes.
   router.use(auditRoutes(ctx));
@@ -131,6 +144,7 @@ export function rolloutRoutes(ctx: WebContext): Router {
     const parsed = commandForm.safeParse(body);
     if (!parsed.success) return refuse(res, 400, parsed.error.issues.map((i) => i.message).join('; '), id, typedReason, viewer);
     const { action, reason, confirm } = parsed.data;
+    if (needsAdmin(action.name) && !canAdminister(viewer.role)) return refuse(res, 403, `${COMMAND_LABELS[action.name].button} needs the admin role; ${viewer.name} is a ${ROLE_LABELS[viewer.role]}`, id, typedReason, viewer);
     if (action.name === 'rollback') {
       const question = await rollbackQuestion(id, reason, confirm);
       if (question) return ask(res, id, question, viewer);

@@ -23,5 +23,7 @@ export function commandHelp(offer: CommandOffer, state: RolloutState, rollbackHo
       return 'goes on where it stopped, accepting the failures it paused for.';
     case 'rollback':
       return `returns every host the patch reached (${rollbackHosts} now) to its base version and ends the rollout; you confirm first.`;
+    case 'override-age':
+      return `starts patching now instead of at ${state.ageWait ? new Date(state.ageWait.until).toISOString() : 'the end of the wait'}, before the updates reach the minimum age; admins only, your reason goes into the audit log.`;
   }
 }

@@ -7,4 +7,5 @@ export const COMMAND_LABELS: Readonly<Record<CommandName, { button: string; done
   pause: { button: 'Pause', done: 'Paused', style: '' },
   resume: { button: 'Resume', done: 'Resumed', style: 'primary' },
   rollback: { button: 'Roll back', done: 'Rollback started', style: 'danger' },
+  'override-age': { button: 'Override minimum age', done: 'Minimum age overridden', style: 'danger' },
 };

@@ -26,7 +26,19 @@ const MARGIN = { left: 60, right: 12, top: 12, bottom: 28 };
 /** Pixels between the lines of rings at the same pass rate. */
 const LINE_GAP = 3;
 
+/** The chart last drawn from each list of samples: a page polled every two seconds mostly redraws the same one. */
+const drawn = new WeakMap<readonly HealthSample[], { key: string; chart: SafeHtml }>();
+
 export function healthChart(samples: readonly HealthSample[], ringNames: readonly string[], options: ChartOptions = {}): SafeHtml {
+  const key = JSON.stringify([ringNames, options]);
+  const known = drawn.get(samples);
+  if (known?.key === key) return known.chart;
+  const chart = drawChart(samples, ringNames, options);
+  drawn.set(samples, { key, chart });
+  return chart;
+}
+
+function drawChart(samples: readonly HealthSample[], ringNames: readonly string[], options: ChartOptions): SafeHtml {
   const width = options.width ?? 600;
   const height = options.height ?? 200;
   const maxPoints = options.maxPoints ?? 240;

@@ -1,4 +1,5 @@
-import { canAct } from '../auth/roles.ts';
+import { canAct, canAdminister } from '../auth/roles.ts';
+import { needsAdmin } from '../../rollout/engine/command-names.ts';
 import { html, path, type SafeHtml } from '../html.ts';
 import { availableActions, offeredCommands } from '../../rollout/engine/commands.ts';
 import type { RolloutState } from '../../rollout/engine/state.ts';
@@ -32,7 +33,8 @@ export function rolloutActions(state: RolloutState, viewer: Viewer, options: Act
   if (!canAct(viewer.role)) {
     return html`<section class="actions card muted" id="actions"><p>You are watching as a viewer: steering a rollout needs the release manager role.</p></section>`;
   }
-  const offers = offeredCommands(availableActions(state));
+  // An admin's command is not offered to a release manager, who could only be refused.
+  const offers = offeredCommands(availableActions(state)).filter((o) => !needsAdmin(o.name) || canAdminister(viewer.role));
   if (offers.length === 0) {
     return html`<section class="actions card muted" id="actions"><p>Nothing left to steer.</p></section>`;
   }

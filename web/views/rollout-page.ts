@@ -30,6 +30,8 @@ export interface RolloutPageData {
   approvers?: readonly string[];
   /** Where the patch came from; the full page shows it, the live part has no need. */
   provenance?: Provenance;
+  /** How the rollout came by its policy, in one line; the full page shows it. */
+  policyChoice?: string;
 }
 
 /** Polls the live part while the rollout can still change; gone once it cannot, which ends the polling. */
@@ -44,7 +46,7 @@ export function rolloutLive(data: RolloutPageData, viewer: Viewer): SafeHtml {
   const { state } = view;
   return html`${livePoller(state.id, pollMs, view.finished)}
 ${rolloutSummary(view, now, view.finished || data.driven ? '' : html`<p class="flash warn" id="undriven">No patchlab process drives this rollout: nothing moves, and commands given here wait, until <code>patchlab rollout start ${data.scenario} --id ${state.id}</code> runs.</p>`)}
-${waitingBanner(whatWaits(state), data.approvers ?? [], now)}
+${waitingBanner(whatWaits(state, now), data.approvers ?? [], now)}
 ${rolloutActions(state, viewer, { reason: data.reason, rollback: data.rollback })}
 <section class="card" aria-labelledby="rings-title"><h2 id="rings-title">Rings</h2>${ringCards(view.rings)}</section>
 <section class="card" aria-labelledby="chart-title"><h2 id="chart-title">Ring health over time</h2>${healthChart(samples, state.rings.map((r) => r.name))}</section>
@@ -56,6 +58,7 @@ export function rolloutPage(data: RolloutPageData, viewer: Viewer): SafeHtml {
   const body = html`<nav class="crumbs"><a href="/rollouts">Rollouts</a> ›</nav>
 <h1 class="rollout-title">${breakable(state.id)}</h1>
 <p class="muted meta">scenario <span class="scenario">${data.scenario}</span> · started ${dateTime(state.createdAt)}</p>
+${data.policyChoice ? html`<p class="policy-choice" id="policy-choice">${data.policyChoice}</p>` : ''}
 <div class="rollout-layout">
   <div id="live">${rolloutLive(data, viewer)}</div>
   ${data.provenance ? provenanceCard(data.provenance, state.patch) : ''}

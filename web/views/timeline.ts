@@ -30,7 +30,29 @@ export function timelineEntry(entry: AuditEntry, index: number, state: RolloutSt
 /** Entries from `from` on, newest first. */
 export function timelineEntries(state: RolloutState, from = 0): SafeHtml {
   const entries = state.audit.map((entry, index) => ({ entry, index })).slice(from).reverse();
-  return html`${entries.map(({ entry, index }) => timelineEntry(entry, index, state))}`;
+  return html`${entries.map(({ entry, index }) => renderedEntry(entry, index, state))}`;
+}
+
+/*
+ * Entries already rendered, by rollout: an audit log only grows and an entry never changes once
+ * written, so the full page of a long rollout renders only its new entries. An entry is reused
+ * only where the one rendered at that place was written the same (the same JSON and ring name).
+ */
+const ROLLOUTS_KEPT = 16;
+const rendered = new Map<string, { key: string; html: SafeHtml }[]>();
+
+function renderedEntry(entry: AuditEntry, index: number, state: RolloutState): SafeHtml {
+  let list = rendered.get(state.id);
+  rendered.delete(state.id);
+  if (!list) list = [];
+  rendered.set(state.id, list);
+  if (rendered.size > ROLLOUTS_KEPT) rendered.delete(rendered.keys().next().value!);
+  const key = `${state.rings[entry.ring]?.name ?? ''}\n${JSON.stringify(entry)}`;
+  const known = list[index];
+  if (known?.key === key) return known.html;
+  const fresh = timelineEntry(entry, index, state);
+  list[index] = { key, html: fresh };
+  return fresh;
 }
 
 /** Asks for entries past `seen`; replaced by each answer with the new count. */

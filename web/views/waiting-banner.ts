@@ -1,6 +1,7 @@
 import { html, type SafeHtml } from '../html.ts';
 import type { Waiting } from '../model/waiting.ts';
-import { ago, clock } from './format.ts';
+import { formatDuration } from '../../rollout/engine/format.ts';
+import { ago, clock, dateTime } from './format.ts';
 
 /**
  * The banner over a rollout that waits for a person: what waits, since when, and who may act
@@ -10,6 +11,15 @@ export function waitingBanner(waiting: Waiting | null, approvers: readonly strin
   if (!waiting) return html``;
   const since = html`since ${clock(waiting.since)} UTC (${ago(waiting.since, now)})`;
   const who = html`<p class="who-acts">Who may act: release managers${approvers.length > 0 ? html` (${approvers.join(', ')})` : ' (none yet: an admin gives the role on the Users page)'}.</p>`;
+  if (waiting.kind === 'age') {
+    const shown = waiting.young.slice(0, 5);
+    return html`<section class="waiting card" id="waiting" data-waits="age" role="status" aria-labelledby="waiting-title">
+  <h2 id="waiting-title">Waiting for the minimum age until ${dateTime(waiting.until)}</h2>
+  <p>The minimum age is ${formatDuration(waiting.minimumAgeMs)}: ${waiting.young.length} update${waiting.young.length === 1 ? ' is' : 's are'} younger. No host is patched before then (in ${formatDuration(waiting.until - now)}); then the rollout goes on by itself.</p>
+  <ul class="young-updates">${shown.map((u) => html`<li><b>${u.name}</b> ${u.version}: first seen ${dateTime(u.firstSeenAt)}</li>`)}${waiting.young.length > shown.length ? html`<li>and ${waiting.young.length - shown.length} more</li>` : ''}</ul>
+  <p class="who-acts">Who may act: an admin, who may override the wait with a reason (it goes into the audit log).</p>
+</section>`;
+  }
   if (waiting.kind === 'approval') {
     return html`<section class="waiting card" id="waiting" data-waits="approval" role="status" aria-labelledby="waiting-title">
   <h2 id="waiting-title">Waiting for approval: ring ${waiting.ring}</h2>
