@@ -8,6 +8,7 @@ import { type Progress } from '../progress.ts';
 import { CACHE_MOUNT } from './apt-install.ts';
 import { debFileName, isSecurityOrigin, parseAptSimulation, sourceSuite, type AptPlan } from './apt-output.ts';
 import { decideListsRefresh, describeLists, listsUsed, type ListsState, type ListsUsed, type RefreshLists } from './list-freshness.ts';
+import { pinFiles } from './pinned-files.ts';
 import { PlanMemo, type PlanMemoKey } from './plan-memo.ts';
 import type { CandidatePatch, SelectedPatch } from './request.ts';
 
@@ -29,6 +30,11 @@ export interface FetchedPatch {
   reusedFiles: number;
   /** The plan came from an earlier run on the same image and lists, not from apt (see plan-memo.ts). */
   planReused: boolean;
+  /**
+   * The sha256 of every .deb the patch installs and of every version a rollback puts back, by
+   * host path: stored with the plan, so every host installs exactly these bytes (pinned-files.ts).
+   */
+  sha256: Record<string, string>;
 }
 
 export class Fetcher {
@@ -133,6 +139,14 @@ export class Fetcher {
    * each .deb once. apt leaves a file alone that is already in the cache.
    */
   async fetch(selected: SelectedPatch): Promise<FetchedPatch> {
+    const fetched = await this.fetchUnpinned(selected);
+    const rollbackFiles = [...fetched.plan.installs.filter((i) => i.from).map((i) => ({ name: i.name, version: i.from ?? '' })), ...fetched.plan.removals].flatMap(
+      (p) => this.cache.cachedDeb(p.name, p.version) ?? [],
+    );
+    return { ...fetched, sha256: pinFiles(this.cache.root, [...new Set([...fetched.installFiles, ...rollbackFiles])]) };
+  }
+
+  private async fetchUnpinned(selected: SelectedPatch): Promise<Omit<FetchedPatch, 'sha256'>> {
     // A local .deb is not in the lists: its plan is always worked out anew.
     const key = selected.debs.length === 0 ? await this.memoKey({ fetch: selected.packages }) : undefined;
     const remembered = key && this.memo?.recall<AptPlan>(key);
@@ -149,7 +163,7 @@ export class Fetcher {
   }
 
   /** The patch from a remembered plan, when the cache holds every file it and its rollback need. */
-  private fromCache(selected: SelectedPatch, plan: AptPlan): FetchedPatch | undefined {
+  private fromCache(selected: SelectedPatch, plan: AptPlan): Omit<FetchedPatch, 'sha256'> | undefined {
     const needed = [
       ...plan.installs.map((i) => ({ name: i.name, version: i.to })),
       ...plan.installs.filter((i) => i.from).map((i) => ({ name: i.name, version: i.from ?? '' })),
@@ -170,7 +184,7 @@ export class Fetcher {
     return installed ? { installed, ...this.listsVersion, question } : undefined;
   }
 
-  private async fetchWithApt(selected: SelectedPatch): Promise<FetchedPatch> {
+  private async fetchWithApt(selected: SelectedPatch): Promise<Omit<FetchedPatch, 'sha256'>> {
     const localFiles = selected.debs.map((d) => this.cache.addLocalDeb(d));
     const targets = [...selected.packages.map((p) => `${p.name}=${p.version}`), ...localFiles];
     const simulated = await this.apt(['-s', 'install', ...targets], true);

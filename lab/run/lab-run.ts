@@ -7,17 +7,17 @@ import type { Host, HostProvider } from '../hosts/host.ts';
 import type { ServiceOutcome } from '../hosts/services.ts';
 import type { ImageDefinition } from '../images/definition.ts';
 import { onInterrupt } from '../interrupt.ts';
-import { applyPatch, rollbackPatch } from '../patches/apply.ts';
 import type { PackageCache } from '../patches/cache.ts';
 import type { RefreshLists } from '../patches/list-freshness.ts';
 import { describeHeld, refuseHeldInPlan, withoutHeld, type Hold } from '../holds/holds.ts';
 import { isEmptyPatch, selectPatch, type PatchRequest } from '../patches/request.ts';
 import { silent, type Progress } from '../progress.ts';
-import { LabSets, type CheckSuite, type HostCheckResult, type SetMember } from './lab-sets.ts';
+import { LabSets, type CheckSuite, type SetMember, type SetRole } from './lab-sets.ts';
 import { junitXml, type LabReport } from './report.ts';
 import type { SetNetworks } from './set-network.ts';
-import { kernelInstalledBy, rebootProblem } from './reboot-step.ts';
-import { describeChange, failedPackages, rebootHost, restartTargets, writeConsole } from './run-steps.ts';
+import { provePatch, type ProofResults } from './prove-patch.ts';
+import { rebootProblem } from './reboot-step.ts';
+import { describeChange } from './run-steps.ts';
 import { compareChecks, decideVerdict } from './verdict.ts';
 
 export type { CheckSuite, SetMember };
@@ -38,6 +38,12 @@ export interface LabRunOptions {
   provider: HostProvider;
   /** The fetcher is always a container of the image (a VM run's image has a container form too). */
   fetcherProvider?: HostProvider;
+  /**
+   * Rehearse the rollback on a third twin that gets the same transaction at the same time as the
+   * patched host, instead of on the patched host after its checks: the same proof, sooner. For
+   * hosts that do not reboot, in sets of one host.
+   */
+  rollbackTwin?: boolean;
   /** Reboot limit for hosts that can reboot (VMs). */
   rebootTimeoutMs?: number;
   cache: PackageCache;
@@ -119,14 +125,24 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
   };
 
   let labError: string | undefined;
-  let installFailed: string[] = [];
-  let baselineResults: HostCheckResult[] = [];
-  let patchedResults: HostCheckResult[] = [];
-  let rollbackResults: HostCheckResult[] = [];
+  const results: ProofResults = { baseline: [], patched: [], rolledBack: [], installFailed: [] };
+  const roles: SetRole[] = options.rollbackTwin && !sets.topology ? ['baseline', 'patched', 'rolled-back'] : ['baseline', 'patched'];
   let twinsStarting: Promise<Map<string, Host>[]> | undefined;
   let servicesStarting: Promise<Map<string, ServiceOutcome>[]> | undefined;
   let fetcherClosing: Promise<void> | undefined;
+  let advisoriesReading: Promise<void> | undefined;
   try {
+    // Twins start with the fetcher, and their services while it resolves the patch: none depends on the patch.
+    twinsStarting = phase('start twin hosts', async () => {
+      // allSettled: when one set fails, the other must still be known, so `finally` removes it.
+      const settled = await Promise.allSettled(roles.map((role) => sets.start(role)));
+      const failed = settled.find((s) => s.status === 'rejected');
+      if (failed) throw failed.reason;
+      return settled.map((s) => (s as PromiseFulfilledResult<Map<string, Host>>).value);
+    });
+    twinsStarting.catch(() => undefined); // awaited below; this only stops an unhandled rejection meanwhile
+    servicesStarting = twinsStarting.then((started) => phase('start services', () => Promise.all(started.map((set) => sets.startServices(set)))));
+    servicesStarting.catch(() => undefined);
     const fetcher = await phase('refresh package lists', () =>
       options.cache.openFetcher({
         provider: options.fetcherProvider ?? options.provider,
@@ -141,20 +157,6 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
     );
     hosts.push(fetcher.host);
     if (fetcher.lists) report.lists = fetcher.lists;
-    // Twins start while the fetcher downloads: the slowest steps overlap.
-    twinsStarting = phase('start twin hosts', async () => {
-      // allSettled: when one set fails, the other must still be known, so `finally` removes it.
-      const settled = await Promise.allSettled([sets.start('baseline'), sets.start('patched')]);
-      const failed = settled.find((s) => s.status === 'rejected');
-      if (failed) throw failed.reason;
-      return settled.map((s) => (s as PromiseFulfilledResult<Map<string, Host>>).value);
-    });
-    twinsStarting.catch(() => undefined); // awaited below; this only stops an unhandled rejection meanwhile
-    // The services do not depend on the patch: they start on the twins while the fetcher still resolves it.
-    servicesStarting = twinsStarting.then(([baseline, patched]) =>
-      phase('start services', () => Promise.all([sets.startServices(baseline!), sets.startServices(patched!)])),
-    );
-    servicesStarting.catch(() => undefined);
     const fetched = await (async () => {
       try {
         report.candidates = await phase('discover candidate patches', () => fetcher.discover());
@@ -169,9 +171,8 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
         fetcherClosing = fetcher.close();
       }
     })();
-    const [baselineSet, patchedSet] = await twinsStarting;
+    const [baselineSet, patchedSet, rollbackTwin] = await twinsStarting;
     if (!baselineSet || !patchedSet) throw new Error('twin hosts did not start');
-    const patched = patchedSet.get(targets[0] as string) as Host;
     if (!fetched) {
       report.reasons = [`nothing to patch: no pending update matches ${options.requestText.join(' ')} on image ${targetImage.name}`];
       report.verdict = 'pass';
@@ -187,15 +188,19 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
     report.patch.downloadedBytes = fetched.downloadedBytes;
     report.patch.reusedFiles = fetched.reusedFiles;
     report.patch.planReused = fetched.planReused;
+    report.patch.sha256 = fetched.sha256;
     // The patch is cached by now: what its upgrades fix, read from their own changelogs, while the twins start.
     const upgrades = report.patch.packages.flatMap((p) => (p.from ? [{ name: p.name, installed: p.from, candidate: p.to }] : []));
-    report.advisories = await phase('read advisories from the changelogs', () =>
+    // Read while the patch is proved; `finally` waits for it.
+    advisoriesReading = phase('read advisories from the changelogs', () =>
       // Advisories inform a review; failing to read them must not fail the proof of the patch.
       advisoriesFromCache(options.cache, upgrades).catch((error: Error) => {
         progress(`advisories: not read: ${error.message}`);
         return undefined;
       }),
-    );
+    ).then((advisories) => {
+      report.advisories = advisories;
+    });
 
     const [baselineServices, patchedServices] = await servicesStarting;
     report.services.baseline = baselineServices?.get(members[0]?.name as string);
@@ -205,49 +210,8 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
       // Checks against a service that never came up would judge nothing: "already broken" on both twins, a meaningless pass.
       if (outcome && !outcome.ok) throw new Error(`the service of image ${member.image.name} does not start on the unpatched twin: ${outcome.output}`);
     }
-    // Under TCG every instruction of dpkg and its scripts is emulated: a kernel's initramfs alone takes minutes.
-    const dpkgLimits = { timeoutMs: patched.kind === 'vm' ? 45 * 60_000 : 10 * 60_000 };
-    const install = await phase('apply the patch', () => applyPatch(patched, fetched.installFiles, fetched.plan.removals.map((r) => r.name), dpkgLimits));
-    report.install = { ok: install.ok, changes: install.changes, output: install.output, durationMs: install.durationMs };
-    if (!install.ok) installFailed = failedPackages(install.output, fetched.plan.installs.map((i) => i.name));
-    // Returns early when the patched host is gone (it did not come back from a reboot): nothing more can be learnt from it.
-    const proveOnPatchedHost = async (): Promise<void> => {
-      if (patched.reboot) {
-        // A patch shows some harm only on the next boot: a kernel, an initramfs, a boot script.
-        report.reboot = await phase('reboot the patched host', () =>
-          rebootHost(patched, kernelInstalledBy(fetched.plan.installs.map((i) => i.name)), options.rebootTimeoutMs),
-        );
-        if (!report.reboot.ok) {
-          writeConsole(options.reportDir, 'patched', report.reboot.console);
-          return;
-        }
-      }
-      report.services.patched = await phase('restart the service on the patched host', () => restartTargets(sets, patchedSet, targets));
-      [baselineResults, patchedResults] = await phase('run checks on both twins', () =>
-        Promise.all([sets.runChecks(baselineSet, 'baseline'), sets.runChecks(patchedSet, 'patched')]),
-      );
-      const rollback = await phase('roll back the patch', () => rollbackPatch(patched, install.before, options.cache, dpkgLimits));
-      report.rollback = {
-        restored: rollback.restored,
-        remaining: rollback.remaining,
-        reinstalled: rollback.reinstalled,
-        purged: rollback.purged,
-        durationMs: rollback.durationMs,
-      };
-      if (report.reboot) {
-        const kernelBefore = report.reboot.kernelBefore;
-        report.rollbackReboot = await phase('reboot the rolled-back host', () =>
-          rebootHost(patched, report.reboot?.expectedKernel ? kernelBefore : undefined, options.rebootTimeoutMs),
-        );
-        if (!report.rollbackReboot.ok) {
-          writeConsole(options.reportDir, 'rolled-back', report.rollbackReboot.console);
-          return;
-        }
-      }
-      report.services.afterRollback = await phase('restart the service after rollback', () => restartTargets(sets, patchedSet, targets));
-      rollbackResults = await phase('run checks after rollback', () => sets.runChecks(patchedSet, 'rolled-back'));
-    };
-    await proveOnPatchedHost();
+    const proof = { sets, targets, fetched, cache: options.cache, report, phase, reportDir: options.reportDir, ...(options.rebootTimeoutMs ? { rebootTimeoutMs: options.rebootTimeoutMs } : {}) };
+    await provePatch(proof, { baseline: baselineSet, patched: patchedSet, ...(rollbackTwin ? { rollbackTwin } : {}) }, results);
   } catch (error) {
     labError = `lab error: ${(error as Error).message}`;
   } finally {
@@ -255,14 +219,15 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
     await twinsStarting?.catch(() => undefined);
     await servicesStarting?.catch(() => undefined);
     await fetcherClosing?.catch(() => undefined);
+    await advisoriesReading;
     await phase('remove hosts', () => Promise.all([...hosts.map((h) => h.stop().catch(() => undefined)), sets.removeAll()]));
     forgetInterrupt();
   }
   if (report.reasons.length === 0) {
-    report.checks = compareChecks(baselineResults, patchedResults, rollbackResults);
+    report.checks = compareChecks(results.baseline, results.patched, results.rolledBack);
     const outcome = decideVerdict({
       checks: report.checks,
-      ...(report.install ? { install: { ok: report.install.ok, failedPackages: installFailed, output: report.install.output } } : {}),
+      ...(report.install ? { install: { ok: report.install.ok, failedPackages: results.installFailed, output: report.install.output } } : {}),
       ...(report.rollback ? { rollback: { restored: report.rollback.restored, remaining: report.rollback.remaining.map(describeChange) } } : {}),
       ...(labError ? { labError } : {}),
       reboots: [

@@ -20,7 +20,7 @@ export interface SetMember {
   checks: CheckSuite;
 }
 
-export type SetRole = 'baseline' | 'patched';
+export type SetRole = 'baseline' | 'patched' | 'rolled-back';
 
 /** A check result with the host of the set it ran on (topologies only). */
 export type HostCheckResult = CheckResult & { host?: string };
@@ -101,6 +101,11 @@ export class LabSets {
       }),
     );
     return perHost.flat();
+  }
+
+  /** One set's hosts, once the run is done with them; `removeAll` still removes the rest. */
+  async remove(set: Map<string, Host>): Promise<void> {
+    await Promise.all([...set.values()].map((h) => h.stop().catch(() => undefined)));
   }
 
   /** Hosts first: Docker refuses to remove a network that still has containers on it. */

@@ -26,6 +26,8 @@ export interface LabReport {
     reusedFiles: number;
     /** The plan came from an earlier run on the same image and lists, not from apt. Absent in older reports. */
     planReused?: boolean;
+    /** The sha256 of each .deb the patch installs or a rollback puts back, by its path in the cache: what every host was held to. Absent in older reports. */
+    sha256?: Record<string, string>;
   };
   candidates: CandidatePatch[];
   /** Updates the request matched but a hold kept back, each with who held it and why. */
@@ -157,6 +159,7 @@ export function summarize(report: LabReport): string {
   }
   if (report.reboot) lines.push(`reboot: ${report.reboot.ok ? `came back in ${(report.reboot.durationMs / 1000).toFixed(1)} s, kernel ${report.reboot.kernelBefore} -> ${report.reboot.kernel}` : `DID NOT COME BACK (${report.reboot.detail})`}`);
   if (report.rollbackReboot) lines.push(`reboot after rollback: ${report.rollbackReboot.ok ? `came back, kernel ${report.rollbackReboot.kernel}` : `DID NOT COME BACK (${report.rollbackReboot.detail})`}`);
-  if (report.rollback) lines.push(`rollback: ${report.rollback.restored ? 'restored every version' : 'NOT restored'} in ${(report.rollback.durationMs / 1000).toFixed(1)} s`);
+  const twin = report.hosts['rolled-back'];
+  if (report.rollback) lines.push(`rollback: ${report.rollback.restored ? 'restored every version' : 'NOT restored'} in ${(report.rollback.durationMs / 1000).toFixed(1)} s${twin ? ` on ${twin}, a twin given the same transaction` : ''}`);
   return lines.join('\n');
 }

@@ -69,6 +69,8 @@ export async function runLabOnImage(options: ImageLabRun): Promise<LabReport> {
     requestText: options.patch,
     checks,
     ...(needs.length > 0 ? { needs, targets, networks: new DockerSetNetworks() } : {}),
+    // Containers are cheap to start: a third twin rehearses the rollback (see runLab); a VM reboots and proves it on itself.
+    rollbackTwin: !vm,
     provider: vm ? new QemuHostProvider(vm) : new DockerHostProvider(),
     fetcherProvider: new DockerHostProvider(),
     cache: options.cache ?? new PackageCache(),

@@ -147,6 +147,16 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (package, version)
   );
   `,
+  // Who drives each rollout (rollout/store/lease-store.ts). No foreign key: a new rollout's lease
+  // is claimed before the rollout is stored, and a released row keeps its epoch for the next claim.
+  `
+  CREATE TABLE rollout_leases (
+    rollout_id text COLLATE "C" PRIMARY KEY,
+    owner text NOT NULL,
+    epoch integer NOT NULL CHECK (epoch > 0),
+    expires_at bigint NOT NULL
+  );
+  `,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;

@@ -145,6 +145,16 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (package, version)
   ) STRICT;
   `,
+  // Who drives each rollout (rollout/store/lease-store.ts). No foreign key: a new rollout's lease
+  // is claimed before the rollout is stored, and a released row keeps its epoch for the next claim.
+  `
+  CREATE TABLE rollout_leases (
+    rollout_id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    epoch INTEGER NOT NULL CHECK (epoch > 0),
+    expires_at INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

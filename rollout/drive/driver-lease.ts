@@ -1,75 +1,147 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
-import { dataDir } from '../../lab/config/paths.ts';
-import { shortHash } from '../../lab/images/hash.ts';
 import { isOwnerAlive, ownerToken } from '../../lab/hosts/labels.ts';
+import { StoreError } from '../../lab/store/store-error.ts';
+import { DriverBusy, type DriverLease, type LeaseFence, type LeaseStore } from '../store/lease-store.ts';
 
-/**
- * Which process drives a rollout: a folder per rollout beside the store, holding the driver's
- * owner token. It keeps a second `rollout start --id` off a rollout another process drives (two
- * drivers would patch the same hosts), and lets the web page say when nobody drives one.
+/*
+ * The driver's side of its rollout's lease (rollout/store/lease-store.ts): claim it before the
+ * fleet is touched, renew it in the background, and stop acting the moment it may have run out.
+ * A process that was paused (SIGSTOP) past its lease finds on waking that it may no longer act;
+ * its renewal is refused once another process has claimed the rollout, and so is every write it
+ * tries (the store checks the fence), so it stops without touching the new driver's hosts.
  */
-export class DriverBusy extends Error {
-  constructor(
-    readonly rolloutId: string,
-    readonly owner: string,
+
+export interface LeaseSettings {
+  /** How long a claim or renewal holds the lease: how long a killed driver's rollout waits for another. */
+  ttlMs: number;
+  /** How often the driver renews it; at most half the lease time. */
+  renewMs: number;
+}
+
+export const DEFAULT_LEASE_SETTINGS: LeaseSettings = { ttlMs: 30_000, renewMs: 10_000 };
+
+/** PATCHLAB_LEASE_TTL and PATCHLAB_LEASE_RENEW, in seconds; anything unusable is an error naming the variable, not a silent default. */
+export function leaseSettingsFrom(env: NodeJS.ProcessEnv = process.env): LeaseSettings {
+  const seconds = (name: string, fallbackMs: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallbackMs;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`${name}: expected a number of seconds above 0, got ${JSON.stringify(raw)}`);
+    return Math.round(value * 1000);
+  };
+  const ttlMs = seconds('PATCHLAB_LEASE_TTL', DEFAULT_LEASE_SETTINGS.ttlMs);
+  const renewMs = seconds('PATCHLAB_LEASE_RENEW', Math.min(DEFAULT_LEASE_SETTINGS.renewMs, Math.floor(ttlMs / 3)));
+  if (renewMs * 2 > ttlMs) {
+    throw new Error(`PATCHLAB_LEASE_RENEW: expected at most half of PATCHLAB_LEASE_TTL (${ttlMs / 1000} s), got ${renewMs / 1000} s`);
+  }
+  return { ttlMs, renewMs };
+}
+
+export interface HoldOptions {
+  settings?: LeaseSettings;
+  now?: () => number;
+  owner?: string;
+  /** Told of a renewal that failed for another reason than a take-over (the database did not answer). */
+  onError?: (message: string) => void;
+}
+
+/** True for the store's refusal of a driver whose lease was taken over. */
+export const isLeaseLost = (error: unknown): error is StoreError => error instanceof StoreError && error.code === 'fenced';
+
+/** A claimed lease, renewed until released or lost. */
+export class HeldLease {
+  private lease: DriverLease;
+  /** When the last successful renewal (or the claim) was sent, on this process's clock. */
+  private heldFrom: number;
+  private timer: NodeJS.Timeout | undefined;
+  private renewing: Promise<void> | undefined;
+  private readonly losing = new AbortController();
+  private released = false;
+
+  private constructor(
+    private readonly store: LeaseStore,
+    lease: DriverLease,
+    at: number,
+    private readonly settings: LeaseSettings,
+    private readonly now: () => number,
+    private readonly onError: (message: string) => void,
   ) {
-    const [host, pid] = owner.split(':');
-    super(`rollout ${rolloutId} is already driven by patchlab process ${pid} on ${host}; stop that one first (Ctrl-C pauses it and keeps its fleet)`);
-    this.name = 'DriverBusy';
+    this.lease = lease;
+    this.heldFrom = at;
+    this.schedule();
   }
-}
 
-/** Where a store's leases live: beside its database, or per process for an in-memory store no other process can see. */
-export function leaseRoot(storeLocation: string): string {
-  if (storeLocation === ':memory:') return join(tmpdir(), `patchlab-drivers-${process.pid}`);
-  if (isAbsolute(storeLocation)) return join(dirname(storeLocation), 'drivers');
-  // A database server (its location is a URL without the password): one machine's leases in the
-  // data directory, per database. Drivers on several machines need a lease in the database itself.
-  return join(dataDir(), 'drivers', shortHash(storeLocation));
-}
+  /**
+   * Claims the rollout for this process; DriverBusy while another process's lease lasts. On a
+   * one-machine store (SQLite) a holder whose process is gone (kill -9) is replaced at once, as
+   * the folder lease before it did; on a shared database its lease is waited out.
+   */
+  static async claim(store: LeaseStore, rolloutId: string, options: HoldOptions = {}): Promise<HeldLease> {
+    const settings = options.settings ?? leaseSettingsFrom();
+    const now = options.now ?? Date.now;
+    const owner = options.owner ?? ownerToken();
+    const at = now();
+    const lease = await store.claimLease(rolloutId, owner, at, settings.ttlMs).catch((error: unknown) => {
+      if (!(error instanceof DriverBusy && store.oneMachine && !isOwnerAlive(error.owner))) throw error;
+      return store.claimLease(rolloutId, owner, at, settings.ttlMs, { epoch: error.epoch });
+    });
+    return new HeldLease(store, lease, at, settings, now, options.onError ?? (() => undefined));
+  }
 
-const folderOf = (root: string, id: string) => join(root, encodeURIComponent(id));
+  /** What every write of this driver carries. */
+  get fence(): LeaseFence {
+    return { epoch: this.lease.epoch };
+  }
 
-/** Claims the rollout for this process; throws DriverBusy if a live process holds it. Returns the release. */
-export function claimDriver(root: string, id: string, token: string = ownerToken()): () => void {
-  const folder = folderOf(root, id);
-  mkdirSync(root, { recursive: true });
-  for (let attempt = 0; attempt < 5; attempt++) {
-    // Written aside, then renamed into place: a lease folder is never seen without its token, and
-    // of two processes claiming at once the second rename fails.
-    const draft = `${folder}.${process.pid}-${randomBytes(4).toString('hex')}`;
-    mkdirSync(draft);
-    writeFileSync(join(draft, 'owner'), token);
+  get epoch(): number {
+    return this.lease.epoch;
+  }
+
+  /** Aborted, with the store's refusal as its reason, once another process has taken the rollout over. */
+  get lost(): AbortSignal {
+    return this.losing.signal;
+  }
+
+  /**
+   * Whether the lease surely still holds: a renewal interval short of its expiry, so clocks that
+   * differ a little between machines cannot let two drivers act at once. False after a pause
+   * longer than that, until a renewal succeeds.
+   */
+  mayAct(): boolean {
+    return !this.losing.signal.aborted && this.now() < this.heldFrom + this.settings.ttlMs - this.settings.renewMs;
+  }
+
+  /** A write refused by the fence: the lease is lost, whatever the renewals said. */
+  markLost(error: StoreError): void {
+    clearTimeout(this.timer);
+    if (!this.losing.signal.aborted) this.losing.abort(error);
+  }
+
+  /** Stops renewing and frees the lease at once, unless it was lost (then it is the new driver's). */
+  async release(): Promise<void> {
+    this.released = true;
+    clearTimeout(this.timer);
+    // A renewal still under way would otherwise extend the lease after it was freed.
+    await this.renewing;
+    if (!this.losing.signal.aborted) await this.store.releaseLease(this.lease);
+  }
+
+  private schedule(): void {
+    this.timer = setTimeout(() => {
+      this.renewing = this.renew().finally(() => (this.renewing = undefined));
+    }, this.settings.renewMs);
+    // The lease keeps nothing alive on its own: the drive it belongs to does.
+    this.timer.unref();
+  }
+
+  private async renew(): Promise<void> {
+    const at = this.now();
     try {
-      renameSync(draft, folder);
-      return () => {
-        if (ownerIn(folder) === token) rmSync(folder, { recursive: true, force: true });
-      };
+      this.lease = await this.store.renewLease(this.lease, at, this.settings.ttlMs);
+      this.heldFrom = at;
     } catch (error) {
-      rmSync(draft, { recursive: true, force: true });
-      if (!['ENOTEMPTY', 'EEXIST'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
-      const owner = ownerIn(folder);
-      if (owner !== undefined && owner !== token && isOwnerAlive(owner)) throw new DriverBusy(id, owner);
-      // A dead driver's lease (or this process's own, from an earlier drive).
-      rmSync(folder, { recursive: true, force: true });
+      if (isLeaseLost(error)) return this.markLost(error);
+      this.onError(`rollout ${this.lease.rolloutId}: renewing its lease: ${(error as Error).message}`);
     }
-  }
-  throw new Error(`rollout ${id}: cannot claim its lease in ${root}`);
-}
-
-/** The live process driving the rollout, if any. */
-export function driverOf(root: string, id: string): string | undefined {
-  const owner = ownerIn(folderOf(root, id));
-  return owner !== undefined && isOwnerAlive(owner) ? owner : undefined;
-}
-
-function ownerIn(folder: string): string | undefined {
-  try {
-    return readFileSync(join(folder, 'owner'), 'utf8') || undefined;
-  } catch {
-    return undefined;
+    if (!this.released && !this.losing.signal.aborted) this.schedule();
   }
 }

@@ -51,6 +51,8 @@ export interface NewRolloutOptions {
   /** Packages kept back from the patch. */
   holds?: readonly Hold[];
   now?: () => number;
+  /** Asked before every command on a fleet host: the driver's lease still holds. */
+  mayAct?: () => boolean;
 }
 
 /** A new rollout of the plan: the patch prepared once, rings and faults settled, the fleet started, the rollout stored. */
@@ -131,6 +133,7 @@ export async function newRollout(id: string, plan: RolloutPlan, store: Store, ca
       namePrefix: prefix,
       labels: { [STORE_LABEL]: storeTag(store) },
       progress,
+      ...(options.mayAct ? { mayAct: options.mayAct } : {}),
     });
     const { prepared, gates } = await preparing;
     state = stateFor(prepared, gates.ageWait);

@@ -18,7 +18,7 @@ import { runnerStore } from '../store/runner-store.ts';
 import { openConfiguredStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import { giveCommand } from './control.ts';
-import { claimDriver, leaseRoot } from './driver-lease.ts';
+import { HeldLease, isLeaseLost, type LeaseSettings } from './driver-lease.ts';
 import { fleetChecks, newRollout, reapFinishedFleets, type RolloutMeta } from './new-rollout.ts';
 import type { RolloutPlan } from './rollout-plan.ts';
 import { rolloutNotification } from './rollout-notification.ts';
@@ -51,6 +51,8 @@ export interface RolloutRunOptions {
    * moves, and its fleet is kept, so `rollout start --id` can resume it.
    */
   signal?: AbortSignal;
+  /** The lease's time and renewal; PATCHLAB_LEASE_TTL and PATCHLAB_LEASE_RENEW by default. */
+  lease?: LeaseSettings;
 }
 
 /**
@@ -66,14 +68,17 @@ export async function runRollout(plan: RolloutPlan | undefined, options: Rollout
   let servers = false;
   let keep = options.keep === true;
   let aborted = false;
-  let release: (() => void) | undefined;
+  let lease: HeldLease | undefined;
   try {
     await dockerStartup(progress);
     const reaped = await reapFinishedFleets(store);
     if (reaped > 0) progress(`removed ${reaped} container(s) of finished rollouts`);
     const id = options.id ?? newRunId('rollout');
     // Before its fleet is touched: a rollout has one driver, or two would patch the same hosts.
-    release = claimDriver(leaseRoot(store.location), id);
+    lease = await HeldLease.claim(store, id, { ...(options.lease ? { settings: options.lease } : {}), onError: progress });
+    const held = lease;
+    // Stops driving when another process takes the rollout over, as a Ctrl-C would, but pauses nothing.
+    const signal = options.signal ? AbortSignal.any([options.signal, held.lost]) : held.lost;
     const cache = options.cache ?? new PackageCache();
     const existing = await store.loadRollout(id);
     let meta: RolloutMeta;
@@ -91,34 +96,41 @@ export async function runRollout(plan: RolloutPlan | undefined, options: Rollout
       const image = await resolveImage(meta.image.name);
       fleet = meta.servers
         ? await openServerFleet({ rolloutId: id, meta: { servers: meta.servers, reboots: meta.reboots ?? [] }, image, prepared: meta.prepared, checks: meta.checks, faults: new Map(meta.faults), cache, progress, resumed: true })
-        : await ContainerFleet.attach({ rolloutId: id, image, prepared: meta.prepared, cache, checks: await fleetChecks(meta.checks), faults: new Map(meta.faults) });
+        : await ContainerFleet.attach({ rolloutId: id, image, prepared: meta.prepared, cache, checks: await fleetChecks(meta.checks), faults: new Map(meta.faults), mayAct: () => held.mayAct() });
     } else {
       if (!plan) throw new Error(`no rollout ${id} is stored; give a scenario to start one`);
-      ({ fleet, meta, policy } = await newRollout(id, plan, store, cache, options, progress));
+      ({ fleet, meta, policy } = await newRollout(id, plan, store, cache, { ...options, mayAct: () => held.mayAct() }, progress));
     }
     servers = meta.servers !== undefined;
     const record = await store.loadRollout(id);
     if (!record) throw new Error(`rollout ${id} vanished from the store`);
     options.onStart?.(id, record.state);
-    const final = await drive(id, store, fleet, policy, meta.checkIntervalMs, options, progress);
+    const final = await drive(id, store, fleet, policy, meta.checkIntervalMs, { ...options, signal }, held, progress).catch((error: unknown) => {
+      if (isLeaseLost(error)) held.markLost(error);
+      throw error;
+    });
+    if (held.lost.aborted) throw held.lost.reason as Error;
     aborted = options.signal?.aborted === true && !isTerminal(final.phase);
-    const last = aborted ? await pauseStopped(store, id, options.signal?.reason, progress) : final;
+    const last = aborted ? await pauseStopped(store, id, options.signal?.reason, held, progress) : final;
     progress(`rollout ${id}: ${last.phase}`);
     return last;
   } finally {
     // A team's servers are never removed: closing their fleet only closes its connections, which always goes.
-    if (fleet && (servers || (!keep && !aborted))) await fleet.close();
-    release?.();
+    // A fleet whose rollout another process took over is that process's now: never removed here.
+    const takenOver = lease?.lost.aborted === true;
+    if (fleet && (servers || (!keep && !aborted && !takenOver))) await fleet.close();
+    await lease?.release();
     if (!options.store) await store.close();
   }
 }
 
 /** The runner over the stored rollout, with every check round and the health samples stored before the engine judges by them. */
-async function drive(id: string, store: Store, fleet: Fleet, policy: RolloutPolicy, checkIntervalMs: number, options: RolloutRunOptions, progress: Progress) {
+async function drive(id: string, store: Store, fleet: Fleet, policy: RolloutPolicy, checkIntervalMs: number, options: RolloutRunOptions, lease: HeldLease, progress: Progress) {
   const history = await store.observations(id);
   const seen: Observation[] = [...history];
   return driveRollout(id, {
-    store: runnerStore(store),
+    store: runnerStore(store, lease.fence),
+    mayAct: () => lease.mayAct(),
     fleet,
     policy,
     checkIntervalMs,
@@ -132,10 +144,13 @@ async function drive(id: string, store: Store, fleet: Fleet, policy: RolloutPoli
     onError: (message) => progress(message),
     onObservations: async (batch, state) => {
       if (batch.length === 0) return;
-      await store.recordObservations(id, batch);
+      await store.recordObservations(id, batch, lease.fence).catch((error: unknown) => {
+        if (isLeaseLost(error)) lease.markLost(error);
+        throw error;
+      });
       seen.push(...batch);
       const at = Math.max(...batch.map((o) => o.at));
-      for (const sample of healthSamplesOf(state, seen, at, policy)) await store.recordHealthSample(id, sample);
+      for (const sample of healthSamplesOf(state, seen, at, policy)) await store.recordHealthSample(id, sample, lease.fence);
     },
     ...(options.signal ? { signal: options.signal } : {}),
   });
@@ -144,14 +159,14 @@ async function drive(id: string, store: Store, fleet: Fleet, policy: RolloutPoli
 /** The actor of the pause a stopped driver records. */
 export const INTERRUPT_ACTOR = 'patchlab';
 
-async function pauseStopped(store: Store, id: string, reason: unknown, progress: Progress): Promise<RolloutState> {
+async function pauseStopped(store: Store, id: string, reason: unknown, lease: HeldLease, progress: Progress): Promise<RolloutState> {
   const why = reason instanceof Error ? reason.message : String(reason ?? 'stopped');
   try {
     return await giveCommand(store, id, {
       name: 'pause',
       actor: INTERRUPT_ACTOR,
       reason: `no process drives it (${why}); its fleet is kept: run patchlab rollout start --id ${id} (or patchlab serve) to drive it again, then resume`,
-    });
+    }, Date.now, lease.fence);
   } catch (error) {
     // Rolling back cannot be paused; resuming the driver finishes the rollback.
     progress(`rollout ${id}: not paused: ${(error as Error).message}`);

@@ -38,6 +38,11 @@ export interface RunnerOptions {
   /** Observations from before a restart. */
   history?: Observation[];
   signal?: AbortSignal;
+  /**
+   * Whether this runner may still decide and act (its lease surely holds); while false it only
+   * waits, so a driver woken from a pause longer than its lease starts no host work of its own.
+   */
+  mayAct?: () => boolean;
 }
 
 /** How often the store is read again for commands given elsewhere, when nothing of this process's own has happened. */
@@ -129,6 +134,10 @@ export async function driveRollout(id: string, options: RunnerOptions): Promise<
     if (options.signal?.aborted) {
       await checks.settled();
       return (await options.store.current(id)).state;
+    }
+    if (options.mayAct?.() === false) {
+      await sleep(TICK_MS);
+      continue;
     }
     const { state, seq } = await options.store.current(id);
     if (phase !== undefined && state.phase !== phase) options.onPhase?.(state, phase);

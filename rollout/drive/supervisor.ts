@@ -1,11 +1,11 @@
 import type { Progress } from '../../lab/progress.ts';
 import { isTerminal } from '../engine/phase.ts';
 import type { RolloutState } from '../engine/state.ts';
+import { DriverBusy, type LeaseStore } from '../store/lease-store.ts';
 import type { RolloutStore } from '../store/rollout-store.ts';
-import { DriverBusy, driverOf, leaseRoot } from './driver-lease.ts';
 
 export interface SupervisorOptions {
-  store: RolloutStore;
+  store: RolloutStore & LeaseStore;
   /** Drives one stored rollout until it ends or the signal stops it (run-rollout.ts, resuming by id). */
   drive: (id: string, signal: AbortSignal) => Promise<RolloutState>;
   progress: Progress;
@@ -17,8 +17,8 @@ export interface SupervisorOptions {
 }
 
 /**
- * What `serve` does for rollouts no live process drives (their driver was stopped or killed): it
- * drives each of them, taking the one-driver lease, so a Resume pressed on the page moves the
+ * What `serve` does for rollouts no process holds the lease of (their driver was stopped, or was
+ * killed and its lease has expired): it drives each of them, taking the one-driver lease, so a Resume pressed on the page moves the
  * rollout instead of only being recorded. A rollout another live process drives is left alone.
  */
 export class RolloutSupervisor {
@@ -27,11 +27,9 @@ export class RolloutSupervisor {
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private stopped = false;
-  private readonly leases: string;
   private readonly now: () => number;
 
   constructor(private readonly options: SupervisorOptions) {
-    this.leases = leaseRoot(options.store.location);
     this.now = options.now ?? Date.now;
   }
 
@@ -51,12 +49,13 @@ export class RolloutSupervisor {
     return [...this.driving.keys()];
   }
 
-  /** Finds every unfinished rollout without a live driver and starts driving it. */
+  /** Finds every unfinished rollout whose lease nobody holds and starts driving it. */
   async sweep(): Promise<void> {
+    const driven = new Set((await this.options.store.liveLeases(this.now())).map((lease) => lease.rolloutId));
     for (const rollout of await this.options.store.listRollouts()) {
       if (this.stopped) return;
       if (isTerminal(rollout.phase) || this.driving.has(rollout.id)) continue;
-      if (driverOf(this.leases, rollout.id) !== undefined) continue;
+      if (driven.has(rollout.id)) continue;
       if (this.now() < (this.failures.get(rollout.id)?.retryAt ?? 0)) continue;
       this.begin(rollout.id);
     }

@@ -3,25 +3,40 @@ import type { BisectStore } from '../../lab/bisect/bisect-store.ts';
 import type { HoldStore } from '../../lab/holds/hold-store.ts';
 import type { SightingStore } from '../../lab/sightings/sighting-store.ts';
 import type { ScheduleStore } from '../../lab/schedule/schedule-store.ts';
+import type { LeaseStore } from './lease-store.ts';
 import type { RolloutStore } from './rollout-store.ts';
 import type { Store } from './store.ts';
 
 /** One store over the concerns' stores of one database, whichever database that is. */
-export function composeStore(parts: { rollouts: RolloutStore; labRuns: LabRunStore; schedules: ScheduleStore; holds: HoldStore; bisects: BisectStore; sightings: SightingStore; close(): Promise<void> }): Store {
-  const { rollouts, labRuns, schedules, holds, bisects, sightings, close } = parts;
+export function composeStore(parts: {
+  rollouts: RolloutStore;
+  leases: LeaseStore;
+  labRuns: LabRunStore;
+  schedules: ScheduleStore;
+  holds: HoldStore;
+  bisects: BisectStore;
+  sightings: SightingStore;
+  close(): Promise<void>;
+}): Store {
+  const { rollouts, leases, labRuns, schedules, holds, bisects, sightings, close } = parts;
   return {
     location: rollouts.location,
     createRollout: (rollout) => rollouts.createRollout(rollout),
-    recordTransition: (id, transition, after, expectedSeq) => rollouts.recordTransition(id, transition, after, expectedSeq),
+    recordTransition: (id, transition, after, expectedSeq, fence) => rollouts.recordTransition(id, transition, after, expectedSeq, fence),
     loadRollout: (id) => rollouts.loadRollout(id),
     listRollouts: () => rollouts.listRollouts(),
     transitions: (id, range) => rollouts.transitions(id, range),
-    recordHealthSample: (id, sample) => rollouts.recordHealthSample(id, sample),
+    recordHealthSample: (id, sample, fence) => rollouts.recordHealthSample(id, sample, fence),
     healthSamples: (id) => rollouts.healthSamples(id),
     healthSamplesSince: (id, afterId) => rollouts.healthSamplesSince(id, afterId),
-    recordObservations: (id, observations) => rollouts.recordObservations(id, observations),
+    recordObservations: (id, observations, fence) => rollouts.recordObservations(id, observations, fence),
     observations: (id, range) => rollouts.observations(id, range),
     observationsSince: (id, afterId) => rollouts.observationsSince(id, afterId),
+    claimLease: (rolloutId, owner, at, ttlMs, replacing) => leases.claimLease(rolloutId, owner, at, ttlMs, replacing),
+    renewLease: (lease, at, ttlMs) => leases.renewLease(lease, at, ttlMs),
+    releaseLease: (lease) => leases.releaseLease(lease),
+    liveLeases: (at) => leases.liveLeases(at),
+    oneMachine: leases.oneMachine,
     saveLabRun: (report) => labRuns.saveLabRun(report),
     loadLabRun: (runId) => labRuns.loadLabRun(runId),
     listLabRuns: (filter) => labRuns.listLabRuns(filter),

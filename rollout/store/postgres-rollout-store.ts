@@ -31,6 +31,7 @@ import {
   type RolloutSummaryRow,
   type TransitionRow,
 } from './rollout-rows.ts';
+import { checkFence, type LeaseFence, type LeaseRow } from './lease-store.ts';
 import type {
   HealthSample,
   NewHealthSample,
@@ -49,6 +50,17 @@ function refusingUnknownRollout(id: string) {
   return (error: unknown): never => {
     throw pgCode(error) === PG_FOREIGN_KEY_VIOLATION ? rolloutNotFound(id) : error;
   };
+}
+
+/*
+ * A fenced write reads the lease row FOR SHARE in its own transaction: a claim (an UPDATE of that
+ * row) then waits for the write to commit, and a write that starts after the claim committed reads
+ * the new epoch. So once a claim returns, no write of an older epoch can still be stored.
+ */
+async function fenced(client: pg.PoolClient, id: string, fence: LeaseFence | undefined): Promise<void> {
+  if (fence === undefined) return;
+  const { rows } = await client.query<Pick<LeaseRow, 'owner' | 'epoch'>>('SELECT owner, epoch FROM rollout_leases WHERE rollout_id = $1 FOR SHARE', [id]);
+  checkFence(id, fence, rows[0]);
 }
 
 export class PostgresRolloutStore implements RolloutStore {
@@ -77,9 +89,10 @@ export class PostgresRolloutStore implements RolloutStore {
    * commit; PostgreSQL then re-checks the condition on the row the first wrote (READ COMMITTED),
    * finds the seq moved on and updates nothing: 'stale', and the rollback stores nothing.
    */
-  async recordTransition(id: string, transition: NewTransition, stateAfter: RolloutState, expectedSeq: number): Promise<number> {
+  async recordTransition(id: string, transition: NewTransition, stateAfter: RolloutState, expectedSeq: number, fence?: LeaseFence): Promise<number> {
     const w = transitionWrite(id, transition, stateAfter, expectedSeq);
     return inTransaction(this.pool, async (client) => {
+      await fenced(client, id, fence);
       const updated = await client.query(
         'UPDATE rollouts SET seq = seq + 1, updated_at = $3, phase = $4, ring = $5, state = $6 WHERE id = $1 AND seq = $2',
         [id, w.expected, w.at, w.phase, w.ring, w.state],
@@ -121,11 +134,12 @@ export class PostgresRolloutStore implements RolloutStore {
     return rows.map(storedTransition);
   }
 
-  async recordHealthSample(id: string, sample: NewHealthSample): Promise<void> {
+  async recordHealthSample(id: string, sample: NewHealthSample, fence?: LeaseFence): Promise<void> {
     const h = healthRow(id, sample);
     // Under the rollout's lock, as recordObservations, so healthSamplesSince never skips an id.
     await inTransaction(this.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [HEALTH_SAMPLE_LOCK_SPACE, id]);
+      await fenced(client, id, fence);
       await client.query('INSERT INTO health_samples (rollout_id, at, ring, pass_rate, failed, budget, latency_p50) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
         id,
         h.at,
@@ -167,11 +181,12 @@ export class PostgresRolloutStore implements RolloutStore {
    * a second table of ids in flight or a look at other transactions; a rollout's check rounds
    * are seconds apart and have one writer at a time, so the wait costs nothing.
    */
-  async recordObservations(id: string, observations: readonly Observation[]): Promise<void> {
+  async recordObservations(id: string, observations: readonly Observation[], fence?: LeaseFence): Promise<void> {
     const rows = observationRows(id, observations);
     if (rows.length === 0) return;
     const column = <K extends keyof ObservationRow>(key: K) => rows.map((row) => row[key]);
     await inTransaction(this.pool, async (client) => {
+      await fenced(client, id, fence);
       await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [OBSERVATION_LOCK_SPACE, id]);
       // ORDER BY the position: ids are drawn in the order rows come out, so they follow the batch's order.
       await client.query(

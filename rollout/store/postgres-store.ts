@@ -5,6 +5,7 @@ import { PostgresScheduleStore } from '../../lab/schedule/postgres-schedule-stor
 import { openPostgresDatabase } from '../../lab/store/postgres-database.ts';
 import { PostgresLabRunStore } from '../../lab/store/postgres-lab-run-store.ts';
 import { composeStore } from './compose-store.ts';
+import { PostgresLeaseStore } from './postgres-lease-store.ts';
 import { PostgresRolloutStore } from './postgres-rollout-store.ts';
 import type { Store } from './store.ts';
 
@@ -17,6 +18,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
   const { pool, location } = await openPostgresDatabase(url);
   return composeStore({
     rollouts: new PostgresRolloutStore(pool, location),
+    leases: new PostgresLeaseStore(pool),
     labRuns: new PostgresLabRunStore(pool),
     schedules: new PostgresScheduleStore(pool),
     holds: new PostgresHoldStore(pool),

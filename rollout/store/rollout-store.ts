@@ -2,6 +2,7 @@ import type { HealthSample, NewHealthSample } from '../engine/health-samples.ts'
 import type { Observation } from '../engine/observations.ts';
 import type { RolloutPolicy } from '../engine/policy.ts';
 import type { PatchRef, Phase, RolloutState } from '../engine/state.ts';
+import type { LeaseFence } from './lease-store.ts';
 
 /*
  * Where rollouts, their transitions, their check results and ring health over time are kept.
@@ -14,6 +15,9 @@ import type { PatchRef, Phase, RolloutState } from '../engine/state.ts';
  * command from the CLI while `serve` runs) got there first, the store refuses with 'stale' instead
  * of silently dropping that writer's step: load again and recompute. Commands set absolute values,
  * so recomputing them is safe.
+ *
+ * A driver's writes also pass the fence of its lease (lease-store.ts): a write whose epoch is no
+ * longer the lease's is refused ('fenced') and stores nothing. People's commands pass none.
  */
 
 export type { HealthSample, NewHealthSample };
@@ -86,21 +90,22 @@ export interface RolloutStore {
    * Appends the transition and replaces the current state in one transaction, and returns the
    * transition's seq. `expectedSeq` is the seq of the state `stateAfter` was computed from.
    * Refuses an unknown rollout ('not-found'), a newer stored seq ('stale'), and a state or
-   * payload JSON would not give back exactly ('invalid'); a refusal stores nothing.
+   * payload JSON would not give back exactly ('invalid'), and an old lease's `fence` ('fenced');
+   * a refusal stores nothing.
    */
-  recordTransition(id: string, transition: NewTransition, stateAfter: RolloutState, expectedSeq: number): Promise<number>;
+  recordTransition(id: string, transition: NewTransition, stateAfter: RolloutState, expectedSeq: number, fence?: LeaseFence): Promise<number>;
   loadRollout(id: string): Promise<StoredRollout | undefined>;
   /** Newest first. */
   listRollouts(): Promise<RolloutSummary[]>;
   /** In seq order; `afterSeq` gives only the newer ones, for a timeline that polls. */
   transitions(id: string, range?: { afterSeq?: number; limit?: number }): Promise<StoredTransition[]>;
-  recordHealthSample(id: string, sample: NewHealthSample): Promise<void>;
+  recordHealthSample(id: string, sample: NewHealthSample, fence?: LeaseFence): Promise<void>;
   /** Oldest first. */
   healthSamples(id: string): Promise<HealthSample[]>;
   /** In the order stored (by id), only those stored after `afterId` (0 for all), as observationsSince gives observations. */
   healthSamplesSince(id: string, afterId: number): Promise<StoredHealthSample[]>;
   /** One batch in one transaction: a restart sees all of a check round or none of it. */
-  recordObservations(id: string, observations: readonly Observation[]): Promise<void>;
+  recordObservations(id: string, observations: readonly Observation[], fence?: LeaseFence): Promise<void>;
   /** Oldest first; `sinceAt` keeps only those taken at or after it. */
   observations(id: string, range?: { sinceAt?: number }): Promise<Observation[]>;
   /**

@@ -1,9 +1,13 @@
 import type { RunnerStore } from '../drive/runner.ts';
 import { StoreError } from '../../lab/store/store-error.ts';
+import type { LeaseFence } from './lease-store.ts';
 import { type Store } from './store.ts';
 
-/** The runner's view of the store: a stale write (someone else wrote first) is a "try again", not an error. */
-export function runnerStore(store: Store): RunnerStore {
+/**
+ * The runner's view of the store: a stale write (someone else wrote first) is a "try again", not
+ * an error; a fenced one (another driver took the rollout over) is, and stops the runner.
+ */
+export function runnerStore(store: Store, fence?: LeaseFence): RunnerStore {
   return {
     async current(id) {
       const record = await store.loadRollout(id);
@@ -12,7 +16,7 @@ export function runnerStore(store: Store): RunnerStore {
     },
     async commit(id, step, after, expectedSeq) {
       try {
-        await store.recordTransition(id, step, after, expectedSeq);
+        await store.recordTransition(id, step, after, expectedSeq, fence);
         return true;
       } catch (error) {
         if (error instanceof StoreError && error.code === 'stale') return false;

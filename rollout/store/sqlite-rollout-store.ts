@@ -24,6 +24,7 @@ import {
   type TransitionRow,
   type TransitionWrite,
 } from './rollout-rows.ts';
+import { checkFence, type LeaseFence, type LeaseRow } from './lease-store.ts';
 import type {
   HealthSample,
   NewHealthSample,
@@ -52,6 +53,7 @@ export class SqliteRolloutStore implements RolloutStore {
   private readonly selectObservations;
   private readonly selectObservationsSince;
   private readonly record;
+  private readonly leaseOf;
 
   constructor(
     private readonly db: Database.Database,
@@ -69,6 +71,7 @@ export class SqliteRolloutStore implements RolloutStore {
     this.insertTransition = db.prepare<TransitionRow & { rollout_id: string }>(
       `INSERT INTO transitions (rollout_id, seq, at, actor, kind, payload) VALUES (@rollout_id, @seq, @at, @actor, @kind, @payload)`,
     );
+    this.leaseOf = db.prepare<[string], Pick<LeaseRow, 'owner' | 'epoch'>>('SELECT owner, epoch FROM rollout_leases WHERE rollout_id = ?');
     this.selectRollout = db.prepare<[string], RolloutRow>('SELECT * FROM rollouts WHERE id = ?');
     this.selectSummaries = db.prepare<[], RolloutSummaryRow>(
       `SELECT id, scenario, created_at, updated_at, seq, phase, ring, patch_name, patch_version, patch_severity
@@ -101,8 +104,9 @@ export class SqliteRolloutStore implements RolloutStore {
       'SELECT rowid AS id, host_id, at, version, checks FROM observations WHERE rollout_id = ? AND rowid > ? ORDER BY rowid',
     );
     // The update goes first: its `seq = @expected` is the check that the rollout exists and nobody wrote since.
-    this.record = db.transaction((row: TransitionWrite) => {
+    this.record = db.transaction((row: TransitionWrite, fence: LeaseFence | undefined) => {
       const { id, expected, at, state, phase, ring } = row;
+      this.fenced(id, fence);
       const { changes } = this.updateState.run({ id, expected, updated_at: at, state, phase, ring });
       if (changes === 0) {
         const stored = this.seqOf.get(id);
@@ -111,6 +115,11 @@ export class SqliteRolloutStore implements RolloutStore {
       this.insertTransition.run({ rollout_id: id, seq: row.seq, at, actor: row.actor, kind: row.kind, payload: row.payload });
       return row.seq;
     });
+  }
+
+  /** Inside a write's transaction: SQLite has one writer at a time, so no claim can come between this check and the write. */
+  private fenced(id: string, fence: LeaseFence | undefined): void {
+    if (fence !== undefined) checkFence(id, fence, this.leaseOf.get(id));
   }
 
   async createRollout(rollout: NewStoredRollout): Promise<void> {
@@ -123,11 +132,11 @@ export class SqliteRolloutStore implements RolloutStore {
     }
   }
 
-  async recordTransition(id: string, transition: NewTransition, stateAfter: RolloutState, expectedSeq: number): Promise<number> {
+  async recordTransition(id: string, transition: NewTransition, stateAfter: RolloutState, expectedSeq: number, fence?: LeaseFence): Promise<number> {
     const row = transitionWrite(id, transition, stateAfter, expectedSeq);
     // Immediate: the write lock is waited for up front. A deferred transaction would read first and
     // could then fail with SQLITE_BUSY on upgrading to a write, which the busy timeout does not wait out.
-    return this.record.immediate(row);
+    return this.record.immediate(row, fence);
   }
 
   async loadRollout(id: string): Promise<StoredRollout | undefined> {
@@ -143,10 +152,15 @@ export class SqliteRolloutStore implements RolloutStore {
     return this.selectTransitions.all(id, afterSeq, limit).map(storedTransition);
   }
 
-  async recordHealthSample(id: string, sample: NewHealthSample): Promise<void> {
+  async recordHealthSample(id: string, sample: NewHealthSample, fence?: LeaseFence): Promise<void> {
     const row = healthRow(id, sample);
     try {
-      this.insertHealth.run({ rollout_id: id, ...row });
+      this.db
+        .transaction(() => {
+          this.fenced(id, fence);
+          this.insertHealth.run({ rollout_id: id, ...row });
+        })
+        .immediate();
     } catch (error) {
       if (sqliteCode(error) === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw rolloutNotFound(id);
       throw error;
@@ -161,12 +175,15 @@ export class SqliteRolloutStore implements RolloutStore {
     return this.selectHealthSince.all(id, afterId).map(storedHealthSample);
   }
 
-  async recordObservations(id: string, observations: readonly Observation[]): Promise<void> {
+  async recordObservations(id: string, observations: readonly Observation[], fence?: LeaseFence): Promise<void> {
     const rows = observationRows(id, observations);
     try {
-      this.db.transaction(() => {
-        for (const row of rows) this.insertObservation.run({ rollout_id: id, ...row });
-      })();
+      this.db
+        .transaction(() => {
+          this.fenced(id, fence);
+          for (const row of rows) this.insertObservation.run({ rollout_id: id, ...row });
+        })
+        .immediate();
     } catch (error) {
       if (sqliteCode(error) === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw rolloutNotFound(id);
       throw error;

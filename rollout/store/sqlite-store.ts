@@ -5,6 +5,7 @@ import { SqliteScheduleStore } from '../../lab/schedule/sqlite-schedule-store.ts
 import { defaultStorePath, openSqliteDatabase } from '../../lab/store/sqlite-database.ts';
 import { SqliteLabRunStore } from '../../lab/store/sqlite-lab-run-store.ts';
 import { composeStore } from './compose-store.ts';
+import { SqliteLeaseStore } from './sqlite-lease-store.ts';
 import { SqliteRolloutStore } from './sqlite-rollout-store.ts';
 import type { Store } from './store.ts';
 
@@ -19,6 +20,7 @@ export function openStore(path: string = defaultStorePath()): Store {
   const { db, location } = openSqliteDatabase(path);
   return composeStore({
     rollouts: new SqliteRolloutStore(db, location),
+    leases: new SqliteLeaseStore(db),
     labRuns: new SqliteLabRunStore(db),
     schedules: new SqliteScheduleStore(db),
     holds: new SqliteHoldStore(db),

@@ -3,6 +3,7 @@ import type { BisectStore } from '../../lab/bisect/bisect-store.ts';
 import type { HoldStore } from '../../lab/holds/hold-store.ts';
 import type { SightingStore } from '../../lab/sightings/sighting-store.ts';
 import type { ScheduleStore } from '../../lab/schedule/schedule-store.ts';
+import type { LeaseStore } from './lease-store.ts';
 import type { RolloutStore } from './rollout-store.ts';
 
 /**
@@ -10,6 +11,6 @@ import type { RolloutStore } from './rollout-store.ts';
  * its own contract test, so a second implementation (PostgreSQL) can come one interface at a
  * time. Code that needs one concern takes that interface, not this.
  */
-export interface Store extends RolloutStore, LabRunStore, ScheduleStore, HoldStore, BisectStore, SightingStore {
+export interface Store extends RolloutStore, LeaseStore, LabRunStore, ScheduleStore, HoldStore, BisectStore, SightingStore {
   close(): Promise<void>;
 }

@@ -20,6 +20,9 @@ import { rolloutLive, rolloutPage, type RolloutPageData } from '../../web/views/
 import { CHECK } from '../unit/rollout-harness.ts';
 import { driveModel, storeSnapshot, WEB_POLICY } from '../unit/web-fixtures.ts';
 
+/** The lease of the process that drives the rollout shown. */
+const DRIVER = { rolloutId: 'r', owner: 'coordinator-1:4242:99', epoch: 3, expiresAt: Number.MAX_SAFE_INTEGER };
+
 /*
  * The rollout page (`GET /rollouts/<id>`) and the live fragment htmx polls on it
  * (`GET /rollouts/<id>/live`) under a bounded load on loopback: 16 keep-alive connections from
@@ -299,7 +302,7 @@ async function breakdown(): Promise<string[]> {
     t = performance.now();
     const view = rolloutView(record.state, record.policy, index, now);
     times['rolloutView (from the cached index)']!.push(performance.now() - t);
-    const data: RolloutPageData = { view, scenario: record.scenario, driven: true, samples, now, pollMs: 2_000 };
+    const data: RolloutPageData = { view, scenario: record.scenario, driver: DRIVER, samples, now, pollMs: 2_000 };
     t = performance.now();
     rolloutPage(data, viewer);
     times.rolloutPage!.push(performance.now() - t);

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,9 @@ import type { Host } from '../../lab/hosts/host.ts';
 import { resolveImage } from '../../lab/images/build.ts';
 import { installedVersions, applyPatch, rollbackPatch } from '../../lab/patches/apply.ts';
 import { CACHE_MOUNT, PackageCache } from '../../lab/patches/cache.ts';
+import { localPathOf, pinFiles } from '../../lab/patches/pinned-files.ts';
 import { buildDeb } from '../../lab/patches/synthetic-deb.ts';
+import { sha256 } from '../../lab/images/hash.ts';
 
 /*
  * A patch whose packages must be set up in a certain order, as Debian's libpam security update of
@@ -76,6 +78,36 @@ describe('applying a patch with a pre-dependency inside it', () => {
     const auto = (await host.exec(['apt-mark', 'showauto'])).stdout.split('\n');
     expect(auto).toContain('patchlab-pam-bin');
     expect(auto).not.toContain('patchlab-pam-modules');
+  });
+
+  it('installs only the bytes the stored plan pinned: a cached file altered after the plan was stored is refused before anything changes', async () => {
+    const v3 = pair('3.0');
+    const files = [v3.modules, v3.bin];
+    const pins = pinFiles(cache.root, files);
+    const before = await installedVersions(host);
+    const log = async () => (await host.exec(['cat', '/var/log/dpkg.log'])).stdout;
+    const logBefore = await log();
+
+    // Another worker's cache, or this one altered on disk: the same name, other bytes.
+    const binOnDisk = localPathOf(cache.root, v3.bin);
+    const original = readFileSync(binOnDisk);
+    writeFileSync(binOnDisk, Buffer.concat([original, Buffer.from('tampered')]));
+    const got = sha256(readFileSync(binOnDisk));
+    await expect(applyPatch(host, files, [], { pins })).rejects.toThrow(
+      `the package cache does not hold the bytes the stored plan pinned: patchlab-pam-bin (patchlab-pam-bin_3.0_all.deb): expected sha256 ${pins[v3.bin]}, got ${got}; nothing was installed`,
+    );
+    expect(await installedVersions(host)).toEqual(before);
+    expect(await log()).toBe(logBefore);
+    // A file the plan never pinned is refused too.
+    await expect(applyPatch(host, files, [], { pins: { [v3.modules]: pins[v3.modules]! } })).rejects.toThrow('patchlab-pam-bin (patchlab-pam-bin_3.0_all.deb) is not pinned in the stored plan');
+
+    // The pinned bytes back: installed.
+    writeFileSync(binOnDisk, original);
+    const patch = await applyPatch(host, files, [], { pins });
+    expect(patch.ok, patch.output).toBe(true);
+    expect((await installedVersions(host)).get('patchlab-pam-bin')).toBe('3.0');
+    const rollback = await rollbackPatch(host, patch.before, cache, { pins: pinFiles(cache.root, [v1.modules, v1.bin]) });
+    expect(rollback.restored, rollback.output).toBe(true);
   });
 
   it('never reaches a mirror: a package the cache does not hold is refused before anything changes', async () => {

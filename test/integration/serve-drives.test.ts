@@ -9,7 +9,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../lab/config/paths.ts';
 import { ownerToken, RUN_LABEL } from '../../lab/hosts/labels.ts';
 import { PackageCache } from '../../lab/patches/cache.ts';
-import { driverOf, leaseRoot } from '../../rollout/drive/driver-lease.ts';
 import { runRollout } from '../../rollout/drive/run-rollout.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 import { loadScenario } from '../../scenarios/load.ts';
@@ -51,11 +50,13 @@ describe('patchlab serve', () => {
       serve.stdout.on('data', (c: Buffer) => (out += c.toString()));
       serve.stderr.on('data', (c: Buffer) => (out += c.toString()));
       try {
-        for (const deadline = Date.now() + 120_000; driverOf(leaseRoot(path), id) === undefined; await sleep(200)) {
+        const driverOf = async () => (await store.liveLeases(Date.now())).find((lease) => lease.rolloutId === id);
+        for (const deadline = Date.now() + 120_000; (await driverOf()) === undefined; await sleep(200)) {
           if (Date.now() > deadline) throw new Error(`serve never drove the rollout:\n${out}`);
         }
-        // serve's node process (under the bin script's tsx), not this one.
-        expect(driverOf(leaseRoot(path), id)).not.toBe(ownerToken());
+        // serve's node process (under the bin script's tsx), not this one; a new epoch after the stopped driver's.
+        expect((await driverOf())?.owner).not.toBe(ownerToken());
+        expect((await driverOf())?.epoch).toBe(2);
         expect((await store.loadRollout(id))?.state.phase).toBe('paused');
 
         await promisify(execFile)(bin, ['rollout', 'resume', id, '--reason', 'the change window is open', '--by', 'alice'], { env });

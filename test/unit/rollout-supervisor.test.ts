@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ownerToken } from '../../lab/hosts/labels.ts';
-import { claimDriver, leaseRoot } from '../../rollout/drive/driver-lease.ts';
+import { HeldLease } from '../../rollout/drive/driver-lease.ts';
 import { RolloutSupervisor } from '../../rollout/drive/supervisor.ts';
 import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
 import type { RolloutState } from '../../rollout/engine/state.ts';
@@ -32,38 +30,34 @@ async function stored(id: string, change: (s: RolloutState) => RolloutState = (s
 /** A drive that takes the lease as run-rollout does and holds it until stopped. */
 function leasingDrive(driven: string[]) {
   return async (id: string, signal: AbortSignal): Promise<RolloutState> => {
-    const release = claimDriver(leaseRoot(store.location), id);
+    const lease = await HeldLease.claim(store, id);
     driven.push(id);
     await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
-    release();
+    await lease.release();
     return (await store.loadRollout(id))!.state;
   };
 }
 
 describe('serve drives the rollouts nobody drives', () => {
-  it('drives each unfinished rollout without a live driver, once, and leaves finished ones and those another process drives', async () => {
+  it('drives each unfinished rollout whose lease nobody holds, once, and leaves finished ones and those another process drives', async () => {
     await stored('undriven');
     await stored('finished', (s) => ({ ...s, phase: 'completed' }));
     await stored('rolled-back', (s) => ({ ...s, phase: 'rolled-back' }));
     await stored('elsewhere');
     await stored('dead-driver');
-    const other = spawn('sleep', ['30']);
-    const gone = spawn('true');
-    await new Promise((resolve) => gone.on('exit', resolve));
-    try {
-      claimDriver(leaseRoot(store.location), 'elsewhere', ownerToken(other.pid));
-      claimDriver(leaseRoot(store.location), 'dead-driver', `${ownerToken().split(':')[0]}:${gone.pid}:1`);
-      const driven: string[] = [];
-      const supervisor = new RolloutSupervisor({ store, drive: leasingDrive(driven), progress: () => undefined });
-      await supervisor.sweep();
-      await supervisor.sweep();
-      expect(driven.sort()).toEqual(['dead-driver', 'undriven']);
-      expect(supervisor.drivenHere().sort()).toEqual(['dead-driver', 'undriven']);
-      await supervisor.stop(new Error('test over'));
-      expect(supervisor.drivenHere()).toEqual([]);
-    } finally {
-      other.kill();
-    }
+    // Another machine's coordinator holds one lease; a killed one's lease has run out.
+    await store.claimLease('elsewhere', 'coordinator-2:4242:99', Date.now(), 60_000);
+    await store.claimLease('dead-driver', 'coordinator-3:77:99', Date.now() - 60_000, 30_000);
+    const driven: string[] = [];
+    const supervisor = new RolloutSupervisor({ store, drive: leasingDrive(driven), progress: () => undefined });
+    await supervisor.sweep();
+    await supervisor.sweep();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(driven.sort()).toEqual(['dead-driver', 'undriven']);
+    expect(supervisor.drivenHere().sort()).toEqual(['dead-driver', 'undriven']);
+    await supervisor.stop(new Error('test over'));
+    expect(supervisor.drivenHere()).toEqual([]);
+    expect((await store.liveLeases(Date.now())).map((l) => l.rolloutId)).toEqual(['elsewhere']);
   });
 
   it('waits longer after each failure to drive a rollout (its fleet is gone), and says why', async () => {

@@ -6,6 +6,7 @@ import { startPostgresCluster, type PostgresCluster } from '../contract/postgres
 import { bisectStoreContract } from '../contract/bisect-store.contract.ts';
 import { holdStoreContract } from '../contract/hold-store.contract.ts';
 import { sightingStoreContract } from '../contract/sighting-store.contract.ts';
+import { leaseStoreContract } from '../contract/lease-store.contract.ts';
 import { recordStoreContract } from '../contract/record-store.contract.ts';
 import { rolloutStoreContract } from '../contract/rollout-store.contract.ts';
 import { scheduleStoreContract } from '../contract/schedule-store.contract.ts';
@@ -41,4 +42,5 @@ describe('PostgreSQL store', () => {
   holdStoreContract(postgres);
   bisectStoreContract(postgres);
   sightingStoreContract(postgres);
+  leaseStoreContract(postgres);
 });

@@ -39,7 +39,7 @@ describe('opening the SQLite store', () => {
   it('creates the directory and a schema in WAL mode at the current version', async () => {
     const path = join(dir, 'deep', 'er', 'patchlab.db');
     await openStore(path).close();
-    expect(pragmas(path)).toEqual({ version: SCHEMA_VERSION, journal: 'wal', tables: ['bisects', 'health_samples', 'hold_events', 'holds', 'lab_runs', 'observations', 'rollouts', 'schedule_claims', 'schedule_runs', 'schedules', 'transitions', 'update_sightings'] });
+    expect(pragmas(path)).toEqual({ version: SCHEMA_VERSION, journal: 'wal', tables: ['bisects', 'health_samples', 'hold_events', 'holds', 'lab_runs', 'observations', 'rollout_leases', 'rollouts', 'schedule_claims', 'schedule_runs', 'schedules', 'transitions', 'update_sightings'] });
   });
 
   it('opens an existing database without touching what it holds', async () => {

@@ -8,6 +8,7 @@ import type { StoreHarness } from '../contract/harness.ts';
 import { bisectStoreContract } from '../contract/bisect-store.contract.ts';
 import { holdStoreContract } from '../contract/hold-store.contract.ts';
 import { sightingStoreContract } from '../contract/sighting-store.contract.ts';
+import { leaseStoreContract } from '../contract/lease-store.contract.ts';
 import { recordStoreContract } from '../contract/record-store.contract.ts';
 import { rolloutStoreContract } from '../contract/rollout-store.contract.ts';
 import { scheduleStoreContract } from '../contract/schedule-store.contract.ts';
@@ -32,4 +33,5 @@ describe('SQLite store', () => {
   holdStoreContract(sqlite);
   bisectStoreContract(sqlite);
   sightingStoreContract(sqlite);
+  leaseStoreContract(sqlite);
 });

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LabReport } from '../../lab/run/report.ts';
-import { claimDriver, leaseRoot } from '../../rollout/drive/driver-lease.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 import type { Store } from '../../rollout/store/store.ts';
 import { createApp } from '../../web/app.ts';
@@ -247,17 +246,23 @@ describe('rollout commands', () => {
 });
 
 describe('a rollout no process drives', () => {
-  it('is marked on the list and on its page, with how to drive it again; the mark goes while a process drives it', async () => {
+  it('is marked on the list and on its page, with how to drive it again; while a process holds its lease, the page names it', async () => {
     const client = new Client(server.url);
     await login(client, 'victor');
     expect(await (await client.get(`/rollouts/${rolloutId}`)).text()).toContain(`No patchlab process drives this rollout`);
     expect(await (await client.get('/rollouts/table')).text()).toContain('no process drives it');
-    const release = claimDriver(leaseRoot(store.location), rolloutId);
+    const lease = await store.claimLease(rolloutId, 'coordinator-2:4242:99', clock.now, 30_000);
     try {
-      expect(await (await client.get(`/rollouts/${rolloutId}/live`)).text()).not.toContain('No patchlab process drives');
+      const live = await (await client.get(`/rollouts/${rolloutId}/live`)).text();
+      expect(live).not.toContain('No patchlab process drives');
+      expect(live).toContain('Driven by patchlab process 4242 on coordinator-2 (lease epoch 1).');
       expect(await (await client.get('/rollouts')).text()).not.toContain('no process drives it');
+      // A lease that expired (its driver killed) is nobody driving.
+      clock.now += 30_000;
+      expect(await (await client.get(`/rollouts/${rolloutId}/live`)).text()).toContain('No patchlab process drives');
+      clock.now -= 30_000;
     } finally {
-      release();
+      await store.releaseLease(lease);
     }
   });
 });

@@ -13,6 +13,9 @@ import { timelineUpdate } from '../../web/views/timeline.ts';
 import { MINUTE } from './rollout-harness.ts';
 import { driveModel, WEB_POLICY } from './web-fixtures.ts';
 
+/** The lease of the process that drives the rollout shown. */
+const DRIVER = { rolloutId: 'r', owner: 'coordinator-1:4242:99', epoch: 3, expiresAt: Number.MAX_SAFE_INTEGER };
+
 const manager: Viewer = { name: 'alice', role: 'release-manager', csrfToken: 'tok' };
 const watcher: Viewer = { name: 'victor', role: 'viewer', csrfToken: 'tok2' };
 const command = { actor: 'alice', reason: 'incident INC-7' };
@@ -101,7 +104,7 @@ describe('rollout page', () => {
     const { lab, samples } = soaking();
     const state = promote(lab.state, { actor: 'mallory<img src=x onerror=alert(1)>', reason: '<script>alert(2)</script>', ring: 'pilot' }, lab.now);
     const view = rolloutView(state, WEB_POLICY, lab.observations, lab.now);
-    const page = rolloutPage({ view, scenario: 'scenarios/<script>alert(3)</script>.yaml', driven: true, samples, now: lab.now, pollMs: 2000 }, manager).value;
+    const page = rolloutPage({ view, scenario: 'scenarios/<script>alert(3)</script>.yaml', driver: DRIVER, samples, now: lab.now, pollMs: 2000 }, manager).value;
     expect(page).not.toMatch(/<script>alert|<img src=x/);
     expect(page).toContain('scenarios/&lt;script&gt;alert(3)&lt;/script&gt;.yaml');
     expect(page).toContain('&lt;script&gt;alert(2)&lt;/script&gt;');
@@ -111,10 +114,10 @@ describe('rollout page', () => {
   it('shows a viewer the rollout without a form to change it', () => {
     const { lab, samples } = soaking();
     const view = rolloutView(lab.state, WEB_POLICY, lab.observations, lab.now);
-    const forViewer = rolloutLive({ view, scenario: 's', driven: true, samples, now: lab.now, pollMs: 2000 }, watcher).value;
+    const forViewer = rolloutLive({ view, scenario: 's', driver: DRIVER, samples, now: lab.now, pollMs: 2000 }, watcher).value;
     expect(forViewer).not.toContain('<form');
     expect(forViewer).toContain('needs the release manager role');
-    const forManager = rolloutLive({ view, scenario: 's', driven: true, samples, now: lab.now, pollMs: 2000 }, manager).value;
+    const forManager = rolloutLive({ view, scenario: 's', driver: DRIVER, samples, now: lab.now, pollMs: 2000 }, manager).value;
     expect(forManager).toContain('name="_csrf" value="tok"');
     expect(forManager).toContain('value="promote:pilot"');
     expect(forManager).toContain('value="approve:pilot"');
@@ -123,13 +126,15 @@ describe('rollout page', () => {
   it('says when no process drives an unfinished rollout, and how to drive it again', () => {
     const { lab, samples } = soaking();
     const view = rolloutView(lab.state, WEB_POLICY, lab.observations, lab.now);
-    const undriven = rolloutLive({ view, scenario: 'scenarios/demo.yaml', driven: false, samples, now: lab.now, pollMs: 2000 }, manager).value;
+    const undriven = rolloutLive({ view, scenario: 'scenarios/demo.yaml', samples, now: lab.now, pollMs: 2000 }, manager).value;
     expect(undriven).toContain('No patchlab process drives this rollout');
     expect(undriven).toContain(`patchlab rollout start scenarios/demo.yaml --id ${lab.state.id}`);
-    expect(rolloutLive({ view, scenario: 'scenarios/demo.yaml', driven: true, samples, now: lab.now, pollMs: 2000 }, manager).value).not.toContain('No patchlab process');
+    const driven = rolloutLive({ view, scenario: 'scenarios/demo.yaml', driver: DRIVER, samples, now: lab.now, pollMs: 2000 }, manager).value;
+    expect(driven).not.toContain('No patchlab process');
+    expect(driven).toContain('Driven by patchlab process 4242 on coordinator-1 (lease epoch 3).');
     const done = driveModel((l) => l.state.phase === 'completed');
     const finished = rolloutView(done.lab.state, WEB_POLICY, done.lab.observations, done.lab.now);
-    expect(rolloutLive({ view: finished, scenario: 's', driven: false, samples, now: done.lab.now, pollMs: 2000 }, manager).value).not.toContain('No patchlab process');
+    expect(rolloutLive({ view: finished, scenario: 's', samples, now: done.lab.now, pollMs: 2000 }, manager).value).not.toContain('No patchlab process');
   });
 
   it('puts a refused reason back in the field, escaped', () => {
@@ -142,10 +147,10 @@ describe('rollout page', () => {
     const { lab, samples } = driveModel((l) => l.state.phase === 'completed');
     const view = rolloutView(lab.state, WEB_POLICY, lab.observations, lab.now);
     expect(view.finished).toBe(true);
-    const page = rolloutPage({ view, scenario: 's', driven: true, samples, now: lab.now, pollMs: 2000 }, manager).value;
+    const page = rolloutPage({ view, scenario: 's', driver: DRIVER, samples, now: lab.now, pollMs: 2000 }, manager).value;
     expect(page).not.toContain('hx-trigger');
     const running = soaking();
-    const live = rolloutPage({ view: rolloutView(running.lab.state, WEB_POLICY, running.lab.observations, running.lab.now), scenario: 's', driven: true, samples, now: running.lab.now, pollMs: 1500 }, manager).value;
+    const live = rolloutPage({ view: rolloutView(running.lab.state, WEB_POLICY, running.lab.observations, running.lab.now), scenario: 's', driver: DRIVER, samples, now: running.lab.now, pollMs: 1500 }, manager).value;
     expect(live.match(/hx-trigger="every 1500ms/g)).toHaveLength(2);
   });
 });

@@ -5,7 +5,6 @@ import { storedPolicyChoice } from '../../rollout/drive/policy-choice.ts';
 import { isCommandName, isRingCommand, needsAdmin } from '../../rollout/engine/command-names.ts';
 import { availableActions, type CommandRequest } from '../../rollout/engine/commands.ts';
 import { isSettled, isTerminal } from '../../rollout/engine/phase.ts';
-import { driverOf, leaseRoot } from '../../rollout/drive/driver-lease.ts';
 import { RolloutError } from '../../rollout/engine/state.ts';
 import { type RolloutSummary, type StoredRollout } from '../../rollout/store/rollout-store.ts';
 import { mustView, requireRole } from '../auth/middleware.ts';
@@ -63,9 +62,11 @@ export function rolloutRoutes(ctx: WebContext): Router {
   const healthSamples = new HealthSampleCache(ctx.store);
   const labRuns = new LabRunPatches(ctx.store);
 
-  const drivers = leaseRoot(ctx.store.location);
-  const undrivenOf = (rollouts: readonly RolloutSummary[]) =>
-    new Set(rollouts.filter((r) => !isTerminal(r.phase) && driverOf(drivers, r.id) === undefined).map((r) => r.id));
+  // Who drives what: the leases in the store, whichever machine their drivers run on.
+  const undrivenOf = async (rollouts: readonly RolloutSummary[]) => {
+    const driven = new Set((await ctx.store.liveLeases(ctx.now())).map((lease) => lease.rolloutId));
+    return new Set(rollouts.filter((r) => !isTerminal(r.phase) && !driven.has(r.id)).map((r) => r.id));
+  };
 
   const loadRecord = async (id: string) => {
     const record = await ctx.store.loadRollout(id);
@@ -74,14 +75,15 @@ export function rolloutRoutes(ctx: WebContext): Router {
   };
   const load = async (id: string, reason?: string, loaded?: StoredRollout): Promise<RolloutPageData> => {
     const record = loaded ?? (await loadRecord(id));
-    const [index, samples] = await Promise.all([observations.index(id), healthSamples.samples(id)]);
     const now = ctx.now();
+    const [index, samples, leases] = await Promise.all([observations.index(id), healthSamples.samples(id), ctx.store.liveLeases(now)]);
+    const driver = leases.find((lease) => lease.rolloutId === id);
     const choice = storedPolicyChoice(record.meta);
     return {
       view: rolloutView(record.state, record.policy, index, now),
       scenario: record.scenario,
       ...(choice ? { policyChoice: choice.text } : {}),
-      driven: driverOf(drivers, id) !== undefined,
+      ...(driver ? { driver } : {}),
       samples,
       now,
       pollMs: ctx.pollMs,
@@ -112,12 +114,12 @@ export function rolloutRoutes(ctx: WebContext): Router {
 
   router.get('/rollouts', async (_req, res) => {
     const rollouts = await ctx.store.listRollouts();
-    sendHtml(res, 200, rolloutsPage(rollouts, ctx.now(), ctx.pollMs, mustView(res), undrivenOf(rollouts)));
+    sendHtml(res, 200, rolloutsPage(rollouts, ctx.now(), ctx.pollMs, mustView(res), await undrivenOf(rollouts)));
   });
 
   router.get('/rollouts/table', async (_req, res) => {
     const rollouts = await ctx.store.listRollouts();
-    sendHtml(res, 200, rolloutsTable(rollouts, ctx.now(), ctx.pollMs, undrivenOf(rollouts)));
+    sendHtml(res, 200, rolloutsTable(rollouts, ctx.now(), ctx.pollMs, await undrivenOf(rollouts)));
   });
 
   router.get('/rollouts/:id', async (req, res) => {

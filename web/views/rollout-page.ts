@@ -1,3 +1,4 @@
+import type { DriverLease } from '../../rollout/store/lease-store.ts';
 import type { HealthSample } from '../../rollout/store/rollout-store.ts';
 import { html, path, type SafeHtml } from '../html.ts';
 import type { RolloutView } from '../model/rollout-view.ts';
@@ -17,8 +18,8 @@ import { waitingBanner } from './waiting-banner.ts';
 export interface RolloutPageData {
   view: RolloutView;
   scenario: string;
-  /** Whether a live patchlab process drives the rollout; without one nothing moves. */
-  driven: boolean;
+  /** The lease of the patchlab process that drives the rollout; without one nothing moves. */
+  driver?: DriverLease;
   samples: readonly HealthSample[];
   now: number;
   pollMs: number;
@@ -40,12 +41,22 @@ function livePoller(id: string, pollMs: number, finished: boolean): SafeHtml {
   return html`<div id="live-poller" hidden hx-get="${path`/rollouts/${id}/live`}" hx-trigger="every ${pollMs}ms" hx-target="#live" hx-swap="innerMorph" hx-status:4xx="swap:none" hx-status:5xx="swap:none"></div>`;
 }
 
+/** Who drives the rollout, from its lease in the store; or that nobody does, and how to change that. */
+function driverLine(data: RolloutPageData): SafeHtml {
+  const { state } = data.view;
+  if (!data.driver) {
+    return html`<p class="flash warn" id="undriven">No patchlab process drives this rollout: nothing moves, and commands given here wait, until <code>patchlab rollout start ${data.scenario} --id ${state.id}</code> runs.</p>`;
+  }
+  const [host, pid] = data.driver.owner.split(':');
+  return html`<p class="muted" id="driver">Driven by patchlab process ${pid ?? '?'} on ${host ?? '?'} (lease epoch ${data.driver.epoch}).</p>`;
+}
+
 /** Everything on the page that changes while the rollout runs; swapped by morphing, so nothing flickers. */
 export function rolloutLive(data: RolloutPageData, viewer: Viewer): SafeHtml {
   const { view, samples, now, pollMs } = data;
   const { state } = view;
   return html`${livePoller(state.id, pollMs, view.finished)}
-${rolloutSummary(view, now, view.finished || data.driven ? '' : html`<p class="flash warn" id="undriven">No patchlab process drives this rollout: nothing moves, and commands given here wait, until <code>patchlab rollout start ${data.scenario} --id ${state.id}</code> runs.</p>`)}
+${rolloutSummary(view, now, view.finished ? '' : driverLine(data))}
 ${waitingBanner(whatWaits(state, now), data.approvers ?? [], now)}
 ${rolloutActions(state, viewer, { reason: data.reason, rollback: data.rollback })}
 <section class="card" aria-labelledby="rings-title"><h2 id="rings-title">Rings</h2>${ringCards(view.rings)}</section>

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CheckResult } from '../../../lab/checks/types.ts';
 import { dockerClient } from '../../../lab/hosts/docker-client.ts';
 import { DockerHostProvider } from '../../../lab/hosts/docker-provider.ts';
+import { guardedHost } from '../../../lab/hosts/guarded-host.ts';
 import type { Host } from '../../../lab/hosts/host.ts';
 import { RUN_LABEL } from '../../../lab/hosts/labels.ts';
 import { restartService, startService, stopService } from '../../../lab/hosts/services.ts';
@@ -16,7 +17,8 @@ import type { Fleet } from '../fleet.ts';
 import type { Observation } from '../../engine/observations.ts';
 import type { FleetHost } from '../../engine/plan.ts';
 import type { HostEvent } from '../../engine/transitions.ts';
-import { FLEET_HOST_LABEL, LABEL_PREFIX, startFleetHosts, stopHosts } from './start-hosts.ts';
+import { unprefixed } from './container-labels.ts';
+import { FLEET_HOST_LABEL, startFleetHosts, stopHosts } from './start-hosts.ts';
 import type { HostFault, PreparedPatch } from './prepared-patch.ts';
 
 interface Member {
@@ -40,6 +42,8 @@ export interface ContainerFleetOptions {
   docker?: Docker;
   /** More labels for every container of the fleet. */
   labels?: Record<string, string>;
+  /** Asked before every command on a host: false once the driver's lease may have run out (see guarded-host.ts). */
+  mayAct?: () => boolean;
 }
 
 /**
@@ -51,7 +55,10 @@ export class ContainerFleet implements Fleet {
   private constructor(
     private readonly options: ContainerFleetOptions,
     private readonly members: Map<string, Member>,
-  ) {}
+  ) {
+    const { mayAct, rolloutId } = options;
+    if (mayAct) for (const [id, m] of members) m.host = guardedHost(m.host, mayAct, `fleet host ${id}: not touched, this driver's lease of rollout ${rolloutId} may have run out`);
+  }
 
   /**
    * Starts the fleet: `groups` label the first hosts, the rest are unlabelled. The patch may still
@@ -121,7 +128,7 @@ export class ContainerFleet implements Fleet {
       return { type: 'patched', hostId, version: member.version };
     }
     const extra = faults.flatMap((f) => (f.kind === 'bad-package' || f.kind === 'latency' ? [prepared.faultDebs[f.kind] ?? []] : [])).flat();
-    const installing = applyPatch(member.host, [...prepared.installFiles, ...extra], prepared.removals);
+    const installing = applyPatch(member.host, [...prepared.installFiles, ...extra], prepared.removals, { ...(prepared.sha256 ? { pins: prepared.sha256 } : {}) });
     if (faults.some((f) => f.kind === 'host-lost')) {
       // The host goes away while dpkg runs, as a machine that loses power mid-patch would.
       // Handled from the start: dpkg fails as soon as its host is gone, which may be before stop() returns.
@@ -157,7 +164,7 @@ export class ContainerFleet implements Fleet {
     if (member.lost) return { type: 'rolled-back', hostId, version: prepared.baseVersion };
     let outcome;
     try {
-      outcome = await rollbackPatch(member.host, new Map(Object.entries(prepared.baseVersions)), this.options.cache);
+      outcome = await rollbackPatch(member.host, new Map(Object.entries(prepared.baseVersions)), this.options.cache, { ...(prepared.sha256 ? { pins: prepared.sha256 } : {}) });
       await restartService(member.host, this.options.image.definition);
     } catch (error) {
       if (!(await this.isGone(member))) throw error;
@@ -238,14 +245,6 @@ async function versionOf(host: Host, prepared: PreparedPatch): Promise<string> {
   const result = await host.exec(['dpkg-query', '-W', '-f=${Package}\\t${Version}\\n', ...prepared.packages.map((p) => p.name)]);
   const installed = new Map(result.stdout.split('\n').map((l) => l.split('\t') as [string, string]));
   return prepared.packages.every((p) => installed.get(p.name) === p.to) ? prepared.version : prepared.baseVersion;
-}
-
-function unprefixed(labels: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(labels)
-      .filter(([k]) => k.startsWith(LABEL_PREFIX))
-      .map(([k, v]) => [k.slice(LABEL_PREFIX.length), v]),
-  );
 }
 
 /** Evidence is kept longer than this in the lab's report; a stored observation keeps an excerpt. */

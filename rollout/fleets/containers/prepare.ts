@@ -6,6 +6,7 @@ import type { HostProvider } from '../../../lab/hosts/host.ts';
 import { shortHash } from '../../../lab/images/hash.ts';
 import { installedVersions } from '../../../lab/patches/apply.ts';
 import type { PackageCache } from '../../../lab/patches/cache.ts';
+import { pinFiles } from '../../../lab/patches/pinned-files.ts';
 import { isEmptyPatch, selectPatch, type PatchRequest } from '../../../lab/patches/request.ts';
 import { nginxBreakingDeb, nginxLatencyDeb } from '../../../lab/patches/synthetic-deb.ts';
 import { silent, type Progress } from '../../../lab/progress.ts';
@@ -63,6 +64,7 @@ export async function preparePatch(options: PrepareOptions): Promise<PreparedPat
       baseVersions,
       faultDebs,
       ...(held.length > 0 ? { held: held.map(describeHeld) } : {}),
+      sha256: { ...fetched.sha256, ...pinFiles(options.cache.root, Object.values(faultDebs)) },
     };
   } finally {
     await fetcher.close();

@@ -19,6 +19,12 @@ export interface PreparedPatch {
   faultDebs: Partial<Record<'bad-package' | 'latency', string>>;
   /** Updates the request matched but a hold kept back, with who held them and why. */
   held?: string[];
+  /**
+   * The sha256 of every .deb a host may install (the patch, the versions a rollback puts back, the
+   * fault packages), by its path in the cache: every host, whichever cache it reads, installs
+   * exactly these bytes. Absent in rollouts stored before files were pinned.
+   */
+  sha256?: Record<string, string>;
 }
 
 /** A fault the real fleet plays on one host. */

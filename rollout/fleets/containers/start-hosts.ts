@@ -8,11 +8,11 @@ import type { ImageDefinition } from '../../../lab/images/definition.ts';
 import type { PackageCache } from '../../../lab/patches/cache.ts';
 import { silent, type Progress } from '../../../lab/progress.ts';
 import { hostLabels } from '../host-labels.ts';
+import { prefixed } from './container-labels.ts';
 import { fillDisk, fullDisk } from './disk-full.ts';
 import type { HostFault } from './prepared-patch.ts';
 
 export const FLEET_HOST_LABEL = 'patchlab.fleet-host';
-export const LABEL_PREFIX = 'patchlab.label.';
 
 export interface StartHostsOptions {
   rolloutId: string;
@@ -71,8 +71,4 @@ export async function startFleetHosts(options: StartHostsOptions): Promise<Map<s
 
 export async function stopHosts(hosts: Iterable<{ host: Host }>): Promise<void> {
   await Promise.all([...hosts].map((m) => m.host.stop().catch(() => undefined)));
-}
-
-function prefixed(labels: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(labels).map(([k, v]) => [`${LABEL_PREFIX}${k}`, v]));
 }

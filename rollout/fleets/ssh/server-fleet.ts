@@ -127,7 +127,7 @@ export class ServerFleet implements Fleet {
         const unexpected = unexpectedVersions(installed, prepared);
         if (unexpected.length > 0) return this.patchFailed(hostId, member, `not the versions the patch was prepared on (image ${this.options.image.tag}): ${unexpected.join('; ')}; nothing was changed`);
         stage.at = 'while copying the patch';
-        await stageOnServer(server, this.options.cache, this.installFiles(hostId));
+        await stageOnServer(server, this.options.cache, this.installFiles(hostId), prepared.sha256);
         await saveVersionsBefore(server, rolloutId);
       }
     }
@@ -192,7 +192,7 @@ export class ServerFleet implements Fleet {
         if ((await transaction.state()).kind === 'none') {
           // A missing one is named by rollbackPatch, which looks for the same files.
           const files = diffVersions(target, current).flatMap((c) => (c.before ? [this.options.cache.cachedDeb(c.name, c.before) ?? []] : [])).flat();
-          await stageOnServer(server, this.options.cache, files);
+          await stageOnServer(server, this.options.cache, files, prepared.sha256);
         }
         // Starts the restore, or waits for the one a dead driver started: never twice.
         const outcome = await rollbackPatch(transaction.host(), target, this.options.cache, { timeoutMs: this.dpkgTimeoutMs() });
