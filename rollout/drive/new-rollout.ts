@@ -10,7 +10,7 @@ import type { PatchRequest } from '../../lab/patches/request.ts';
 import type { Progress } from '../../lab/progress.ts';
 import { checkFilesFor, loadCheckSuite } from '../../lab/run/check-suite.ts';
 import { isTerminal } from '../engine/phase.ts';
-import { createRollout } from '../engine/state.ts';
+import { createRollout, type RolloutState } from '../engine/state.ts';
 import { ContainerFleet } from '../fleets/containers/container-fleet.ts';
 import { faultsForHosts } from '../fleets/containers/faults-for-hosts.ts';
 import { preparePatch } from '../fleets/containers/prepare.ts';
@@ -19,7 +19,7 @@ import { hostLabels } from '../fleets/host-labels.ts';
 import type { Fleet } from '../fleets/fleet.ts';
 import type { Store } from '../store/store.ts';
 import type { RolloutPlan } from './rollout-plan.ts';
-import { patchGates } from './patch-gates.ts';
+import { patchGates, type PatchGates } from './patch-gates.ts';
 import type { PolicyChoice } from './policy-choice.ts';
 import { alreadyPatched, openServerFleet, rebootsForHosts, type ServerRolloutMeta } from './server-rollout.ts';
 
@@ -61,8 +61,23 @@ export async function newRollout(id: string, plan: RolloutPlan, store: Store, ca
   const checks = plan.checks.length > 0 ? plan.checks : checkFilesFor(image.definition).filter((f) => /\.ya?ml$/.test(f));
   const what = plan.servers ? `servers of ${plan.servers.inventory} (patch prepared on ${plan.image})` : `${plan.image} hosts`;
   progress(`rollout ${id}: scenario ${plan.name}, ${plan.fleet.hosts} ${what}, rings ${plan.rings.map((r) => r.name).join(' → ')}`);
+  const now = options.now ?? Date.now;
+  const prefix = plan.image.replace(/[^a-z0-9]+/g, '-');
+  const planned = (version: string) =>
+    plan.servers
+      ? plan.servers.servers.map((s) => ({ id: s.name, labels: { ...s.labels }, version }))
+      : hostLabels(plan.fleet).map((labels, i) => ({ id: `${prefix}-${String(i + 1).padStart(2, '0')}`, labels: { ...labels }, version }));
+  const stateFor = (patch: Pick<PreparedPatch, 'name' | 'version' | 'baseVersion'>, ageWait: PatchGates['ageWait'] = null) =>
+    createRollout({ id, patch: { name: patch.name, version: patch.version, severity: plan.severity }, hosts: planned(patch.baseVersion), rings: plan.rings, now: now(), ageWait });
+  // Rings and faults are settled before any container starts, so the fleet starts with its faults.
+  // They follow from the hosts' names and labels and the rollout's id, not from the patch, so the
+  // fleet's containers can start while the patch is prepared.
+  const faults = faultsForHosts(plan.faults, planned('unpatched'), stateFor({ name: 'the patch', version: 'patched', baseVersion: 'unpatched' }), plan.fleet.seed);
+  for (const [host, list] of faults) progress(`fault on ${host}: ${list.map((f) => f.kind).join(', ')}`);
+  const target = plan.servers ? { servers: plan.servers } : { suite: await fleetChecks(checks) };
+
   const latency = plan.faults.find((f) => f.kind === 'latency');
-  const prepared = await preparePatch({
+  const preparing = preparePatch({
     runId: id,
     image: { name: plan.image, tag: image.tag },
     request: options.patch ?? plan.patch,
@@ -75,37 +90,43 @@ export async function newRollout(id: string, plan: RolloutPlan, store: Store, ca
     },
     ...(options.holds ? { holds: options.holds } : {}),
     progress,
+  }).then(async (prepared) => {
+    progress(`patch: ${prepared.name} as ${prepared.version}`);
+    return { prepared, gates: await patchGates(id, plan, prepared, { cache, sightings: store, now: now(), progress }) };
   });
-  progress(`patch: ${prepared.name} as ${prepared.version}`);
-  const now = options.now ?? Date.now;
-  const { policy, policyChoice, ageWait } = await patchGates(id, plan, prepared, { cache, sightings: store, now: now(), progress });
-  // Rings and faults are settled before any container starts, so the fleet starts with its faults.
-  const prefix = plan.image.replace(/[^a-z0-9]+/g, '-');
-  const planned = plan.servers
-    ? plan.servers.servers.map((s) => ({ id: s.name, labels: { ...s.labels }, version: prepared.baseVersion }))
-    : hostLabels(plan.fleet).map((labels, i) => ({ id: `${prefix}-${String(i + 1).padStart(2, '0')}`, labels: { ...labels }, version: prepared.baseVersion }));
-  const state = createRollout({ id, patch: { name: prepared.name, version: prepared.version, severity: plan.severity }, hosts: planned, rings: plan.rings, now: now(), ageWait });
-  const faults = faultsForHosts(plan.faults, planned, state, plan.fleet.seed);
-  for (const [host, list] of faults) progress(`fault on ${host}: ${list.map((f) => f.kind).join(', ')}`);
-  const meta: RolloutMeta = { image: { name: plan.image, tag: image.tag }, prepared, checks, faults: [...faults], checkIntervalMs: plan.checkIntervalMs, policyChoice, ...(options.keep ? { keep: true } : {}) };
+  const metaOf = (prepared: PreparedPatch, gates: PatchGates): RolloutMeta => ({
+    image: { name: plan.image, tag: image.tag },
+    prepared,
+    checks,
+    faults: [...faults],
+    checkIntervalMs: plan.checkIntervalMs,
+    policyChoice: gates.policyChoice,
+    ...(options.keep ? { keep: true } : {}),
+  });
   let fleet: Fleet;
-  if (plan.servers) {
-    meta.servers = plan.servers;
-    meta.reboots = [...rebootsForHosts(state, plan.reboots)];
-    const servers = await openServerFleet({ rolloutId: id, meta: { servers: meta.servers, reboots: meta.reboots }, image, prepared, checks, faults, cache, progress, resumed: false });
+  let state: RolloutState;
+  let meta: RolloutMeta;
+  let policy: PatchGates['policy'];
+  if (target.servers) {
+    const { prepared, gates } = await preparing;
+    state = stateFor(prepared, gates.ageWait);
+    policy = gates.policy;
+    const reboots = [...rebootsForHosts(state, plan.reboots)];
+    meta = { ...metaOf(prepared, gates), servers: target.servers, reboots };
+    const servers = await openServerFleet({ rolloutId: id, meta: { servers: target.servers, reboots }, image, prepared, checks, faults, cache, progress, resumed: false });
     const patched = alreadyPatched(servers, prepared);
     if (patched.length > 0) {
       await servers.close();
       throw new Error(`servers already on the patch (${prepared.name}): ${patched.join(', ')}; a rollout starts from servers that need it`);
     }
     fleet = servers;
-  } else {
+  } else if (target.suite) {
     fleet = await ContainerFleet.provision({
       rolloutId: id,
       image,
-      prepared,
+      prepared: preparing.then((p) => p.prepared),
       cache,
-      checks: await fleetChecks(checks),
+      checks: target.suite,
       faults,
       size: plan.fleet.hosts,
       groups: plan.fleet.groups,
@@ -114,6 +135,12 @@ export async function newRollout(id: string, plan: RolloutPlan, store: Store, ca
       progress,
       ...(options.mayAct ? { mayAct: options.mayAct } : {}),
     });
+    const { prepared, gates } = await preparing;
+    state = stateFor(prepared, gates.ageWait);
+    policy = gates.policy;
+    meta = metaOf(prepared, gates);
+  } else {
+    throw new Error(`rollout ${id}: neither servers nor checks for a fleet of containers`);
   }
   try {
     await store.createRollout({ state, scenario: plan.file, policy, meta: meta as unknown as Record<string, unknown> });

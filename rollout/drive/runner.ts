@@ -1,12 +1,12 @@
 import { isTerminal } from '../engine/phase.ts';
 import type { Decision } from '../engine/decision.ts';
-import { hostsToCheck } from '../engine/check-selection.ts';
 import { decide } from '../engine/engine.ts';
 import type { Fleet } from '../fleets/fleet.ts';
 import type { Observation } from '../engine/observations.ts';
 import type { RolloutPolicy } from '../engine/policy.ts';
 import { hostsInFlight, type Phase, type RolloutState } from '../engine/state.ts';
 import { apply, applyHostEvents, type HostEvent } from '../engine/transitions.ts';
+import { CheckRounds } from './check-rounds.ts';
 
 /** The slice of the store the runner needs: read the current state, append a transition atomically. */
 export interface RunnerStore {
@@ -45,6 +45,7 @@ export interface RunnerOptions {
   mayAct?: () => boolean;
 }
 
+/** How often the store is read again for commands given elsewhere, when nothing of this process's own has happened. */
 const TICK_MS = 250;
 /** How long a host whose work failed waits before it is tried again. */
 const RETRY_MS = 2_000;
@@ -61,22 +62,55 @@ export async function driveRollout(id: string, options: RunnerOptions): Promise<
   const observations: Observation[] = [...(options.history ?? [])];
   const events: HostEvent[] = [];
   const busy = new Set<string>();
-  let nextCheckAt = 0;
-  let checking: Promise<void> | undefined;
   let phase: Phase | undefined;
+  // A host's result or a round of checks wakes the loop at once: the next wave or decision does not wait out the tick.
+  let wakeUp: (() => void) | undefined;
+  let woken = false;
+  const wake = () => (wakeUp ? wakeUp() : (woken = true));
+  const pause = async () => {
+    if (woken) {
+      woken = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        if (wakeUp === done) wakeUp = undefined;
+        resolve();
+      };
+      wakeUp = done;
+      void sleep(TICK_MS).then(done);
+    });
+  };
+  const checks = new CheckRounds({
+    fleet: options.fleet,
+    intervalMs: options.checkIntervalMs,
+    now,
+    record: async (batch, state) => {
+      await options.onObservations?.(batch, state);
+      observations.push(...batch);
+    },
+    onRecorded: wake,
+    ...(options.onError ? { onError: options.onError } : {}),
+  });
 
   const retryAt = new Map<string, number>();
   const work = (hostId: string, job: () => Promise<HostEvent>) => {
     if (busy.has(hostId) || now() < (retryAt.get(hostId) ?? 0)) return;
     busy.add(hostId);
-    job()
-      .then((event) => events.push(event))
-      .catch((error: Error) => {
+    // Not busy once its event is queued, in the same step: the loop applies queued events before it looks at hosts in flight.
+    job().then(
+      (event) => {
+        busy.delete(hostId);
+        events.push(event);
+        wake();
+      },
+      (error: Error) => {
         // Not at every tick: a Docker engine that is restarting answers nothing for seconds.
         retryAt.set(hostId, now() + RETRY_MS);
+        busy.delete(hostId);
         options.onError?.(`host ${hostId}: ${error.message}; will try again in ${RETRY_MS / 1000} s`);
-      })
-      .finally(() => busy.delete(hostId));
+      },
+    );
   };
   const patchOrConfirm = (hostId: string, state: RolloutState) =>
     work(hostId, async () => {
@@ -98,7 +132,7 @@ export async function driveRollout(id: string, options: RunnerOptions): Promise<
   for (;;) {
     // A round of checks still running would record its results after the caller closed the store.
     if (options.signal?.aborted) {
-      await checking;
+      await checks.settled();
       return (await options.store.current(id)).state;
     }
     if (options.mayAct?.() === false) {
@@ -109,7 +143,7 @@ export async function driveRollout(id: string, options: RunnerOptions): Promise<
     if (phase !== undefined && state.phase !== phase) options.onPhase?.(state, phase);
     phase = state.phase;
     if (isTerminal(state.phase) && busy.size === 0) {
-      await checking;
+      await checks.settled();
       return state;
     }
 
@@ -127,19 +161,7 @@ export async function driveRollout(id: string, options: RunnerOptions): Promise<
       else rollbackOrConfirm(host.id, state);
     }
 
-    if (!checking && now() >= nextCheckAt) {
-      nextCheckAt = now() + options.checkIntervalMs;
-      const idle = hostsToCheck(state).filter((h) => !busy.has(h));
-      checking = Promise.all(idle.map((h) => options.fleet.check(h)))
-        .then(async (batch) => {
-          await options.onObservations?.(batch, state);
-          observations.push(...batch);
-        })
-        .catch((error: Error) => options.onError?.(`checks: ${error.message}`))
-        .finally(() => {
-          checking = undefined;
-        });
-    }
+    checks.startDue(state, busy);
 
     if (!isTerminal(state.phase)) {
       const decision = decide(state, observations, now(), options.policy);
@@ -152,6 +174,6 @@ export async function driveRollout(id: string, options: RunnerOptions): Promise<
         continue;
       }
     }
-    await sleep(TICK_MS);
+    await pause();
   }
 }

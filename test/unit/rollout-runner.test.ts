@@ -102,4 +102,44 @@ describe('the rollout runner', () => {
     }).then(() => (runningAtReturn = checksRunning));
     expect(runningAtReturn).toBe(0);
   });
+
+  it('moves on from host results and check results alone: with a clock that stands still and a tick that never comes, every wave, first check and promotion still happens', async () => {
+    const rings = [
+      { name: 'canary', hosts: { count: 1 }, concurrency: { count: 1 }, failureBudget: { count: 0 }, soakMs: 0, requiresApproval: false, healthGate: { latency: false } },
+      { name: 'broad', hosts: 'rest', concurrency: { count: 1 }, failureBudget: { count: 0 }, soakMs: 0, requiresApproval: false, healthGate: { latency: false } },
+    ] as const;
+    const state = createRollout({ id: 'rollout-1', patch: { name: 'openssl', version: NEW_VERSION, severity: 'high' }, hosts: fleetOf(3), rings: [...rings], now: T0 });
+    const versions = new Map(fleetOf(3).map((h) => [h.id, BASE_VERSION]));
+    const checked: string[] = [];
+    const fleet: Fleet = {
+      hosts: () => [...versions].map(([id, version]) => ({ id, labels: {}, version })),
+      async patch(hostId): Promise<HostEvent> {
+        await tick();
+        versions.set(hostId, NEW_VERSION);
+        return { type: 'patched', hostId, version: NEW_VERSION };
+      },
+      rollback: () => Promise.reject(new Error('no rollback expected')),
+      async check(hostId): Promise<Observation> {
+        await tick();
+        checked.push(hostId);
+        return { hostId, at: T0, version: versions.get(hostId) ?? BASE_VERSION, checks: [{ id: CHECK, status: 'pass' }] };
+      },
+      close: async () => undefined,
+    };
+    const decisions: string[] = [];
+    const final = await driveRollout('rollout-1', {
+      store: memoryStore(state),
+      fleet,
+      policy: STANDARD_POLICY,
+      // Never due again after the first (empty) round: only a host's first check after its patch can run.
+      checkIntervalMs: 60_000,
+      now: () => T0,
+      sleep: () => new Promise<void>(() => undefined),
+      onDecision: (d) => decisions.push(d.action),
+    });
+    expect(final.phase).toBe('completed');
+    expect(decisions).toEqual(['patch-hosts', 'promote', 'patch-hosts', 'patch-hosts', 'complete']);
+    // Each host checked once, after its patch: what its ring waited for.
+    expect(checked.sort()).toEqual([...versions.keys()].sort());
+  });
 });

@@ -5,24 +5,21 @@ import { dockerClient } from '../../../lab/hosts/docker-client.ts';
 import { DockerHostProvider } from '../../../lab/hosts/docker-provider.ts';
 import { guardedHost } from '../../../lab/hosts/guarded-host.ts';
 import type { Host } from '../../../lab/hosts/host.ts';
-import { KEEP_LABEL, RUN_LABEL } from '../../../lab/hosts/labels.ts';
+import { RUN_LABEL } from '../../../lab/hosts/labels.ts';
 import { restartService, startService, stopService } from '../../../lab/hosts/services.ts';
 import type { ImageDefinition } from '../../../lab/images/definition.ts';
 import { applyPatch, rollbackPatch } from '../../../lab/patches/apply.ts';
 import { dpkgErrors } from '../../../lab/patches/apt-output.ts';
 import type { PackageCache } from '../../../lab/patches/cache.ts';
-import { silent, type Progress } from '../../../lab/progress.ts';
+import type { Progress } from '../../../lab/progress.ts';
 import type { CheckSuite } from '../../../lab/run/lab-run.ts';
 import type { Fleet } from '../fleet.ts';
 import type { Observation } from '../../engine/observations.ts';
 import type { FleetHost } from '../../engine/plan.ts';
 import type { HostEvent } from '../../engine/transitions.ts';
-import { hostLabels } from '../host-labels.ts';
-import { fillDisk, fullDisk } from './disk-full.ts';
-import { prefixed, unprefixed } from './container-labels.ts';
+import { unprefixed } from './container-labels.ts';
+import { FLEET_HOST_LABEL, startFleetHosts, stopHosts } from './start-hosts.ts';
 import type { HostFault, PreparedPatch } from './prepared-patch.ts';
-
-export const FLEET_HOST_LABEL = 'patchlab.fleet-host';
 
 interface Member {
   host: Host;
@@ -63,46 +60,28 @@ export class ContainerFleet implements Fleet {
     if (mayAct) for (const [id, m] of members) m.host = guardedHost(m.host, mayAct, `fleet host ${id}: not touched, this driver's lease of rollout ${rolloutId} may have run out`);
   }
 
-  /** Starts the fleet: `groups` label the first hosts, the rest are unlabelled. */
+  /**
+   * Starts the fleet: `groups` label the first hosts, the rest are unlabelled. The patch may still
+   * be being prepared: the containers start meanwhile, and the fleet is ready once both are.
+   */
   static async provision(
-    options: ContainerFleetOptions & { size: number; groups?: { count: number; labels: Record<string, string> }[]; namePrefix?: string },
+    options: Omit<ContainerFleetOptions, 'prepared'> & {
+      prepared: PreparedPatch | Promise<PreparedPatch>;
+      size: number;
+      groups?: { count: number; labels: Record<string, string> }[];
+      namePrefix?: string;
+    },
   ): Promise<ContainerFleet> {
-    const provider = new DockerHostProvider(options.docker ?? dockerClient());
-    const progress = options.progress ?? silent;
-    const labelsOf = hostLabels({ hosts: options.size, groups: options.groups ?? [] });
-    const prefix = options.namePrefix ?? 'host';
-    const members = new Map<string, Member>();
-    const ids = Array.from({ length: options.size }, (_, i) => `${prefix}-${String(i + 1).padStart(2, '0')}`);
-    progress(`fleet: starting ${options.size} hosts from ${options.image.tag}`);
-    try {
-      // Four at a time: two cores, and each start also starts the service.
-      for (let i = 0; i < ids.length; i += 4) {
-        await Promise.all(
-          ids.slice(i, i + 4).map(async (id, j) => {
-            const labels = { ...(labelsOf[i + j] ?? {}) };
-            const diskFull = (options.faults.get(id) ?? []).some((f) => f.kind === 'disk-full');
-            const host = await provider.start({
-              image: options.image.tag,
-              runId: options.rolloutId,
-              role: 'fleet',
-              name: `patchlab-${options.rolloutId}-${id}`,
-              mounts: [options.cache.hostMount()],
-              ...(diskFull ? { tmpfs: fullDisk() } : {}),
-              labels: { ...options.labels, [KEEP_LABEL]: options.rolloutId, [FLEET_HOST_LABEL]: id, ...prefixed(labels) },
-            });
-            members.set(id, { host, labels, version: options.prepared.baseVersion, flakesLeft: 0, lost: false });
-            if (diskFull) await fillDisk(host);
-            const started = await startService(host, options.image.definition);
-            if (!started.ok) throw new Error(`fleet host ${id}: the service does not start: ${started.output}`);
-          }),
-        );
-      }
-    } catch (error) {
-      await Promise.all([...members.values()].map((m) => m.host.stop().catch(() => undefined)));
-      throw error;
+    const [started, prepared] = await Promise.allSettled([startFleetHosts(options), options.prepared]);
+    if (prepared.status === 'rejected' || started.status === 'rejected') {
+      if (started.status === 'fulfilled') await stopHosts(started.value.values());
+      // The patch's own failure first: it says why there is nothing to roll out.
+      throw prepared.status === 'rejected' ? prepared.reason : (started as PromiseRejectedResult).reason;
     }
-    progress(`fleet: ${members.size} hosts up`);
-    return new ContainerFleet(options, new Map([...members].sort(([a], [b]) => a.localeCompare(b))));
+    const members = new Map<string, Member>(
+      [...started.value].map(([id, { host, labels }]) => [id, { host, labels, version: prepared.value.baseVersion, flakesLeft: 0, lost: false }]),
+    );
+    return new ContainerFleet({ ...options, prepared: prepared.value }, new Map([...members].sort(([a], [b]) => a.localeCompare(b))));
   }
 
   /** Finds the containers of a rollout again after a restart; `only` one host, for a worker's step on it. */
