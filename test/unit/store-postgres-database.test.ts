@@ -56,7 +56,7 @@ async function closeAll(stores: Store[]): Promise<void> {
 describe('opening the PostgreSQL store', () => {
   it('creates the schema with one row per migration in schema_migrations', async () => {
     await (await openPostgresStore(database.url)).close();
-    expect(await tables()).toEqual(['health_samples', 'hold_events', 'holds', 'lab_runs', 'observations', 'rollouts', 'schedule_claims', 'schedule_runs', 'schedules', 'schema_migrations', 'transitions']);
+    expect(await tables()).toEqual(['bisects', 'health_samples', 'hold_events', 'holds', 'lab_runs', 'observations', 'rollout_leases', 'rollouts', 'schedule_claims', 'schedule_runs', 'schedules', 'schema_migrations', 'transitions', 'update_sightings']);
     expect((await sql<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).map((r) => r.version)).toEqual(
       Array.from({ length: POSTGRES_SCHEMA_VERSION }, (_, i) => i + 1),
     );
