@@ -24,7 +24,7 @@ const CHANGELOG = `openssl (${NEW}) bookworm-security; urgency=high
   * Non-maintainer upload by the Security Team.
   * Fix CVE-2024-5535 and CVE-2024-9143 (DSA-5764-1). Closes: #1078312
 
- -- Debian Security Team <team@security.debian.org>  Sun, 01 Dec 2024 10:00:00 +0000
+ -- Debian Security Team <security-team@example.org>  Sun, 01 Dec 2024 10:00:00 +0000
 
 openssl (${OLD}) bookworm; urgency=medium
 

@@ -50,7 +50,7 @@ describe('Debian changelog parsing', () => {
       '  * Closes: #1000, bug#1001,',
       '    #1002; also closes: 1003',
       '',
-      ' -- Security Team <team@security.debian.org>  Tue, 01 Dec 2026 10:00:00 +0000',
+      ' -- Security Team <security-team@example.org>  Tue, 01 Dec 2026 10:00:00 +0000',
       '',
       'foo (1.2-2+deb11u1) bullseye-security; urgency=low, binary-only=yes',
       '',

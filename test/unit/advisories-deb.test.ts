@@ -7,7 +7,7 @@ import { readDebIdentity, readDocChangelog } from '../../lab/advisories/deb-chan
 import { buildDeb } from '../../lab/patches/synthetic-deb.ts';
 
 const entry = (source: string, version: string, dist: string, urgency: string, lines: string[]) =>
-  [`${source} (${version}) ${dist}; urgency=${urgency}`, '', ...lines.map((l) => `  * ${l}`), '', ' -- Security Team <team@security.debian.org>  Tue, 01 Dec 2026 10:00:00 +0000', ''].join('\n');
+  [`${source} (${version}) ${dist}; urgency=${urgency}`, '', ...lines.map((l) => `  * ${l}`), '', ' -- Security Team <security-team@example.org>  Tue, 01 Dec 2026 10:00:00 +0000', ''].join('\n');
 
 const fooChangelog = [
   entry('foo', '1.2-3+deb12u2', 'bookworm-security', 'high', ['Fix CVE-2026-10001 and CVE-2026-10002 (DSA-6001-1).', 'Closes: #1100001, #1100002']),
