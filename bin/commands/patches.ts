@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
-import { advisoriesFromCache } from '../../lab/advisories/cache-advisories.ts';
 import { advisoryCell, advisoryOf } from '../../lab/advisories/format.ts';
-import { DockerHostProvider } from '../../lab/hosts/docker-provider.ts';
 import { resolveImage } from '../../lab/images/build.ts';
 import { PackageCache } from '../../lab/patches/cache.ts';
+import { discoverPending } from '../../lab/patches/discover.ts';
 import { stderrProgress } from '../../lab/progress.ts';
-import { dockerStartup, mirrorFrom, newRunId, type MirrorFlags } from './common.ts';
+import { dockerStartup, mirrorFrom, type MirrorFlags } from './common.ts';
 import { projectOption, useProject, type ProjectFlags } from './project-option.ts';
 
 export function patchesCommand(program: Command): void {
@@ -24,34 +23,23 @@ export function patchesCommand(program: Command): void {
       const progress = stderrProgress('patches');
       await dockerStartup(progress);
       const image = await resolveImage(flags.image, { progress });
-      const cache = new PackageCache();
-      const fetcher = await cache.openFetcher({
-        provider: new DockerHostProvider(),
-        image: image.tag,
-        runId: newRunId('patches'),
+      const { candidates, advisories } = await discoverPending(new PackageCache(), image, {
         mirror: mirrorFrom(flags, image.definition?.suite),
-        // Asking what is pending means asking the mirror now.
-        refreshLists: 'always',
+        advisories: flags.advisories,
+        ...(flags.securityOnly ? { keep: (c) => c.security } : {}),
         progress,
       });
-      try {
-        const candidates = (await fetcher.discover()).filter((c) => !flags.securityOnly || c.security);
-        if (flags.advisories) progress(`advisories: reading the changelogs of ${candidates.length} candidate(s) from the package cache`);
-        const advisories = flags.advisories ? await advisoriesFromCache(cache, candidates.map((c) => ({ name: c.name, installed: c.installed, candidate: c.candidate })), fetcher) : [];
-        if (flags.json) {
-          // Each candidate with its source package's whole advisory (entries, ids, tracker links, severity and its basis).
-          const advised = candidates.map((c) => ({ ...c, ...(flags.advisories ? { advisory: advisoryOf(advisories, c.name) ?? null } : {}) }));
-          console.log(JSON.stringify(advised, null, 2));
-          return;
-        }
-        console.log(`${'package'.padEnd(24)} ${'installed'.padEnd(22)} ${'candidate'.padEnd(22)} ${'suite'.padEnd(20)} ${'security'.padEnd(8)} advisory`);
-        for (const c of candidates) {
-          const cell = flags.advisories ? advisoryCell(advisoryOf(advisories, c.name)) : '-';
-          console.log(`${c.name.padEnd(24)} ${c.installed.padEnd(22)} ${c.candidate.padEnd(22)} ${c.suite.padEnd(20)} ${(c.security ? 'yes' : 'no').padEnd(8)} ${cell}`);
-        }
-        console.log(`${candidates.length} pending update(s) on ${flags.image}`);
-      } finally {
-        await fetcher.close();
+      if (flags.json) {
+        // Each candidate with its source package's whole advisory (entries, ids, tracker links, severity and its basis).
+        const advised = candidates.map((c) => ({ ...c, ...(flags.advisories ? { advisory: advisoryOf(advisories, c.name) ?? null } : {}) }));
+        console.log(JSON.stringify(advised, null, 2));
+        return;
       }
+      console.log(`${'package'.padEnd(24)} ${'installed'.padEnd(22)} ${'candidate'.padEnd(22)} ${'suite'.padEnd(20)} ${'security'.padEnd(8)} advisory`);
+      for (const c of candidates) {
+        const cell = flags.advisories ? advisoryCell(advisoryOf(advisories, c.name)) : '-';
+        console.log(`${c.name.padEnd(24)} ${c.installed.padEnd(22)} ${c.candidate.padEnd(22)} ${c.suite.padEnd(20)} ${(c.security ? 'yes' : 'no').padEnd(8)} ${cell}`);
+      }
+      console.log(`${candidates.length} pending update(s) on ${flags.image}`);
     });
 }
