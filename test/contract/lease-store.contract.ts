@@ -125,13 +125,14 @@ export function leaseStoreContract(harness: StoreHarness<Store>): void {
       const b = await store.claimLease(start.id, B, T0 + TTL, TTL);
       const observation = { hostId: host, at: T0 + TTL + 1, version: 'v', checks: [] };
       const sample = { at: T0 + TTL + 1, ring: 'canary', passRate: 1, failed: 0, budget: 0 };
+      // Thunks, each awaited as it starts: a write refused while another is awaited would be an unhandled rejection.
       const old = [
-        store.recordTransition(start.id, { ...step, at: T0 + TTL + 1 }, { ...next, phase: 'paused' }, 1, a),
-        store.recordObservations(start.id, [observation], a),
-        store.recordHealthSample(start.id, sample, a),
+        () => store.recordTransition(start.id, { ...step, at: T0 + TTL + 1 }, { ...next, phase: 'paused' }, 1, a),
+        () => store.recordObservations(start.id, [observation], a),
+        () => store.recordHealthSample(start.id, sample, a),
       ];
       for (const write of old) {
-        const error = await refusal(write);
+        const error = await refusal(write());
         expect(error).toBeInstanceOf(StoreError);
         expect((error as StoreError).code).toBe('fenced');
       }
