@@ -1,0 +1,48 @@
+import type Docker from 'dockerode';
+import { debianMirror } from '../../lab/config/mirror.ts';
+import { DockerHostProvider } from '../../lab/hosts/docker-provider.ts';
+import type { ResolvedImage } from '../../lab/images/build.ts';
+import type { PackageCache } from '../../lab/patches/cache.ts';
+import { fillPinnedFiles } from '../../lab/patches/cache-fill.ts';
+import type { Progress } from '../../lab/progress.ts';
+import { newRunId } from '../../lab/run/run-id.ts';
+import type { PreparedPatch } from '../fleets/containers/prepared-patch.ts';
+
+/**
+ * A worker's cache gets each rollout's pinned files once: the first host step of the rollout
+ * fills it from the mirror (a fetcher host of the rollout's image on the engine the hosts live
+ * on, apt reading this machine's apt sources), the later ones find it done. A fill that failed
+ * is tried again by the next step.
+ */
+export class PlanFiles {
+  private readonly fills = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly cache: PackageCache,
+    private readonly progress: Progress,
+  ) {}
+
+  ensure(rolloutId: string, prepared: PreparedPatch, image: ResolvedImage, docker: Docker): Promise<void> {
+    // A plan stored before files were pinned names no bytes to check: its workers need the coordinator's cache.
+    const pins = prepared.sha256;
+    if (!pins) return Promise.resolve();
+    let fill = this.fills.get(rolloutId);
+    if (!fill) {
+      const openMirror = () =>
+        this.cache.openFetcher({
+          provider: new DockerHostProvider(docker),
+          image: image.tag,
+          runId: newRunId('cache-fill'),
+          mirror: debianMirror(image.definition?.suite ?? 'bookworm'),
+          refreshLists: 'if-stale',
+          progress: this.progress,
+        });
+      fill = fillPinnedFiles(this.cache.root, pins, openMirror, this.progress).then(({ fetched }) => {
+        this.progress(`rollout ${rolloutId}: package cache ${this.cache.root} holds its ${Object.keys(pins).length} pinned file(s)${fetched.length > 0 ? `, ${fetched.length} fetched from the mirror` : ''}`);
+      });
+      this.fills.set(rolloutId, fill);
+      fill.catch(() => this.fills.delete(rolloutId));
+    }
+    return fill;
+  }
+}
