@@ -142,6 +142,8 @@ describe("a worker's own package cache", () => {
     expect(answer.type, log.join('\n')).toBe('patch-failed');
     const reason = answer.type === 'patch-failed' ? answer.reason : '';
     expect(reason).toContain(`${victim.name} (${victim.path.split('/').pop()}): expected sha256 ${prepared.sha256![victim.path]}, got ${sha256(altered)}`);
+    // Refused by the worker from its own cache, before the host was asked to install anything.
+    expect(reason).toContain(`package cache ${alteredCache.root}`);
     expect(reason).toMatch(/nothing was installed/);
     // The host is still on every version it started from.
     const host = fleets[2]!;
