@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { Scheduler } from '../../lab/schedule/scheduler.ts';
 import { parseScheduleSpec } from '../../lab/schedule/spec.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 import { PackageCache } from '../../lab/patches/cache.ts';
+import { debFileName } from '../../lab/patches/apt-output.ts';
 import { workersAlive } from '../../lab/jobs/worker-liveness.ts';
 import { SCHEDULED_RUN_TASK } from '../../lab/jobs/scheduled-run-job.ts';
 import { openJobDatabase } from '../../rollout/fleets/jobs/job-store.ts';
@@ -105,8 +106,9 @@ describe('scheduled regression runs, with the real lab', () => {
 
 /*
  * Issue 17: with PostgreSQL and a live worker, `serve` claims a due slot and adds its run's job in
- * one transaction, and a real `patchlab worker` runs it with the real lab. Both are processes as a
- * team runs them; the database is a throwaway cluster on a Unix socket.
+ * one transaction, and a real `patchlab worker` runs it with the real lab and its own package cache
+ * (`--cache`, empty at first). Both are processes as a team runs them; the database is a throwaway
+ * cluster on a Unix socket.
  */
 describe('a scheduled run on a worker', () => {
   it('is claimed by serve with its job, run by the worker with the real lab, and recorded once', async () => {
@@ -128,7 +130,9 @@ describe('a scheduled run on a worker', () => {
       return entry;
     };
     try {
-      const worker = start(['worker', '--concurrency', '1'], 'worker');
+      // The worker's own cache, empty: its lab run fills it from the mirror.
+      const workerCache = join(dir, 'worker', 'cache');
+      const worker = start(['worker', '--concurrency', '1', '--cache', workerCache], 'worker');
       const deadline = Date.now() + 240_000;
       while (!(await workersAlive(jobs.pool, Date.now()))) {
         if (Date.now() > deadline) throw new Error(`the worker never beat:\n${worker.output}`);
@@ -149,6 +153,8 @@ describe('a scheduled run on a worker', () => {
       expect(runs[0]!.slotAt).toBe(Math.floor((addedAt + 3_000) / 1000) * 1000);
       expect(runs[0]!.images[0]).toMatchObject({ image: 'web', verdict: 'pass', patches: [{ name: 'tzdata' }] });
       expect((await jobs.store.loadLabRun(runs[0]!.images[0]!.runId!))?.verdict).toBe('pass');
+      const tzdata = runs[0]!.images[0]!.patches[0]!.version;
+      expect(readdirSync(join(workerCache, 'archives'))).toContain(debFileName('tzdata', tzdata, 'all'));
       expect(serve.output).toMatch(/schedule web-worker: the slot of \S+ is a job for a worker/);
       expect(worker.output).toMatch(/schedule web-worker: running for/);
       expect((await jobs.pool.query('SELECT 1 FROM graphile_worker.jobs WHERE task_identifier = $1', [SCHEDULED_RUN_TASK])).rowCount).toBe(0);
