@@ -56,6 +56,7 @@ export function hostStepTask(context: HostStepContext): (payload: HostStepPayloa
     );
     if (fleet.hosts().length === 0) throw new Error(`${step} of ${hostId}: no container of rollout ${rolloutId} on ${url}`);
     context.progress(`${step} ${hostId} (rollout ${rolloutId}): started`);
+    if (step !== 'check') await planFiles.noteHostView(docker, rolloutId, hostId);
     const refused = step === 'check' ? undefined : await refusal(planFiles.ensure(rolloutId, meta.prepared, image, docker), step);
     const answer = refused
       ? ({ type: 'patch-failed', hostId, version: fleet.hosts()[0]?.version ?? meta.prepared.baseVersion, reason: refused } as const)

@@ -93,8 +93,13 @@ describe("a worker's own package cache", () => {
   }, 120_000);
 
   /** One worker's host step, run as the queue would run it, and its answer. */
-  async function step(cache: PackageCache, log: string[], which: 'patch' | 'rollback', task = hostStepTask({ pool: jobs!.pool, store: jobs!.store, cache, progress: (m) => log.push(m) })) {
-    const hostId = hostOf.get(cache)!;
+  async function step(
+    cache: PackageCache,
+    log: string[],
+    which: 'patch' | 'rollback',
+    task = hostStepTask({ pool: jobs!.pool, store: jobs!.store, cache, progress: (m) => log.push(m) }),
+    hostId = hostOf.get(cache)!,
+  ) {
     const key = stepKey(id, hostId, which);
     await task({ rolloutId: id, hostId, step: which, key });
     return { answer: (await takeResult(jobs!.pool, key)) as HostEvent, task };
@@ -116,6 +121,7 @@ describe("a worker's own package cache", () => {
     const rolledBack = await step(emptyCache, log, 'rollback', patched.task);
     expect(rolledBack.answer, log.join('\n')).toMatchObject({ type: 'rolled-back' });
     expect(log.filter((l) => /fetching \d+ pinned file/.test(l))).toHaveLength(1);
+    expect(log.join('\n')).not.toMatch(/reads the package cache at/);
     // A worker started again on the filled cache opens no fetcher at all.
     const refill = await fillPinnedFiles(emptyCache.root, prepared.sha256!, () => Promise.reject(new Error('the mirror was asked again')));
     expect(refill.fetched).toEqual([]);
@@ -125,7 +131,12 @@ describe("a worker's own package cache", () => {
     const log: string[] = [];
     const { answer } = await step(coordinatorCache, log, 'patch');
     expect(answer, log.join('\n')).toMatchObject({ type: 'patched', version: prepared.version });
-    expect(log.join('\n')).not.toMatch(/fetching/);
+    expect(log.join('\n')).not.toMatch(/fetching|reads the package cache at/);
+    // A worker whose cache is not the one the host mounts says so: its fill cannot reach that host.
+    const other: string[] = [];
+    const again = await step(emptyCache, other, 'patch', undefined, hostOf.get(coordinatorCache));
+    expect(again.answer).toMatchObject({ type: 'patched', version: prepared.version });
+    expect(other.join('\n')).toContain(`reads the package cache at ${coordinatorCache.root} on its engine's machine, not this worker's ${emptyCache.root}`);
   }, 300_000);
 
   it('refuses a cached file whose bytes differ from the pin, naming the package and both sums, and installs nothing', async () => {
