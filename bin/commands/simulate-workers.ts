@@ -8,9 +8,12 @@ import type { SimulationResult } from '../../rollout/simulate/result.ts';
  * From this many simulated hosts, `simulate` runs each plan in a worker thread of its own, one
  * after another: a plan's million host states, check history and memos go when its thread ends,
  * rather than lingering in one heap that the next plan then grows past (test/bench/RESULTS.md,
- * run G). Below it, the thread's start and the fleet built again cost more than they save.
+ * run G: four plans at a million, 0.91x the peak RSS for 1.2-1.3x the CPU). Each thread costs a
+ * second or two of CPU (loading the simulator, warming up, building the fleet again), which
+ * smaller fleets do not win back: at 200,000 hosts one thread peaks at 446 MB anyway, and threads
+ * took 1.8x its CPU. The threshold sits between those measurements, not at a measured optimum.
  */
-export const DEFAULT_PLAN_WORKER_HOSTS = 200_000;
+export const DEFAULT_PLAN_WORKER_HOSTS = 750_000;
 
 export function planWorkerHosts(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.PATCHLAB_SIMULATE_WORKER_HOSTS;

@@ -2,7 +2,7 @@
  * One measured simulation in a process of its own, so that its peak memory is its own: run by
  * simulate.bench.ts as `node --import tsx simulate-child.ts <waves|host-by-host|workers> <hosts> <plans>`
  * (workers: by waves, each plan in a worker thread of its own, as `patchlab simulate` runs them
- * from 200,000 hosts). Prints one line of JSON: wall and CPU time (of every thread), peak RSS, and
+ * from 750,000 hosts). Prints one line of JSON: wall and CPU time (of every thread), peak RSS, and
  * each plan's outcome and work.
  */
 import { loadavg } from 'node:os';

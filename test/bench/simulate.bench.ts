@@ -11,7 +11,7 @@ import { bench, describe } from 'vitest';
  * reference: its decisions cost more the larger the fleet). Each measurement runs in a process of
  * its own (simulate-child.ts), so its peak RSS is its own; the million runs once more with V8's
  * old space capped, to show whether it fits when V8 collects sooner, and once with each plan in a
- * worker thread of its own (how `patchlab simulate` runs them from 200,000 hosts), against the
+ * worker thread of its own (how `patchlab simulate` runs them from 750,000 hosts), against the
  * one thread for its peak RSS and CPU. Figures are printed as ratios; nothing here asserts on time.
  */
 
@@ -55,7 +55,7 @@ function report(): void {
       line(`by waves, 1,000,000 hosts, 4 plans, old space capped at ${HEAP_CAP_MB} MB`, capped),
       `  1,000,000 hosts x 4 plans: ${(million.wallMs / 10_000).toFixed(2)}x the 10 s target, peak RSS ${(million.peakRssMb / 1024).toFixed(2)}x the 1 GB target` +
         ` (${(capped.peakRssMb / 1024).toFixed(2)}x with the heap capped, at ${(capped.cpuMs / million.cpuMs).toFixed(2)}x the CPU)`,
-      line('each plan in a worker thread of its own, as simulate runs them from 200,000 hosts', workers),
+      line('each plan in a worker thread of its own, as simulate runs them from 750,000 hosts', workers),
       `  worker threads / one thread: ${(workers.peakRssMb / million.peakRssMb).toFixed(2)}x the peak RSS, ${(workers.cpuMs / million.cpuMs).toFixed(2)}x the CPU` +
         ` (${(workers.peakRssMb / 1024).toFixed(2)}x the 1 GB target)`,
     ].join('\n'),

@@ -10,7 +10,7 @@ import { standardRings } from '../../rollout/simulate/policies.ts';
 import { resolveSettings } from '../../rollout/simulate/settings.ts';
 
 /*
- * From 200,000 hosts `simulate` runs each plan in a worker thread of its own, which builds the
+ * From 750,000 hosts `simulate` runs each plan in a worker thread of its own, which builds the
  * fleet again from its recipe. What comes back must be what the plan gives in this thread on the
  * fleet built here: the same outcome, timeline, exposure window, figures and work.
  */
