@@ -92,6 +92,11 @@ export class HeldLease {
     return { epoch: this.lease.epoch };
   }
 
+  /** The driving process, as the lease names it (`host:pid:start`). */
+  get owner(): string {
+    return this.lease.owner;
+  }
+
   get epoch(): number {
     return this.lease.epoch;
   }

@@ -14,7 +14,7 @@ export function ringHealth(state: RolloutState, ring: number, history: Observati
   const health = emptyRingHealth(spec, ring);
   for (const host of hostsOfRing(state, ring)) {
     if (host.phase !== 'healthy' && host.phase !== 'failed') continue;
-    countVerdict(health, host, judgeHost(host, history.get(host.id) ?? [], state.patch.version, now, policy));
+    countVerdict(health, host, judgeHost(host, history.get(host.id) ?? [], state.patch.version, now, policy, state.takeOvers));
   }
   return finishRingHealth(health);
 }

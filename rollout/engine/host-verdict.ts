@@ -20,7 +20,33 @@ export type HostVerdict =
 /** The verdict of most hosts, one object for all of them: nobody edits a verdict. */
 export const PASSING: HostVerdict = Object.freeze({ kind: 'passing' });
 
-export function judgeHost(host: HostState, history: readonly Observation[], target: string, now: number, policy: RolloutPolicy): HostVerdict {
+const NO_TAKE_OVERS: readonly number[] = Object.freeze([]);
+
+/**
+ * When a timeout started at `from` began to run as seen at `at`: not before the latest take-over
+ * up to then, as no driver was checking before it. `takeOvers` is oldest first.
+ */
+export function timeoutStart(from: number, at: number, takeOvers: readonly number[]): number {
+  for (let k = takeOvers.length - 1; k >= 0; k--) {
+    const t = takeOvers[k]!;
+    if (t <= at) return Math.max(from, t);
+  }
+  return from;
+}
+
+/**
+ * `takeOvers` (the state's, oldest first) are when drivers began driving after another stopped:
+ * a check timeout runs only from the latest one before its end, as nobody checked in between.
+ * Without take-overs, or with all of them before the patch, the verdict is the same as without.
+ */
+export function judgeHost(
+  host: HostState,
+  history: readonly Observation[],
+  target: string,
+  now: number,
+  policy: RolloutPolicy,
+  takeOvers: readonly number[] = NO_TAKE_OVERS,
+): HostVerdict {
   if (host.failure) return { kind: 'failed', reason: host.failure.reason };
   const since = host.patchedAt ?? now;
   if (everyRunPassed(history, target, since)) return PASSING;
@@ -30,9 +56,11 @@ export function judgeHost(host: HostState, history: readonly Observation[], targ
     return failing ? [{ at: o.at, failing }] : [];
   });
   if (runs.length === 0) {
-    return now - since >= timeout
-      ? { kind: 'failed', reason: `no check result in ${formatDuration(timeout)} since it was patched` }
-      : { kind: 'unobserved', since };
+    const start = timeoutStart(since, now, takeOvers);
+    const from = start === since ? 'since it was patched' : 'since its driver took over';
+    return now - start >= timeout
+      ? { kind: 'failed', reason: `no check result in ${formatDuration(timeout)} ${from}` }
+      : { kind: 'unobserved', since: start };
   }
 
   let flaps = 0;
@@ -40,12 +68,12 @@ export function judgeHost(host: HostState, history: readonly Observation[], targ
     if (run.failing.length === 0) continue;
     const what = `failed ${run.failing.join(', ')}`;
     const recheck = runs[i + 1];
+    const notRechecked = { kind: 'failed' as const, reason: `${what} and was not re-checked within ${formatDuration(timeout)}` };
     if (!recheck) {
-      return now - run.at >= timeout
-        ? { kind: 'failed', reason: `${what} and was not re-checked within ${formatDuration(timeout)}` }
-        : { kind: 'suspect', since: run.at, reason: what };
+      const start = timeoutStart(run.at, now, takeOvers);
+      return now - start >= timeout ? notRechecked : { kind: 'suspect', since: start, reason: what };
     }
-    if (recheck.at - run.at > timeout) return { kind: 'failed', reason: `${what} and was not re-checked within ${formatDuration(timeout)}` };
+    if (recheck.at - timeoutStart(run.at, recheck.at, takeOvers) > timeout) return notRechecked;
     if (recheck.failing.length > 0) return { kind: 'failed', reason: `${what}, and again on re-check` };
     flaps++;
   }

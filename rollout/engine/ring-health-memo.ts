@@ -10,7 +10,7 @@ import { hostsOfRing, type HostState, type RolloutState } from './state.ts';
 /*
  * ringHealth for a rollout whose checks are kept in an ObservationLog: each host's verdict is
  * remembered and judged again only when something it depends on changed (the host's state, its
- * history, the target or the policy), or when it may have turned with the clock (an unobserved
+ * history, the target, the policy or the take-overs), or when it may have turned with the clock (an unobserved
  * or suspect host whose timeout ran out). The result is the one a full pass would give, in the
  * same order: the same judgeHost decides, and the same countVerdict adds the hosts up.
  */
@@ -26,6 +26,8 @@ interface RingMemo {
   target: string;
   checkTimeoutMs: number;
   maxFlaps: number;
+  /** The state's take-overs judged by: a new one may move any timeout, so it starts afresh. */
+  takeOvers: readonly number[];
   /** Log changes already taken into account. */
   cursor: number;
   /** The journal of in-place edits of the ring's list last looked at, and how much of it was read. */
@@ -58,7 +60,7 @@ export function ringHealthFromLog(state: RolloutState, ring: number, log: Observ
   }
   const key = `${state.id}\u0000${ring}`;
   const known = byRing.get(key);
-  const memo = known && stillApplies(known, hosts, state.patch.version, policy) ? known : fresh(state, ring, hosts, policy, log);
+  const memo = known && stillApplies(known, hosts, state, policy) ? known : fresh(state, ring, hosts, policy, log);
   memo.inList = summaryOf(state.hosts).rings[ring]?.inList ?? memo.inList;
   if (memo !== known) {
     byRing.set(key, memo);
@@ -79,8 +81,9 @@ export function ringHealthFromLog(state: RolloutState, ring: number, log: Observ
   return finishRingHealth(health);
 }
 
-function stillApplies(memo: RingMemo, hosts: readonly HostState[], target: string, policy: RolloutPolicy): boolean {
-  if (memo.hosts.length !== hosts.length || memo.target !== target) return false;
+function stillApplies(memo: RingMemo, hosts: readonly HostState[], state: RolloutState, policy: RolloutPolicy): boolean {
+  if (memo.hosts.length !== hosts.length || memo.target !== state.patch.version) return false;
+  if (!sameTakeOvers(memo.takeOvers, takeOversOf(state))) return false;
   if (memo.checkTimeoutMs !== policy.checkTimeoutMs || memo.maxFlaps !== policy.maxFlaps) return false;
   if (memo.hosts === hosts) return true;
   for (let p = 0; p < hosts.length; p++) if (hosts[p] !== memo.hosts[p] && hosts[p]!.id !== memo.hosts[p]!.id) return false;
@@ -94,6 +97,7 @@ function fresh(state: RolloutState, ring: number, hosts: readonly HostState[], p
     target: state.patch.version,
     checkTimeoutMs: policy.checkTimeoutMs,
     maxFlaps: policy.maxFlaps,
+    takeOvers: takeOversOf(state),
     cursor: log.changeCount,
     journal: ringJournal(state.hosts, ring),
     journalRead: ringJournal(state.hosts, ring).length,
@@ -107,6 +111,11 @@ function fresh(state: RolloutState, ring: number, hosts: readonly HostState[], p
     calls: 0,
   };
 }
+
+const NONE: readonly number[] = [];
+const takeOversOf = (state: RolloutState): readonly number[] => state.takeOvers ?? NONE;
+/** Take-overs are only ever added: the same count and last one are the same list. */
+const sameTakeOvers = (a: readonly number[], b: readonly number[]) => a === b || (a.length === b.length && a.at(-1) === b.at(-1));
 
 /**
  * Hosts replaced since the last call, each once however many checks it got: those the journal of
@@ -154,7 +163,7 @@ function judge(memo: RingMemo, p: number, log: ObservationLog, now: number, poli
     host.phase === 'healthy' || host.phase === 'failed'
       ? passingInLog(host, memo.inList[p] ?? -1, log, memo.target, now)
         ? PASSING_VERDICT
-        : judgeHost(host, log.historyAt(memo.inList[p] ?? -1, host.id) ?? [], memo.target, now, policy)
+        : judgeHost(host, log.historyAt(memo.inList[p] ?? -1, host.id) ?? [], memo.target, now, policy, memo.takeOvers)
       : null;
   const kind = verdict === null ? NOT_PATCHED : verdict.kind === 'passing' ? PASSING : OTHER;
   memo.kinds[p] = kind;

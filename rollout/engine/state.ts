@@ -68,7 +68,7 @@ export interface RingState {
   promotedAt: number | null;
 }
 
-export type AuditAction = Exclude<DecisionAction, 'hold'> | CommandName | 'rolled-back';
+export type AuditAction = Exclude<DecisionAction, 'hold'> | CommandName | 'rolled-back' | 'take-over';
 
 export interface AuditEntry {
   at: number;
@@ -94,6 +94,12 @@ export interface RolloutState {
   paused: Signature | null;
   /** Updates younger than the minimum age hold the first patch back; absent in rollouts from before minimum ages. */
   ageWait?: AgeWait | null;
+  /**
+   * When a driver began driving the rollout after another stopped (killed, paused past its lease,
+   * or gone until someone resumed it), oldest first; absent until the first take-over. Nobody
+   * checked the hosts in between, so check timeouts count from the take-over (host-verdict.ts).
+   */
+  takeOvers?: number[];
   createdAt: number;
   audit: AuditEntry[];
 }
