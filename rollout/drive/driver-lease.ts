@@ -1,6 +1,10 @@
 import { isOwnerAlive, ownerToken } from '../../lab/hosts/labels.ts';
 import { StoreError } from '../../lab/store/store-error.ts';
+import { takeOver } from '../engine/driver-takeover.ts';
+import type { RolloutState } from '../engine/state.ts';
 import { DriverBusy, type DriverLease, type LeaseFence, type LeaseStore } from '../store/lease-store.ts';
+import type { RolloutStore } from '../store/rollout-store.ts';
+import { storeStep } from './control.ts';
 
 /*
  * The driver's side of its rollout's lease (rollout/store/lease-store.ts): claim it before the
@@ -149,4 +153,18 @@ export class HeldLease {
     }
     if (!this.released && !this.losing.signal.aborted) this.schedule();
   }
+}
+
+/**
+ * Stores that this lease's driver starts on a stored rollout (one another process, or this one
+ * before it stopped, drove): nobody checked its hosts in between, and the engine must not count
+ * that time against them. Stored under the lease's fence; a refusal marks the lease lost.
+ */
+export async function recordTakeOver(store: RolloutStore, id: string, lease: HeldLease, now: () => number): Promise<RolloutState> {
+  const driver = lease.owner;
+  const payload = { name: 'take-over', driver };
+  return storeStep(store, id, 'take-over', (state, at) => takeOver(state, driver, at), { actor: driver, kind: 'command', payload }, now, lease.fence).catch((error: unknown) => {
+    if (isLeaseLost(error)) lease.markLost(error);
+    throw error;
+  });
 }

@@ -9,7 +9,6 @@ import { newRunId } from '../../lab/run/run-id.ts';
 import type { Decision } from '../engine/decision.ts';
 import { healthSamplesOf } from '../engine/health-samples.ts';
 import type { Observation } from '../engine/observations.ts';
-import { takeOver } from '../engine/driver-takeover.ts';
 import { isTerminal } from '../engine/phase.ts';
 import type { RolloutPolicy } from '../engine/policy.ts';
 import type { RolloutState } from '../engine/state.ts';
@@ -20,8 +19,8 @@ import { openWorkQueue, type WorkQueue } from '../../lab/jobs/work-queue.ts';
 import { runnerStore } from '../store/runner-store.ts';
 import { DATABASE_URL_VARIABLE, openConfiguredStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
-import { giveCommand, storeStep } from './control.ts';
-import { HeldLease, isLeaseLost, type LeaseSettings } from './driver-lease.ts';
+import { giveCommand } from './control.ts';
+import { HeldLease, isLeaseLost, recordTakeOver, type LeaseSettings } from './driver-lease.ts';
 import { fleetChecks, newRollout, reapFinishedFleets, type RolloutMeta } from './new-rollout.ts';
 import type { RolloutPlan } from './rollout-plan.ts';
 import { rolloutNotification } from './rollout-notification.ts';
@@ -108,7 +107,10 @@ export async function runRollout(plan: RolloutPlan | undefined, options: Rollout
     }
     servers = meta.servers !== undefined;
     // Nobody checked its hosts while no driver ran: the engine must not count that time against them.
-    if (existing) await recordTakeOver(store, id, held, options.now ?? Date.now, progress);
+    if (existing) {
+      await recordTakeOver(store, id, held, options.now ?? Date.now);
+      progress(`rollout ${id}: driver ${held.owner} took over; check timeouts count from now`);
+    }
     const record = await store.loadRollout(id);
     if (!record) throw new Error(`rollout ${id} vanished from the store`);
     options.onStart?.(id, record.state);
@@ -169,16 +171,6 @@ async function drive(id: string, store: Store, fleet: Fleet, policy: RolloutPoli
     },
     ...(options.signal ? { signal: options.signal } : {}),
   });
-}
-
-/** This driver starts on a rollout another one drove (or this one, before it stopped). */
-async function recordTakeOver(store: Store, id: string, lease: HeldLease, now: () => number, progress: Progress): Promise<void> {
-  const driver = lease.owner;
-  await storeStep(store, id, 'take-over', (state, at) => takeOver(state, driver, at), { actor: driver, kind: 'command', payload: { name: 'take-over', driver } }, now, lease.fence).catch((error: unknown) => {
-    if (isLeaseLost(error)) lease.markLost(error);
-    throw error;
-  });
-  progress(`rollout ${id}: driver ${driver} took over; check timeouts count from now`);
 }
 
 /** The actor of the pause a stopped driver records. */

@@ -2,10 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ownerToken } from '../../lab/hosts/labels.ts';
-import { HeldLease, leaseSettingsFrom } from '../../rollout/drive/driver-lease.ts';
+import { HeldLease, leaseSettingsFrom, recordTakeOver } from '../../rollout/drive/driver-lease.ts';
+import type { RingSpec } from '../../rollout/engine/plan.ts';
+import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
+import { createRollout } from '../../rollout/engine/state.ts';
 import { DriverBusy } from '../../rollout/store/lease-store.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 import type { Store } from '../../rollout/store/store.ts';
+import { fleetOf, MINUTE, NEW_VERSION } from './rollout-harness.ts';
 
 /*
  * The driver's side of the lease, on a real (in-memory SQLite) store: its renewals run on timers,
@@ -119,5 +123,35 @@ describe('lease settings', () => {
     expect(() => leaseSettingsFrom({ PATCHLAB_LEASE_TTL: '10', PATCHLAB_LEASE_RENEW: '6' })).toThrow(
       'PATCHLAB_LEASE_RENEW: expected at most half of PATCHLAB_LEASE_TTL (10 s), got 6 s',
     );
+  });
+});
+
+describe('a driver taking a rollout over', () => {
+  const rings: RingSpec[] = [{ name: 'all', hosts: 'rest', concurrency: { count: 2 }, failureBudget: { count: 0 }, soakMs: MINUTE, requiresApproval: false, healthGate: { latency: false } }];
+
+  async function storedRollout(): Promise<void> {
+    const state = createRollout({ id: 'r1', patch: { name: 'tzdata', version: NEW_VERSION, severity: 'medium' }, hosts: fleetOf(2), rings, now: T0 });
+    await store.createRollout({ state, scenario: 'test', policy: STANDARD_POLICY });
+  }
+
+  it('stores when it took over, in the state and the audit log, so check timeouts run from then; the old driver may not write it', async () => {
+    await storedRollout();
+    const a = await HeldLease.claim(store, 'r1', { settings, now: clock, owner: 'a:1:1' });
+    // A stops (SIGSTOP) longer than its lease; B claims the rollout and records its take-over.
+    now += 20 * MINUTE;
+    const b = await HeldLease.claim(store, 'r1', { settings, now: clock, owner: 'b:2:2' });
+    const after = await recordTakeOver(store, 'r1', b, clock);
+    expect(after.takeOvers).toEqual([now]);
+    expect(after.audit.at(-1)).toMatchObject({ at: now, actor: 'b:2:2', action: 'take-over', reasons: [`driver b:2:2 took over at ${new Date(now).toISOString()}`, expect.any(String)] });
+    const record = await store.loadRollout('r1');
+    expect(record?.state).toEqual(after);
+    expect((await store.transitions('r1')).at(-1)).toMatchObject({ at: now, actor: 'b:2:2', kind: 'command', payload: { name: 'take-over', driver: 'b:2:2' } });
+
+    // A wakes and tries the same: refused by the epoch, it learns it lost the rollout, and nothing is stored.
+    now += 1000;
+    await expect(recordTakeOver(store, 'r1', a, clock)).rejects.toMatchObject({ code: 'fenced' });
+    expect(a.lost.aborted).toBe(true);
+    expect((await store.loadRollout('r1'))?.state.takeOvers).toEqual(after.takeOvers);
+    await b.release();
   });
 });
