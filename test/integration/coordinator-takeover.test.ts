@@ -171,6 +171,11 @@ describe('coordinators of one rollout on a shared PostgreSQL database', () => {
       expect(sent.sort()).toEqual(hostIds);
       const patched = all.flatMap((t) => (t.kind === 'host-events' ? (t.payload as HostEvent[]).filter((e) => e.type === 'patched').map((e) => e.hostId) : []));
       expect(patched.sort()).toEqual(hostIds);
+      // B and C each stored when they took over, and so counted no check timeout across the time nobody drove.
+      const takeOvers = all.filter((t) => t.kind === 'command' && (t.payload as { name: string }).name === 'take-over');
+      expect(takeOvers.map((t) => t.actor)).toEqual([leaseB.owner, expect.not.stringMatching(`^${leaseB.owner}$`)]);
+      expect(record.state.takeOvers).toEqual(takeOvers.map((t) => t.at));
+      expect(record.state.hosts.filter((h) => h.failure !== null)).toEqual([]);
       const provider = new DockerHostProvider(docker);
       const kept = await containersOf();
       expect(kept).toHaveLength(6);
