@@ -4,15 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { takeOver } from '../../rollout/engine/driver-takeover.ts';
 import { decide } from '../../rollout/engine/engine.ts';
 import { formatDuration } from '../../rollout/engine/format.ts';
-import { ringHealth } from '../../rollout/engine/health.ts';
 import { judgeHost, PASSING, type HostVerdict } from '../../rollout/engine/host-verdict.ts';
-import { ObservationLog } from '../../rollout/engine/observation-log.ts';
-import { failingChecks, indexObservations, type CheckStatus, type Observation } from '../../rollout/engine/observations.ts';
+import { failingChecks, type CheckStatus, type Observation } from '../../rollout/engine/observations.ts';
 import type { RingSpec } from '../../rollout/engine/plan.ts';
 import { STANDARD_POLICY, type RolloutPolicy } from '../../rollout/engine/policy.ts';
 import type { HostState } from '../../rollout/engine/state.ts';
 import { apply } from '../../rollout/engine/transitions.ts';
-import { BASE_VERSION, CHECK, finishInFlight, fleetOf, MINUTE, modelLab, mulberry32, NEW_VERSION, runChecks, T0, type Behaviour } from '../unit/rollout-harness.ts';
+import { BASE_VERSION, CHECK, decideOnLogAsFullPass, finishInFlight, fleetOf, labWithLog, MINUTE, modelLab, mulberry32, NEW_VERSION, runChecks, T0, type Behaviour } from '../unit/rollout-harness.ts';
 
 /*
  * A rollout with no driver for a while (its coordinator killed and the next one waiting out the
@@ -152,9 +150,7 @@ describe('the engine across driver gaps', () => {
     const step = fc.record({ minutes: fc.integer({ min: 0, max: 25 }), finish: fc.integer({ min: 0, max: 4 }), checks: fc.boolean(), gapMin: fc.option(fc.integer({ min: 1, max: 90 }), { freq: 4 }) });
     fc.assert(
       fc.property(fc.array(behaviour, { minLength: 4, maxLength: 12 }), fc.array(step, { minLength: 10, maxLength: 60 }), fc.integer(), (behaviours, steps, seed) => {
-        const hosts = fleetOf(behaviours.length);
-        const lab = modelLab({ hosts, rings, behaviour: Object.fromEntries(hosts.map((h, i) => [h.id, behaviours[i] ?? 'good'])), seed });
-        const log = new ObservationLog();
+        const { lab, log } = labWithLog(behaviours, rings, seed);
         const random = mulberry32(seed);
         let copied = 0;
         for (const s of steps) {
@@ -167,14 +163,7 @@ describe('the engine across driver gaps', () => {
           finishInFlight(lab, () => random() < s.finish / 4);
           if (s.checks) runChecks(lab);
           for (; copied < lab.observations.length; copied++) log.append(lab.observations[copied]!);
-          const plain = indexObservations(lab.observations);
-          for (let ring = 0; ring < lab.state.rings.length; ring++) {
-            assert.deepEqual(ringHealth(lab.state, ring, log, lab.now, STANDARD_POLICY), ringHealth(lab.state, ring, plain, lab.now, STANDARD_POLICY), `ring ${ring} at ${lab.now}`);
-          }
-          const decision = decide(lab.state, log, lab.now, STANDARD_POLICY);
-          assert.deepEqual(decision, decide(lab.state, lab.observations, lab.now, STANDARD_POLICY));
-          lab.state = apply(lab.state, decision, lab.now);
-          if (lab.state.phase === 'rolled-back' || lab.state.phase === 'completed') break;
+          if (decideOnLogAsFullPass(lab, log, STANDARD_POLICY)) break;
         }
       }),
       { seed: 20261207, numRuns: 120 },

@@ -1,16 +1,10 @@
-import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { approve, pause, resume, rollback } from '../../rollout/engine/commands.ts';
-import { decide } from '../../rollout/engine/engine.ts';
-import { ringHealth } from '../../rollout/engine/health.ts';
-import { ObservationLog } from '../../rollout/engine/observation-log.ts';
-import { indexObservations } from '../../rollout/engine/observations.ts';
 import type { RingSpec } from '../../rollout/engine/plan.ts';
 import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
 import { RolloutError } from '../../rollout/engine/state.ts';
-import { apply } from '../../rollout/engine/transitions.ts';
-import { finishInFlight, fleetOf, MINUTE, modelLab, mulberry32, runChecks, type Behaviour } from '../unit/rollout-harness.ts';
+import { decideOnLogAsFullPass, finishInFlight, labWithLog, MINUTE, mulberry32, runChecks, type Behaviour } from '../unit/rollout-harness.ts';
 
 /*
  * The simulator hands the engine an ObservationLog, and the engine then judges only the hosts that
@@ -38,9 +32,7 @@ describe('engine on an observation log', () => {
   it('judges every ring and decides exactly as a full pass over a plain index does', () => {
     fc.assert(
       fc.property(fc.array(behaviour, { minLength: 6, maxLength: 20 }), fc.array(step, { minLength: 10, maxLength: 80 }), fc.integer(), (behaviours, steps, seed) => {
-        const hosts = fleetOf(behaviours.length);
-        const lab = modelLab({ hosts, rings, behaviour: Object.fromEntries(hosts.map((h, i) => [h.id, behaviours[i] ?? 'good'])), seed });
-        const log = new ObservationLog();
+        const { lab, log } = labWithLog(behaviours, rings, seed);
         const random = mulberry32(seed);
         let copied = 0;
         for (const s of steps) {
@@ -65,14 +57,7 @@ describe('engine on an observation log', () => {
             copied = lab.observations.length;
           }
 
-          const plain = indexObservations(lab.observations);
-          for (let ring = 0; ring < lab.state.rings.length; ring++) {
-            assert.deepEqual(ringHealth(lab.state, ring, log, lab.now, STANDARD_POLICY), ringHealth(lab.state, ring, plain, lab.now, STANDARD_POLICY), `ring ${ring} at ${lab.now}`);
-          }
-          const decision = decide(lab.state, log, lab.now, STANDARD_POLICY);
-          assert.deepEqual(decision, decide(lab.state, lab.observations, lab.now, STANDARD_POLICY));
-          lab.state = apply(lab.state, decision, lab.now);
-          if (lab.state.phase === 'rolled-back' || lab.state.phase === 'completed') break;
+          if (decideOnLogAsFullPass(lab, log, STANDARD_POLICY)) break;
         }
       }),
       { seed: 20250114, numRuns: 150 },

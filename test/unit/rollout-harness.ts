@@ -7,7 +7,10 @@
 import { approve } from '../../rollout/engine/commands.ts';
 import type { Decision } from '../../rollout/engine/decision.ts';
 import { decide } from '../../rollout/engine/engine.ts';
-import type { Observation } from '../../rollout/engine/observations.ts';
+import assert from 'node:assert/strict';
+import { ringHealth } from '../../rollout/engine/health.ts';
+import { ObservationLog } from '../../rollout/engine/observation-log.ts';
+import { indexObservations, type Observation } from '../../rollout/engine/observations.ts';
 import type { FleetHost, RingSpec } from '../../rollout/engine/plan.ts';
 import type { RolloutPolicy, Severity } from '../../rollout/engine/policy.ts';
 import { createRollout, hostsInFlight, type RolloutState } from '../../rollout/engine/state.ts';
@@ -40,6 +43,13 @@ export interface ModelLab {
 
 export function fleetOf(size: number, labels: (i: number) => Record<string, string> = () => ({})): FleetHost[] {
   return Array.from({ length: size }, (_, i) => ({ id: `web-${String(i + 1).padStart(3, '0')}`, labels: labels(i), version: BASE_VERSION }));
+}
+
+/** A model lab of one host per behaviour, in order, with an empty ObservationLog to copy its checks to. */
+export function labWithLog(behaviours: readonly Behaviour[], rings: readonly RingSpec[], seed: number): { lab: ModelLab; log: ObservationLog } {
+  const hosts = fleetOf(behaviours.length);
+  const lab = modelLab({ hosts, rings, behaviour: Object.fromEntries(hosts.map((h, i) => [h.id, behaviours[i] ?? 'good'])), seed });
+  return { lab, log: new ObservationLog() };
 }
 
 export function modelLab(options: {
@@ -112,6 +122,22 @@ export function tick(lab: ModelLab, policy: RolloutPolicy, stepMs: number): Deci
   lab.state = apply(lab.state, decision, lab.now);
   lab.decisions.push(decision);
   return decision;
+}
+
+/**
+ * Every ring's health and the decision judged on `log` (holding the lab's observations) must be
+ * exactly what a full pass over a plain index gives; the decision is then applied. True once
+ * the rollout has ended.
+ */
+export function decideOnLogAsFullPass(lab: ModelLab, log: ObservationLog, policy: RolloutPolicy): boolean {
+  const plain = indexObservations(lab.observations);
+  for (let ring = 0; ring < lab.state.rings.length; ring++) {
+    assert.deepEqual(ringHealth(lab.state, ring, log, lab.now, policy), ringHealth(lab.state, ring, plain, lab.now, policy), `ring ${ring} at ${lab.now}`);
+  }
+  const decision = decide(lab.state, log, lab.now, policy);
+  assert.deepEqual(decision, decide(lab.state, lab.observations, lab.now, policy));
+  lab.state = apply(lab.state, decision, lab.now);
+  return lab.state.phase === 'rolled-back' || lab.state.phase === 'completed';
 }
 
 /** Ticks until the rollout completes or is rolled back, approving rings as the approver if one is named. */
