@@ -10,6 +10,10 @@ import { ensureJobSchema, quietLogger } from '../../lab/jobs/job-schema.ts';
 import { openPostgresStore } from '../store/postgres-store.ts';
 import { hostStepTask } from './host-step-task.ts';
 import { beat, BEAT_MS, freeDeadWorkersJobs, leave, STALE_MS } from '../../lab/jobs/worker-liveness.ts';
+import { engineOf, otherEnginesFlags } from '../../lab/jobs/engine-routing.ts';
+import { FLEET_HOSTS_TASK, PREPARE_TASK, type FleetHostsPayload, type PreparePayload } from '../fleets/jobs/fleet-jobs.ts';
+import { fleetHostsTask } from './fleet-hosts-task.ts';
+import { prepareTask } from './prepare-task.ts';
 
 /** What a job may need beyond a Docker engine (qemu for VM twins); a worker takes only the jobs it has every flag of. */
 export const CAPABILITIES = ['qemu', 'kvm'] as const;
@@ -23,6 +27,8 @@ export interface WorkerOptions {
   progress: Progress;
   signal: AbortSignal;
   staleMs?: number;
+  /** The engine this worker starts hosts on; DOCKER_HOST or the local socket by default. */
+  dockerHost?: string;
 }
 
 /**
@@ -41,12 +47,20 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     const events: WorkerEvents = new EventEmitter();
     // Jobs are locked in the name of the worker pool (not of each of its workers): that is whose beat counts.
     events.on('pool:create', ({ workerPool }) => workerIds.push(workerPool.id));
-    const step = hostStepTask({ pool, store, cache: new PackageCache(), progress: options.progress });
+    const cache = new PackageCache();
+    const dockerHost = options.dockerHost ?? engineOf();
+    const step = hostStepTask({ pool, store, cache, progress: options.progress });
     const labRun = labRunTask({ pool, store, progress: options.progress });
+    const prepare = prepareTask({ pool, cache, dockerHost, progress: options.progress });
+    const fleetHosts = fleetHostsTask({ pool, cache, dockerHost, progress: options.progress });
     const taskList: Record<string, Task> = {
       [HOST_STEP_TASK]: async (payload) => step(payload as HostStepPayload),
       [LAB_RUN_TASK]: async (payload) => labRun(payload as LabRunPayload),
+      [PREPARE_TASK]: async (payload) => prepare(payload as PreparePayload),
+      [FLEET_HOSTS_TASK]: async (payload) => fleetHosts(payload as FleetHostsPayload),
     };
+    const lacking = CAPABILITIES.filter((c) => !options.capabilities.includes(c));
+    let otherEngines: string[] = [];
     const runner = await run({
       pgPool: pool,
       concurrency: options.concurrency,
@@ -55,16 +69,17 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       logger: quietLogger,
       noHandleSignals: true,
       pollInterval: 1_000,
-      forbiddenFlags: CAPABILITIES.filter((c) => !options.capabilities.includes(c)),
+      // Asked before each fetch of a job: the engines known may have grown since the last one.
+      forbiddenFlags: async () => [...lacking, ...(otherEngines = await otherEnginesFlags(pool, dockerHost).catch(() => otherEngines))],
     });
     const tick = async () => {
-      await beat(pool, workerIds, tag, Date.now());
+      await beat(pool, workerIds, tag, Date.now(), dockerHost);
       const freed = await freeDeadWorkersJobs(pool, utils, Date.now(), options.staleMs ?? STALE_MS);
       if (freed.length > 0) options.progress(`took back the jobs of ${freed.length} silent worker(s): ${freed.join(', ')}`);
     };
     await tick();
     timer = setInterval(() => void tick().catch((error: Error) => options.progress(`heartbeat: ${error.message}`)), BEAT_MS);
-    options.progress(`worker ${tag}: ${options.concurrency} job(s) at once, capabilities: ${options.capabilities.join(', ') || 'none'}`);
+    options.progress(`worker ${tag}: ${options.concurrency} job(s) at once, engine ${dockerHost}, capabilities: ${options.capabilities.join(', ') || 'none'}`);
     await new Promise<void>((resolve) => {
       if (options.signal.aborted) resolve();
       options.signal.addEventListener('abort', () => resolve(), { once: true });
