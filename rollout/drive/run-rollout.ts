@@ -15,6 +15,7 @@ import type { RolloutState } from '../engine/state.ts';
 import { ContainerFleet } from '../fleets/containers/container-fleet.ts';
 import type { Fleet } from '../fleets/fleet.ts';
 import { JobFleet } from '../fleets/jobs/job-fleet.ts';
+import { workerEnginesOf } from '../fleets/jobs/job-store.ts';
 import { STALE_MS } from '../../lab/jobs/worker-liveness.ts';
 import { engineOf } from '../../lab/jobs/engine-routing.ts';
 import { openWorkQueue, type WorkQueue } from '../../lab/jobs/work-queue.ts';
@@ -93,6 +94,11 @@ export async function runRollout(plan: RolloutPlan | undefined, options: Rollout
       await queue.close();
       queue = undefined;
       await dockerStartup(progress);
+    }
+    const databaseUrl = process.env[DATABASE_URL_VARIABLE];
+    if (!queue && existing && !isTerminal(existing.state.phase) && databaseUrl && (existing.meta as unknown as RolloutMeta).servers === undefined) {
+      const engines = await workerEnginesOf(databaseUrl, id);
+      if (engines.length > 0) throw new Error(`rollout ${id}: its hosts live on workers' Docker engines (${engines.join(', ')}) and no patchlab worker is live to reach them: start one on each (patchlab worker --docker-host URL)`);
     }
     if (!queue) {
       const reaped = await reapFinishedFleets(store);

@@ -102,6 +102,8 @@ describe('a rollout whose coordinator has no Docker engine: the workers prepare,
   it('completes with its hosts on both engines; a worker killed mid-apt has its step retried on its engine, which never runs apt twice', async () => {
     const { store, pool } = jobs!;
     const first = engines.map(startWorker);
+    // Workers first, as on lab machines: a coordinator that finds none live would need an engine of its own.
+    for (const w of first) await until(() => /worker \S+: \d+ job\(s\) at once/.test(w.output), `worker start:\n${w.output}`);
     const coordinator = patchlab(['rollout', 'start', scenarioFile, '--id', id, '--keep'], noEngine());
     const logs = () => [coordinator, ...workers].map((w) => w.output).join('\n---\n');
 
@@ -172,6 +174,10 @@ describe('a rollout whose coordinator has no Docker engine: the workers prepare,
     for (const w of workers) stopChild(w, 'SIGTERM');
   }, 600_000);
 });
+
+async function until(done: () => boolean, what: string, ms = 120_000): Promise<void> {
+  for (const deadline = Date.now() + ms; !done(); await sleep(100)) if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+}
 
 /** Whether apt-get or dpkg runs in the container now. */
 async function aptRunsIn(engine: PrivateDockerd, containerId: string): Promise<boolean> {
