@@ -9,6 +9,8 @@ import { HOST_STEP_TASK, type HostStepPayload } from '../fleets/jobs/host-steps.
 import { ensureJobSchema, quietLogger } from '../../lab/jobs/job-schema.ts';
 import { openPostgresStore } from '../store/postgres-store.ts';
 import { hostStepTask } from './host-step-task.ts';
+import { SCHEDULED_RUN_TASK, scheduledRunTask, type ScheduledRunPayload } from '../../lab/jobs/scheduled-run-job.ts';
+import { workerNotifier } from './worker-notifier.ts';
 import { beat, BEAT_MS, freeDeadWorkersJobs, leave, STALE_MS } from '../../lab/jobs/worker-liveness.ts';
 import { engineOf, otherEnginesFlags } from '../../lab/jobs/engine-routing.ts';
 import { FLEET_HOSTS_TASK, PREPARE_TASK, type FleetHostsPayload, type PreparePayload } from '../fleets/jobs/fleet-jobs.ts';
@@ -29,6 +31,8 @@ export interface WorkerOptions {
   staleMs?: number;
   /** The engine this worker starts hosts on; DOCKER_HOST or the local socket by default. */
   dockerHost?: string;
+  /** This worker's own package cache (--cache, PATCHLAB_CACHE); the default cache of its home otherwise. */
+  cacheDir?: string;
 }
 
 /**
@@ -47,15 +51,17 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     const events: WorkerEvents = new EventEmitter();
     // Jobs are locked in the name of the worker pool (not of each of its workers): that is whose beat counts.
     events.on('pool:create', ({ workerPool }) => workerIds.push(workerPool.id));
-    const cache = new PackageCache();
+    const cache = new PackageCache(options.cacheDir);
     const dockerHost = options.dockerHost ?? engineOf();
     const step = hostStepTask({ pool, store, cache, progress: options.progress });
-    const labRun = labRunTask({ pool, store, progress: options.progress });
+    const labRun = labRunTask({ pool, store, cache, progress: options.progress });
+    const scheduled = scheduledRunTask({ store, cache, progress: options.progress, notify: workerNotifier(options.progress) });
     const prepare = prepareTask({ pool, cache, dockerHost, progress: options.progress });
     const fleetHosts = fleetHostsTask({ pool, cache, dockerHost, progress: options.progress });
     const taskList: Record<string, Task> = {
       [HOST_STEP_TASK]: async (payload) => step(payload as HostStepPayload),
       [LAB_RUN_TASK]: async (payload) => labRun(payload as LabRunPayload),
+      [SCHEDULED_RUN_TASK]: async (payload) => scheduled(payload as ScheduledRunPayload),
       [PREPARE_TASK]: async (payload) => prepare(payload as PreparePayload),
       [FLEET_HOSTS_TASK]: async (payload) => fleetHosts(payload as FleetHostsPayload),
     };
