@@ -24,7 +24,8 @@ import { COMMAND_LABELS } from '../views/command-labels.ts';
 import { errorFlash } from '../views/error-page.ts';
 import type { Viewer } from '../views/layout.ts';
 import { MAX_REASON_LENGTH, type RollbackQuestion } from '../views/rollout-actions.ts';
-import { rolloutLive, rolloutPage, type RolloutPageData } from '../views/rollout-page.ts';
+import { liveParts, rolloutLive, rolloutPage, type RolloutPageData } from '../views/rollout-page.ts';
+import { liveChanges, livePoller, parseSeen } from '../views/live-changes.ts';
 import { rolloutsPage, rolloutsTable } from '../views/rollouts-page.ts';
 import { olderEntriesUpdate, timelineUpdate } from '../views/timeline.ts';
 import { timelinePage } from '../views/timeline-page.ts';
@@ -143,8 +144,16 @@ export function rolloutRoutes(ctx: WebContext): Router {
     sendHtml(res, 200, rolloutPage(await page(req.params.id), mustView(res)));
   });
 
+  // With ?seen= (the page's poller), only the parts that changed since; without, the whole live section.
   router.get('/rollouts/:id/live', async (req, res) => {
-    sendHtml(res, 200, rolloutLive(await load(req.params.id), mustView(res)));
+    const viewer = mustView(res);
+    if (req.query.seen === undefined) return sendHtml(res, 200, rolloutLive(await load(req.params.id), viewer));
+    const seen = parseSeen(req.query.seen);
+    if (seen instanceof Error) throw new HttpError(400, seen.message);
+    const data = await load(req.params.id);
+    const changes = liveChanges(liveParts(data, viewer), seen, (versions) => livePoller(data.view.state.id, data.pollMs, data.view.finished, versions));
+    if (!changes) return void res.status(204).set('Cache-Control', 'no-store').end();
+    sendHtml(res, 200, changes);
   });
 
   /*
