@@ -331,7 +331,7 @@ describe("the rollout page's polls", () => {
       ['before=0', `before: expected a sequence number from 1 to ${total}`],
       ['before=-3', "before: expected a whole number (an entry's sequence number)"],
       ['after=1&before=2', 'give either after (new entries) or before (older entries), not both'],
-    ]) {
+    ] as const) {
       const refused = await client.get(`/rollouts/${rolloutId}/timeline?${query}`, htmx);
       expect([refused.status, await refused.text()]).toEqual([400, expect.stringContaining(message.replaceAll("'", '&#39;'))]);
     }
