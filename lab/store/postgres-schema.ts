@@ -157,6 +157,13 @@ const MIGRATIONS: readonly string[] = [
     expires_at bigint NOT NULL
   );
   `,
+  // Until when a rollout's first patch waits for its updates' minimum age (null: no wait, or an
+  // admin overrode it), copied out of the state so that a list of rollouts can say so.
+  `
+  ALTER TABLE rollouts ADD COLUMN age_wait_until bigint;
+  UPDATE rollouts SET age_wait_until = (state::jsonb #>> '{ageWait,until}')::bigint
+    WHERE coalesce(jsonb_typeof(state::jsonb #> '{ageWait,override}'), 'null') = 'null';
+  `,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
