@@ -193,7 +193,14 @@ describe('rollout commands', () => {
     await login(manager, 'alice');
     const page = await (await manager.get('/rollouts/rollout-young')).text();
     expect(page).toContain(`<p class="policy-choice" id="policy-choice">${text.replaceAll("'", '&#39;')}</p>`);
-    expect(page).toContain('Waiting for the minimum age until <time datetime="' + new Date(clock.now + 2 * 86_400_000).toISOString() + '"');
+    const until = new Date(clock.now + 2 * 86_400_000).toISOString();
+    expect(page).toContain('Waiting for the minimum age until <time datetime="' + until + '"');
+    // The summary: waiting, not running; the policy the rule picked, not the patch's severity beside it.
+    expect(page).toContain('data-phase="running">waiting for age</span>');
+    expect(page).toMatch(/<span class="badge policy-by-rule" id="policy-label" title="rule &#39;urgent-or-cve&#39;">critical-security policy<\/span>/);
+    expect(page).not.toContain(`badge severity-${state.patch.severity}`);
+    const listed = await (await manager.get('/rollouts')).text();
+    expect(listed).toMatch(new RegExp(`<tr id="rollout-rollout-young">[\\s\\S]*?data-status="waiting-for-age">waiting for age</span> <small class="until">until <time datetime="${until}"`));
     expect(page).not.toContain('value="override-age"');
     const refused = await manager.post('/rollouts/rollout-young/actions', { _csrf: await manager.csrf(), action: 'override-age', reason: 'hurry' }, { 'hx-request': 'true' });
     expect(refused.status).toBe(403);
@@ -205,6 +212,7 @@ describe('rollout commands', () => {
     expect(done.status).toBe(200);
     expect(await done.text()).toContain('Minimum age overridden by root: exploited in the wild');
     expect((await store.loadRollout('rollout-young'))?.state.audit.at(-1)).toMatchObject({ actor: 'root', action: 'override-age', reasons: ['exploited in the wild'] });
+    expect(await (await admin.get('/rollouts')).text()).toMatch(/<tr id="rollout-rollout-young">[\s\S]*?data-status="running">running<\/span>/);
   });
 
   it('answers a plain form post with a redirect back to the rollout', async () => {

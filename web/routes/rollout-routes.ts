@@ -100,7 +100,7 @@ export function rolloutRoutes(ctx: WebContext): Router {
     return {
       view: rolloutView(record.state, record.policy, index, now),
       scenario: record.scenario,
-      ...(choice ? { policyChoice: choice.text } : {}),
+      ...(choice ? { policyChoice: choice } : {}),
       ...(driver ? { driver } : {}),
       samples,
       now,

@@ -1,3 +1,5 @@
+import type { PolicyChoice } from '../../rollout/drive/policy-choice.ts';
+import { policyLabel } from '../model/policy-label.ts';
 import type { DriverLease } from '../../rollout/store/lease-store.ts';
 import type { HealthSample } from '../../rollout/store/rollout-store.ts';
 import { html, path, type SafeHtml } from '../html.ts';
@@ -32,8 +34,8 @@ export interface RolloutPageData {
   approvers?: readonly string[];
   /** Where the patch came from; the full page shows it, the live part has no need. */
   provenance?: Provenance;
-  /** How the rollout came by its policy, in one line; the full page shows it. */
-  policyChoice?: string;
+  /** How the rollout came by its policy: the summary's label says it short, the full page in a line. */
+  policyChoice?: PolicyChoice;
 }
 
 /** Who drives the rollout, from its lease in the store; or that nobody does, and how to change that. */
@@ -51,7 +53,7 @@ export function liveParts(data: RolloutPageData, viewer: Viewer): Record<LivePar
   const { view, samples, now } = data;
   const { state } = view;
   return {
-    summary: rolloutSummary(view, now, view.finished ? '' : driverLine(data)),
+    summary: rolloutSummary(view, now, view.finished ? '' : driverLine(data), policyLabel(data.policyChoice ?? null, state.patch)),
     waiting: waitingBanner(whatWaits(state, now), data.approvers ?? [], now),
     actions: rolloutActions(state, viewer, { reason: data.reason, rollback: data.rollback }),
     rings: html`<section class="card" aria-labelledby="rings-title"><h2 id="rings-title">Rings</h2>${ringCards(view.rings)}</section>`,
@@ -72,7 +74,7 @@ export function rolloutPage(data: RolloutPageData, viewer: Viewer): SafeHtml {
   const body = html`<nav class="crumbs"><a href="/rollouts">Rollouts</a> ›</nav>
 <h1 class="rollout-title">${breakable(state.id)}</h1>
 <p class="muted meta">scenario <span class="scenario">${data.scenario}</span> · started ${dateTime(state.createdAt)}</p>
-${data.policyChoice ? html`<p class="policy-choice" id="policy-choice">${data.policyChoice}</p>` : ''}
+${data.policyChoice ? html`<p class="policy-choice" id="policy-choice">${data.policyChoice.text}</p>` : ''}
 <div class="rollout-layout">
   <div id="live">${rolloutLive(data, viewer)}</div>
   ${data.provenance ? provenanceCard(data.provenance, state.patch) : ''}
