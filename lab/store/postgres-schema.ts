@@ -164,6 +164,10 @@ const MIGRATIONS: readonly string[] = [
   UPDATE rollouts SET age_wait_until = (state::jsonb #>> '{ageWait,until}')::bigint
     WHERE coalesce(jsonb_typeof(state::jsonb #> '{ageWait,override}'), 'null') = 'null';
   `,
+  // What the rollout page polls: a rollout's health samples after the last id it saw.
+  `
+  CREATE INDEX health_samples_by_rollout_id ON health_samples (rollout_id, id);
+  `,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;

@@ -161,6 +161,11 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE rollouts ADD COLUMN age_wait_until INTEGER;
   UPDATE rollouts SET age_wait_until = json_extract(state, '$.ageWait.until') WHERE json_extract(state, '$.ageWait.override') IS NULL;
   `,
+  // What the rollout page polls: a rollout's health samples after the last rowid it saw (an index
+  // on rollout_id alone ends in the rowid; the one by (rollout_id, at) made each poll scan them all).
+  `
+  CREATE INDEX health_samples_by_rollout_row ON health_samples (rollout_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
