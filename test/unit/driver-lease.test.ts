@@ -9,6 +9,7 @@ import { createRollout } from '../../rollout/engine/state.ts';
 import { DriverBusy } from '../../rollout/store/lease-store.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 import type { Store } from '../../rollout/store/store.ts';
+import { timelineEntry } from '../../web/views/timeline.ts';
 import { fleetOf, MINUTE, NEW_VERSION } from './rollout-harness.ts';
 
 /*
@@ -145,6 +146,10 @@ describe('a driver taking a rollout over', () => {
     expect(after.audit.at(-1)).toMatchObject({ at: now, actor: 'b:2:2', action: 'take-over', reasons: [`driver b:2:2 took over at ${new Date(now).toISOString()}`, expect.any(String)] });
     const record = await store.loadRollout('r1');
     expect(record?.state).toEqual(after);
+    // The page's timeline says who took over and when.
+    const shown = timelineEntry(after.audit.at(-1)!, after.audit.length - 1, after).value;
+    expect(shown).toContain('take over');
+    expect(shown).toContain(`driver b:2:2 took over at ${new Date(now).toISOString()}`);
     expect((await store.transitions('r1')).at(-1)).toMatchObject({ at: now, actor: 'b:2:2', kind: 'command', payload: { name: 'take-over', driver: 'b:2:2' } });
 
     // A wakes and tries the same: refused by the epoch, it learns it lost the rollout, and nothing is stored.
