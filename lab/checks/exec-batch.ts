@@ -16,8 +16,9 @@ import { remoteCommand } from '../hosts/vm/remote-shell.ts';
  * with a POSIX shell, mktemp and GNU timeout: every Debian image has them; a host without
  * `timeout` gets every command alone, as before.
  */
-export function batchedExecs(host: Host): Host {
-  const batcher = new ExecBatcher(host);
+export function batchedExecs(host: Host, runScript?: ScriptRunner): Host {
+  // A lone command through an exec of its own costs no more than through an exec of sh; a kept shell costs no exec at all.
+  const batcher = runScript ? new ExecBatcher(host, runScript, 1) : new ExecBatcher(host, (script, timeoutMs) => host.exec(['sh', '-c', script], { timeoutMs }), 2);
   return new Proxy(host, {
     get(target, property) {
       if (property === 'exec') return (argv: readonly string[], options?: ExecOptions) => batcher.exec(argv, options);
@@ -26,6 +27,12 @@ export function batchedExecs(host: Host): Host {
     },
   });
 }
+
+/**
+ * Runs a batch's script in a POSIX shell on the host: by default an exec of `sh -c`; a host that
+ * keeps a shell open (see rollout/fleets/containers/shell-session.ts) saves even that exec.
+ */
+export type ScriptRunner = (script: string, timeoutMs: number) => Promise<ExecResult>;
 
 interface Pending {
   argv: readonly string[];
@@ -45,7 +52,12 @@ const NO_TIMEOUT = 96;
 class ExecBatcher {
   private pending: Pending[] = [];
 
-  constructor(private readonly host: Host) {}
+  constructor(
+    private readonly host: Host,
+    private readonly runScript: ScriptRunner,
+    /** The fewest commands worth a script: fewer run alone. */
+    private readonly fewest: number,
+  ) {}
 
   exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
@@ -58,7 +70,7 @@ class ExecBatcher {
   private flush(): void {
     const batch = this.pending;
     this.pending = [];
-    if (batch.length === 1) this.alone(batch);
+    if (batch.length < this.fewest) this.alone(batch);
     else void this.together(batch);
   }
 
@@ -79,7 +91,7 @@ class ExecBatcher {
     const limitMs = Math.max(...timeoutsMs) + BATCH_MARGIN_MS;
     let outcome: ExecResult;
     try {
-      outcome = await this.host.exec(['sh', '-c', script], { timeoutMs: limitMs });
+      outcome = await this.runScript(script, limitMs);
     } catch (error) {
       for (const p of batch) p.reject(error);
       return;
