@@ -76,6 +76,15 @@ describe('execs run together', () => {
     expect(quick).toMatchObject({ exitCode: 0, stdout: 'ok\n', timedOut: false });
   }, 60_000);
 
+  it.each(['one exec of sh', 'a kept shell'])('run again alone what an output past 4 MiB cut off, and give what it gives alone, through %s', async (way) => {
+    const [, batched] = ways().find(([name]) => name === way) as [string, Host];
+    const commands: string[][] = [['head', '-c', '5000000', '/dev/zero'], ['echo', 'after the big one']];
+    const together = await Promise.all(commands.map((argv) => batched.exec(argv)));
+    const alone = await Promise.all(commands.map((argv) => host.exec(argv)));
+    expect(together.map(comparable)).toEqual(alone.map(comparable));
+    expect(together[1]?.stdout).toBe('after the big one\n');
+  }, 60_000);
+
   it('leave nothing behind in the host: each script removes its temp folder', async () => {
     const before = (await host.exec(['sh', '-c', 'ls -a /tmp'])).stdout;
     for (const [, batched] of ways()) await Promise.all([batched.exec(['true']), batched.exec(['echo', 'x'])]);

@@ -59,6 +59,8 @@ export class ContainerFleet implements Fleet {
   private constructor(
     private readonly options: ContainerFleetOptions,
     private readonly members: Map<string, Member>,
+    /** A fleet opened for one step on one host (a worker's) is never closed: it keeps no shell open. */
+    private readonly keepsShells = true,
   ) {
     const { mayAct, rolloutId } = options;
     if (mayAct) for (const [id, m] of members) m.host = guardedHost(m.host, mayAct, `fleet host ${id}: not touched, this driver's lease of rollout ${rolloutId} may have run out`);
@@ -103,7 +105,7 @@ export class ContainerFleet implements Fleet {
       if (!member.lost) member.version = await versionOf(host, options.prepared);
       members.set(id, member);
     }
-    return new ContainerFleet(options, new Map([...members].sort(([a], [b]) => a.localeCompare(b))));
+    return new ContainerFleet(options, new Map([...members].sort(([a], [b]) => a.localeCompare(b))), only === undefined);
   }
 
   hosts(): FleetHost[] {
@@ -189,9 +191,9 @@ export class ContainerFleet implements Fleet {
       return { hostId, at, version: member.version, checks: [{ id: 'host:reachable', status: 'error', message: 'the host is gone: its container no longer runs' }] };
     }
     // Every host is checked every few seconds while others install the patch on the same cores: the probes of a step run together, in a shell kept open.
-    member.shell ??= new ShellSession(this.options.docker ?? dockerClient(), member.host.id, this.options.mayAct, `fleet host ${hostId}: not checked, this driver's lease of rollout ${this.options.rolloutId} may have run out`);
+    if (this.keepsShells) member.shell ??= new ShellSession(this.options.docker ?? dockerClient(), member.host.id, this.options.mayAct, `fleet host ${hostId}: not checked, this driver's lease of rollout ${this.options.rolloutId} may have run out`);
     const shell = member.shell;
-    const target = { host: batchedExecs(member.host, (script, timeoutMs) => shell.run(script, timeoutMs)), label: hostId };
+    const target = { host: shell ? batchedExecs(member.host, (script, timeoutMs) => shell.run(script, timeoutMs)) : batchedExecs(member.host), label: hostId };
     let results: CheckResult[];
     if (member.flakesLeft > 0) {
       // The flaky fault: the service is really down for this one check run, then back.

@@ -6,6 +6,8 @@ import type { ExecResult } from '../../../lab/hosts/host.ts';
 
 /** As a lone exec keeps of a command's output: past this the session is dropped and what it said is kept. */
 const MAX_CAPTURE = 4 * 1024 * 1024;
+/** A shell not used for this long is closed; a host checked every few seconds never idles so long. */
+const IDLE_MS = 60_000;
 
 /**
  * One shell kept open in a fleet host (an exec of `sh -s` whose stdin stays attached), to which
@@ -21,6 +23,7 @@ const MAX_CAPTURE = 4 * 1024 * 1024;
 export class ShellSession {
   private open: Promise<{ stream: Duplex; output: Output }> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  private idle: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly docker: Docker,
@@ -38,6 +41,7 @@ export class ShellSession {
   }
 
   close(): void {
+    clearTimeout(this.idle);
     const open = this.open;
     this.open = undefined;
     void open?.then(({ stream }) => stream.destroy(), () => undefined);
@@ -45,6 +49,7 @@ export class ShellSession {
 
   private async runNow(script: string, timeoutMs: number): Promise<ExecResult> {
     if (!this.mayAct()) throw new Error(this.refusal);
+    clearTimeout(this.idle);
     const session = await (this.open ??= this.start());
     const { stream, output } = session;
     const marker = `patchlab-session-${randomBytes(12).toString('hex')}`;
@@ -62,13 +67,14 @@ export class ShellSession {
       throw error;
     } finally {
       socketOf(stream)?.unref();
+      // A fleet kept for another process (taken over, or left for a resume) is never closed here: its shells close themselves.
+      this.idle = setTimeout(() => this.close(), IDLE_MS).unref();
     }
   }
 
+  /** Scripts run one at a time, so the shell being dropped is the one open (or close() came first). */
   private drop(session: { stream: Duplex }): void {
-    void this.open?.then((s) => {
-      if (s === session) this.open = undefined;
-    });
+    this.open = undefined;
     session.stream.destroy();
   }
 
@@ -93,7 +99,7 @@ export class ShellSession {
 class Output extends Writable {
   private chunks: Buffer[] = [];
   private size = 0;
-  private waiting: { marker: Buffer; settle: () => void } | undefined;
+  private waiting: { settle: () => void } | undefined;
   broken = false;
   full = false;
 
@@ -134,7 +140,7 @@ class Output extends Writable {
         if (this.broken || this.full) finish(undefined, all.length);
       };
       const timer = setTimeout(() => finish(undefined, Buffer.concat(this.chunks).length), timeoutMs);
-      this.waiting = { marker, settle };
+      this.waiting = { settle };
       settle();
     });
   }
