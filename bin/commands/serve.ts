@@ -1,7 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { imageCatalog } from '../../lab/images/definition.ts';
 import type { Notification } from '../../lab/notify/notification.ts';
-import { bisectNotifications, scheduleNotification } from '../../lab/notify/run-notifications.ts';
 import { JsonHostScanStore } from '../../lab/inventory/scan/scan-store.ts';
 import { PackageCache } from '../../lab/patches/cache.ts';
 import { onInterrupt } from '../../lab/interrupt.ts';
@@ -10,7 +9,7 @@ import { INTERRUPT_ACTOR, runRollout } from '../../rollout/drive/run-rollout.ts'
 import { RolloutSupervisor } from '../../rollout/drive/supervisor.ts';
 import { currentHolds, loadProjectScenario, webhookNotifier } from './common.ts';
 import { keptFleetAdvice, terminalView } from './rollout.ts';
-import { runSchedule } from '../../lab/schedule/scheduled-run.ts';
+import { runScheduleAndReport } from '../../lab/schedule/reported-run.ts';
 import { bisectMaxRunsFrom } from '../../lab/schedule/schedule-bisect.ts';
 import { Scheduler } from '../../lab/schedule/scheduler.ts';
 import { DATABASE_URL_VARIABLE, openConfiguredStore } from '../../rollout/store/open-store.ts';
@@ -20,9 +19,8 @@ import { listen } from '../../web/server.ts';
 import { advisoriesFromCache } from '../../lab/advisories/cache-advisories.ts';
 import { dockerDiscover } from '../../lab/patches/discover.ts';
 import { PatchDiscovery } from '../../web/services/patch-discovery.ts';
-import { runLabOnWorker } from '../../lab/jobs/lab-run-job.ts';
+import { claimSlotWithJob, scheduledRunPayload } from '../../lab/jobs/scheduled-run-job.ts';
 import { openWorkQueue } from '../../lab/jobs/work-queue.ts';
-import { sightingsOfScheduleRun } from '../../lab/sightings/sightings-of.ts';
 
 export function parsePort(value: string): number {
   const port = Number(value);
@@ -68,20 +66,27 @@ export async function serve(flags: ServeFlags): Promise<void> {
   // Schedules added with `patchlab schedule add` run here; missed slots run once, now.
   new Scheduler({
     store,
-    run: async (spec, due) => {
-      const holds = await currentHolds(store);
-      // With PostgreSQL and a live worker, each image's lab run is a job for the workers; otherwise it runs here.
+    // With PostgreSQL and a live worker, a due slot's run is a job for the workers, added in the claim's own transaction.
+    claim: async (due, claimant, at) => {
       const queue = await openWorkQueue(process.env[DATABASE_URL_VARIABLE]);
-      const onWorker = queue && ((image: string, patch: string[]) => runLabOnWorker(queue.pool, store, { image, patch, refreshLists: 'always', holds }, stderrProgress('schedule')));
-      const run = await runSchedule(spec, { store, holds, slotAt: due.slotAt, coalesced: due.coalesced, cache, bisectMaxRuns: bisectMaxRunsFrom(), progress: stderrProgress('schedule'), ...(onWorker ? { lab: onWorker } : {}) }).finally(
-        () => queue?.close(),
-      );
-      notify(scheduleNotification(run));
-      for (const bisected of bisectNotifications(run)) notify(bisected);
-      const seen = sightingsOfScheduleRun(run);
-      await store.noteSightings(seen.updates, seen.at, seen.seenBy);
-      return run;
+      if (!queue) return (await store.claimScheduleSlot(due.name, due.slotAt, claimant, at)) ? 'run' : 'taken';
+      try {
+        return (await claimSlotWithJob(queue.pool, scheduledRunPayload(due, await currentHolds(store), bisectMaxRunsFrom()), claimant, at)) ? 'queued' : 'taken';
+      } finally {
+        await queue.close();
+      }
     },
+    run: async (spec, due) =>
+      runScheduleAndReport(spec, {
+        store,
+        holds: await currentHolds(store),
+        slotAt: due.slotAt,
+        coalesced: due.coalesced,
+        cache,
+        bisectMaxRuns: bisectMaxRunsFrom(),
+        progress: stderrProgress('schedule'),
+        notify,
+      }),
     progress: stderrProgress('schedule'),
   }).start();
   if (flags.drive !== false) {

@@ -8,6 +8,7 @@ interface WorkerFlags {
   dockerHost?: string;
   capabilities: Capability[];
   concurrency: number;
+  cache?: string;
 }
 
 function capabilityList(value: string): Capability[] {
@@ -30,6 +31,7 @@ export function workerCommand(program: Command): void {
     .option('--docker-host <url>', 'the Docker engine this worker starts new hosts on (unix:///path, tcp://HOST:PORT, ssh://USER@HOST); default: DOCKER_HOST or the local socket')
     .option('--capabilities <list>', `what this machine offers beyond Docker, comma-separated (${CAPABILITIES.join(', ')})`, capabilityList, [])
     .option('--concurrency <n>', 'jobs at once', jobsAtOnce, 2)
+    .option('--cache <dir>', "this worker's own package cache, filled from the mirror with each rollout's pinned files (default: PATCHLAB_CACHE, else $PATCHLAB_HOME/cache)")
     .action(async (flags: WorkerFlags) => {
       const url = process.env[DATABASE_URL_VARIABLE];
       if (!url) throw new Error(`patchlab worker: ${DATABASE_URL_VARIABLE} is not set; a worker takes its jobs from a PostgreSQL database (postgresql://USER@HOST/DATABASE)`);
@@ -40,6 +42,6 @@ export function workerCommand(program: Command): void {
       }
       const stop = new AbortController();
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort(new Error(signal)));
-      await runWorker({ databaseUrl: url, capabilities: flags.capabilities, concurrency: flags.concurrency, progress: stderrProgress('worker'), signal: stop.signal });
+      await runWorker({ databaseUrl: url, capabilities: flags.capabilities, concurrency: flags.concurrency, progress: stderrProgress('worker'), signal: stop.signal, ...(flags.cache ? { cacheDir: flags.cache } : {}) });
     });
 }

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { InputError } from '../config/validation.ts';
+import type { PackageCache } from '../patches/cache.ts';
 import type { Progress } from '../progress.ts';
 import type { LabReport } from '../run/report.ts';
 import { newRunId } from '../run/run-id.ts';
@@ -48,12 +49,12 @@ export async function runLabOnWorker(pool: pg.Pool, store: LabRunStore, run: Lab
  * that cannot start (an unknown image, a malformed check file) is an answer, not a retry: it
  * would fail the same way on every worker.
  */
-export function labRunTask(context: { pool: pg.Pool; store: LabRunStore; progress: Progress; now?: () => number }) {
+export function labRunTask(context: { pool: pg.Pool; store: LabRunStore; progress: Progress; cache?: PackageCache; now?: () => number }) {
   const now = context.now ?? Date.now;
   return async (payload: LabRunPayload): Promise<void> => {
     let answer: { runId: string; error?: string };
     try {
-      const report = await runLabOnImage({ ...payload.run, runId: payload.runId, progress: context.progress });
+      const report = await runLabOnImage({ ...payload.run, runId: payload.runId, progress: context.progress, ...(context.cache ? { cache: context.cache } : {}) });
       await context.store.saveLabRun(report);
       answer = { runId: payload.runId };
     } catch (error) {

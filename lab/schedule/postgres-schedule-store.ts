@@ -58,15 +58,23 @@ export class PostgresScheduleStore implements ScheduleStore {
   }
 
   async claimScheduleSlot(schedule: string, slotAt: number, claimedBy: string, at: number): Promise<boolean> {
-    try {
-      const { rowCount } = await this.pool.query(
-        'INSERT INTO schedule_claims (schedule, slot_at, claimed_by, claimed_at) VALUES ($1, $2, $3, $4) ON CONFLICT (schedule, slot_at) DO NOTHING',
-        [schedule, slotAt, claimedBy, at],
-      );
-      return rowCount === 1;
-    } catch (error) {
-      if (pgCode(error) === PG_FOREIGN_KEY_VIOLATION) throw scheduleNotFound(schedule);
-      throw error;
-    }
+    return insertScheduleClaim(this.pool, schedule, slotAt, claimedBy, at);
+  }
+}
+
+/**
+ * The claim itself, on a pool or on a connection inside a caller's transaction (so a scheduled
+ * run's job can commit with its claim): true for the first claimant of the slot.
+ */
+export async function insertScheduleClaim(db: pg.Pool | pg.ClientBase, schedule: string, slotAt: number, claimedBy: string, at: number): Promise<boolean> {
+  try {
+    const { rowCount } = await db.query(
+      'INSERT INTO schedule_claims (schedule, slot_at, claimed_by, claimed_at) VALUES ($1, $2, $3, $4) ON CONFLICT (schedule, slot_at) DO NOTHING',
+      [schedule, slotAt, claimedBy, at],
+    );
+    return rowCount === 1;
+  } catch (error) {
+    if (pgCode(error) === PG_FOREIGN_KEY_VIOLATION) throw scheduleNotFound(schedule);
+    throw error;
   }
 }

@@ -19,7 +19,14 @@ export interface SchedulerOptions {
   progress?: Progress;
   /** Who claims the slots it runs; this process by default. */
   claimant?: string;
+  /**
+   * Claims a due slot: 'run' it here, 'queued' (claimed, and its run is a job for a worker,
+   * committed with the claim), or 'taken' by another serve. The store's claim, run here, by default.
+   */
+  claim?: (due: DueRun, claimant: string, at: number) => Promise<SlotClaim>;
 }
+
+export type SlotClaim = 'run' | 'queued' | 'taken';
 
 /** When each schedule last ran for a slot: runs asked for by hand do not move its slots. */
 export function lastSlotRuns(runs: readonly ScheduleRunRecord[]): Map<string, number> {
@@ -39,6 +46,11 @@ export class Scheduler {
   private running: Promise<void> | undefined;
   /** After a tick that failed (the store, say), wait a whole poll rather than retry at once. */
   private failed = false;
+  /**
+   * After a tick whose due slots were all claimed elsewhere (another serve runs it, or a worker
+   * has its job), wait a whole poll too: the slot stays due until that run is recorded.
+   */
+  private othersRun = false;
 
   private readonly claimant: string;
 
@@ -79,13 +91,17 @@ export class Scheduler {
     const progress = this.options.progress ?? silent;
     const schedules = (await this.options.store.listSchedules()).map(({ spec, addedAt }) => ({ spec, addedAt }));
     const due = dueRuns(schedules, lastSlotRuns(await this.options.store.scheduleRuns()), now());
+    this.othersRun = false;
     for (const run of due) {
       if (this.stopped) return;
       const schedule = schedules.find((s) => s.spec.name === run.name);
       if (!schedule) continue;
       // Several serve processes on one database each see the slot due: the first to claim it runs it.
-      if (!(await this.options.store.claimScheduleSlot(run.name, run.slotAt, this.claimant, now()))) {
-        progress(`schedule ${run.name}: the slot of ${new Date(run.slotAt).toISOString()} is taken by another serve`);
+      const claim = this.options.claim ?? (async (d: DueRun, claimant: string, at: number): Promise<SlotClaim> => ((await this.options.store.claimScheduleSlot(d.name, d.slotAt, claimant, at)) ? 'run' : 'taken'));
+      const claimed = await claim(run, this.claimant, now());
+      if (claimed !== 'run') {
+        this.othersRun = true;
+        progress(`schedule ${run.name}: the slot of ${new Date(run.slotAt).toISOString()} ${claimed === 'queued' ? 'is a job for a worker' : 'is taken by another serve'}`);
         continue;
       }
       progress(`schedule ${run.name}: running for ${new Date(run.slotAt).toISOString()}${run.coalesced ? ' (and the slots missed before it)' : ''}`);
@@ -100,7 +116,10 @@ export class Scheduler {
     const next = nextWakeAt(schedules, lastSlotRuns(await this.options.store.scheduleRuns()));
     const poll = this.options.pollMs ?? 30_000;
     if (this.failed) return poll;
-    return Math.max(0, Math.min(poll, next === null ? poll : next - now));
+    const wait = next === null ? poll : next - now;
+    // A slot still due after this tick is one another process runs: not a reason to tick again at once.
+    if (this.othersRun && wait <= 0) return poll;
+    return Math.max(0, Math.min(poll, wait));
   }
 
   private sleep(): void {

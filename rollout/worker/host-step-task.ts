@@ -10,6 +10,8 @@ import { ContainerFleet } from '../fleets/containers/container-fleet.ts';
 import type { HostStepPayload } from '../fleets/jobs/host-steps.ts';
 import { putResult } from '../../lab/jobs/job-results.ts';
 import type { Store } from '../store/store.ts';
+import { PinMismatchError } from '../../lab/patches/cache-fill.ts';
+import { PlanFiles } from './plan-files.ts';
 
 export interface HostStepContext {
   pool: pg.Pool;
@@ -30,6 +32,7 @@ export interface HostStepContext {
 export function hostStepTask(context: HostStepContext): (payload: HostStepPayload) => Promise<void> {
   const suites = new Map<string, Promise<CheckSuite>>();
   const engines = new Map<string, Docker>();
+  const planFiles = new PlanFiles(context.cache, context.progress);
   const now = context.now ?? Date.now;
   return async (payload) => {
     const { rolloutId, hostId, step, key } = payload;
@@ -53,8 +56,30 @@ export function hostStepTask(context: HostStepContext): (payload: HostStepPayloa
     );
     if (fleet.hosts().length === 0) throw new Error(`${step} of ${hostId}: no container of rollout ${rolloutId} on ${url}`);
     context.progress(`${step} ${hostId} (rollout ${rolloutId}): started`);
-    const answer = step === 'patch' ? await fleet.patch(hostId) : step === 'rollback' ? await fleet.rollback(hostId) : await fleet.check(hostId);
+    if (step !== 'check') await planFiles.noteHostView(docker, rolloutId, hostId);
+    const refused = step === 'check' ? undefined : await refusal(planFiles.ensure(rolloutId, meta.prepared, image, docker), step);
+    const answer = refused
+      ? ({ type: 'patch-failed', hostId, version: fleet.hosts()[0]?.version ?? meta.prepared.baseVersion, reason: refused } as const)
+      : step === 'patch'
+        ? await fleet.patch(hostId)
+        : step === 'rollback'
+          ? await fleet.rollback(hostId)
+          : await fleet.check(hostId);
     await putResult(context.pool, key, rolloutId, answer, now());
     context.progress(`${step} ${hostId} (rollout ${rolloutId}): ${'type' in answer ? answer.type : 'checked'}`);
   };
+}
+
+/**
+ * A patch from a cache whose bytes are not the pinned ones is the host's failure, with the reason
+ * (the ring's budget decides); any other failure to fill the cache throws, and the queue tries again.
+ */
+async function refusal(filled: Promise<void>, step: 'patch' | 'rollback'): Promise<string | undefined> {
+  try {
+    await filled;
+    return undefined;
+  } catch (error) {
+    if (error instanceof PinMismatchError && step === 'patch') return error.message;
+    throw error;
+  }
 }

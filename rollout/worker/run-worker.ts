@@ -9,6 +9,8 @@ import { HOST_STEP_TASK, type HostStepPayload } from '../fleets/jobs/host-steps.
 import { ensureJobSchema, quietLogger } from '../../lab/jobs/job-schema.ts';
 import { openPostgresStore } from '../store/postgres-store.ts';
 import { hostStepTask } from './host-step-task.ts';
+import { SCHEDULED_RUN_TASK, scheduledRunTask, type ScheduledRunPayload } from '../../lab/jobs/scheduled-run-job.ts';
+import { workerNotifier } from './worker-notifier.ts';
 import { beat, BEAT_MS, freeDeadWorkersJobs, leave, STALE_MS } from '../../lab/jobs/worker-liveness.ts';
 
 /** What a job may need beyond a Docker engine (qemu for VM twins); a worker takes only the jobs it has every flag of. */
@@ -23,6 +25,8 @@ export interface WorkerOptions {
   progress: Progress;
   signal: AbortSignal;
   staleMs?: number;
+  /** This worker's own package cache (--cache, PATCHLAB_CACHE); the default cache of its home otherwise. */
+  cacheDir?: string;
 }
 
 /**
@@ -41,11 +45,14 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     const events: WorkerEvents = new EventEmitter();
     // Jobs are locked in the name of the worker pool (not of each of its workers): that is whose beat counts.
     events.on('pool:create', ({ workerPool }) => workerIds.push(workerPool.id));
-    const step = hostStepTask({ pool, store, cache: new PackageCache(), progress: options.progress });
-    const labRun = labRunTask({ pool, store, progress: options.progress });
+    const cache = new PackageCache(options.cacheDir);
+    const step = hostStepTask({ pool, store, cache, progress: options.progress });
+    const labRun = labRunTask({ pool, store, cache, progress: options.progress });
+    const scheduled = scheduledRunTask({ store, cache, progress: options.progress, notify: workerNotifier(options.progress) });
     const taskList: Record<string, Task> = {
       [HOST_STEP_TASK]: async (payload) => step(payload as HostStepPayload),
       [LAB_RUN_TASK]: async (payload) => labRun(payload as LabRunPayload),
+      [SCHEDULED_RUN_TASK]: async (payload) => scheduled(payload as ScheduledRunPayload),
     };
     const runner = await run({
       pgPool: pool,

@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,12 @@ import { runSchedule } from '../../lab/schedule/scheduled-run.ts';
 import { Scheduler } from '../../lab/schedule/scheduler.ts';
 import { parseScheduleSpec } from '../../lab/schedule/spec.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
+import { PackageCache } from '../../lab/patches/cache.ts';
+import { debFileName } from '../../lab/patches/apt-output.ts';
+import { workersAlive } from '../../lab/jobs/worker-liveness.ts';
+import { SCHEDULED_RUN_TASK } from '../../lab/jobs/scheduled-run-job.ts';
+import { openJobDatabase } from '../../rollout/fleets/jobs/job-store.ts';
+import { startPostgresCluster } from '../contract/postgres-cluster.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'patchlab-schedule-'));
 const store = openStore(join(home, 'patchlab.db'));
@@ -96,4 +102,75 @@ describe('scheduled regression runs, with the real lab', () => {
     await store.close();
     rmSync(home, { recursive: true, force: true });
   });
+});
+
+/*
+ * Issue 17: with PostgreSQL and a live worker, `serve` claims a due slot and adds its run's job in
+ * one transaction, and a real `patchlab worker` runs it with the real lab and its own package cache
+ * (`--cache`, empty at first). Both are processes as a team runs them; the database is a throwaway
+ * cluster on a Unix socket.
+ */
+describe('a scheduled run on a worker', () => {
+  it('is claimed by serve with its job, run by the worker with the real lab, and recorded once', async () => {
+    const cluster = await startPostgresCluster();
+    const database = await cluster.createDatabase();
+    const jobs = await openJobDatabase(database.url);
+    const dir = mkdtempSync(join(tmpdir(), 'patchlab-schedule-pg-'));
+    const children: { child: ChildProcess; output: string }[] = [];
+    const start = (args: string[], name: string) => {
+      const child = spawn(join(projectRoot, 'bin/patchlab'), args, {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, PATCHLAB_DATABASE_URL: database.url, PATCHLAB_HOME: join(dir, name), PATCHLAB_CACHE: new PackageCache().root },
+      });
+      const entry = { child, output: '' };
+      child.stdout!.on('data', (chunk: Buffer) => (entry.output += chunk.toString()));
+      child.stderr!.on('data', (chunk: Buffer) => (entry.output += chunk.toString()));
+      children.push(entry);
+      return entry;
+    };
+    try {
+      // The worker's own cache, empty: its lab run fills it from the mirror.
+      const workerCache = join(dir, 'worker', 'cache');
+      const worker = start(['worker', '--concurrency', '1', '--cache', workerCache], 'worker');
+      const deadline = Date.now() + 240_000;
+      while (!(await workersAlive(jobs.pool, Date.now()))) {
+        if (Date.now() > deadline) throw new Error(`the worker never beat:\n${worker.output}`);
+        await sleep(250);
+      }
+      const addedAt = Date.now();
+      const spec = parseScheduleSpec({ kind: 'cron', name: 'web-worker', expression: cronAt(addedAt + 3_000), timeZone: 'UTC', images: ['web'], patch: 'tzdata' });
+      await jobs.store.addSchedule({ spec, addedAt });
+      const serve = start(['serve', '--port', '0', '--no-drive'], 'serve');
+      while ((await jobs.store.scheduleRuns()).length === 0) {
+        if (Date.now() > deadline) throw new Error(`the schedule never ran:\nserve: ${serve.output}\nworker: ${worker.output}`);
+        await sleep(500);
+      }
+      // Its only slot has passed: neither serve nor the worker runs it again.
+      await sleep(3_000);
+      const runs = await jobs.store.scheduleRuns({ schedule: 'web-worker' });
+      expect(runs, `serve: ${serve.output}\nworker: ${worker.output}`).toHaveLength(1);
+      expect(runs[0]!.slotAt).toBe(Math.floor((addedAt + 3_000) / 1000) * 1000);
+      expect(runs[0]!.images[0]).toMatchObject({ image: 'web', verdict: 'pass', patches: [{ name: 'tzdata' }] });
+      expect((await jobs.store.loadLabRun(runs[0]!.images[0]!.runId!))?.verdict).toBe('pass');
+      const tzdata = runs[0]!.images[0]!.patches[0]!.version;
+      expect(readdirSync(join(workerCache, 'archives'))).toContain(debFileName('tzdata', tzdata, 'all'));
+      expect(serve.output).toMatch(/schedule web-worker: the slot of \S+ is a job for a worker/);
+      expect(worker.output).toMatch(/schedule web-worker: running for/);
+      expect((await jobs.pool.query('SELECT 1 FROM graphile_worker.jobs WHERE task_identifier = $1', [SCHEDULED_RUN_TASK])).rowCount).toBe(0);
+    } finally {
+      const running = children.map(({ child }) => child).filter((child) => child.exitCode === null && child.signalCode === null);
+      const exited = Promise.all(running.map((child) => new Promise((resolve) => child.once('exit', resolve))));
+      for (const child of running) process.kill(-child.pid!, 'SIGTERM');
+      // A process that does not stop on SIGTERM within 20 s is killed: the test must not leave it.
+      if ((await Promise.race([exited.then(() => true), sleep(20_000).then(() => false)])) === false) {
+        for (const child of running) if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+      }
+      await exited;
+      await jobs.close();
+      await database.drop();
+      await cluster.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 360_000);
 });
