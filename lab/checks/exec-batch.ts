@@ -68,7 +68,9 @@ class ExecBatcher {
   }
 
   private flush(): void {
-    const batch = this.pending;
+    // A command no shell line can carry (a NUL in a word) runs alone, where its own exec says what is wrong with it.
+    const batch = this.pending.filter((p) => scriptable(p));
+    this.alone(this.pending.filter((p) => !batch.includes(p)));
     this.pending = [];
     if (batch.length < this.fewest) this.alone(batch);
     else void this.together(batch);
@@ -80,13 +82,7 @@ class ExecBatcher {
 
   private async together(batch: Pending[]): Promise<void> {
     const boundary = `patchlab-batch-${randomBytes(12).toString('hex')}`;
-    let script: string;
-    try {
-      script = batchScript(batch, boundary);
-    } catch (error) {
-      for (const p of batch) p.reject(error);
-      return;
-    }
+    const script = batchScript(batch, boundary);
     const timeoutsMs = batch.map((p) => p.options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     const limitMs = Math.max(...timeoutsMs) + BATCH_MARGIN_MS;
     let outcome: ExecResult;
@@ -107,6 +103,15 @@ class ExecBatcher {
       else again.push(p);
     });
     this.alone(again);
+  }
+}
+
+function scriptable({ argv, options }: { argv: readonly string[]; options: ExecOptions }): boolean {
+  try {
+    remoteCommand(argv, options);
+    return true;
+  } catch {
+    return false;
   }
 }
 

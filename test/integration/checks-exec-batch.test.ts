@@ -85,6 +85,17 @@ describe('execs run together', () => {
     expect(together[1]?.stdout).toBe('after the big one\n');
   }, 60_000);
 
+  it('send a command no shell line can carry (a NUL in a word) alone, and still run the others together', async () => {
+    const settled = (results: PromiseSettledResult<ExecResult>[]) => results.map((r) => (r.status === 'fulfilled' ? comparable(r.value) : 'refused'));
+    const commands: string[][] = [['echo', 'a\0b'], ['echo', 'ok'], ['echo', 'fine']];
+    for (const [, batched] of ways()) {
+      const together = await Promise.allSettled(commands.map((argv) => batched.exec(argv)));
+      const alone = await Promise.allSettled(commands.map((argv) => host.exec(argv)));
+      expect(settled(together)).toEqual(settled(alone));
+      expect(settled(together).slice(1)).toEqual([comparable({ exitCode: 0, stdout: 'ok\n', stderr: '', durationMs: 0, timedOut: false }), comparable({ exitCode: 0, stdout: 'fine\n', stderr: '', durationMs: 0, timedOut: false })]);
+    }
+  }, 60_000);
+
   it('leave nothing behind in the host: each script removes its temp folder', async () => {
     const before = (await host.exec(['sh', '-c', 'ls -a /tmp'])).stdout;
     for (const [, batched] of ways()) await Promise.all([batched.exec(['true']), batched.exec(['echo', 'x'])]);
