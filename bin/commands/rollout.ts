@@ -13,6 +13,10 @@ import { storedPolicyChoice } from '../../rollout/drive/policy-choice.ts';
 import { INTERRUPT_ACTOR, runRollout, type RolloutRunOptions } from '../../rollout/drive/run-rollout.ts';
 import type { RolloutState } from '../../rollout/engine/state.ts';
 import { openConfiguredStore } from '../../rollout/store/open-store.ts';
+import type { Store } from '../../rollout/store/store.ts';
+import { policyLabel, policyLabelText } from '../../web/model/policy-label.ts';
+import { rolloutStatus, statusText } from '../../web/model/rollout-status.ts';
+import { waitingUntil } from '../../rollout/engine/age-wait.ts';
 import { collect, currentHolds, loadProjectScenario, mirrorOverrides, withStore, NOTIFY_GRACE_MS, webhookNotifier, type MirrorFlags } from './common.ts';
 
 export function exitCodeOfRollout(state: RolloutState): number {
@@ -100,21 +104,27 @@ function refuseUnlessAdmin(name: CommandName, actor: string): void {
   }
 }
 
+/** One line a rollout: id, what it is doing (a wait for the minimum age with until when), ring, patch, last change. */
+async function listRollouts(store: Store): Promise<void> {
+  const now = Date.now();
+  for (const r of await store.listRollouts()) {
+    const status = statusText(rolloutStatus(r.phase, r.ageWaitUntil, now));
+    console.log(`${r.id.padEnd(32)} ${status.padEnd(17)} ring ${String(r.ring).padEnd(8)} ${r.patch.name} (${r.patch.version})  ${new Date(r.updatedAt).toISOString()}`);
+  }
+}
+
 async function showStatus(id: string | undefined): Promise<void> {
   const store = await openConfiguredStore();
   try {
-    if (!id) {
-      for (const r of await store.listRollouts()) {
-        console.log(`${r.id.padEnd(32)} ${r.phase.padEnd(17)} ring ${String(r.ring).padEnd(8)} ${r.patch.name} (${r.patch.version})  ${new Date(r.updatedAt).toISOString()}`);
-      }
-      return;
-    }
+    if (!id) return listRollouts(store);
     const record = await store.loadRollout(id);
     if (!record) throw new Error(`no rollout ${id}`);
     const { state } = record;
-    console.log(`rollout ${id}: ${state.phase}, patch ${state.patch.name} (${state.patch.version}, ${state.patch.severity})`);
-    console.log(storedPolicyChoice(record.meta)?.text ?? `policy ${record.policy.name}`);
-    for (const line of waitLines(state, Date.now())) console.log(line);
+    const choice = storedPolicyChoice(record.meta);
+    const now = Date.now();
+    console.log(`rollout ${id}: ${statusText(rolloutStatus(state.phase, waitingUntil(state.ageWait, now), now))}, patch ${state.patch.name} (${state.patch.version}, ${policyLabelText(policyLabel(choice, state.patch))})`);
+    console.log(choice?.text ?? `policy ${record.policy.name}`);
+    for (const line of waitLines(state, now)) console.log(line);
     for (const line of ringLines(state)) console.log(line);
     console.log('decisions (newest last):');
     for (const entry of state.audit.slice(-12)) {
@@ -139,6 +149,10 @@ export function rolloutCommand(program: Command): void {
     .action(async (file: string | undefined, flags: { id?: string; keep?: boolean; patch?: string[] } & MirrorFlags) => {
       process.exitCode = exitCodeOfRollout(await startRollout(file, flags));
     });
+  rollout
+    .command('list')
+    .description('list rollouts, newest first: what each is doing (or until when it waits for its updates\' minimum age), its ring and patch')
+    .action(() => withStore(listRollouts));
   rollout
     .command('status')
     .description('list rollouts, or show one: rings, hosts and the latest decisions with their reasons')

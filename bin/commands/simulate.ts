@@ -6,7 +6,7 @@ import { InputError } from '../../lab/config/validation.ts';
 import { stderrProgress } from '../../lab/progress.ts';
 import { PlanError } from '../../rollout/engine/plan.ts';
 import { uniformBreakProbability } from '../../rollout/simulate/arithmetic.ts';
-import { comparePolicies, type PolicySummary } from '../../rollout/simulate/compare.ts';
+import { comparePolicies, inThisThread, type PolicySummary } from '../../rollout/simulate/compare.ts';
 import { simulatedFleet } from '../../rollout/simulate/fleet-hosts.ts';
 import { builtInComparison, type PolicyVariant } from '../../rollout/simulate/policies.ts';
 import { parsePolicies } from '../../scenarios/policies-file.ts';
@@ -19,6 +19,7 @@ import { hostLabels } from '../../rollout/fleets/host-labels.ts';
 import { loadScenario, type Scenario } from '../../scenarios/load.ts';
 import { parseDuration } from '../../lab/config/duration.ts';
 import { simulationFields } from '../../scenarios/simulate-schema.ts';
+import { inWorkers, planWorkerHosts } from './simulate-workers.ts';
 
 /** Simulated hosts --hosts may ask for: a million through three rings and four policies take seconds (test/bench/RESULTS.md). */
 export const MAX_SIMULATED_HOSTS = 1_000_000;
@@ -99,30 +100,33 @@ export async function simulate(file: string, flags: SimulateFlags): Promise<void
   const model = describeModel(scenario, hosts, seed, runs, settings);
   if (!flags.json) for (const line of model) console.log(line);
 
-  const fleet = simulatedFleet(scenario.fleet, hosts, scenario.image.replace(/[^a-z0-9]+/g, '-'));
+  const prefix = scenario.image.replace(/[^a-z0-9]+/g, '-');
+  const runPlan = hosts >= planWorkerHosts() ? inWorkers({ shape: scenario.fleet, size: hosts, prefix }) : inThisThread(simulatedFleet(scenario.fleet, hosts, prefix));
   const started = performance.now();
   let runStarted = started;
   let summaries: PolicySummary[];
   try {
-    summaries = comparePolicies({
-      fleet,
-      variants,
-      faults: scenario.faults,
-      checkIntervalMs: scenario.checkIntervalMs,
-      settings,
-      seed,
-      runs,
-      patch: { name: scenario.patchWords.join(' '), severity: scenario.severity },
-      onRun: ({ variant, seed: runSeed, result }) => {
-        if (!result) {
-          runStarted = performance.now();
-          return;
-        }
-        const seconds = ((performance.now() - runStarted) / 1000).toFixed(1);
-        const rate = Math.round(result.work.hostEvents / Math.max((performance.now() - runStarted) / 1000, 1e-3)).toLocaleString('en');
-        progress(`${variant.name} (seed ${runSeed}): ${result.outcome} in ${seconds} s, ${result.work.engineSteps} engine steps, ${rate} host events/s`);
+    summaries = await comparePolicies(
+      {
+        variants,
+        faults: scenario.faults,
+        checkIntervalMs: scenario.checkIntervalMs,
+        settings,
+        seed,
+        runs,
+        patch: { name: scenario.patchWords.join(' '), severity: scenario.severity },
+        onRun: ({ variant, seed: runSeed, result }) => {
+          if (!result) {
+            runStarted = performance.now();
+            return;
+          }
+          const seconds = ((performance.now() - runStarted) / 1000).toFixed(1);
+          const rate = Math.round(result.work.hostEvents / Math.max((performance.now() - runStarted) / 1000, 1e-3)).toLocaleString('en');
+          progress(`${variant.name} (seed ${runSeed}): ${result.outcome} in ${seconds} s, ${result.work.engineSteps} engine steps, ${rate} host events/s`);
+        },
       },
-    });
+      runPlan,
+    );
   } catch (error) {
     if (error instanceof PlanError) throw new InputError(scenario.file, [...error.problems]);
     throw error;

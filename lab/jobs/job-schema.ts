@@ -9,7 +9,8 @@ import { inTransaction } from '../store/postgres-transaction.ts';
  * - patchlab_job_results: what a finished job answered, until the one who asked reads it; its
  *   owner is the rollout or lab run it is for.
  * - patchlab_fleet_hosts: which Docker engine each host of a rollout lives on.
- * - patchlab_workers: each worker process's heartbeat, so the jobs of a dead one are taken again.
+ * - patchlab_workers: each worker process's heartbeat, so the jobs of a dead one are taken again,
+ *   and the Docker engine it starts hosts on, so jobs on that engine's hosts go to it.
  */
 const TABLES = `
   CREATE TABLE IF NOT EXISTS patchlab_job_results (
@@ -29,6 +30,7 @@ const TABLES = `
     process text NOT NULL,
     beat_at bigint NOT NULL
   );
+  ALTER TABLE patchlab_workers ADD COLUMN IF NOT EXISTS docker_host text;
 `;
 
 /** Brings the queue's schema up to date; safe to run from several processes at once. */

@@ -12,12 +12,13 @@ export const BEAT_MS = 2_000;
 /** A worker silent this long is taken for dead: several missed beats, not one slow one. */
 export const STALE_MS = 10_000;
 
-export async function beat(pool: pg.Pool, workerIds: readonly string[], processTag: string, at: number): Promise<void> {
+/** `dockerHost`: the engine the worker starts hosts on, as it names it. */
+export async function beat(pool: pg.Pool, workerIds: readonly string[], processTag: string, at: number, dockerHost: string | null = null): Promise<void> {
   if (workerIds.length === 0) return;
   await pool.query(
-    `INSERT INTO patchlab_workers (worker_id, process, beat_at) SELECT unnest($1::text[]), $2, $3
-     ON CONFLICT (worker_id) DO UPDATE SET beat_at = excluded.beat_at`,
-    [workerIds, processTag, at],
+    `INSERT INTO patchlab_workers (worker_id, process, beat_at, docker_host) SELECT unnest($1::text[]), $2, $3, $4
+     ON CONFLICT (worker_id) DO UPDATE SET beat_at = excluded.beat_at, docker_host = excluded.docker_host`,
+    [workerIds, processTag, at, dockerHost],
   );
 }
 
@@ -40,4 +41,13 @@ export async function leave(pool: pg.Pool, workerIds: readonly string[]): Promis
 export async function workersAlive(pool: pg.Pool, at: number, staleMs = STALE_MS): Promise<boolean> {
   const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM patchlab_workers WHERE beat_at >= $1', [at - staleMs]);
   return (rows[0]?.n ?? 0) > 0;
+}
+
+/** The Docker engines of the workers that beat within `staleMs`, each once. */
+export async function liveEngines(pool: pg.Pool, at: number, staleMs = STALE_MS): Promise<string[]> {
+  const { rows } = await pool.query<{ docker_host: string }>(
+    'SELECT DISTINCT docker_host FROM patchlab_workers WHERE beat_at >= $1 AND docker_host IS NOT NULL ORDER BY docker_host',
+    [at - staleMs],
+  );
+  return rows.map((r) => r.docker_host);
 }

@@ -157,6 +157,17 @@ const MIGRATIONS: readonly string[] = [
     expires_at bigint NOT NULL
   );
   `,
+  // Until when a rollout's first patch waits for its updates' minimum age (null: no wait, or an
+  // admin overrode it), copied out of the state so that a list of rollouts can say so.
+  `
+  ALTER TABLE rollouts ADD COLUMN age_wait_until bigint;
+  UPDATE rollouts SET age_wait_until = (state::jsonb #>> '{ageWait,until}')::bigint
+    WHERE coalesce(jsonb_typeof(state::jsonb #> '{ageWait,override}'), 'null') = 'null';
+  `,
+  // What the rollout page polls: a rollout's health samples after the last id it saw.
+  `
+  CREATE INDEX health_samples_by_rollout_id ON health_samples (rollout_id, id);
+  `,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;

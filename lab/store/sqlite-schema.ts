@@ -155,6 +155,17 @@ const MIGRATIONS: readonly string[] = [
     expires_at INTEGER NOT NULL
   ) STRICT, WITHOUT ROWID;
   `,
+  // Until when a rollout's first patch waits for its updates' minimum age (null: no wait, or an
+  // admin overrode it), copied out of the state so that a list of rollouts can say so.
+  `
+  ALTER TABLE rollouts ADD COLUMN age_wait_until INTEGER;
+  UPDATE rollouts SET age_wait_until = json_extract(state, '$.ageWait.until') WHERE json_extract(state, '$.ageWait.override') IS NULL;
+  `,
+  // What the rollout page polls: a rollout's health samples after the last rowid it saw (an index
+  // on rollout_id alone ends in the rowid; the one by (rollout_id, at) made each poll scan them all).
+  `
+  CREATE INDEX health_samples_by_rollout_row ON health_samples (rollout_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -10,15 +10,14 @@ import type { PatchRequest } from '../../lab/patches/request.ts';
 import type { Progress } from '../../lab/progress.ts';
 import { checkFilesFor, loadCheckSuite } from '../../lab/run/check-suite.ts';
 import { isTerminal } from '../engine/phase.ts';
-import { createRollout, type RolloutState } from '../engine/state.ts';
+import type { RolloutState } from '../engine/state.ts';
 import { ContainerFleet } from '../fleets/containers/container-fleet.ts';
-import { faultsForHosts } from '../fleets/containers/faults-for-hosts.ts';
 import { preparePatch } from '../fleets/containers/prepare.ts';
 import type { HostFault, PreparedPatch } from '../fleets/containers/prepared-patch.ts';
-import { hostLabels } from '../fleets/host-labels.ts';
 import type { Fleet } from '../fleets/fleet.ts';
 import type { Store } from '../store/store.ts';
 import type { RolloutPlan } from './rollout-plan.ts';
+import { fleetPlan } from './fleet-plan.ts';
 import { patchGates, type PatchGates } from './patch-gates.ts';
 import type { PolicyChoice } from './policy-choice.ts';
 import { alreadyPatched, openServerFleet, rebootsForHosts, type ServerRolloutMeta } from './server-rollout.ts';
@@ -62,17 +61,7 @@ export async function newRollout(id: string, plan: RolloutPlan, store: Store, ca
   const what = plan.servers ? `servers of ${plan.servers.inventory} (patch prepared on ${plan.image})` : `${plan.image} hosts`;
   progress(`rollout ${id}: scenario ${plan.name}, ${plan.fleet.hosts} ${what}, rings ${plan.rings.map((r) => r.name).join(' → ')}`);
   const now = options.now ?? Date.now;
-  const prefix = plan.image.replace(/[^a-z0-9]+/g, '-');
-  const planned = (version: string) =>
-    plan.servers
-      ? plan.servers.servers.map((s) => ({ id: s.name, labels: { ...s.labels }, version }))
-      : hostLabels(plan.fleet).map((labels, i) => ({ id: `${prefix}-${String(i + 1).padStart(2, '0')}`, labels: { ...labels }, version }));
-  const stateFor = (patch: Pick<PreparedPatch, 'name' | 'version' | 'baseVersion'>, ageWait: PatchGates['ageWait'] = null) =>
-    createRollout({ id, patch: { name: patch.name, version: patch.version, severity: plan.severity }, hosts: planned(patch.baseVersion), rings: plan.rings, now: now(), ageWait });
-  // Rings and faults are settled before any container starts, so the fleet starts with its faults.
-  // They follow from the hosts' names and labels and the rollout's id, not from the patch, so the
-  // fleet's containers can start while the patch is prepared.
-  const faults = faultsForHosts(plan.faults, planned('unpatched'), stateFor({ name: 'the patch', version: 'patched', baseVersion: 'unpatched' }), plan.fleet.seed);
+  const { prefix, stateFor, faults } = fleetPlan(id, plan, now);
   for (const [host, list] of faults) progress(`fault on ${host}: ${list.map((f) => f.kind).join(', ')}`);
   const target = plan.servers ? { servers: plan.servers } : { suite: await fleetChecks(checks) };
 

@@ -1,3 +1,4 @@
+import type { SourceAdvisory } from '../../lab/advisories/advisory.ts';
 import { advisoriesFromCache } from '../../lab/advisories/cache-advisories.ts';
 import type { PackageCache } from '../../lab/patches/cache.ts';
 import type { Progress } from '../../lab/progress.ts';
@@ -22,14 +23,21 @@ export async function patchGates(
   id: string,
   plan: Pick<RolloutPlan, 'policy' | 'severity' | 'severityTyped' | 'policyRules' | 'minimumAgeMs'>,
   prepared: PreparedPatch,
-  deps: { cache: PackageCache; sightings: SightingStore; now: number; progress: Progress },
+  deps: {
+    cache: PackageCache;
+    sightings: SightingStore;
+    now: number;
+    progress: Progress;
+    /** Instead of this process's cache: the advisories a worker read from the cache it prepared the patch in. */
+    readAdvisories?: () => Promise<SourceAdvisory[]>;
+  },
 ): Promise<PatchGates> {
   const upgrades = prepared.packages.flatMap((p) => (p.from ? [{ name: p.name, installed: p.from, candidate: p.to }] : []));
   // Advisories only when a rule will read them: each means opening a .deb.
   // A changelog that cannot be read must not stop the rollout: the rules then see no advisory, and the choice says why.
   let unread: string | undefined;
   const advisories = plan.policyRules && !plan.severityTyped
-    ? await advisoriesFromCache(deps.cache, upgrades).catch((error: Error) => {
+    ? await (deps.readAdvisories ? deps.readAdvisories() : advisoriesFromCache(deps.cache, upgrades)).catch((error: Error) => {
         unread = error.message;
         return [];
       })

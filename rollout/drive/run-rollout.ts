@@ -14,7 +14,10 @@ import type { RolloutPolicy } from '../engine/policy.ts';
 import type { RolloutState } from '../engine/state.ts';
 import { ContainerFleet } from '../fleets/containers/container-fleet.ts';
 import type { Fleet } from '../fleets/fleet.ts';
-import { fleetOnWorkers } from '../fleets/jobs/job-fleet.ts';
+import { JobFleet } from '../fleets/jobs/job-fleet.ts';
+import { workerEnginesOf } from '../fleets/jobs/job-store.ts';
+import { STALE_MS } from '../../lab/jobs/worker-liveness.ts';
+import { engineOf } from '../../lab/jobs/engine-routing.ts';
 import { openWorkQueue, type WorkQueue } from '../../lab/jobs/work-queue.ts';
 import { runnerStore } from '../store/runner-store.ts';
 import { DATABASE_URL_VARIABLE, openConfiguredStore } from '../store/open-store.ts';
@@ -23,7 +26,9 @@ import { giveCommand } from './control.ts';
 import { HeldLease, isLeaseLost, type LeaseSettings } from './driver-lease.ts';
 import { fleetChecks, newRollout, reapFinishedFleets, type RolloutMeta } from './new-rollout.ts';
 import type { RolloutPlan } from './rollout-plan.ts';
+import type { StoredRollout } from '../store/rollout-store.ts';
 import { rolloutNotification } from './rollout-notification.ts';
+import { newRolloutOnWorkers, removeFleetOnWorkers } from './new-rollout-on-workers.ts';
 import { driveRollout } from './runner.ts';
 import { openServerFleet } from './server-rollout.ts';
 
@@ -72,12 +77,12 @@ export async function runRollout(plan: RolloutPlan | undefined, options: Rollout
   let aborted = false;
   let lease: HeldLease | undefined;
   let queue: WorkQueue | undefined;
-  let jobFleet: Fleet | undefined;
+  let onWorkers: Fleet | undefined;
+  const id = options.id ?? newRunId('rollout');
   try {
-    await dockerStartup(progress);
-    const reaped = await reapFinishedFleets(store);
-    if (reaped > 0) progress(`removed ${reaped} container(s) of finished rollouts`);
-    const id = options.id ?? newRunId('rollout');
+    // With PostgreSQL and a live worker, the workers start the fleet and do its host steps; a team's servers stay this process's.
+    queue = await openWorkQueue(process.env[DATABASE_URL_VARIABLE]);
+    if (!queue) await dockerStartup(progress).catch((error: Error) => refuseWithoutEngine(error, process.env[DATABASE_URL_VARIABLE]));
     // Before its fleet is touched: a rollout has one driver, or two would patch the same hosts.
     lease = await HeldLease.claim(store, id, { ...(options.lease ? { settings: options.lease } : {}), onError: progress });
     const held = lease;
@@ -85,6 +90,20 @@ export async function runRollout(plan: RolloutPlan | undefined, options: Rollout
     const signal = options.signal ? AbortSignal.any([options.signal, held.lost]) : held.lost;
     const cache = options.cache ?? new PackageCache();
     const existing = await store.loadRollout(id);
+    if (queue && !(await drivenOnWorkers(queue, id, existing, plan))) {
+      await queue.close();
+      queue = undefined;
+      await dockerStartup(progress);
+    }
+    const databaseUrl = process.env[DATABASE_URL_VARIABLE];
+    if (!queue && existing && !isTerminal(existing.state.phase) && databaseUrl && (existing.meta as unknown as RolloutMeta).servers === undefined) {
+      const engines = await workerEnginesOf(databaseUrl, id);
+      if (engines.length > 0) throw new Error(`rollout ${id}: its hosts live on workers' Docker engines (${engines.join(', ')}) and no patchlab worker is live to reach them: start one on each (patchlab worker --docker-host URL)`);
+    }
+    if (!queue) {
+      const reaped = await reapFinishedFleets(store);
+      if (reaped > 0) progress(`removed ${reaped} container(s) of finished rollouts`);
+    }
     let meta: RolloutMeta;
     let policy: RolloutPolicy;
     if (existing) {
@@ -96,26 +115,27 @@ export async function runRollout(plan: RolloutPlan | undefined, options: Rollout
         progress(`rollout ${id}: already ${existing.state.phase}`);
         return existing.state;
       }
-      progress(`rollout ${id}: resuming (${existing.state.phase}, ring ${existing.state.rings[existing.state.ring]?.name})`);
-      const image = await resolveImage(meta.image.name);
-      fleet = meta.servers
-        ? await openServerFleet({ rolloutId: id, meta: { servers: meta.servers, reboots: meta.reboots ?? [] }, image, prepared: meta.prepared, checks: meta.checks, faults: new Map(meta.faults), cache, progress, resumed: true })
-        : await ContainerFleet.attach({ rolloutId: id, image, prepared: meta.prepared, cache, checks: await fleetChecks(meta.checks), faults: new Map(meta.faults), mayAct: () => held.mayAct() });
+      progress(`rollout ${id}: resuming (${existing.state.phase}, ring ${existing.state.rings[existing.state.ring]?.name})${queue ? ' on the workers' : ''}`);
+      if (queue) fleet = onWorkers = new JobFleet({ pool: queue.pool, rolloutId: id, hosts: existing.state.hosts.map((h) => ({ id: h.id, labels: {}, version: h.version })) });
+      else {
+        const image = await resolveImage(meta.image.name);
+        fleet = meta.servers
+          ? await openServerFleet({ rolloutId: id, meta: { servers: meta.servers, reboots: meta.reboots ?? [] }, image, prepared: meta.prepared, checks: meta.checks, faults: new Map(meta.faults), cache, progress, resumed: true })
+          : await ContainerFleet.attach({ rolloutId: id, image, prepared: meta.prepared, cache, checks: await fleetChecks(meta.checks), faults: new Map(meta.faults), mayAct: () => held.mayAct() });
+      }
     } else {
       if (!plan) throw new Error(`no rollout ${id} is stored; give a scenario to start one`);
-      ({ fleet, meta, policy } = await newRollout(id, plan, store, cache, { ...options, mayAct: () => held.mayAct() }, progress));
+      if (queue) progress(`rollout ${id}: the workers prepare the patch, start the fleet and do its host steps`);
+      ({ fleet, meta, policy } = queue
+        ? await newRolloutOnWorkers(id, plan, store, queue.pool, cache, options, progress)
+        : await newRollout(id, plan, store, cache, { ...options, mayAct: () => held.mayAct() }, progress));
+      if (queue) onWorkers = fleet;
     }
     servers = meta.servers !== undefined;
     const record = await store.loadRollout(id);
     if (!record) throw new Error(`rollout ${id} vanished from the store`);
     options.onStart?.(id, record.state);
-    // With PostgreSQL and a live worker, the workers do the host steps; a team's servers stay this process's.
-    queue = servers ? undefined : await openWorkQueue(process.env[DATABASE_URL_VARIABLE]);
-    if (queue) {
-      progress(`rollout ${id}: host steps go to the workers`);
-      jobFleet = await fleetOnWorkers(queue.pool, id, fleet);
-    }
-    const final = await drive(id, store, jobFleet ?? fleet, policy, meta.checkIntervalMs, { ...options, signal }, held, progress).catch((error: unknown) => {
+    const final = await drive(id, store, fleet, policy, meta.checkIntervalMs, { ...options, signal }, held, progress).catch((error: unknown) => {
       if (isLeaseLost(error)) held.markLost(error);
       throw error;
     });
@@ -125,12 +145,14 @@ export async function runRollout(plan: RolloutPlan | undefined, options: Rollout
     progress(`rollout ${id}: ${last.phase}`);
     return last;
   } finally {
-    // A team's servers are never removed: closing their fleet only closes its connections, which always goes.
-    await jobFleet?.close();
-    await queue?.close();
     // A fleet whose rollout another process took over is that process's now: never removed here.
     const takenOver = lease?.lost.aborted === true;
-    if (fleet && (servers || (!keep && !aborted && !takenOver))) await fleet.close();
+    const removing = !keep && !aborted && !takenOver;
+    if (queue && onWorkers && removing) await removeFleetOnWorkers(queue.pool, id, progress);
+    await onWorkers?.close();
+    await queue?.close();
+    // A team's servers are never removed: closing their fleet only closes its connections, which always goes.
+    if (fleet && fleet !== onWorkers && (servers || removing)) await fleet.close();
     await lease?.release();
     if (!options.store) await store.close();
   }
@@ -186,4 +208,23 @@ async function pauseStopped(store: Store, id: string, reason: unknown, lease: He
     if (!record) throw error;
     return record.state;
   }
+}
+
+/**
+ * Whether the workers run this rollout's fleet: a new rollout on containers, or a stored one whose
+ * hosts workers started. A team's servers, and a fleet this process's engine started, stay here.
+ */
+async function drivenOnWorkers(queue: WorkQueue, id: string, existing: StoredRollout | undefined, plan: RolloutPlan | undefined): Promise<boolean> {
+  if (!existing) return plan?.servers === undefined;
+  if ((existing.meta as unknown as RolloutMeta).servers !== undefined) return false;
+  const { rows } = await queue.pool.query('SELECT 1 FROM patchlab_fleet_hosts WHERE rollout_id = $1 LIMIT 1', [id]);
+  return rows.length > 0;
+}
+
+/** Without an engine here, a PostgreSQL coordinator needs a live worker: the error says both are missing. */
+function refuseWithoutEngine(error: Error, databaseUrl: string | undefined): never {
+  if (!databaseUrl) throw error;
+  throw new Error(
+    `no Docker engine here (${engineOf()}: ${error.message}) and no patchlab worker is live in the database (none beat within the last ${STALE_MS / 1000} s): start a worker (patchlab worker --docker-host URL) for this rollout to need no Docker engine here`,
+  );
 }

@@ -5,10 +5,20 @@ import type { SimulatedFleet } from './fleet-hosts.ts';
 import type { PolicyVariant } from './policies.ts';
 import type { SimulationResult } from './result.ts';
 import type { SimulationSettings } from './settings.ts';
-import { simulateRollout } from './simulation.ts';
+import { simulateRollout, type SimulationInput } from './simulation.ts';
+
+/** One run of one plan, all but its fleet: what a caller that runs it elsewhere (a worker thread) needs to be told. */
+export type PlanRun = Omit<SimulationInput, 'fleet' | 'whileAlive'>;
+
+/** Runs one plan: here, on a fleet built once for all of them, or elsewhere. */
+export type PlanRunner = (run: PlanRun) => SimulationResult | Promise<SimulationResult>;
+
+/** Every plan in this thread, on the one fleet. */
+export function inThisThread(fleet: SimulatedFleet): PlanRunner {
+  return (run) => simulateRollout({ ...run, fleet });
+}
 
 export interface ComparisonInput {
-  fleet: SimulatedFleet;
   variants: readonly PolicyVariant[];
   faults: readonly Fault[];
   checkIntervalMs: number;
@@ -41,17 +51,20 @@ export interface PolicySummary {
   canary: { ring: string; hosts: number; budget: number; caught: number; expected: number | null };
 }
 
-/** Every policy on the same fleet with the same seeds: the same hosts break, take as long to patch, report as late. */
-export function comparePolicies(input: ComparisonInput): PolicySummary[] {
+/**
+ * Every policy on the same fleet with the same seeds: the same hosts break, take as long to patch,
+ * report as late. One run at a time, in order, whatever `runPlan` does with each.
+ */
+export async function comparePolicies(input: ComparisonInput, runPlan: PlanRunner): Promise<PolicySummary[]> {
   const breakProbability = uniformBreakProbability(input.faults);
-  return input.variants.map((variant) => {
+  const summaries: PolicySummary[] = [];
+  for (const variant of input.variants) {
     const results: SimulationResult[] = [];
     for (let run = 0; run < input.runs; run++) {
       const seed = (input.seed + run) >>> 0;
       input.onRun?.({ variant, seed });
-      const result = simulateRollout({
+      const result = await runPlan({
         name: variant.name,
-        fleet: input.fleet,
         rings: variant.rings,
         policy: variant.policy,
         checkIntervalMs: input.checkIntervalMs,
@@ -63,8 +76,9 @@ export function comparePolicies(input: ComparisonInput): PolicySummary[] {
       input.onRun?.({ variant, seed, result });
       results.push(result);
     }
-    return summarize(variant.name, results, breakProbability);
-  });
+    summaries.push(summarize(variant.name, results, breakProbability));
+  }
+  return summaries;
 }
 
 export function summarize(name: string, results: readonly SimulationResult[], breakProbability: number | null): PolicySummary {

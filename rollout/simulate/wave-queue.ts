@@ -16,6 +16,12 @@ interface Wave {
 }
 
 const FIELDS = 4;
+/**
+ * Events pushed since the last look wait in one typed buffer, written in place: a list of numbers
+ * grown push by push is copied at each growth and left to the collector. A buffer that grew past
+ * this many events for one large wave is let go after it, rather than held for the rest of the run.
+ */
+const KEPT_BUFFER_EVENTS = 1 << 16;
 // A wave packs its time offsets and positions in one number for a native sort: offsets below
 // 2^33 ms (three months) with positions below 2^20 stay exact.
 const POSITION_BITS = 2 ** 20;
@@ -26,7 +32,8 @@ export class WaveQueue implements SimulatedTime {
   kind = 0;
   subject = 0;
   private heap: Wave[] = [];
-  private pending: number[] = [];
+  private pending = new Float64Array(1024 * FIELDS);
+  private pendingEvents = 0;
   private pushed = 0;
   private count = 0;
 
@@ -36,7 +43,18 @@ export class WaveQueue implements SimulatedTime {
 
   push(time: number, kind: number, subject: number): void {
     if (!Number.isFinite(time)) throw new RangeError(`an event needs a finite time, got ${time}`);
-    this.pending.push(time, this.pushed++, kind, subject);
+    let at = this.pendingEvents * FIELDS;
+    if (at === this.pending.length) {
+      const grown = new Float64Array(this.pending.length * 2);
+      grown.set(this.pending);
+      this.pending = grown;
+    }
+    const pending = this.pending;
+    pending[at++] = time;
+    pending[at++] = this.pushed++;
+    pending[at++] = kind;
+    pending[at] = subject;
+    this.pendingEvents++;
     this.count++;
   }
 
@@ -66,9 +84,10 @@ export class WaveQueue implements SimulatedTime {
 
   /** The events pushed since the last look become a wave. */
   private seal(): void {
-    if (this.pending.length === 0) return;
-    const wave: Wave = { data: sortedEvents(this.pending), next: 0 };
-    this.pending = [];
+    if (this.pendingEvents === 0) return;
+    const wave: Wave = { data: sortedEvents(this.pending, this.pendingEvents), next: 0 };
+    this.pendingEvents = 0;
+    if (this.pending.length > KEPT_BUFFER_EVENTS * FIELDS) this.pending = new Float64Array(1024 * FIELDS);
     this.heap.push(wave);
     this.siftUp(this.heap.length - 1);
   }
@@ -106,36 +125,44 @@ function before(a: Wave, b: Wave): boolean {
   return ta < tb || (ta === tb && a.data[a.next + 1]! < b.data[b.next + 1]!);
 }
 
-/** The events of a wave (four numbers each, in push order) sorted by time, then push order. */
-function sortedEvents(events: readonly number[]): Float64Array {
-  const n = events.length / FIELDS;
-  const order = n === 1 ? [0] : sortedPositions(events, n);
-  const data = new Float64Array(events.length);
-  for (let k = 0; k < n; k++) {
-    const from = order[k]! * FIELDS;
-    for (let f = 0; f < FIELDS; f++) data[k * FIELDS + f] = events[from + f]!;
+/** The first n events of `events` (four numbers each, in push order) sorted by time, then push order. */
+function sortedEvents(events: Float64Array, n: number): Float64Array {
+  const data = new Float64Array(n * FIELDS);
+  if (n === 1) {
+    data.set(events.subarray(0, FIELDS));
+    return data;
   }
+  const packed = packedKeys(events, n);
+  if (packed) {
+    for (let k = 0, to = 0; k < n; k++) {
+      let from = (packed[k]! % POSITION_BITS) * FIELDS;
+      data[to++] = events[from++]!;
+      data[to++] = events[from++]!;
+      data[to++] = events[from++]!;
+      data[to++] = events[from]!;
+    }
+    return data;
+  }
+  // Pushed in order, so a stable sort by time keeps the push order of equal times.
+  const order = Array.from({ length: n }, (_, k) => k).sort((a, b) => events[a * FIELDS]! - events[b * FIELDS]!);
+  for (let k = 0; k < n; k++) data.set(events.subarray(order[k]! * FIELDS, order[k]! * FIELDS + FIELDS), k * FIELDS);
   return data;
 }
 
-function sortedPositions(events: readonly number[], n: number): ArrayLike<number> {
+/** Each event's time offset and place in the wave packed in one number, sorted natively; null when they do not fit. */
+function packedKeys(events: Float64Array, n: number): Float64Array | null {
+  if (n >= POSITION_BITS) return null;
   let first = Number.POSITIVE_INFINITY;
-  let whole = n < POSITION_BITS;
   for (let k = 0; k < n; k++) {
     const time = events[k * FIELDS]!;
-    first = Math.min(first, time);
-    whole &&= Number.isInteger(time);
+    if (!Number.isInteger(time)) return null;
+    if (time < first) first = time;
   }
   const packed = new Float64Array(n);
-  for (let k = 0; whole && k < n; k++) {
+  for (let k = 0; k < n; k++) {
     const offset = events[k * FIELDS]! - first;
-    if (offset >= OFFSET_LIMIT) whole = false;
+    if (offset >= OFFSET_LIMIT) return null;
     packed[k] = offset * POSITION_BITS + k;
   }
-  if (!whole) {
-    // Pushed in order, so a stable sort by time keeps the push order of equal times.
-    return Array.from({ length: n }, (_, k) => k).sort((a, b) => events[a * FIELDS]! - events[b * FIELDS]!);
-  }
-  packed.sort();
-  return packed.map((p) => p % POSITION_BITS);
+  return packed.sort();
 }

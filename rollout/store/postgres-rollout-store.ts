@@ -80,9 +80,9 @@ export class PostgresRolloutStore implements RolloutStore {
     const r = newRolloutRow(rollout);
     try {
       await this.pool.query(
-        `INSERT INTO rollouts (id, scenario, created_at, updated_at, seq, phase, ring, patch_name, patch_version, patch_severity, state, policy, meta)
-         VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $8, $9, $10, $11, $12)`,
-        [r.id, r.scenario, r.created_at, r.updated_at, r.phase, r.ring, r.patch_name, r.patch_version, r.patch_severity, r.state, r.policy, r.meta],
+        `INSERT INTO rollouts (id, scenario, created_at, updated_at, seq, phase, ring, patch_name, patch_version, patch_severity, state, policy, meta, age_wait_until)
+         VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+        [r.id, r.scenario, r.created_at, r.updated_at, r.phase, r.ring, r.patch_name, r.patch_version, r.patch_severity, r.state, r.policy, r.meta, r.age_wait_until],
       );
     } catch (error) {
       if (pgCode(error) === PG_UNIQUE_VIOLATION) throw rolloutDuplicate(r.id);
@@ -101,8 +101,8 @@ export class PostgresRolloutStore implements RolloutStore {
     return inTransaction(this.pool, async (client) => {
       await fenced(client, id, fence);
       const updated = await client.query(
-        'UPDATE rollouts SET seq = seq + 1, updated_at = $3, phase = $4, ring = $5, state = $6 WHERE id = $1 AND seq = $2',
-        [id, w.expected, w.at, w.phase, w.ring, w.state],
+        'UPDATE rollouts SET seq = seq + 1, updated_at = $3, phase = $4, ring = $5, state = $6, age_wait_until = $7 WHERE id = $1 AND seq = $2',
+        [id, w.expected, w.at, w.phase, w.ring, w.state, w.age_wait_until],
       );
       if (updated.rowCount === 0) {
         const { rows } = await client.query<{ seq: number }>('SELECT seq FROM rollouts WHERE id = $1', [id]);
@@ -128,7 +128,7 @@ export class PostgresRolloutStore implements RolloutStore {
 
   async listRollouts(): Promise<RolloutSummary[]> {
     const { rows } = await this.pool.query<RolloutSummaryRow>(
-      `SELECT id, scenario, created_at, updated_at, seq, phase, ring, patch_name, patch_version, patch_severity
+      `SELECT id, scenario, created_at, updated_at, seq, phase, ring, patch_name, patch_version, patch_severity, age_wait_until
        FROM rollouts ORDER BY created_at DESC, id`,
     );
     return rows.map(rolloutSummary);

@@ -31,6 +31,7 @@ export interface RolloutRow {
   patch_name: string;
   patch_version: string;
   patch_severity: RolloutSummary['patch']['severity'];
+  age_wait_until: number | null;
   state: string;
   policy: string;
   meta: string;
@@ -53,6 +54,7 @@ export interface TransitionWrite extends TransitionRow {
   state: string;
   phase: string;
   ring: string;
+  age_wait_until: number | null;
 }
 
 export interface HealthRow {
@@ -73,7 +75,8 @@ export interface ObservationRow {
 
 /** The columns copied out of the state, so listing rollouts reads no state. */
 function summaryColumns(state: RolloutState) {
-  return { phase: state.phase, ring: state.rings[state.ring]?.name ?? '' };
+  const wait = state.ageWait;
+  return { phase: state.phase, ring: state.rings[state.ring]?.name ?? '', age_wait_until: wait && !wait.override ? wait.until : null };
 }
 
 export function newRolloutRow({ state, scenario, policy, meta = {} }: NewStoredRollout): Omit<RolloutRow, 'seq'> {
@@ -115,6 +118,7 @@ export function rolloutSummary(row: RolloutSummaryRow): RolloutSummary {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     seq: row.seq,
+    ageWaitUntil: row.age_wait_until,
   };
 }
 

@@ -54,6 +54,8 @@ export interface RolloutSummary {
   createdAt: number;
   updatedAt: number;
   seq: number;
+  /** Until when its first patch waits for the updates' minimum age; null without a wait or once an admin overrode it. */
+  ageWaitUntil: number | null;
 }
 
 /** A decision of the engine, host events a fleet driver reported, or a release manager's command. */

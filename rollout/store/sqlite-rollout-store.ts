@@ -60,11 +60,11 @@ export class SqliteRolloutStore implements RolloutStore {
     readonly location: string,
   ) {
     this.insertRollout = db.prepare<Omit<RolloutRow, 'seq'>>(
-      `INSERT INTO rollouts (id, scenario, created_at, updated_at, seq, phase, ring, patch_name, patch_version, patch_severity, state, policy, meta)
-       VALUES (@id, @scenario, @created_at, @updated_at, 0, @phase, @ring, @patch_name, @patch_version, @patch_severity, @state, @policy, @meta)`,
+      `INSERT INTO rollouts (id, scenario, created_at, updated_at, seq, phase, ring, patch_name, patch_version, patch_severity, age_wait_until, state, policy, meta)
+       VALUES (@id, @scenario, @created_at, @updated_at, 0, @phase, @ring, @patch_name, @patch_version, @patch_severity, @age_wait_until, @state, @policy, @meta)`,
     );
-    this.updateState = db.prepare<{ id: string; expected: number; updated_at: number; phase: string; ring: string; state: string }>(
-      `UPDATE rollouts SET seq = seq + 1, updated_at = @updated_at, phase = @phase, ring = @ring, state = @state
+    this.updateState = db.prepare<{ id: string; expected: number; updated_at: number; phase: string; ring: string; age_wait_until: number | null; state: string }>(
+      `UPDATE rollouts SET seq = seq + 1, updated_at = @updated_at, phase = @phase, ring = @ring, age_wait_until = @age_wait_until, state = @state
        WHERE id = @id AND seq = @expected`,
     );
     this.seqOf = db.prepare<[string], number>('SELECT seq FROM rollouts WHERE id = ?').pluck();
@@ -74,7 +74,7 @@ export class SqliteRolloutStore implements RolloutStore {
     this.leaseOf = db.prepare<[string], Pick<LeaseRow, 'owner' | 'epoch'>>('SELECT owner, epoch FROM rollout_leases WHERE rollout_id = ?');
     this.selectRollout = db.prepare<[string], RolloutRow>('SELECT * FROM rollouts WHERE id = ?');
     this.selectSummaries = db.prepare<[], RolloutSummaryRow>(
-      `SELECT id, scenario, created_at, updated_at, seq, phase, ring, patch_name, patch_version, patch_severity
+      `SELECT id, scenario, created_at, updated_at, seq, phase, ring, patch_name, patch_version, patch_severity, age_wait_until
        FROM rollouts ORDER BY created_at DESC, id`,
     );
     this.selectTransitions = db.prepare<[string, number, number], TransitionRow>(
@@ -105,9 +105,9 @@ export class SqliteRolloutStore implements RolloutStore {
     );
     // The update goes first: its `seq = @expected` is the check that the rollout exists and nobody wrote since.
     this.record = db.transaction((row: TransitionWrite, fence: LeaseFence | undefined) => {
-      const { id, expected, at, state, phase, ring } = row;
+      const { id, expected, at, state, phase, ring, age_wait_until } = row;
       this.fenced(id, fence);
-      const { changes } = this.updateState.run({ id, expected, updated_at: at, state, phase, ring });
+      const { changes } = this.updateState.run({ id, expected, updated_at: at, state, phase, ring, age_wait_until });
       if (changes === 0) {
         const stored = this.seqOf.get(id);
         throw stored === undefined ? rolloutNotFound(id) : staleTransition(id, stored, expected);

@@ -12,6 +12,10 @@ import { hostStepTask } from './host-step-task.ts';
 import { SCHEDULED_RUN_TASK, scheduledRunTask, type ScheduledRunPayload } from '../../lab/jobs/scheduled-run-job.ts';
 import { workerNotifier } from './worker-notifier.ts';
 import { beat, BEAT_MS, freeDeadWorkersJobs, leave, STALE_MS } from '../../lab/jobs/worker-liveness.ts';
+import { engineOf, otherEnginesFlags } from '../../lab/jobs/engine-routing.ts';
+import { FLEET_HOSTS_TASK, PREPARE_TASK, type FleetHostsPayload, type PreparePayload } from '../fleets/jobs/fleet-jobs.ts';
+import { fleetHostsTask } from './fleet-hosts-task.ts';
+import { prepareTask } from './prepare-task.ts';
 
 /** What a job may need beyond a Docker engine (qemu for VM twins); a worker takes only the jobs it has every flag of. */
 export const CAPABILITIES = ['qemu', 'kvm'] as const;
@@ -25,6 +29,8 @@ export interface WorkerOptions {
   progress: Progress;
   signal: AbortSignal;
   staleMs?: number;
+  /** The engine this worker starts hosts on; DOCKER_HOST or the local socket by default. */
+  dockerHost?: string;
   /** This worker's own package cache (--cache, PATCHLAB_CACHE); the default cache of its home otherwise. */
   cacheDir?: string;
 }
@@ -46,14 +52,21 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     // Jobs are locked in the name of the worker pool (not of each of its workers): that is whose beat counts.
     events.on('pool:create', ({ workerPool }) => workerIds.push(workerPool.id));
     const cache = new PackageCache(options.cacheDir);
+    const dockerHost = options.dockerHost ?? engineOf();
     const step = hostStepTask({ pool, store, cache, progress: options.progress });
     const labRun = labRunTask({ pool, store, cache, progress: options.progress });
     const scheduled = scheduledRunTask({ store, cache, progress: options.progress, notify: workerNotifier(options.progress) });
+    const prepare = prepareTask({ pool, cache, dockerHost, progress: options.progress });
+    const fleetHosts = fleetHostsTask({ pool, cache, dockerHost, progress: options.progress });
     const taskList: Record<string, Task> = {
       [HOST_STEP_TASK]: async (payload) => step(payload as HostStepPayload),
       [LAB_RUN_TASK]: async (payload) => labRun(payload as LabRunPayload),
       [SCHEDULED_RUN_TASK]: async (payload) => scheduled(payload as ScheduledRunPayload),
+      [PREPARE_TASK]: async (payload) => prepare(payload as PreparePayload),
+      [FLEET_HOSTS_TASK]: async (payload) => fleetHosts(payload as FleetHostsPayload),
     };
+    const lacking = CAPABILITIES.filter((c) => !options.capabilities.includes(c));
+    let otherEngines: string[] = [];
     const runner = await run({
       pgPool: pool,
       concurrency: options.concurrency,
@@ -62,16 +75,17 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       logger: quietLogger,
       noHandleSignals: true,
       pollInterval: 1_000,
-      forbiddenFlags: CAPABILITIES.filter((c) => !options.capabilities.includes(c)),
+      // Asked before each fetch of a job: the engines known may have grown since the last one.
+      forbiddenFlags: async () => [...lacking, ...(otherEngines = await otherEnginesFlags(pool, dockerHost).catch(() => otherEngines))],
     });
     const tick = async () => {
-      await beat(pool, workerIds, tag, Date.now());
+      await beat(pool, workerIds, tag, Date.now(), dockerHost);
       const freed = await freeDeadWorkersJobs(pool, utils, Date.now(), options.staleMs ?? STALE_MS);
       if (freed.length > 0) options.progress(`took back the jobs of ${freed.length} silent worker(s): ${freed.join(', ')}`);
     };
     await tick();
     timer = setInterval(() => void tick().catch((error: Error) => options.progress(`heartbeat: ${error.message}`)), BEAT_MS);
-    options.progress(`worker ${tag}: ${options.concurrency} job(s) at once, capabilities: ${options.capabilities.join(', ') || 'none'}`);
+    options.progress(`worker ${tag}: ${options.concurrency} job(s) at once, engine ${dockerHost}, capabilities: ${options.capabilities.join(', ') || 'none'}`);
     await new Promise<void>((resolve) => {
       if (options.signal.aborted) resolve();
       options.signal.addEventListener('abort', () => resolve(), { once: true });

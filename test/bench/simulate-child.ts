@@ -1,9 +1,12 @@
 /*
  * One measured simulation in a process of its own, so that its peak memory is its own: run by
- * simulate.bench.ts as `node --import tsx simulate-child.ts <waves|host-by-host> <hosts> <plans>`.
- * Prints one line of JSON: wall and CPU time, peak RSS, and each plan's outcome and work.
+ * simulate.bench.ts as `node --import tsx simulate-child.ts <waves|host-by-host|workers> <hosts> <plans>`
+ * (workers: by waves, each plan in a worker thread of its own, as `patchlab simulate` runs them
+ * from 750,000 hosts). Prints one line of JSON: wall and CPU time (of every thread), peak RSS, and
+ * each plan's outcome and work.
  */
 import { loadavg } from 'node:os';
+import { simulateInWorker } from '../../bin/commands/simulate-workers.ts';
 import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
 import { simulatedFleet } from '../../rollout/simulate/fleet-hosts.ts';
 import { standardRings } from '../../rollout/simulate/policies.ts';
@@ -23,19 +26,23 @@ const PLANS = [
 const [stepping = 'waves', hostsArg = '1000', plansArg = '1'] = process.argv.slice(2);
 const hosts = Number(hostsArg);
 const simulate = stepping === 'host-by-host' ? simulateHostByHost : simulateRollout;
+const shape = { hosts, groups: [] };
 const cpuMs = () => {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
 };
 
 const startedAt = performance.now();
-const fleet = simulatedFleet({ hosts, groups: [] }, hosts, 'host');
+// In worker threads each plan builds its own fleet, as `patchlab simulate` does.
+const fleet = stepping === 'workers' ? null : simulatedFleet(shape, hosts, 'host');
 const settings = resolveSettings({}, { hosts, checkIntervalMs: MINUTE });
-const plans = PLANS.slice(0, Number(plansArg)).map((plan) => {
+const plans = [];
+for (const plan of PLANS.slice(0, Number(plansArg))) {
   const wallAt = performance.now();
   const cpuAt = cpuMs();
-  const result = simulate({ name: plan.name, fleet, rings: plan.rings, policy: STANDARD_POLICY, checkIntervalMs: MINUTE, faults: [], seed: 7, settings });
-  return {
+  const run = { name: plan.name, rings: plan.rings, policy: STANDARD_POLICY, checkIntervalMs: MINUTE, faults: [], seed: 7, settings };
+  const result = fleet ? simulate({ ...run, fleet }) : await simulateInWorker({ fleet: { shape, size: hosts, prefix: 'host' }, run });
+  plans.push({
     name: plan.name,
     wallMs: performance.now() - wallAt,
     cpuMs: cpuMs() - cpuAt,
@@ -43,8 +50,8 @@ const plans = PLANS.slice(0, Number(plansArg)).map((plan) => {
     timeTo95Ms: result.timeTo95Ms,
     engineSteps: result.work.engineSteps,
     hostEvents: result.work.hostEvents,
-  };
-});
+  });
+}
 console.log(
   JSON.stringify({
     stepping,

@@ -10,8 +10,9 @@ import { bench, describe } from 'vitest';
  * plan at 100,000 hosts, scaled to four plans at ten times the hosts (linearly, which flatters the
  * reference: its decisions cost more the larger the fleet). Each measurement runs in a process of
  * its own (simulate-child.ts), so its peak RSS is its own; the million runs once more with V8's
- * old space capped, to show whether it fits when V8 collects sooner. Figures are printed as
- * ratios; nothing here asserts on time.
+ * old space capped, to show whether it fits when V8 collects sooner, and once with each plan in a
+ * worker thread of its own (how `patchlab simulate` runs them from 750,000 hosts), against the
+ * one thread for its peak RSS and CPU. Figures are printed as ratios; nothing here asserts on time.
  */
 
 interface Measured {
@@ -24,7 +25,7 @@ interface Measured {
   plans: { name: string; wallMs: number; cpuMs: number; outcome: string; engineSteps: number; hostEvents: number }[];
 }
 
-function measure(stepping: 'waves' | 'host-by-host', hosts: number, plans: number, heapCapMb?: number): Measured {
+function measure(stepping: 'waves' | 'host-by-host' | 'workers', hosts: number, plans: number, heapCapMb?: number): Measured {
   const child = join(import.meta.dirname, 'simulate-child.ts');
   const cap = heapCapMb ? [`--max-old-space-size=${heapCapMb}`] : [];
   const out = execFileSync(process.execPath, [...cap, '--import', 'tsx', child, stepping, String(hosts), String(plans)], { encoding: 'utf8', maxBuffer: 1 << 20 });
@@ -34,11 +35,11 @@ function measure(stepping: 'waves' | 'host-by-host', hosts: number, plans: numbe
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 /** A heap V8 may not grow past: whether the million fits when V8 collects sooner. */
 const HEAP_CAP_MB = 640;
-const figures: { baseline?: Measured; sameSize?: Measured; million?: Measured; capped?: Measured } = {};
+const figures: { baseline?: Measured; sameSize?: Measured; million?: Measured; capped?: Measured; workers?: Measured } = {};
 
 function report(): void {
-  const { baseline, sameSize, million, capped } = figures;
-  if (!baseline || !sameSize || !million || !capped) return;
+  const { baseline, sameSize, million, capped, workers } = figures;
+  if (!baseline || !sameSize || !million || !capped || !workers) return;
   const scaled = { wallMs: baseline.wallMs * 10 * 4, cpuMs: baseline.cpuMs * 10 * 4 };
   const line = (label: string, m: Measured) =>
     `  ${label}: ${seconds(m.wallMs)} wall, ${seconds(m.cpuMs)} CPU, peak RSS ${Math.round(m.peakRssMb)} MB (load average ${m.loadAverage.toFixed(1)})`;
@@ -54,6 +55,9 @@ function report(): void {
       line(`by waves, 1,000,000 hosts, 4 plans, old space capped at ${HEAP_CAP_MB} MB`, capped),
       `  1,000,000 hosts x 4 plans: ${(million.wallMs / 10_000).toFixed(2)}x the 10 s target, peak RSS ${(million.peakRssMb / 1024).toFixed(2)}x the 1 GB target` +
         ` (${(capped.peakRssMb / 1024).toFixed(2)}x with the heap capped, at ${(capped.cpuMs / million.cpuMs).toFixed(2)}x the CPU)`,
+      line('each plan in a worker thread of its own, as simulate runs them from 750,000 hosts', workers),
+      `  worker threads / one thread: ${(workers.peakRssMb / million.peakRssMb).toFixed(2)}x the peak RSS, ${(workers.cpuMs / million.cpuMs).toFixed(2)}x the CPU` +
+        ` (${(workers.peakRssMb / 1024).toFixed(2)}x the 1 GB target)`,
     ].join('\n'),
   );
 }
@@ -72,8 +76,11 @@ describe('simulate: 1,000,000 hosts, four plans, against the host-by-host refere
     figures.million ??= measure('waves', 1_000_000, 4);
   }, once);
   bench(`by waves, 1,000,000 hosts, 4 plans, old space capped at ${HEAP_CAP_MB} MB (own process)`, () => {
-    if (figures.capped) return;
-    figures.capped = measure('waves', 1_000_000, 4, HEAP_CAP_MB);
+    figures.capped ??= measure('waves', 1_000_000, 4, HEAP_CAP_MB);
+  }, once);
+  bench('each plan in a worker thread, 1,000,000 hosts, 4 plans (own process)', () => {
+    if (figures.workers) return;
+    figures.workers = measure('workers', 1_000_000, 4);
     report();
   }, once);
 });

@@ -69,6 +69,8 @@ let server: RunningServer;
 let agent: Agent;
 let cookie = '';
 let rolloutId = '';
+/** The live poller's address on the page as it was at the start. */
+let pollPath = '';
 let clock: () => number;
 let writer: NodeJS.Timeout | undefined;
 let writes = 0;
@@ -131,20 +133,27 @@ function startWriter(): void {
   }, WRITE_EVERY_MS);
 }
 
-/** One GET over the keep-alive agent: resolves with the status, the body size and the ms to the last byte. */
-function get(path: string, headers: Record<string, string>): Promise<{ status: number; bytes: number; ms: number }> {
+/** One GET over the keep-alive agent: resolves with the status, the body size, the ms to the last byte, and the body when asked for. */
+function get(path: string, headers: Record<string, string>, keepBody = false): Promise<{ status: number; bytes: number; ms: number; body: string }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const req = request(`${server.url}${path}`, { agent, headers }, (res) => {
       let bytes = 0;
-      res.on('data', (chunk: Buffer) => (bytes += chunk.length));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, ms: performance.now() - started }));
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (keepBody) chunks.push(chunk);
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, ms: performance.now() - started, body: keepBody ? Buffer.concat(chunks).toString() : '' }));
       res.on('error', reject);
     });
     req.on('error', reject);
     req.end();
   });
 }
+
+/** The address the live poller in an answer asks next (its digests of the parts as shown). */
+const nextPoll = (body: string): string | undefined => /id="live-poller" hidden hx-get="([^"]+)"/.exec(body)?.[1]?.replaceAll('&amp;', '&');
 
 const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 const median = (values: readonly number[]): number => {
@@ -153,8 +162,12 @@ const median = (values: readonly number[]): number => {
   return sorted.length % 2 ? sorted[mid]! : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 };
 
-/** REQUESTS requests over CONNECTIONS connections, each connection sending its next request when the last one is answered. */
-async function load(path: string, headers: Record<string, string>, requests = REQUESTS): Promise<Run> {
+/**
+ * REQUESTS requests over CONNECTIONS connections, each connection sending its next request when the
+ * last one is answered. With `follow`, each connection is a page's poller: it asks next what the
+ * last answer's poller asks (a 204 leaves it where it was).
+ */
+async function load(path: string, headers: Record<string, string>, requests = REQUESTS, follow = false): Promise<Run> {
   const latencies: number[] = [];
   let next = 0;
   let bytes = 0;
@@ -163,12 +176,14 @@ async function load(path: string, headers: Record<string, string>, requests = RE
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async () => {
+      let at = path;
       while (next < requests) {
         next++;
-        const answer = await get(path, headers);
-        if (answer.status !== 200) throw new Error(`GET ${path} answered ${answer.status}`);
+        const answer = await get(at, headers, follow);
+        if (answer.status !== 200 && !(follow && answer.status === 204)) throw new Error(`GET ${at} answered ${answer.status}`);
         latencies.push(answer.ms);
         bytes += answer.bytes;
+        if (follow) at = nextPoll(answer.body) ?? at;
       }
     }),
   );
@@ -236,9 +251,12 @@ beforeAll(async () => {
     writeFileSync(join(staticDir, file), Buffer.from(await answer.arrayBuffer()));
   }
 
+  pollPath = nextPoll(await (await fetch(`${server.url}/rollouts/bench-rollout`, { headers: { cookie } })).text()) ?? '';
+  if (!pollPath.includes('?seen=')) throw new Error('the page has no live poller with digests');
+
   startWriter();
   // Warm every route (JIT, prepared statements, sockets) before any timed run.
-  for (const target of targets) await load(target.path, target.headers(), 200);
+  for (const target of targets) await load(target.path(), target.headers(), 200, 'follow' in target);
 }, 120_000);
 
 afterAll(async () => {
@@ -251,11 +269,12 @@ afterAll(async () => {
 });
 
 const targets = [
-  { key: 'static-page', label: 'baseline: static file, the page\'s size', path: '/same-size/page.html', headers: () => ({}) },
-  { key: 'static-live', label: 'baseline: static file, the fragment\'s size', path: '/same-size/live.html', headers: () => ({}) },
-  { key: 'login', label: 'baseline: GET /login (anonymous, rendered form)', path: '/login', headers: () => ({}) },
-  { key: 'page', label: 'GET /rollouts/<id> (full page)', path: '/rollouts/bench-rollout', headers: () => ({ cookie }) },
-  { key: 'live', label: 'GET /rollouts/<id>/live (htmx poll)', path: '/rollouts/bench-rollout/live', headers: () => ({ cookie, 'hx-request': 'true' }) },
+  { key: 'static-page', label: 'baseline: static file, the page\'s size', path: () => '/same-size/page.html', headers: () => ({}) },
+  { key: 'static-live', label: 'baseline: static file, the fragment\'s size', path: () => '/same-size/live.html', headers: () => ({}) },
+  { key: 'login', label: 'baseline: GET /login (anonymous, rendered form)', path: () => '/login', headers: () => ({}) },
+  { key: 'page', label: 'GET /rollouts/<id> (full page)', path: () => '/rollouts/bench-rollout', headers: () => ({ cookie }) },
+  { key: 'live', label: 'GET /rollouts/<id>/live (whole live part)', path: () => '/rollouts/bench-rollout/live', headers: () => ({ cookie, 'hx-request': 'true' }) },
+  { key: 'poll', label: 'GET /rollouts/<id>/live?seen= (the poller)', path: () => pollPath, headers: () => ({ cookie, 'hx-request': 'true' }), follow: true },
 ] as const;
 
 const runs = new Map<string, Run[]>(targets.map((t) => [t.key, []]));
@@ -325,7 +344,7 @@ async function report(): Promise<void> {
     return { rps: median(list.map((r) => r.rps)), p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)), bytes: median(list.map((r) => r.bytes)), list };
   };
   // Each route against the static file of its own size.
-  const baselineOf: Record<string, string> = { page: 'static-page', live: 'static-live' };
+  const baselineOf: Record<string, string> = { page: 'static-page', live: 'static-live', poll: 'static-live' };
   const lines = [
     `\nweb page under load: ${CONNECTIONS} keep-alive connections, ${REQUESTS} requests per run, medians of ${RUNS} runs; ${OBSERVATIONS.toLocaleString('en')} observations stored first; writer every ${WRITE_EVERY_MS} ms, check round every ${CHECK_ROUND_EVERY} (${writes} rounds, ${writeErrors.length} errors); load average ${loadavg().map((l) => l.toFixed(1)).join(', ')}`,
     `  ${'route'.padEnd(50)} ${'rps'.padStart(7)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'bytes'.padStart(7)}  rps/static  p99/static  runs rps (observations at start, transitions during)`,
@@ -340,7 +359,7 @@ async function report(): Promise<void> {
     );
   }
   const login = row('login');
-  for (const key of ['page', 'live'] as const) {
+  for (const key of ['page', 'live', 'poll'] as const) {
     const r = row(key);
     lines.push(
       `  ${key} vs login page: rps ${(r.rps / login.rps).toFixed(3)}x, p99 ${(r.p99 / login.p99).toFixed(1)}x; p99 ${r.p99.toFixed(1)} ms: ${(r.p99 / TARGET_P99_MS).toFixed(2)}x the ${TARGET_P99_MS} ms target`,
@@ -364,8 +383,8 @@ describe(`web page under load (${CONNECTIONS} connections, ${REQUESTS} requests,
     bench(
       target.label,
       async () => {
-        measuring = target.key === 'page' || target.key === 'live';
-        const run = await load(target.path, target.headers());
+        measuring = target.key === 'page' || target.key === 'live' || target.key === 'poll';
+        const run = await load(target.path(), target.headers(), REQUESTS, 'follow' in target);
         measuring = false;
         const list = runs.get(target.key)!;
         list.push(run);

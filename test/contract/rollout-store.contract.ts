@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { freshEach, type StoreHarness, type TestDatabase } from './harness.ts';
-import { pause, resume } from '../../rollout/engine/commands.ts';
+import { overrideAge, pause, resume } from '../../rollout/engine/commands.ts';
 import type { Decision } from '../../rollout/engine/decision.ts';
 import { CRITICAL_SECURITY_POLICY, STANDARD_POLICY } from '../../rollout/engine/policy.ts';
 import { ENGINE, type RolloutState } from '../../rollout/engine/state.ts';
@@ -182,9 +182,21 @@ export function rolloutStoreContract(harness: StoreHarness<Store>): void {
       await store.recordTransition(older.id, { at: T0 + 6 * MINUTE, actor: 'alice', kind: 'command', payload: {} }, paused, 1);
 
       expect(await store.listRollouts()).toEqual([
-        { id: 'rollout-b', scenario: 'b.yaml', phase: 'running', ring: 'canary', patch: newer.patch, createdAt: T0 + MINUTE, updatedAt: T0 + MINUTE, seq: 0 },
-        { id: 'rollout-a', scenario: 'a.yaml', phase: 'paused', ring: 'pilot', patch: older.patch, createdAt: T0, updatedAt: T0 + 6 * MINUTE, seq: 2 },
+        { id: 'rollout-b', scenario: 'b.yaml', phase: 'running', ring: 'canary', patch: newer.patch, createdAt: T0 + MINUTE, updatedAt: T0 + MINUTE, seq: 0, ageWaitUntil: null },
+        { id: 'rollout-a', scenario: 'a.yaml', phase: 'paused', ring: 'pilot', patch: older.patch, createdAt: T0, updatedAt: T0 + 6 * MINUTE, seq: 2, ageWaitUntil: null },
       ]);
+    });
+
+    it('lists until when a rollout waits for its updates\' minimum age, and no wait once an admin overrides it', async () => {
+      const until = T0 + 3 * 86_400_000;
+      const young = [{ name: 'tzdata', version: '2025b-0+deb12u1', firstSeenAt: T0 - 4 * 86_400_000 }];
+      const waiting: RolloutState = { ...sampleState('rollout-young', 40, T0), ageWait: { until, minimumAgeMs: 7 * 86_400_000, young, override: null } };
+      await store.createRollout({ state: waiting, scenario: 'a.yaml', policy: STANDARD_POLICY });
+      expect((await store.listRollouts()).map((r) => [r.id, r.phase, r.ageWaitUntil])).toEqual([['rollout-young', 'running', until]]);
+
+      const overridden = overrideAge(waiting, { actor: 'root', reason: 'CVE fix needed today' }, T0 + MINUTE);
+      await store.recordTransition(waiting.id, { at: T0 + MINUTE, actor: 'root', kind: 'command', payload: {} }, overridden, 0);
+      expect((await store.listRollouts()).map((r) => [r.id, r.phase, r.ageWaitUntil])).toEqual([['rollout-young', 'running', null]]);
     });
 
     it('sees everything after the store is closed and opened again', async () => {

@@ -39,8 +39,8 @@ describe('rolling back from the page', () => {
     await question.waitFor();
     expect(await question.textContent()).toMatch(/^Roll back 3 hosts now\? canary: 1, pilot: 2\./);
     expect(await phaseOf('rollout-confirm-htmx')).toBe('running');
-    // The live part is morphed every 500 ms: the open question stays as it is.
-    const polled = page.waitForResponse((r) => r.url().endsWith('/rollouts/rollout-confirm-htmx/live'));
+    // The live part polls every 500 ms; its buttons part, rendered without the question, is sent and morphed: the open question stays as it is.
+    const polled = page.waitForResponse((r) => r.url().includes('/rollouts/rollout-confirm-htmx/live?seen=') && r.status() === 200);
     await polled;
     await page.waitForTimeout(1_200);
     expect(await question.isVisible()).toBe(true);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pause, rollback } from '../../rollout/engine/commands.ts';
+import { pause, resume, rollback } from '../../rollout/engine/commands.ts';
+import { giveCommand } from '../../rollout/drive/control.ts';
 import { driveModel } from '../unit/web-fixtures.ts';
 import { labReport } from './lab-reports.ts';
 import { loggedIn, shot, startWebLab, type WebLab } from './fixture.ts';
@@ -12,7 +13,7 @@ import { MODEL_META, storeModelRollout, tickOn } from './model-rollouts.ts';
  */
 
 let lab: WebLab;
-const ids = { approval: 'rollout-page-approval', paused: 'rollout-page-paused', soaking: 'rollout-page-soaking', done: 'rollout-page-done', engineRollback: 'rollout-page-engine-rollback', manualRollback: 'rollout-page-manual-rollback' };
+const ids = { approval: 'rollout-page-approval', paused: 'rollout-page-paused', soaking: 'rollout-page-soaking', done: 'rollout-page-done', engineRollback: 'rollout-page-engine-rollback', manualRollback: 'rollout-page-manual-rollback', long: 'rollout-page-long', steered: 'rollout-page-steered' };
 const command = { actor: 'alice', reason: 'INC-7: the service desk reports slowness' };
 
 beforeAll(async () => {
@@ -23,6 +24,7 @@ beforeAll(async () => {
   // Pilot five minutes into its hour of soak.
   const soaking = tickOn(driveModel((l) => l.state.rings[1]!.soakStartedAt !== null), 5);
   await storeModelRollout(lab.store, soaking, ids.soaking);
+  await storeModelRollout(lab.store, soaking, ids.steered);
   soaking.lab.state = pause(soaking.lab.state, command, soaking.lab.now);
   await storeModelRollout(lab.store, soaking, ids.paused);
 
@@ -32,6 +34,11 @@ beforeAll(async () => {
   const manual = driveModel((l) => l.state.rings[0]!.soakStartedAt !== null);
   manual.lab.state = rollback(manual.lab.state, { actor: 'bob', reason: 'change window closed' }, manual.lab.now);
   await storeModelRollout(lab.store, tickOn(manual, 3), ids.manualRollback);
+  // A long rollout: 130 commands after the engine's own entries, more than two pages of timeline.
+  const long = driveModel((l) => l.state.rings[0]!.soakStartedAt !== null);
+  for (let i = 0; i < 130; i++) long.lab.state = (i % 2 === 0 ? pause : resume)(long.lab.state, { actor: 'bob', reason: `command ${i}` }, long.lab.now + i);
+  long.lab.now += 130;
+  await storeModelRollout(lab.store, long, ids.long);
   // A lab run that installed exactly the model patch's versions, and one that did not.
   await lab.store.saveLabRun(labReport('lab-model-proof', MODEL_META.prepared.packages));
   await lab.store.saveLabRun(labReport('lab-model-other', [{ name: 'tzdata', from: '2024a', to: '2025b' }]));
@@ -134,6 +141,69 @@ describe('the rollout page', () => {
     expect(await manual.locator('.budget').textContent()).toBe('0 / 0');
     expect(await manual.locator('.pass-rate').textContent()).toBe('100 % (1/1 patched)');
     expect(await page.locator('.host.phase-rolled-back .check').textContent()).toMatch(/^✓ 1 check pass on the base version · /);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('shows the latest 50 decisions and pages back to the first, with htmx in place or as plain pages without JavaScript', async () => {
+    const total = (await lab.store.loadRollout(ids.long))!.state.audit.length;
+    const newestFirst = Array.from({ length: total }, (_, i) => `audit-${total - 1 - i}`);
+    const shown = (page: import('playwright-core').Page) => page.locator('#timeline > li.entry').evaluateAll((items) => items.map((li) => li.id));
+
+    const { context, page, errors } = await loggedIn(lab, 'victor');
+    await page.goto(`${lab.url}/rollouts/${ids.long}`);
+    expect(await shown(page)).toEqual(newestFirst.slice(0, 50));
+    expect(await page.locator('#audit-' + (total - 1) + ' .reasons').textContent()).toBe('command 129');
+    let clicks = 0;
+    for (; (await page.locator('#timeline-older a').count()) > 0; clicks++) {
+      const count = (await shown(page)).length;
+      await page.click('#timeline-older a');
+      await page.locator(`#timeline > li.entry >> nth=${Math.min(total, count + 50) - 1}`).waitFor();
+    }
+    // Appended in place (no navigation), every entry once, newest first, down to the first.
+    expect(page.url()).toBe(`${lab.url}/rollouts/${ids.long}`);
+    expect(await shown(page)).toEqual(newestFirst);
+    expect(clicks).toBe(Math.ceil((total - 50) / 50));
+    expect(await page.locator('#audit-0 .action').textContent()).toBe((await lab.store.loadRollout(ids.long))!.state.audit[0]!.action.replaceAll('-', ' '));
+    expect(errors).toEqual([]);
+    await context.close();
+
+    const plain = await loggedIn(lab, 'victor', { javaScript: false });
+    await plain.page.goto(`${lab.url}/rollouts/${ids.long}`);
+    const seen = await shown(plain.page);
+    while ((await plain.page.locator('#timeline-older a').count()) > 0) {
+      await Promise.all([plain.page.waitForURL(/\/timeline\?before=\d+$/), plain.page.click('#timeline-older a')]);
+      seen.push(...(await shown(plain.page)));
+    }
+    expect(seen).toEqual(newestFirst);
+    expect(await plain.page.locator('h1').textContent()).toBe(`Decisions 1 to ${total % 50 || 50} of ${total}`);
+    await plain.context.close();
+  });
+
+  it('brings in a command given elsewhere by its next poll, swapping only the parts it changed', async () => {
+    const { context, page, errors } = await loggedIn(lab, 'victor');
+    await page.goto(`${lab.url}/rollouts/${ids.steered}`);
+    expect(await page.locator('#waiting').count()).toBe(0);
+    // Mark the document and the chart: a reload or a chart swapped in again would lose the marks.
+    await page.evaluate(() => {
+      (window as unknown as { marker: number }).marker = 7;
+      document.querySelector('#live-chart section')!.setAttribute('data-marked', 'yes');
+    });
+    const sent: Promise<string>[] = [];
+    page.on('response', (r) => {
+      if (r.url().includes('/live?seen=')) sent.push(r.status() === 204 ? Promise.resolve('') : r.text());
+    });
+    await giveCommand(lab.store, ids.steered, { name: 'pause', actor: 'bob', reason: 'CHG-77 freeze' });
+    await page.locator('#waiting[data-waits="resume"]').waitFor();
+    expect(await page.locator('#waiting p').first().textContent()).toMatch(/^Paused by bob since .*: CHG-77 freeze$/);
+    expect(await page.locator('#timeline [data-action="pause"].by-person .reasons').textContent()).toBe('CHG-77 freeze');
+    expect(await page.locator('#rollout-phase').textContent()).toBe('paused');
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(7);
+    // No health sample came in: the chart was never sent again, so it is the element marked.
+    expect(await page.locator('#live-chart section[data-marked="yes"]').count()).toBe(1);
+    const bodies = await Promise.all(sent);
+    expect(bodies.some((b) => b.includes('hx-target="#live-waiting"'))).toBe(true);
+    expect(bodies.some((b) => b.includes('hx-target="#live-chart"'))).toBe(false);
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -5,33 +5,26 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { debianMirror } from '../../lab/config/mirror.ts';
 import { projectRoot } from '../../lab/config/paths.ts';
-import { DockerHostProvider } from '../../lab/hosts/docker-provider.ts';
 import { RUN_LABEL } from '../../lab/hosts/labels.ts';
 import { resolveImage, type ResolvedImage } from '../../lab/images/build.ts';
 import { PackageCache } from '../../lab/patches/cache.ts';
-import { checkFilesFor } from '../../lab/run/check-suite.ts';
-import { fleetChecks, type RolloutMeta } from '../../rollout/drive/new-rollout.ts';
-import { driveRollout } from '../../rollout/drive/runner.ts';
-import { createRollout } from '../../rollout/engine/state.ts';
-import { ContainerFleet } from '../../rollout/fleets/containers/container-fleet.ts';
-import { preparePatch } from '../../rollout/fleets/containers/prepare.ts';
-import type { PreparedPatch } from '../../rollout/fleets/containers/prepared-patch.ts';
-import { JobFleet, registerFleetHosts } from '../../rollout/fleets/jobs/job-fleet.ts';
+import type { RolloutMeta } from '../../rollout/drive/new-rollout.ts';
+import { removeFleetOnWorkers } from '../../rollout/drive/new-rollout-on-workers.ts';
+import { FLEET_HOST_LABEL } from '../../rollout/fleets/containers/start-hosts.ts';
 import { openJobDatabase, type JobDatabase } from '../../rollout/fleets/jobs/job-store.ts';
-import { runnerStore } from '../../rollout/store/runner-store.ts';
-import { loadScenario } from '../../scenarios/load.ts';
 import { startPostgresCluster, type PostgresCluster, type TestDatabaseOnCluster } from '../contract/postgres-cluster.ts';
 import { startPrivateDockerd, type PrivateDockerd } from './private-dockerd.ts';
 
 /*
- * Issue 17: a coordinator without a fleet of its own drives a rollout whose host steps are jobs,
- * taken by real `patchlab worker` processes. Each half of the fleet lives on a private Docker
- * engine of its own, as on two lab machines; the queue and the stores are a throwaway PostgreSQL
- * cluster on a Unix socket. One worker is killed (SIGKILL) while apt runs in the canary host.
+ * Issue 17: a coordinator without a Docker engine (its DOCKER_HOST names a socket that does not
+ * exist) runs `patchlab rollout start`; real `patchlab worker` processes prepare the patch, start
+ * the fleet and take its host steps. Each worker sits beside a private Docker engine of its own,
+ * as on two lab machines, and the fleet is dealt over both; the queue and the stores are a
+ * throwaway PostgreSQL cluster on a Unix socket. One worker is killed (SIGKILL) while apt runs in
+ * the canary host, and a worker restarted on its engine takes the step back.
  */
-const scenario = loadScenario(join(projectRoot, 'test/fixtures/scenarios/workers.yaml'));
+const scenarioFile = join(projectRoot, 'test/fixtures/scenarios/workers.yaml');
 const home = mkdtempSync(join(tmpdir(), 'patchlab-workers-'));
 const id = `rollout-workers-${process.pid}`;
 const cache = new PackageCache();
@@ -40,56 +33,58 @@ let database: TestDatabaseOnCluster | undefined;
 let jobs: JobDatabase | undefined;
 let image: ResolvedImage;
 const engines: PrivateDockerd[] = [];
-const workers: Worker[] = [];
+const workers: Child[] = [];
 
-interface Worker {
+interface Child {
   child: ChildProcess;
   output: string;
 }
 
-function startWorker(url: string): Worker {
-  const child = spawn(join(projectRoot, 'bin/patchlab'), ['worker', '--concurrency', '2'], {
+/** A patchlab process of the test's: its own home, the shared cache and the throwaway database. */
+function patchlab(args: string[], env: Record<string, string>): Child {
+  const child = spawn(join(projectRoot, 'bin/patchlab'), args, {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PATCHLAB_DATABASE_URL: url, PATCHLAB_HOME: home, PATCHLAB_CACHE: cache.root },
+    env: { ...process.env, PATCHLAB_DATABASE_URL: database!.url, PATCHLAB_HOME: home, PATCHLAB_CACHE: cache.root, ...env },
   });
-  const worker: Worker = { child, output: '' };
-  child.stdout!.on('data', (chunk: Buffer) => (worker.output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (worker.output += chunk.toString()));
+  const process_: Child = { child, output: '' };
+  child.stdout!.on('data', (chunk: Buffer) => (process_.output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (process_.output += chunk.toString()));
+  return process_;
+}
+
+function startWorker(engine: PrivateDockerd): Child {
+  const worker = patchlab(['worker', '--concurrency', '2', '--docker-host', engine.host], {});
   workers.push(worker);
   return worker;
 }
 
-const stopWorker = (w: Worker, signal: NodeJS.Signals) => {
+/** The coordinator: no Docker engine at all. */
+const noEngine = () => ({ DOCKER_HOST: `unix://${join(home, 'no-engine', 'docker.sock')}` });
+
+const stopChild = (w: Child, signal: NodeJS.Signals) => {
   if (w.child.exitCode === null && w.child.signalCode === null) process.kill(-w.child.pid!, signal);
 };
 
+const exited = (c: Child) => new Promise<number | null>((resolve) => (c.child.exitCode !== null || c.child.signalCode !== null ? resolve(c.child.exitCode) : c.child.once('exit', (code) => resolve(code))));
+
 /** The hosts a worker finished a patch of, from its own log. */
-const patchedBy = (w: Worker) => [...w.output.matchAll(/patch (\S+) \(rollout [^)]+\): patched/g)].map((m) => m[1]!);
+const patchedBy = (w: Child) => [...w.output.matchAll(/patch (\S+) \(rollout [^)]+\): patched/g)].map((m) => m[1]!);
 
-describe('a rollout whose host steps are jobs on two workers', () => {
-  let prepared: PreparedPatch;
-  const where = new Map<string, PrivateDockerd>();
+/** The containers of the rollout on an engine. */
+const fleetOn = async (engine: PrivateDockerd) => engine.docker.listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${id}`, FLEET_HOST_LABEL] } });
 
+describe('a rollout whose coordinator has no Docker engine: the workers prepare, start and patch', () => {
   beforeAll(async () => {
     image = await resolveImage('web');
     cluster = await startPostgresCluster();
     database = await cluster.createDatabase();
     jobs = await openJobDatabase(database.url);
     for (let i = 0; i < 2; i++) engines.push(await startPrivateDockerd([image.tag]));
-    prepared = await preparePatch({
-      runId: id,
-      image: { name: 'web', tag: image.tag },
-      request: scenario.patch,
-      provider: new DockerHostProvider(),
-      cache,
-      mirror: debianMirror(image.definition?.suite ?? 'bookworm', {}),
-      faults: {},
-    });
   }, 300_000);
 
   afterAll(async () => {
-    for (const w of workers) stopWorker(w, 'SIGKILL');
+    for (const w of workers) stopChild(w, 'SIGKILL');
     await jobs?.close();
     await database?.drop();
     await cluster?.stop();
@@ -97,79 +92,71 @@ describe('a rollout whose host steps are jobs on two workers', () => {
     rmSync(home, { recursive: true, force: true });
   }, 180_000);
 
-  it('completes with its steps spread over the workers; a worker killed mid-apt has its step retried by another, which never runs apt twice', async () => {
+  it('refuses to start without a live worker, naming the missing engine and worker', async () => {
+    const refused = patchlab(['rollout', 'start', scenarioFile, '--id', `${id}-refused`], noEngine());
+    expect(await exited(refused)).not.toBe(0);
+    expect(refused.output).toMatch(/no patchlab worker is live in the database/);
+    expect(refused.output).toContain(join(home, 'no-engine', 'docker.sock'));
+  }, 60_000);
+
+  it('completes with its hosts on both engines; a worker killed mid-apt has its step retried on its engine, which never runs apt twice', async () => {
     const { store, pool } = jobs!;
-    const checks = checkFilesFor(image.definition).filter((f) => /\.ya?ml$/.test(f));
-    // Two hosts on each engine, as two lab machines would hold them.
-    const hosts = [];
-    for (const [i, engine] of engines.entries()) {
-      const fleet = await ContainerFleet.provision({
-        rolloutId: id,
-        image,
-        prepared,
-        cache,
-        checks: await fleetChecks(checks),
-        faults: new Map(),
-        size: 2,
-        namePrefix: `web-${'ab'[i]}`,
-        docker: engine.docker,
-      });
-      for (const h of fleet.hosts()) where.set(h.id, engine);
-      hosts.push(...fleet.hosts());
-      await registerFleetHosts(pool, id, fleet.hosts().map((h) => ({ hostId: h.id, dockerHost: engine.host })));
+    const first = engines.map(startWorker);
+    // Workers first, as on lab machines: a coordinator that finds none live would need an engine of its own.
+    for (const w of first) await until(() => /worker \S+: \d+ job\(s\) at once/.test(w.output), `worker start:\n${w.output}`);
+    const coordinator = patchlab(['rollout', 'start', scenarioFile, '--id', id, '--keep'], noEngine());
+    const logs = () => [coordinator, ...workers].map((w) => w.output).join('\n---\n');
+
+    // Once stored, the rollout names its canary; the workers registered where each host lives.
+    const deadline = Date.now() + 300_000;
+    let stored = await store.loadRollout(id);
+    for (; !stored; stored = await store.loadRollout(id)) {
+      if (Date.now() > deadline || coordinator.child.exitCode !== null) throw new Error(`the rollout was never stored:\n${logs()}`);
+      await sleep(200);
     }
-    const state = createRollout({ id, patch: { name: prepared.name, version: prepared.version, severity: scenario.severity }, hosts, rings: scenario.rings, now: Date.now() });
-    const meta: RolloutMeta = { image: { name: 'web', tag: image.tag }, prepared, checks, faults: [], checkIntervalMs: scenario.checkIntervalMs };
-    await store.createRollout({ state, scenario: scenario.file, policy: scenario.policy, meta: meta as unknown as Record<string, unknown> });
+    const { rows } = await pool.query<{ host_id: string; docker_host: string }>('SELECT host_id, docker_host FROM patchlab_fleet_hosts WHERE rollout_id = $1', [id]);
+    const where = new Map(rows.map((r) => [r.host_id, engines.find((e) => e.host === r.docker_host)!]));
+    const hosts = stored.state.hosts.map((h) => h.id);
+    expect([...where.keys()].sort()).toEqual([...hosts].sort());
+    expect(new Set(where.values()).size, 'engines the fleet lives on').toBe(2);
+    const meta = stored.meta as unknown as RolloutMeta;
+    const prepared = meta.prepared;
+    // The worker's preparation is the stored one, every file it installs pinned by sha256.
+    for (const file of prepared.installFiles) expect(prepared.sha256?.[file], `pin of ${file}`).toMatch(/^[0-9a-f]{64}$/);
 
-    const first = [startWorker(database!.url), startWorker(database!.url)];
-    const fleet = new JobFleet({ pool, rolloutId: id, hosts });
-    const stop = new AbortController();
-    const driving = driveRollout(id, {
-      store: runnerStore(store),
-      fleet,
-      policy: scenario.policy,
-      checkIntervalMs: scenario.checkIntervalMs,
-      onObservations: (batch) => store.recordObservations(id, batch),
-      signal: stop.signal,
-    });
-
-    // The canary's patch: wait until apt or dpkg runs inside it, then kill the worker that started it.
-    const canary = state.rings[0]!.hostIds[0]!;
+    // The canary's patch: wait until apt or dpkg runs inside it, then kill the worker on its engine.
+    const canary = stored.state.rings[0]!.hostIds[0]!;
     const engine = where.get(canary)!;
-    const container = (await engine.docker.listContainers({ filters: { label: [`${RUN_LABEL}=${id}`, `patchlab.fleet-host=${canary}`] } }))[0]!;
-    const deadline = Date.now() + 240_000;
-    let victim: Worker | undefined;
+    const victim = first[engines.indexOf(engine)]!;
+    const container = (await engine.docker.listContainers({ filters: { label: [`${RUN_LABEL}=${id}`, `${FLEET_HOST_LABEL}=${canary}`] } }))[0]!;
     for (;;) {
-      victim = first.find((w) => w.output.includes(`patch ${canary} (rollout ${id}): started`));
-      if (victim && (await aptRunsIn(engine, container.Id))) break;
-      if (Date.now() > deadline) throw new Error(`apt never ran in the canary ${canary}:\n${first.map((w) => w.output).join('\n---\n')}`);
+      if (victim.output.includes(`patch ${canary} (rollout ${id}): started`) && (await aptRunsIn(engine, container.Id))) break;
+      if (Date.now() > deadline) throw new Error(`apt never ran in the canary ${canary}:\n${logs()}`);
       await sleep(50);
     }
-    stopWorker(victim, 'SIGKILL');
+    stopChild(victim, 'SIGKILL');
     const before = await store.transitions(id);
     const survivor = first.find((w) => w !== victim)!;
-    // A lab machine's worker restarted, as systemd would: the broad ring then has two workers again.
-    const replacement = startWorker(database!.url);
+    // The lab machine's worker restarted, as systemd would: only a worker on that engine may take its hosts' steps.
+    const replacement = startWorker(engine);
 
-    const final = await Promise.race([driving, sleep(300_000).then(() => undefined)]);
-    stop.abort();
-    const why = final?.audit.filter((e) => e.action !== 'patch-hosts').map((e) => `${e.action}: ${e.reasons.join('; ')}`).join('\n');
-    expect(final?.phase, `the rollout (${why}); workers' logs:\n${workers.map((w) => w.output).join('\n---\n')}`).toBe('completed');
-    expect(final!.hosts.every((h) => h.version === prepared.version)).toBe(true);
+    const code = await Promise.race([exited(coordinator), sleep(300_000).then(() => 'timeout')]);
+    const final = (await store.loadRollout(id))!.state;
+    const why = final.audit.filter((e) => e.action !== 'patch-hosts').map((e) => `${e.action}: ${e.reasons.join('; ')}`).join('\n');
+    expect(final.phase, `the rollout (${why}); logs:\n${logs()}`).toBe('completed');
+    expect(code).toBe(0);
+    expect(final.hosts.every((h) => h.version === prepared.version)).toBe(true);
 
-    // The dead worker finished nothing; a live one took the canary's step back and finished it
-    // (the survivor or the replacement, whichever the queue gave it to), and the steps of the
-    // rollout were spread over both live workers.
-    const live = [survivor, replacement];
+    // The dead worker finished nothing; the one restarted on its engine took the canary's step
+    // back, and each live worker patched the hosts of its own engine.
     expect(patchedBy(victim)).toEqual([]);
-    expect(live.flatMap(patchedBy)).toContain(canary);
-    expect(live.map((w) => w.output).join('\n')).toMatch(/took back the jobs of 1 silent worker/);
-    expect([...new Set(live.flatMap(patchedBy))].sort()).toEqual(hosts.map((h) => h.id).sort());
-    for (const w of live) expect(patchedBy(w).length, `hosts one live worker patched`).toBeGreaterThan(0);
+    expect(patchedBy(replacement)).toContain(canary);
+    expect([survivor, replacement].map((w) => w.output).join('\n')).toMatch(/took back the jobs of 1 silent worker/);
+    expect(patchedBy(survivor).sort()).toEqual(hosts.filter((h) => where.get(h) !== engine).sort());
+    expect(patchedBy(replacement).sort()).toEqual(hosts.filter((h) => where.get(h) === engine).sort());
 
     // Every host upgraded each package of the patch exactly once, the canary included.
-    for (const hostId of hosts.map((h) => h.id)) {
+    for (const hostId of hosts) {
       const upgrades = await dpkgUpgrades(where.get(hostId)!, hostId);
       for (const p of prepared.packages) expect(upgrades.filter((u) => u === `${p.name} ${p.to}`), `${hostId}: upgrades of ${p.name}`).toHaveLength(1);
     }
@@ -178,10 +165,19 @@ describe('a rollout whose host steps are jobs on two workers', () => {
     const after = await store.transitions(id);
     expect(after.slice(0, before.length)).toEqual(before);
     expect((await store.loadRollout(id))!.seq).toBe(after.length);
-    await fleet.close();
-    for (const w of workers) stopWorker(w, 'SIGTERM');
+
+    // --keep kept the fleet; removing it is a job for a worker on each engine, as at a rollout's end without --keep.
+    for (const e of engines) expect((await fleetOn(e)).length).toBeGreaterThan(0);
+    await removeFleetOnWorkers(pool, id, () => undefined);
+    for (const e of engines) expect(await fleetOn(e)).toEqual([]);
+    expect((await pool.query('SELECT 1 FROM patchlab_fleet_hosts WHERE rollout_id = $1', [id])).rows).toEqual([]);
+    for (const w of workers) stopChild(w, 'SIGTERM');
   }, 600_000);
 });
+
+async function until(done: () => boolean, what: string, ms = 120_000): Promise<void> {
+  for (const deadline = Date.now() + ms; !done(); await sleep(100)) if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+}
 
 /** Whether apt-get or dpkg runs in the container now. */
 async function aptRunsIn(engine: PrivateDockerd, containerId: string): Promise<boolean> {

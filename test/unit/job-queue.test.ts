@@ -3,7 +3,9 @@ import { makeWorkerUtils } from 'graphile-worker';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { putResult } from '../../lab/jobs/job-results.ts';
 import { quietLogger } from '../../lab/jobs/job-schema.ts';
-import { beat, freeDeadWorkersJobs, STALE_MS, workersAlive } from '../../lab/jobs/worker-liveness.ts';
+import { engineFlag, otherEnginesFlags } from '../../lab/jobs/engine-routing.ts';
+import { beat, freeDeadWorkersJobs, liveEngines, STALE_MS, workersAlive } from '../../lab/jobs/worker-liveness.ts';
+import { dealHosts } from '../../rollout/drive/fleet-plan.ts';
 import type { Decision } from '../../rollout/engine/decision.ts';
 import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
 import { ENGINE } from '../../rollout/engine/state.ts';
@@ -119,6 +121,33 @@ describe('host steps as jobs', () => {
     expect(await jobKeys()).toEqual([]);
   });
 
+  it('routes a host step to its engine: its job carries the engine flag, which workers on other engines forbid', async () => {
+    const [a, b, c] = ['unix:///run/lab-1/docker.sock', 'tcp://lab-2.internal:2375', 'tcp://lab-3.internal:2375'];
+    const { state, decision, after } = await storedWithCanaryPatch();
+    const engineOf = new Map(state.hosts.map((h, i) => [h.id, i % 2 === 0 ? a : b]));
+    await registerFleetHosts(jobs.pool, 'rollout-1', [...engineOf].map(([hostId, dockerHost]) => ({ hostId, dockerHost })));
+    await jobs.store.recordTransition('rollout-1', { at: T0 + MINUTE, actor: ENGINE, kind: 'decision', payload: decision }, after, 0);
+    const { rows } = await jobs.pool.query<{ key: string; flags: Record<string, true> | null }>('SELECT key, flags FROM graphile_worker.jobs');
+    expect(rows.length).toBe(decision.hosts.length);
+    const flagsOf = new Map(rows.map((r) => [r.key, Object.keys(r.flags ?? {})]));
+    for (const host of decision.hosts) expect(flagsOf.get(stepKey('rollout-1', host, 'patch')), host).toEqual([engineFlag(engineOf.get(host)!)]);
+    // A step the fleet asks for itself is routed the same way.
+    const other = state.hosts.find((h) => !decision.hosts.includes(h.id))!.id;
+    const client = await jobs.pool.connect();
+    await addHostStep(client, { rolloutId: 'rollout-1', hostId: other, step: 'check', key: 'check-1' });
+    client.release();
+    const check = await jobs.pool.query<{ flags: Record<string, true> }>("SELECT flags FROM graphile_worker.jobs WHERE key = 'check-1'");
+    expect(Object.keys(check.rows[0]!.flags)).toEqual([engineFlag(engineOf.get(other)!)]);
+    const now = Date.now();
+    await beat(jobs.pool, ['w-c'], 'c:3', now, c);
+    await beat(jobs.pool, ['w-gone'], 'd:4', now - STALE_MS - 1, 'tcp://lab-4.internal:2375');
+    // A worker on engine a takes a's steps only; one on c (no host yet) takes neither fleet step.
+    expect((await otherEnginesFlags(jobs.pool, a)).sort()).toEqual([b, c, 'tcp://lab-4.internal:2375'].map(engineFlag).sort());
+    expect((await otherEnginesFlags(jobs.pool, c)).sort()).toEqual([a, b, 'tcp://lab-4.internal:2375'].map(engineFlag).sort());
+    // Only live workers' engines get a new fleet's hosts.
+    expect(await liveEngines(jobs.pool, now)).toEqual([c]);
+  });
+
   it('frees the jobs of a worker whose beat went stale, and only its', async () => {
     const client = await jobs.pool.connect();
     for (const hostId of ['web-01', 'web-02']) await addHostStep(client, { rolloutId: 'rollout-1', hostId, step: 'patch', key: stepKey('rollout-1', hostId, 'patch') });
@@ -136,6 +165,21 @@ describe('host steps as jobs', () => {
     expect(await workersAlive(jobs.pool, now)).toBe(true);
     expect(await workersAlive(jobs.pool, now + STALE_MS + 1)).toBe(false);
     await utils.release();
+  });
+});
+
+describe('dealing a fleet round the workers\' engines', () => {
+  it('gives every host to exactly one engine, each engine as many as another give or take one, and none an empty share', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 40 }), fc.uniqueArray(fc.nat(99).map((n) => `tcp://lab-${n}:2375`), { minLength: 1, maxLength: 6 }), (size, engines) => {
+        const ids = Array.from({ length: size }, (_, i) => `h-${i}`);
+        const shares = dealHosts(ids, engines);
+        expect(shares.flatMap((s) => s.only).sort()).toEqual([...ids].sort());
+        const counts = shares.map((s) => s.only.length);
+        if (counts.length > 0) expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
+        expect(shares.length).toBe(Math.min(size, engines.length));
+      }),
+    );
   });
 });
 

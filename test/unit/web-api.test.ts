@@ -5,7 +5,7 @@ import { createApp } from '../../web/app.ts';
 import { UserStore } from '../../web/auth/user-store.ts';
 import { listen, type RunningServer } from '../../web/server.ts';
 import { sampleReport } from '../fixtures/store/samples.ts';
-import { driveModel, storeSnapshot } from './web-fixtures.ts';
+import { driveModel, storeSnapshot, WEB_POLICY } from './web-fixtures.ts';
 
 /*
  * The JSON API over real HTTP: tokens made by the user store, the real app and SQLite store in
@@ -51,6 +51,13 @@ describe('the JSON API', () => {
   it('reads rollouts, one rollout with its rings, hosts, actions and audit, lab runs and schedules', async () => {
     const list = await (await api('/rollouts', tokens.viewer)).json();
     expect(list.rollouts.map((r: { id: string }) => r.id)).toEqual([rolloutId]);
+    expect(list.rollouts[0]).toMatchObject({ phase: 'running', status: 'running', waitingUntil: null });
+    // A rollout whose update is younger than the minimum age: waiting, until when, not "running".
+    const { state } = (await store.loadRollout(rolloutId))!;
+    const until = state.createdAt + 3 * 86_400_000;
+    await store.createRollout({ state: { ...state, id: 'rollout-young', createdAt: state.createdAt + 1, ageWait: { until, minimumAgeMs: 7 * 86_400_000, young: [], override: null } }, scenario: 's.yaml', policy: WEB_POLICY });
+    const young = (await (await api('/rollouts', tokens.viewer)).json()).rollouts[0];
+    expect(young).toMatchObject({ id: 'rollout-young', phase: 'running', status: 'waiting-for-age', waitingUntil: new Date(until).toISOString() });
     const one = await (await api(`/rollouts/${rolloutId}`, tokens.viewer)).json();
     expect(one).toMatchObject({ id: rolloutId, phase: 'running', ring: 'canary', actions: { pause: true, rollback: true } });
     expect(one.rings.map((r: { name: string }) => r.name)).toEqual(['canary', 'pilot', 'broad']);

@@ -193,7 +193,14 @@ describe('rollout commands', () => {
     await login(manager, 'alice');
     const page = await (await manager.get('/rollouts/rollout-young')).text();
     expect(page).toContain(`<p class="policy-choice" id="policy-choice">${text.replaceAll("'", '&#39;')}</p>`);
-    expect(page).toContain('Waiting for the minimum age until <time datetime="' + new Date(clock.now + 2 * 86_400_000).toISOString() + '"');
+    const until = new Date(clock.now + 2 * 86_400_000).toISOString();
+    expect(page).toContain('Waiting for the minimum age until <time datetime="' + until + '"');
+    // The summary: waiting, not running; the policy the rule picked, not the patch's severity beside it.
+    expect(page).toContain('data-phase="running">waiting for age</span>');
+    expect(page).toMatch(/<span class="badge policy-by-rule" id="policy-label" title="rule &#39;urgent-or-cve&#39;">critical-security policy<\/span>/);
+    expect(page).not.toContain(`badge severity-${state.patch.severity}`);
+    const listed = await (await manager.get('/rollouts')).text();
+    expect(listed).toMatch(new RegExp(`<tr id="rollout-rollout-young">[\\s\\S]*?data-status="waiting-for-age">waiting for age</span> <small class="until">until <time datetime="${until}"`));
     expect(page).not.toContain('value="override-age"');
     const refused = await manager.post('/rollouts/rollout-young/actions', { _csrf: await manager.csrf(), action: 'override-age', reason: 'hurry' }, { 'hx-request': 'true' });
     expect(refused.status).toBe(403);
@@ -205,6 +212,7 @@ describe('rollout commands', () => {
     expect(done.status).toBe(200);
     expect(await done.text()).toContain('Minimum age overridden by root: exploited in the wild');
     expect((await store.loadRollout('rollout-young'))?.state.audit.at(-1)).toMatchObject({ actor: 'root', action: 'override-age', reasons: ['exploited in the wild'] });
+    expect(await (await admin.get('/rollouts')).text()).toMatch(/<tr id="rollout-rollout-young">[\s\S]*?data-status="running">running<\/span>/);
   });
 
   it('answers a plain form post with a redirect back to the rollout', async () => {
@@ -263,6 +271,77 @@ describe('a rollout no process drives', () => {
       clock.now -= 30_000;
     } finally {
       await store.releaseLease(lease);
+    }
+  });
+});
+
+describe("the rollout page's polls", () => {
+  const htmx = { 'hx-request': 'true' };
+  const pollerUrl = (markup: string) => /id="live-poller" hidden hx-get="([^"]+)"/.exec(markup)?.[1]?.replaceAll('&amp;', '&');
+
+  it('sends nothing while nothing shown changes, then only the parts that did, with a poller that knows them', async () => {
+    const client = new Client(server.url);
+    await login(client, 'alice');
+    const page = await (await client.get(`/rollouts/${rolloutId}`)).text();
+    const poll = pollerUrl(page)!;
+    expect(poll).toMatch(/\/live\?seen=[\w-]{8}(\.[\w-]{8}){5}$/);
+    const same = await client.get(poll, htmx);
+    expect([same.status, await same.text()]).toEqual([204, '']);
+
+    const paused = await client.post(`/rollouts/${rolloutId}/actions`, { _csrf: await client.csrf(), action: 'pause', reason: 'INC-42' }, htmx);
+    expect(paused.status).toBe(200);
+    const changed = await client.get(poll, htmx);
+    expect(changed.status).toBe(200);
+    const delta = await changed.text();
+    const parts = [...delta.matchAll(/<hx-partial hx-target="#live-(\w+)"/g)].map((m) => m[1]);
+    // The pause shows in the summary's estimate, the banner and the buttons; the host tiles read the same.
+    expect(parts).toEqual(expect.arrayContaining(['waiting', 'actions']));
+    expect(parts).not.toContain('hosts');
+    expect(delta).toContain('Paused in ring canary');
+    const next = pollerUrl(delta)!;
+    expect(next).not.toBe(poll);
+    expect((await client.get(next, htmx)).status).toBe(204);
+  });
+
+  it('refuses a poll whose seen digests are not the poller\'s, naming the field', async () => {
+    const client = new Client(server.url);
+    await login(client, 'victor');
+    const bad = await client.get(`/rollouts/${rolloutId}/live?seen=x.y`, htmx);
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('seen: expected the 6 digests');
+  });
+
+  it('pages back through the timeline, with htmx or as plain pages, and refuses a sequence number out of range', async () => {
+    let state = (await store.loadRollout(rolloutId))!.state;
+    const client = new Client(server.url);
+    await login(client, 'alice');
+    for (let i = 0; state.audit.length < 120; i++) {
+      const answer = await client.post(`/rollouts/${rolloutId}/actions`, { _csrf: await client.csrf(), action: i % 2 ? 'resume' : 'pause', reason: `command ${i}` }, htmx);
+      expect(answer.status).toBe(200);
+      state = (await store.loadRollout(rolloutId))!.state;
+    }
+    const total = state.audit.length;
+    const ids = (markup: string) => [...markup.matchAll(/id="audit-(\d+)"/g)].map((m) => Number(m[1]));
+    const page = await (await client.get(`/rollouts/${rolloutId}`)).text();
+    expect(ids(page)).toEqual(Array.from({ length: 50 }, (_, i) => total - 1 - i));
+    expect(page).toContain(`href="/rollouts/${encodeURIComponent(rolloutId)}/timeline?before=${total - 50}"`);
+
+    const fragment = await (await client.get(`/rollouts/${rolloutId}/timeline?before=${total - 50}`, htmx)).text();
+    expect(ids(fragment)).toEqual(Array.from({ length: 50 }, (_, i) => total - 51 - i));
+    expect(fragment).not.toContain('<html');
+    const plain = await (await client.get(`/rollouts/${rolloutId}/timeline?before=${total - 50}`)).text();
+    expect(plain).toContain(`<h1>Decisions ${total - 99} to ${total - 50} of ${total}</h1>`);
+    expect(ids(plain)).toEqual(ids(fragment));
+    expect(plain).toContain(`?before=${total - 100}"`);
+
+    for (const [query, message] of [
+      [`before=${total + 1}`, `before: expected a sequence number from 1 to ${total}`],
+      ['before=0', `before: expected a sequence number from 1 to ${total}`],
+      ['before=-3', "before: expected a whole number (an entry's sequence number)"],
+      ['after=1&before=2', 'give either after (new entries) or before (older entries), not both'],
+    ] as const) {
+      const refused = await client.get(`/rollouts/${rolloutId}/timeline?${query}`, htmx);
+      expect([refused.status, await refused.text()]).toEqual([400, expect.stringContaining(message.replaceAll("'", '&#39;'))]);
     }
   });
 });

@@ -9,7 +9,7 @@ import { HttpError, param } from '../http.ts';
 import { commandBody, holdBody, labRunsQuery, liftBody } from './api-schemas.ts';
 import { bearerAuth, requireApiRole } from './bearer-auth.ts';
 import { openApiDocument } from './openapi.ts';
-import { rolloutJson } from './rollout-json.ts';
+import { rolloutJson, summaryJson } from './rollout-json.ts';
 import { advisoryOf } from '../../lab/advisories/format.ts';
 import { readMeta } from '../model/provenance.ts';
 
@@ -27,7 +27,8 @@ export function apiRoutes(ctx: WebContext): Router {
   router.use(express.json({ limit: ctx.bodyLimitBytes }));
 
   router.get('/rollouts', async (_req, res) => {
-    res.json({ rollouts: await ctx.store.listRollouts() });
+    const now = ctx.now();
+    res.json({ rollouts: (await ctx.store.listRollouts()).map((r) => summaryJson(r, now)) });
   });
 
   router.get('/rollouts/:id', async (req, res) => {

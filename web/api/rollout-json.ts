@@ -1,7 +1,14 @@
 import { storedPolicyChoice } from '../../rollout/drive/policy-choice.ts';
 import { waitingUntil } from '../../rollout/engine/age-wait.ts';
 import { availableActions } from '../../rollout/engine/commands.ts';
-import type { StoredRollout } from '../../rollout/store/rollout-store.ts';
+import type { RolloutSummary, StoredRollout } from '../../rollout/store/rollout-store.ts';
+import { rolloutStatus } from '../model/rollout-status.ts';
+
+/** A rollout as the API lists it: its summary, and what it is doing (`status`: its phase, or waiting-for-age with `waitingUntil`). */
+export function summaryJson(summary: RolloutSummary, now: number) {
+  const status = rolloutStatus(summary.phase, summary.ageWaitUntil, now);
+  return { ...summary, status: status.key, waitingUntil: status.until === null ? null : new Date(status.until).toISOString() };
+}
 
 /** A rollout as the API gives it: its state, how it came by its policy, what it waits for, the commands it would accept now, and its audit log. */
 export function rolloutJson(record: StoredRollout, now: number) {

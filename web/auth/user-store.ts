@@ -88,6 +88,9 @@ export class UserStore {
   private readonly ttl: number;
   /** Verified against when the user does not exist, so a missing user takes as long as a wrong password. */
   private decoy: Promise<string> | undefined;
+  // The reads every page and poll makes (its session, the approvers it names), prepared once.
+  private readonly selectUsers: Database.Statement<[], UserRow>;
+  private readonly selectSession: Database.Statement<[string], UserRow & { csrf_token: string; expires_at: number }>;
 
   private constructor(
     private readonly db: Database.Database,
@@ -97,6 +100,11 @@ export class UserStore {
     this.cost = options.cost ?? DEFAULT_COST;
     this.ttl = options.sessionTtlMs ?? SESSION_TTL_MS;
     this.tokens = new ApiTokens(db, this.now);
+    this.selectUsers = db.prepare('SELECT name, role, password_hash, created_at FROM users ORDER BY name');
+    this.selectSession = db.prepare(
+      `SELECT u.name, u.role, u.password_hash, u.created_at, s.csrf_token, s.expires_at
+       FROM sessions s JOIN users u ON u.name = s.user_name WHERE s.token_hash = ?`,
+    );
   }
 
   /** The users' API tokens, in the same file, so removing a user removes its tokens. */
@@ -134,10 +142,7 @@ export class UserStore {
   }
 
   listUsers(): User[] {
-    return this.db
-      .prepare<[], UserRow>('SELECT name, role, password_hash, created_at FROM users ORDER BY name')
-      .all()
-      .map(toUser);
+    return this.selectUsers.all().map(toUser);
   }
 
   getUser(name: string): User | undefined {
@@ -199,12 +204,7 @@ export class UserStore {
 
   sessionFor(token: string): Session | null {
     if (token.length === 0 || token.length > 100) return null;
-    const row = this.db
-      .prepare<[string], UserRow & { csrf_token: string; expires_at: number }>(
-        `SELECT u.name, u.role, u.password_hash, u.created_at, s.csrf_token, s.expires_at
-         FROM sessions s JOIN users u ON u.name = s.user_name WHERE s.token_hash = ?`,
-      )
-      .get(hashToken(token));
+    const row = this.selectSession.get(hashToken(token));
     if (!row) return null;
     if (row.expires_at <= this.now()) {
       this.endSession(token);

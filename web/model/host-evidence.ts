@@ -35,11 +35,19 @@ export interface HostEvidence {
  * install fails without one; its failure's reason says why).
  */
 export function hostEvidence(host: HostState, history: readonly Observation[], target: string): HostEvidence | null {
+  // From the newest run back: a page asks on every poll, and a host's history grows by one run a check round.
   const since = host.patchedAt ?? Number.NEGATIVE_INFINITY;
-  const onTarget = history.filter((o) => o.version === target && o.at >= since && failingChecks(o) !== null);
-  const lastFailing = onTarget.filter((o) => (failingChecks(o) ?? []).length > 0).at(-1);
+  let lastFailing: Observation | undefined;
+  for (let i = history.length - 1; i >= 0 && !lastFailing; i--) {
+    const o = history[i]!;
+    if (o.version !== target || o.at < since) continue;
+    const failing = failingChecks(o);
+    if (failing === null) continue;
+    if (failing.length > 0) lastFailing = o;
+    // The newest judged run passed: only a failed host still has an older failure to explain.
+    else if (host.failure === null) return null;
+  }
   if (!lastFailing) return null;
-  if (host.failure === null && lastFailing !== onTarget.at(-1)) return null;
   const checks = lastFailing.checks
     .filter((c) => c.status === 'fail' || c.status === 'error')
     .map((c): FailedCheck => ({ id: c.id, status: c.status, ...splitMessage(c.message ?? ''), output: c.output ?? null }));

@@ -24,9 +24,11 @@ import { COMMAND_LABELS } from '../views/command-labels.ts';
 import { errorFlash } from '../views/error-page.ts';
 import type { Viewer } from '../views/layout.ts';
 import { MAX_REASON_LENGTH, type RollbackQuestion } from '../views/rollout-actions.ts';
-import { rolloutLive, rolloutPage, type RolloutPageData } from '../views/rollout-page.ts';
+import { liveParts, rolloutLive, rolloutPage, type RolloutPageData } from '../views/rollout-page.ts';
+import { liveChanges, livePoller, parseSeen } from '../views/live-changes.ts';
 import { rolloutsPage, rolloutsTable } from '../views/rollouts-page.ts';
-import { timelineUpdate } from '../views/timeline.ts';
+import { olderEntriesUpdate, timelineUpdate } from '../views/timeline.ts';
+import { timelinePage } from '../views/timeline-page.ts';
 
 const RING = /^[a-z][a-z0-9-]{0,31}$/;
 /** A rollout whose meta names no lab run is compared with this many of its image's latest runs. */
@@ -55,6 +57,22 @@ const commandForm = z.object({
     .optional(),
 });
 
+/** A sequence number in the query: a whole number, named in the error when it is not. */
+const sequenceNumber = (name: string) =>
+  z
+    .string()
+    .regex(/^\d{1,9}$/, `${name}: expected a whole number (an entry's sequence number)`)
+    .transform(Number)
+    .optional();
+const timelineQuery = {
+  parse(query: unknown): { after?: number; before?: number } {
+    const parsed = z.object({ after: sequenceNumber('after'), before: sequenceNumber('before') }).safeParse(query);
+    if (!parsed.success) throw new HttpError(400, parsed.error.issues.map((i) => i.message).join('; '));
+    if (parsed.data.after !== undefined && parsed.data.before !== undefined) throw new HttpError(400, 'give either after (new entries) or before (older entries), not both');
+    return parsed.data;
+  },
+};
+
 export function rolloutRoutes(ctx: WebContext): Router {
   const router = Router();
   // Every poll of an open rollout page reads only the check results stored since the last one.
@@ -82,7 +100,7 @@ export function rolloutRoutes(ctx: WebContext): Router {
     return {
       view: rolloutView(record.state, record.policy, index, now),
       scenario: record.scenario,
-      ...(choice ? { policyChoice: choice.text } : {}),
+      ...(choice ? { policyChoice: choice } : {}),
       ...(driver ? { driver } : {}),
       samples,
       now,
@@ -126,16 +144,29 @@ export function rolloutRoutes(ctx: WebContext): Router {
     sendHtml(res, 200, rolloutPage(await page(req.params.id), mustView(res)));
   });
 
+  // With ?seen= (the page's poller), only the parts that changed since; without, the whole live section.
   router.get('/rollouts/:id/live', async (req, res) => {
-    sendHtml(res, 200, rolloutLive(await load(req.params.id), mustView(res)));
+    const viewer = mustView(res);
+    if (req.query.seen === undefined) return sendHtml(res, 200, rolloutLive(await load(req.params.id), viewer));
+    const seen = parseSeen(req.query.seen);
+    if (seen instanceof Error) throw new HttpError(400, seen.message);
+    const data = await load(req.params.id);
+    const changes = liveChanges(liveParts(data, viewer), seen, (versions) => livePoller(data.view.state.id, data.pollMs, data.view.finished, versions));
+    if (!changes) return void res.status(204).set('Cache-Control', 'no-store').end();
+    sendHtml(res, 200, changes);
   });
 
+  /*
+   * ?after=N: the entries written since the page showed N (the poll); ?before=N: the page of
+   * entries before sequence number N ("older entries"), as a fragment for htmx or a page of its own.
+   */
   router.get('/rollouts/:id/timeline', async (req, res) => {
-    const after = Number(req.query.after ?? 0);
-    if (!Number.isSafeInteger(after) || after < 0) throw new HttpError(400, 'after: expected a whole number of entries already shown');
-    const record = await ctx.store.loadRollout(req.params.id);
-    if (!record) throw new HttpError(404, `no rollout ${req.params.id}`);
-    sendHtml(res, 200, timelineUpdate(record.state, after, ctx.pollMs, !isSettled(record.state)));
+    const { after, before } = timelineQuery.parse(req.query);
+    const record = await loadRecord(req.params.id);
+    const { state } = record;
+    if (before === undefined) return sendHtml(res, 200, timelineUpdate(state, after ?? 0, ctx.pollMs, !isSettled(state)));
+    if (before < 1 || before > state.audit.length) throw new HttpError(400, `before: expected a sequence number from 1 to ${state.audit.length} (the entries of rollout ${state.id})`);
+    sendHtml(res, 200, isHtmx(req) ? olderEntriesUpdate(state, before) : timelinePage(state, before, mustView(res)));
   });
 
   router.post('/rollouts/:id/actions', requireRole('release-manager'), async (req, res) => {

@@ -1,3 +1,5 @@
+import type { PolicyChoice } from '../../rollout/drive/policy-choice.ts';
+import { policyLabel } from '../model/policy-label.ts';
 import type { DriverLease } from '../../rollout/store/lease-store.ts';
 import type { HealthSample } from '../../rollout/store/rollout-store.ts';
 import { html, path, type SafeHtml } from '../html.ts';
@@ -14,6 +16,7 @@ import { provenanceCard } from './provenance-card.ts';
 import { rolloutSummary } from './rollout-summary.ts';
 import { timelineSection } from './timeline.ts';
 import { waitingBanner } from './waiting-banner.ts';
+import { LIVE_PARTS, livePart, livePoller, partVersions, type LivePart } from './live-changes.ts';
 
 export interface RolloutPageData {
   view: RolloutView;
@@ -31,14 +34,8 @@ export interface RolloutPageData {
   approvers?: readonly string[];
   /** Where the patch came from; the full page shows it, the live part has no need. */
   provenance?: Provenance;
-  /** How the rollout came by its policy, in one line; the full page shows it. */
-  policyChoice?: string;
-}
-
-/** Polls the live part while the rollout can still change; gone once it cannot, which ends the polling. */
-function livePoller(id: string, pollMs: number, finished: boolean): SafeHtml {
-  if (finished) return html``;
-  return html`<div id="live-poller" hidden hx-get="${path`/rollouts/${id}/live`}" hx-trigger="every ${pollMs}ms" hx-target="#live" hx-swap="innerMorph" hx-status:4xx="swap:none" hx-status:5xx="swap:none"></div>`;
+  /** How the rollout came by its policy: the summary's label says it short, the full page in a line. */
+  policyChoice?: PolicyChoice;
 }
 
 /** Who drives the rollout, from its lease in the store; or that nobody does, and how to change that. */
@@ -51,17 +48,25 @@ function driverLine(data: RolloutPageData): SafeHtml {
   return html`<p class="muted" id="driver">Driven by patchlab process ${pid ?? '?'} on ${host ?? '?'} (lease epoch ${data.driver.epoch}).</p>`;
 }
 
-/** Everything on the page that changes while the rollout runs; swapped by morphing, so nothing flickers. */
-export function rolloutLive(data: RolloutPageData, viewer: Viewer): SafeHtml {
-  const { view, samples, now, pollMs } = data;
+/** Everything on the page that changes while the rollout runs, part by part, in the order shown. */
+export function liveParts(data: RolloutPageData, viewer: Viewer): Record<LivePart, SafeHtml> {
+  const { view, samples, now } = data;
   const { state } = view;
-  return html`${livePoller(state.id, pollMs, view.finished)}
-${rolloutSummary(view, now, view.finished ? '' : driverLine(data))}
-${waitingBanner(whatWaits(state, now), data.approvers ?? [], now)}
-${rolloutActions(state, viewer, { reason: data.reason, rollback: data.rollback })}
-<section class="card" aria-labelledby="rings-title"><h2 id="rings-title">Rings</h2>${ringCards(view.rings)}</section>
-<section class="card" aria-labelledby="chart-title"><h2 id="chart-title">Ring health over time</h2>${healthChart(samples, state.rings.map((r) => r.name))}</section>
-<section class="card hosts" aria-labelledby="hosts-title"><h2 id="hosts-title">Hosts</h2>${hostGrid(view.rings, view.hosts, state.patch.version, now)}</section>`;
+  return {
+    summary: rolloutSummary(view, now, view.finished ? '' : driverLine(data), policyLabel(data.policyChoice ?? null, state.patch)),
+    waiting: waitingBanner(whatWaits(state, now), data.approvers ?? [], now),
+    actions: rolloutActions(state, viewer, { reason: data.reason, rollback: data.rollback }),
+    rings: html`<section class="card" aria-labelledby="rings-title"><h2 id="rings-title">Rings</h2>${ringCards(view.rings)}</section>`,
+    chart: html`<section class="card" aria-labelledby="chart-title"><h2 id="chart-title">Ring health over time</h2>${healthChart(samples, state.rings.map((r) => r.name))}</section>`,
+    hosts: html`<section class="card hosts" aria-labelledby="hosts-title"><h2 id="hosts-title">Hosts</h2>${hostGrid(view.rings, view.hosts, state.patch.version, now)}</section>`,
+  };
+}
+
+/** The whole live section, swapped by morphing so nothing flickers; its poller then asks only for what changed. */
+export function rolloutLive(data: RolloutPageData, viewer: Viewer): SafeHtml {
+  const parts = liveParts(data, viewer);
+  return html`${livePoller(data.view.state.id, data.pollMs, data.view.finished, partVersions(parts))}
+${LIVE_PARTS.map((name) => livePart(name, parts[name]))}`;
 }
 
 export function rolloutPage(data: RolloutPageData, viewer: Viewer): SafeHtml {
@@ -69,7 +74,7 @@ export function rolloutPage(data: RolloutPageData, viewer: Viewer): SafeHtml {
   const body = html`<nav class="crumbs"><a href="/rollouts">Rollouts</a> ›</nav>
 <h1 class="rollout-title">${breakable(state.id)}</h1>
 <p class="muted meta">scenario <span class="scenario">${data.scenario}</span> · started ${dateTime(state.createdAt)}</p>
-${data.policyChoice ? html`<p class="policy-choice" id="policy-choice">${data.policyChoice}</p>` : ''}
+${data.policyChoice ? html`<p class="policy-choice" id="policy-choice">${data.policyChoice.text}</p>` : ''}
 <div class="rollout-layout">
   <div id="live">${rolloutLive(data, viewer)}</div>
   ${data.provenance ? provenanceCard(data.provenance, state.patch) : ''}

@@ -1,17 +1,21 @@
+import { waitingUntil } from '../../rollout/engine/age-wait.ts';
 import { html, type SafeHtml } from '../html.ts';
+import type { PolicyLabel } from '../model/policy-label.ts';
+import { rolloutStatus } from '../model/rollout-status.ts';
 import { estimateEnd } from '../model/rollout-estimate.ts';
 import { lastEntry } from '../model/ring-history.ts';
 import type { RolloutView } from '../model/rollout-view.ts';
 import { breakable, clock, duration, words } from './format.ts';
 
 /** The head of the rollout: phase, patch, progress, and when it ends (an estimate while it runs). Pure. */
-export function rolloutSummary(view: RolloutView, now: number, undriven: SafeHtml | ''): SafeHtml {
+export function rolloutSummary(view: RolloutView, now: number, undriven: SafeHtml | '', policy: PolicyLabel): SafeHtml {
   const { state } = view;
+  const status = rolloutStatus(state.phase, waitingUntil(state.ageWait, now), now);
   return html`<section class="summary card">
   <div class="summary-head">
-    <span class="badge phase-${state.phase}" id="rollout-phase" data-phase="${state.phase}">${words(state.phase)}</span>
+    <span class="badge phase-${status.key}" id="rollout-phase" data-phase="${state.phase}">${words(status.key)}</span>
     <span class="patch"><b>${state.patch.name}</b> ${breakable(state.patch.version)}</span>
-    <span class="badge severity-${state.patch.severity}">${state.patch.severity}</span>
+    <span class="badge ${policy.className}" id="policy-label"${policy.from ? html` title="${policy.from}"` : ''}>${policy.text}</span>${policy.from ? html` <small class="muted policy-from">${policy.from}</small>` : ''}
     <a href="#provenance" class="packages-link">packages</a>
   </div>
   <p class="progress"><span id="rollout-progress">${view.progress.onTarget} of ${view.progress.total}</span> hosts on the new version · ring ${state.rings[state.ring]?.name ?? '?'} · policy ${view.policy.name}</p>

@@ -3,7 +3,13 @@ import type { RolloutSummary } from '../../rollout/store/rollout-store.ts';
 import { html, path, type SafeHtml } from '../html.ts';
 import { ago, breakable, dateTime, words } from './format.ts';
 import { layout, type Viewer } from './layout.ts';
+import { rolloutStatus, type RolloutStatus } from '../model/rollout-status.ts';
 
+/** The phase as a badge; a wait for the minimum age names its end. */
+export function statusBadge(status: RolloutStatus): SafeHtml {
+  if (status.key === 'waiting-for-age') return html`<span class="badge phase-waiting-for-age" data-status="waiting-for-age">waiting for age</span> <small class="until">until ${dateTime(status.until)}</small>`;
+  return html`<span class="badge phase-${status.key}" data-status="${status.key}">${words(status.key)}</span>`;
+}
 
 /**
  * The table of rollouts, newest first; polls itself while any rollout can still change. Pure.
@@ -23,7 +29,7 @@ export function rolloutsTable(rollouts: readonly RolloutSummary[], now: number, 
     (r) => html`<tr id="rollout-${r.id}">
     <td><a href="${path`/rollouts/${r.id}`}">${breakable(r.id)}</a><br><small class="muted">${dateTime(r.createdAt)}</small></td>
     <td><b>${r.patch.name}</b> <small>${breakable(r.patch.version)}</small> <span class="badge severity-${r.patch.severity}">${r.patch.severity}</span></td>
-    <td><span class="badge phase-${r.phase}">${words(r.phase)}</span>${undriven.has(r.id) ? html`<br><small class="undriven" title="nothing moves until patchlab rollout start runs with --id ${r.id}">no process drives it</small>` : ''}</td>
+    <td>${statusBadge(rolloutStatus(r.phase, r.ageWaitUntil, now))}${undriven.has(r.id) ? html`<br><small class="undriven" title="nothing moves until patchlab rollout start runs with --id ${r.id}">no process drives it</small>` : ''}</td>
     <td>${r.ring}</td>
     <td class="wide scenario">${r.scenario}</td>
     <td>${ago(r.updatedAt, now)}</td>

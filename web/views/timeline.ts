@@ -5,8 +5,13 @@ import { clock, figure, words } from './format.ts';
 /*
  * The decisions and commands of a rollout, newest first, each with its reasons and the figures
  * behind it. New entries are prepended by a poller that asks only for what it has not seen, so an
- * entry a reader opened stays open while the rollout runs.
+ * entry a reader opened stays open while the rollout runs. A long rollout writes hundreds of
+ * entries: the page shows the latest TIMELINE_PAGE and fetches older ones a page at a time, by the
+ * entry's sequence number (its place in the audit log, which only grows).
  */
+
+/** Entries the page shows at first, and per "older entries" request. */
+export const TIMELINE_PAGE = 50;
 
 export function timelineEntry(entry: AuditEntry, index: number, state: RolloutState): SafeHtml {
   const person = entry.actor !== ENGINE;
@@ -27,10 +32,28 @@ export function timelineEntry(entry: AuditEntry, index: number, state: RolloutSt
 </li>`;
 }
 
-/** Entries from `from` on, newest first. */
-export function timelineEntries(state: RolloutState, from = 0): SafeHtml {
-  const entries = state.audit.map((entry, index) => ({ entry, index })).slice(from).reverse();
-  return html`${entries.map(({ entry, index }) => renderedEntry(entry, index, state))}`;
+/** Entries from `from` up to (not including) `to`, newest first. */
+export function timelineEntries(state: RolloutState, from = 0, to = state.audit.length): SafeHtml {
+  const shown: SafeHtml[] = [];
+  for (let index = Math.min(to, state.audit.length) - 1; index >= Math.max(0, from); index--) shown.push(renderedEntry(state.audit[index]!, index, state));
+  return html`${shown}`;
+}
+
+/**
+ * Fetches the page of entries before `before` and appends it to the list; a plain link to the
+ * same page without JavaScript. Nothing to fetch once the first entry is shown (an element still,
+ * so that the answer replacing it is never empty).
+ */
+export function olderEntriesControl(id: string, before: number): SafeHtml {
+  if (before <= 0) return html`<div id="timeline-older" hidden></div>`;
+  const url = `${path`/rollouts/${id}/timeline`}?before=${before}`;
+  return html`<p id="timeline-older" class="timeline-older"><a href="${url}" hx-get="${url}" hx-swap="outerHTML" hx-target="#timeline-older">Older entries</a> <small class="muted">${before} before these</small></p>`;
+}
+
+/** The answer to "older entries": the next control, and the page of entries appended to the list. */
+export function olderEntriesUpdate(state: RolloutState, before: number): SafeHtml {
+  const from = Math.max(0, before - TIMELINE_PAGE);
+  return html`${olderEntriesControl(state.id, from)}<hx-partial hx-target="#timeline" hx-swap="beforeend">${timelineEntries(state, from, before)}</hx-partial>`;
 }
 
 /*
@@ -61,12 +84,15 @@ export function timelineCursor(id: string, seen: number, pollMs: number, live: b
   return html`<div id="timeline-cursor" hidden hx-get="${path`/rollouts/${id}/timeline`}?after=${seen}" hx-trigger="every ${pollMs}ms, rollout-changed from:body" hx-swap="outerHTML" hx-status:4xx="swap:none" hx-status:5xx="swap:none"></div>`;
 }
 
+const firstShown = (state: RolloutState): number => Math.max(0, state.audit.length - TIMELINE_PAGE);
+
 export function timelineSection(state: RolloutState, pollMs: number, live: boolean): SafeHtml {
   return html`<section class="timeline card" aria-labelledby="timeline-title">
   <h2 id="timeline-title">Decisions <small>newest first</small></h2>
   ${timelineCursor(state.id, state.audit.length, pollMs, live)}
-  <ol id="timeline" class="timeline-list">${timelineEntries(state)}</ol>
+  <ol id="timeline" class="timeline-list">${timelineEntries(state, firstShown(state))}</ol>
   <p class="muted timeline-empty">No decision yet.</p>
+  ${olderEntriesControl(state.id, firstShown(state))}
 </section>`;
 }
 

@@ -23,6 +23,8 @@ export interface StartHostsOptions {
   /** Label the first hosts; the rest are unlabelled. */
   groups?: { count: number; labels: Record<string, string> }[];
   namePrefix?: string;
+  /** Start only these of the fleet's hosts (the rest live on other engines); all by default. */
+  only?: readonly string[];
   progress?: Progress;
   docker?: Docker;
   /** More labels for every container of the fleet. */
@@ -36,14 +38,15 @@ export async function startFleetHosts(options: StartHostsOptions): Promise<Map<s
   const labelsOf = hostLabels({ hosts: options.size, groups: options.groups ?? [] });
   const prefix = options.namePrefix ?? 'host';
   const started = new Map<string, { host: Host; labels: Record<string, string> }>();
-  const ids = Array.from({ length: options.size }, (_, i) => `${prefix}-${String(i + 1).padStart(2, '0')}`);
-  progress(`fleet: starting ${options.size} hosts from ${options.image.tag}`);
+  const all = Array.from({ length: options.size }, (_, i) => ({ id: `${prefix}-${String(i + 1).padStart(2, '0')}`, labels: labelsOf[i] ?? {} }));
+  const ids = all.filter((h) => !options.only || options.only.includes(h.id));
+  progress(`fleet: starting ${ids.length} hosts from ${options.image.tag}`);
   try {
     // Four at a time: two cores, and each start also starts the service.
     for (let i = 0; i < ids.length; i += 4) {
       await Promise.all(
-        ids.slice(i, i + 4).map(async (id, j) => {
-          const labels = { ...(labelsOf[i + j] ?? {}) };
+        ids.slice(i, i + 4).map(async ({ id, labels: given }) => {
+          const labels = { ...given };
           const diskFull = (options.faults.get(id) ?? []).some((f) => f.kind === 'disk-full');
           const host = await provider.start({
             image: options.image.tag,

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { engineFlag } from '../../../lab/jobs/engine-routing.ts';
 import { addJob } from '../../../lab/jobs/job-results.ts';
 import type { NewTransition } from '../../store/rollout-store.ts';
 
@@ -41,12 +42,23 @@ export const HOST_STEP_ATTEMPTS = 8;
 /**
  * Adds a host step on the given connection, inside whatever transaction it is in. The steps of one
  * host share a queue, so they run one at a time in the order asked (a rollback never runs beside a
- * patch still in flight on another worker).
+ * patch still in flight on another worker), and only a worker on the host's engine takes them.
  */
-export async function addHostStep(client: pg.ClientBase, payload: HostStepPayload): Promise<void> {
+export async function addHostStep(client: pg.ClientBase, payload: HostStepPayload, dockerHost?: string): Promise<void> {
+  const engine = dockerHost ?? (await enginesOf(client, payload.rolloutId, [payload.hostId])).get(payload.hostId);
   // A check goes before waiting patches: the engine fails a patched host not checked within the policy's check timeout.
   const priority = payload.step === 'check' ? -1 : 0;
-  await addJob(client, { task: HOST_STEP_TASK, payload, key: payload.key, maxAttempts: HOST_STEP_ATTEMPTS, queue: `${payload.rolloutId}/${payload.hostId}`, priority });
+  const flags = engine === undefined ? [] : [engineFlag(engine)];
+  await addJob(client, { task: HOST_STEP_TASK, payload, key: payload.key, maxAttempts: HOST_STEP_ATTEMPTS, queue: `${payload.rolloutId}/${payload.hostId}`, priority, flags });
+}
+
+/** The engine each of these hosts of a rollout lives on, for those registered. */
+async function enginesOf(client: pg.ClientBase, rolloutId: string, hostIds: readonly string[]): Promise<Map<string, string>> {
+  const { rows } = await client.query<{ host_id: string; docker_host: string }>(
+    'SELECT host_id, docker_host FROM patchlab_fleet_hosts WHERE rollout_id = $1 AND host_id = ANY($2::text[])',
+    [rolloutId, [...hostIds]],
+  );
+  return new Map(rows.map((r) => [r.host_id, r.docker_host]));
 }
 
 /**
@@ -57,12 +69,9 @@ export async function addHostStep(client: pg.ClientBase, payload: HostStepPayloa
 export async function addStepsOfTransition(client: pg.PoolClient, rolloutId: string, transition: NewTransition): Promise<void> {
   const steps = stepsAskedBy(transition);
   if (steps.length === 0) return;
-  const { rows } = await client.query<{ host_id: string }>('SELECT host_id FROM patchlab_fleet_hosts WHERE rollout_id = $1 AND host_id = ANY($2::text[])', [
-    rolloutId,
-    steps.map((s) => s.hostId),
-  ]);
-  const onWorkers = new Set(rows.map((r) => r.host_id));
-  for (const { hostId, step } of steps.filter((s) => onWorkers.has(s.hostId))) {
-    await addHostStep(client, { rolloutId, hostId, step, key: stepKey(rolloutId, hostId, step) });
+  const onWorkers = await enginesOf(client, rolloutId, steps.map((s) => s.hostId));
+  for (const { hostId, step } of steps) {
+    const engine = onWorkers.get(hostId);
+    if (engine !== undefined) await addHostStep(client, { rolloutId, hostId, step, key: stepKey(rolloutId, hostId, step) }, engine);
   }
 }

@@ -69,16 +69,6 @@ export class JobFleet implements Fleet {
   }
 }
 
-/**
- * The fleet this process started, handed to the workers: each host registered on this process's
- * Docker engine (DOCKER_HOST, else the local socket), which the workers must reach.
- */
-export async function fleetOnWorkers(pool: pg.Pool, rolloutId: string, local: Fleet, env: NodeJS.ProcessEnv = process.env): Promise<JobFleet> {
-  const dockerHost = env.DOCKER_HOST || 'unix:///var/run/docker.sock';
-  await registerFleetHosts(pool, rolloutId, local.hosts().map((h) => ({ hostId: h.id, dockerHost })));
-  return new JobFleet({ pool, rolloutId, hosts: local.hosts() });
-}
-
 /** Where each host of a rollout lives, for the workers that take its steps. */
 export async function registerFleetHosts(pool: pg.Pool, rolloutId: string, hosts: readonly { hostId: string; dockerHost: string }[]): Promise<void> {
   for (const h of hosts) {

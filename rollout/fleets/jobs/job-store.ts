@@ -24,3 +24,20 @@ export async function openJobDatabase(url: string): Promise<JobDatabase> {
     throw error;
   }
 }
+
+/**
+ * The engines workers started a rollout's hosts on; none when the database never had workers.
+ * For a coordinator that found no live worker: such a fleet is out of its reach.
+ */
+export async function workerEnginesOf(url: string, rolloutId: string): Promise<string[]> {
+  const { pool } = await openPostgresDatabase(url);
+  try {
+    const { rows } = await pool.query<{ docker_host: string }>('SELECT DISTINCT docker_host FROM patchlab_fleet_hosts WHERE rollout_id = $1 ORDER BY docker_host', [rolloutId]);
+    return rows.map((r) => r.docker_host);
+  } catch (error) {
+    if ((error as { code?: string }).code === '42P01') return []; // undefined_table: no worker ever used this database
+    throw error;
+  } finally {
+    await pool.end();
+  }
+}
