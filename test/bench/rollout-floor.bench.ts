@@ -1,5 +1,5 @@
 import Docker from 'dockerode';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
@@ -17,6 +17,8 @@ import { preparePatch } from '../../rollout/fleets/containers/prepare.ts';
 import type { PreparedPatch } from '../../rollout/fleets/containers/prepared-patch.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 import { loadScenario } from '../../scenarios/load.ts';
+import { containerCpuMs } from './cpu-time.ts';
+import { median } from './median.ts';
 import { describeRing, ringTimes, type RingTimes } from './rollout-timeline.ts';
 
 /*
@@ -41,11 +43,6 @@ let prepared: PreparedPatch;
 const apt: { aptMs: number; aptCpuMs: number | undefined; restartMs: number }[] = [];
 const rollouts: { wallMs: number; drivenMs: number; rings: RingTimes[]; concurrency: number[] }[] = [];
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-};
 const sec = (ms: number) => (ms / 1000).toFixed(1);
 
 /** The patch's apt transaction on one fresh, otherwise idle host, then the service restart a fleet host does after it. */
@@ -63,15 +60,6 @@ async function aptOnOneHost(): Promise<void> {
     apt.push({ aptMs: outcome.durationMs, aptCpuMs: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore, restartMs: Date.now() - restart });
   } finally {
     await host.stop();
-  }
-}
-
-/** CPU time the container has used, from its cgroup (v1, as Debian's docker.io sets it up here); undefined elsewhere. */
-function containerCpuMs(containerId: string): number | undefined {
-  try {
-    return Number(readFileSync(`/sys/fs/cgroup/cpuacct/docker/${containerId}/cpuacct.usage`, 'utf8')) / 1e6;
-  } catch {
-    return undefined;
   }
 }
 

@@ -1,12 +1,15 @@
+import Docker from 'dockerode';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGossFile, parseGoss } from '../../lab/checks/goss-load.ts';
+import { batchedExecs } from '../../lab/checks/exec-batch.ts';
 import { runGossChecks } from '../../lab/checks/goss-run.ts';
 import type { CheckResult, CheckStatus, CheckTarget } from '../../lab/checks/types.ts';
 import { DockerHostProvider } from '../../lab/hosts/docker-provider.ts';
 import { mustExec, type Host } from '../../lab/hosts/host.ts';
 import { startService } from '../../lab/hosts/services.ts';
 import { resolveImage } from '../../lab/images/build.ts';
+import { ShellSession } from '../../rollout/fleets/containers/shell-session.ts';
 import { startDnsServer } from '../fixtures/checks/dns-server.ts';
 
 /*
@@ -108,6 +111,20 @@ describe('a goss file with goss\'s whole vocabulary, on real web hosts', () => {
     expect(results['matching:failure count']?.message).toBe('matches: expected 0, got 3');
     expect(results['service:nginx:enabled']?.message).toMatch(/^enabled: not observable in a container/);
     expect(results['kernel-param:vm.compact_memory']?.message).toMatch(/^value: vm\.compact_memory cannot be read on this host \(.*Permission denied\); a write-only parameter/);
+  });
+
+  it('judges the same when each step\'s probes run together, in one exec or in a shell kept open (as a rollout\'s fleet checks)', async () => {
+    const spec = loadGossFile(fixture);
+    const twin = twins[0] as CheckTarget;
+    const shell = new ShellSession(new Docker(), twin.host.id);
+    try {
+      const judged = (results: CheckResult[]) => results.map((r) => `${r.id} ${r.status}: ${r.message}`);
+      const alone = judged(await runGossChecks(spec, twin));
+      expect(judged(await runGossChecks(spec, { ...twin, host: batchedExecs(twin.host) }))).toEqual(alone);
+      expect(judged(await runGossChecks(spec, { ...twin, host: batchedExecs(twin.host, (script, timeoutMs) => shell.run(script, timeoutMs)) }))).toEqual(alone);
+    } finally {
+      shell.close();
+    }
   });
 
   it('asks a DNS server from inside the host, as goss does: the test\'s own server, at the host\'s gateway', async () => {

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { batchedExecs } from '../../../lab/checks/exec-batch.ts';
 import type { CheckResult } from '../../../lab/checks/types.ts';
 import { dockerClient } from '../../../lab/hosts/docker-client.ts';
 import { DockerHostProvider } from '../../../lab/hosts/docker-provider.ts';
@@ -18,6 +19,7 @@ import type { Observation } from '../../engine/observations.ts';
 import type { FleetHost } from '../../engine/plan.ts';
 import type { HostEvent } from '../../engine/transitions.ts';
 import { unprefixed } from './container-labels.ts';
+import { ShellSession } from './shell-session.ts';
 import { FLEET_HOST_LABEL, startFleetHosts, stopHosts } from './start-hosts.ts';
 import type { HostFault, PreparedPatch } from './prepared-patch.ts';
 
@@ -28,6 +30,8 @@ interface Member {
   /** Check runs still to fail on purpose (the flaky fault). */
   flakesLeft: number;
   lost: boolean;
+  /** The shell its checks run in, once it has been checked. */
+  shell?: ShellSession;
 }
 
 export interface ContainerFleetOptions {
@@ -55,6 +59,8 @@ export class ContainerFleet implements Fleet {
   private constructor(
     private readonly options: ContainerFleetOptions,
     private readonly members: Map<string, Member>,
+    /** A fleet opened for one step on one host (a worker's) is never closed: it keeps no shell open. */
+    private readonly keepsShells = true,
   ) {
     const { mayAct, rolloutId } = options;
     if (mayAct) for (const [id, m] of members) m.host = guardedHost(m.host, mayAct, `fleet host ${id}: not touched, this driver's lease of rollout ${rolloutId} may have run out`);
@@ -99,7 +105,7 @@ export class ContainerFleet implements Fleet {
       if (!member.lost) member.version = await versionOf(host, options.prepared);
       members.set(id, member);
     }
-    return new ContainerFleet(options, new Map([...members].sort(([a], [b]) => a.localeCompare(b))));
+    return new ContainerFleet(options, new Map([...members].sort(([a], [b]) => a.localeCompare(b))), only === undefined);
   }
 
   hosts(): FleetHost[] {
@@ -184,15 +190,19 @@ export class ContainerFleet implements Fleet {
     if (member.lost) {
       return { hostId, at, version: member.version, checks: [{ id: 'host:reachable', status: 'error', message: 'the host is gone: its container no longer runs' }] };
     }
+    // Every host is checked every few seconds while others install the patch on the same cores: the probes of a step run together, in a shell kept open.
+    if (this.keepsShells) member.shell ??= new ShellSession(this.options.docker ?? dockerClient(), member.host.id, this.options.mayAct, `fleet host ${hostId}: not checked, this driver's lease of rollout ${this.options.rolloutId} may have run out`);
+    const shell = member.shell;
+    const target = { host: shell ? batchedExecs(member.host, (script, timeoutMs) => shell.run(script, timeoutMs)) : batchedExecs(member.host), label: hostId };
     let results: CheckResult[];
     if (member.flakesLeft > 0) {
       // The flaky fault: the service is really down for this one check run, then back.
       member.flakesLeft -= 1;
       await stopService(member.host, this.options.image.definition);
-      results = await this.options.checks.run({ host: member.host, label: hostId });
+      results = await this.options.checks.run(target);
       await startService(member.host, this.options.image.definition);
     } else {
-      results = await this.options.checks.run({ host: member.host, label: hostId });
+      results = await this.options.checks.run(target);
     }
     return {
       hostId,
@@ -203,6 +213,7 @@ export class ContainerFleet implements Fleet {
   }
 
   async close(): Promise<void> {
+    for (const m of this.members.values()) m.shell?.close();
     await Promise.all([...this.members.values()].map((m) => m.host.stop().catch(() => undefined)));
     await this.options.checks.close().catch(() => undefined);
   }
