@@ -129,12 +129,11 @@ describe('a rollout whose coordinator has no Docker engine: the workers prepare,
     const engine = where.get(canary)!;
     const victim = first[engines.indexOf(engine)]!;
     const container = (await engine.docker.listContainers({ filters: { label: [`${RUN_LABEL}=${id}`, `${FLEET_HOST_LABEL}=${canary}`] } }))[0]!;
-    for (;;) {
-      if (victim.output.includes(`patch ${canary} (rollout ${id}): started`) && (await aptRunsIn(engine, container.Id))) break;
-      if (Date.now() > deadline) throw new Error(`apt never ran in the canary ${canary}:\n${logs()}`);
-      await sleep(50);
+    if (!(await aptStartsIn(engine, container.Id, Math.max(1, Math.ceil((deadline - Date.now()) / 1000))))) {
+      throw new Error(`apt never ran in the canary ${canary}:\n${logs()}`);
     }
     stopChild(victim, 'SIGKILL');
+    expect(victim.output).toContain(`patch ${canary} (rollout ${id}): started`);
     const before = await store.transitions(id);
     const survivor = first.find((w) => w !== victim)!;
     // The lab machine's worker restarted, as systemd would: only a worker on that engine may take its hosts' steps.
@@ -179,11 +178,20 @@ async function until(done: () => boolean, what: string, ms = 120_000): Promise<v
   for (const deadline = Date.now() + ms; !done(); await sleep(100)) if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
 }
 
-/** Whether apt-get or dpkg runs in the container now. */
-async function aptRunsIn(engine: PrivateDockerd, containerId: string): Promise<boolean> {
-  const exec = await engine.docker.getContainer(containerId).exec({ Cmd: ['sh', '-c', 'grep -qsxE "dpkg|apt-get" /proc/[0-9]*/comm'] });
+/**
+ * Whether apt-get or dpkg started in the container within the time: the loop runs inside it, since
+ * an exec per look takes seconds under load, longer than tzdata's whole dpkg run.
+ */
+async function aptStartsIn(engine: PrivateDockerd, containerId: string, seconds: number): Promise<boolean> {
+  const look = 'until grep -qsxE "dpkg|apt-get" /proc/[0-9]*/comm; do sleep 0.02; done';
+  // Attached, so the stream lasts as long as the loop does.
+  const exec = await engine.docker.getContainer(containerId).exec({ Cmd: ['timeout', String(seconds), 'sh', '-c', look], AttachStdout: true, AttachStderr: true });
   await new Promise<void>((resolve, reject) => exec.start({}, (error, stream) => (error ? reject(error) : stream!.on('end', resolve).resume())));
-  return (await exec.inspect()).ExitCode === 0;
+  for (;;) {
+    const { Running, ExitCode } = await exec.inspect();
+    if (!Running) return ExitCode === 0;
+    await sleep(20);
+  }
 }
 
 /** "package new-version" for each upgrade /var/log/dpkg.log of a fleet host records. */
