@@ -4,8 +4,10 @@ import { remoteCommand } from '../hosts/vm/remote-shell.ts';
 
 /**
  * A host whose exec calls, made in the same turn of the event loop, run together in one exec: one
- * shell that starts every command at once (each under its own GNU timeout, as a lone exec would
- * be), waits for them, and prints each one's stdout, stderr, exit code and run time back. A goss
+ * shell that runs the commands one after another (each under its own GNU timeout, as a lone exec
+ * would be) and prints each one's stdout, stderr, exit code and run time back. One after another,
+ * not side by side: a process check reading /proc would otherwise see a command check of the same
+ * batch (`nginx -t` is a process named nginx) and pass for a daemon that is down. A goss
  * file's probes are read-only and start together, so a check of a host costs one exec per step of
  * its probes (two for the `web` image's file), not one per probe: each exec of a container costs
  * the engine and runc far more CPU than the probe itself, and on a fleet checked every few seconds
@@ -84,7 +86,7 @@ class ExecBatcher {
     const boundary = `patchlab-batch-${randomBytes(12).toString('hex')}`;
     const script = batchScript(batch, boundary);
     const timeoutsMs = batch.map((p) => p.options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    const limitMs = Math.max(...timeoutsMs) + BATCH_MARGIN_MS;
+    const limitMs = timeoutsMs.reduce((sum, ms) => sum + ms, 0) + BATCH_MARGIN_MS;
     let outcome: ExecResult;
     try {
       outcome = await this.runScript(script, limitMs);
@@ -98,7 +100,7 @@ class ExecBatcher {
     batch.forEach((p, i) => {
       const result = results[i];
       if (result) p.resolve(result);
-      // The host did not answer within every command's limit: each of them would have timed out alone.
+      // The host did not answer within the commands' limits added up: each of them would have timed out alone.
       else if (outcome.timedOut) p.resolve({ exitCode: 124, stdout: '', stderr: '', durationMs: outcome.durationMs, timedOut: true });
       else again.push(p);
     });
@@ -132,10 +134,10 @@ export function batchScript(commands: readonly { argv: readonly string[]; option
   commands.forEach(({ argv, options }, i) => {
     const seconds = (options.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000;
     const line = remoteCommand(argv, options, seconds);
-    lines.push(`{ read s _ </proc/uptime; (${line}) >"$d/${i}o" 2>"$d/${i}e" </dev/null; c=$?; read e _ </proc/uptime; echo "$c $s $e" >"$d/${i}x"; } &`);
+    lines.push(`{ read s _ </proc/uptime; (${line}) >"$d/${i}o" 2>"$d/${i}e" </dev/null; c=$?; read e _ </proc/uptime; echo "$c $s $e" >"$d/${i}x"; }`);
     files.push(`"$d/${i}o" "$d/b" "$d/${i}e" "$d/b" "$d/${i}x" "$d/b"`);
   });
-  lines.push('wait', `cat ${files.join(' ')}`);
+  lines.push(`cat ${files.join(' ')}`);
   return lines.join('\n');
 }
 

@@ -96,6 +96,20 @@ describe('execs run together', () => {
     }
   }, 60_000);
 
+  it.each(['one exec of sh', 'a kept shell'])('never show one command of a batch to another as a running process, through %s', async (way) => {
+    const [, batched] = ways().find(([name]) => name === way) as [string, Host];
+    // A goss process check beside a command check of the same name: `nginx -t` is a process called nginx.
+    // A sleep of a name of its own: the host's main process is a sleep too.
+    const probe = 'cp /bin/sleep /tmp/plprobe-$1 && /tmp/plprobe-$1 0.5; rm -f /tmp/plprobe-$1';
+    const [, listing] = await Promise.all([
+      batched.exec(['sh', '-c', probe, 'sh', 'a']),
+      batched.exec(['sh', '-c', 'sleep 0.2; cat /proc/[0-9]*/comm 2>/dev/null']),
+      batched.exec(['sh', '-c', probe, 'sh', 'b']),
+    ]);
+    expect(listing.stdout).toMatch(/^sh$/m);
+    expect(listing.stdout).not.toMatch(/plprobe/);
+  }, 60_000);
+
   it('leave nothing behind in the host: each script removes its temp folder', async () => {
     const before = (await host.exec(['sh', '-c', 'ls -a /tmp'])).stdout;
     for (const [, batched] of ways()) await Promise.all([batched.exec(['true']), batched.exec(['echo', 'x'])]);
