@@ -1,5 +1,5 @@
 import { loadScenario, type Scenario } from '../../scenarios/load.ts';
-import { debianMirror, type DebianMirror } from '../../lab/config/mirror.ts';
+import { DEFAULT_SUITE, debianMirror, type DebianMirror } from '../../lab/config/mirror.ts';
 import type { HoldStore } from '../../lab/holds/hold-store.ts';
 import type { Hold } from '../../lab/holds/holds.ts';
 import { findProject, projectHolds } from '../../lab/project/project.ts';
@@ -21,7 +21,7 @@ export function mirrorOverrides(flags: MirrorFlags): { archive?: string; securit
   return { ...(flags.mirror ? { archive: flags.mirror } : {}), ...(flags.securityMirror ? { security: flags.securityMirror } : {}) };
 }
 
-export function mirrorFrom(flags: MirrorFlags, suite = 'bookworm'): DebianMirror {
+export function mirrorFrom(flags: MirrorFlags, suite = DEFAULT_SUITE): DebianMirror {
   return debianMirror(suite, mirrorOverrides(flags));
 }
 

@@ -73,6 +73,14 @@ export interface MirrorOverrides {
   security?: string;
 }
 
+/** The suite of an image with no definition of its own (one a team built elsewhere), as definitions default to. */
+export const DEFAULT_SUITE = 'bookworm';
+
+/** The mirror of an image's suite: its definition's, or the default suite's. */
+export function imageMirror(definition: { suite: string } | undefined, overrides: MirrorOverrides = {}): DebianMirror {
+  return debianMirror(definition?.suite ?? DEFAULT_SUITE, overrides);
+}
+
 /**
  * Reads the machine's apt sources. PATCHLAB_MIRROR and PATCHLAB_SECURITY_MIRROR (or the
  * overrides) win over them.

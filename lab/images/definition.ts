@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_SUITE } from '../config/mirror.ts';
 import { packageName } from '../config/names.ts';
 import { projectRoot } from '../config/paths.ts';
 import { InputError, loadYamlFile } from '../config/validation.ts';
@@ -39,7 +40,7 @@ export const imageDefinitionSchema = z
   .object({
     name: imageName,
     description: z.string().optional(),
-    suite: z.string().regex(/^[a-z]+$/, 'expected a Debian suite name such as bookworm').default('bookworm'),
+    suite: z.string().regex(/^[a-z]+$/, 'expected a Debian suite name such as bookworm').default(DEFAULT_SUITE),
     packages: z.array(packageName).default([]),
     files: z
       .array(

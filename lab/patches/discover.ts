@@ -1,6 +1,6 @@
 import { advisoriesFromCache } from '../advisories/cache-advisories.ts';
 import type { SourceAdvisory } from '../advisories/advisory.ts';
-import { debianMirror, type DebianMirror } from '../config/mirror.ts';
+import { imageMirror, type DebianMirror } from '../config/mirror.ts';
 import { DockerHostProvider } from '../hosts/docker-provider.ts';
 import { resolveImage, type ResolvedImage } from '../images/build.ts';
 import type { Progress } from '../progress.ts';
@@ -47,6 +47,6 @@ export async function discoverPending(
 export function dockerDiscover(cache: PackageCache): (image: string) => Promise<PendingUpdates> {
   return async (name) => {
     const image = await resolveImage(name);
-    return discoverPending(cache, image, { mirror: debianMirror(image.definition?.suite ?? 'bookworm'), advisories: true });
+    return discoverPending(cache, image, { mirror: imageMirror(image.definition), advisories: true });
   };
 }

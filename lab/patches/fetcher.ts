@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { DebianMirror } from '../config/mirror.ts';
+import { DEFAULT_SUITE, type DebianMirror } from '../config/mirror.ts';
 import { HostCommandError, mustExec, type Host } from '../hosts/host.ts';
 import { shortHash } from '../images/hash.ts';
 import { withLock } from '../images/lock.ts';
@@ -38,7 +38,7 @@ export interface FetchedPatch {
 }
 
 export class Fetcher {
-  private suite = 'bookworm';
+  private suite = DEFAULT_SUITE;
   private aptOptions: string[] = [];
   /** Which lists this fetcher used, and how old they were; set by refresh. */
   lists: ListsUsed | undefined;

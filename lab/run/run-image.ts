@@ -1,6 +1,6 @@
 import type { Hold } from '../holds/holds.ts';
 import { join } from 'node:path';
-import { debianMirror } from '../config/mirror.ts';
+import { imageMirror } from '../config/mirror.ts';
 import { dataDir } from '../config/paths.ts';
 import { DockerHostProvider } from '../hosts/docker-provider.ts';
 import { dockerStartup } from '../hosts/startup.ts';
@@ -76,7 +76,7 @@ export async function runLabOnImage(options: ImageLabRun): Promise<LabReport> {
     provider: vm ? new QemuHostProvider(vm) : new DockerHostProvider(),
     fetcherProvider: new DockerHostProvider(),
     cache: options.cache ?? new PackageCache(),
-    mirror: debianMirror((target?.image.definition ?? image.definition)?.suite ?? 'bookworm', options.mirror ?? {}),
+    mirror: imageMirror(target?.image.definition ?? image.definition, options.mirror),
     refreshLists: options.refreshLists,
     ...(options.holds ? { holds: options.holds } : {}),
     listsMaxAgeMs,

@@ -1,4 +1,4 @@
-import { debianMirror } from '../../lab/config/mirror.ts';
+import { imageMirror } from '../../lab/config/mirror.ts';
 import { dockerClient } from '../../lab/hosts/docker-client.ts';
 import { DockerHostProvider } from '../../lab/hosts/docker-provider.ts';
 import { isOwnerAlive, KEEP_LABEL, OWNER_LABEL } from '../../lab/hosts/labels.ts';
@@ -72,7 +72,7 @@ export async function newRollout(id: string, plan: RolloutPlan, store: Store, ca
     request: options.patch ?? plan.patch,
     provider: new DockerHostProvider(),
     cache,
-    mirror: debianMirror(image.definition?.suite ?? 'bookworm', options.mirror ?? {}),
+    mirror: imageMirror(image.definition, options.mirror),
     faults: {
       badPackage: plan.faults.some((f) => f.kind === 'bad-package'),
       latencyMs: latency && 'addMs' in latency ? latency.addMs : 0,

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type Docker from 'dockerode';
-import { debianMirror } from '../../lab/config/mirror.ts';
+import { imageMirror } from '../../lab/config/mirror.ts';
 import { DockerHostProvider } from '../../lab/hosts/docker-provider.ts';
 import type { ResolvedImage } from '../../lab/images/build.ts';
 import { RUN_LABEL } from '../../lab/hosts/labels.ts';
@@ -38,7 +38,7 @@ export class PlanFiles {
           provider: new DockerHostProvider(docker),
           image: image.tag,
           runId: newRunId('cache-fill'),
-          mirror: debianMirror(image.definition?.suite ?? 'bookworm'),
+          mirror: imageMirror(image.definition),
           refreshLists: 'if-stale',
           progress: this.progress,
         });

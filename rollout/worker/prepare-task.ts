@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { advisoriesFromCache } from '../../lab/advisories/cache-advisories.ts';
-import { debianMirror } from '../../lab/config/mirror.ts';
+import { imageMirror } from '../../lab/config/mirror.ts';
 import { dockerClientFor } from '../../lab/hosts/docker-client.ts';
 import { DockerHostProvider } from '../../lab/hosts/docker-provider.ts';
 import { resolveImage } from '../../lab/images/build.ts';
@@ -37,7 +37,7 @@ export function prepareTask(context: { pool: pg.Pool; cache: PackageCache; docke
         request: payload.request,
         provider: new DockerHostProvider(docker),
         cache: context.cache,
-        mirror: debianMirror(image.definition?.suite ?? 'bookworm', payload.mirror ?? {}),
+        mirror: imageMirror(image.definition, payload.mirror),
         faults: payload.faults,
         ...(payload.holds ? { holds: payload.holds } : {}),
         progress: context.progress,
