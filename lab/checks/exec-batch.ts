@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ExecOptions, ExecResult, Host } from '../hosts/host.ts';
 import { remoteCommand } from '../hosts/vm/remote-shell.ts';
+import { PROBE_SHELL_VARIABLE } from './host-probes.ts';
 
 /**
  * A host whose exec calls, made in the same turn of the event loop, run together in one exec: one
@@ -129,6 +130,8 @@ export function batchScript(commands: readonly { argv: readonly string[]; option
     `trap 'rm -rf "$d"' EXIT`,
     `command -v timeout >/dev/null || exit ${NO_TIMEOUT}`,
     `printf '\\n%s\\n' '${boundary}' >"$d/b"`,
+    // $$ is this shell, or the kept shell this script runs in: a process check leaves out the shells from it down to itself.
+    `${PROBE_SHELL_VARIABLE}=$$; export ${PROBE_SHELL_VARIABLE}`,
   ];
   const files: string[] = [];
   commands.forEach(({ argv, options }, i) => {

@@ -1,4 +1,5 @@
 import type { ExecOptions, ExecResult } from '../hosts/host.ts';
+import { IDLE_COMMAND } from '../hosts/idle-command.ts';
 import type { FileType } from './goss-schema.ts';
 import { boundPorts, type Protocol } from './proc-net.ts';
 import type { CheckTarget } from './types.ts';
@@ -62,25 +63,61 @@ export async function installedVersions(ctx: ProbeContext, name: string): Promis
     .map(([, version]) => version ?? '');
 }
 
+/**
+ * The name under which a batch's shell (exec-batch.ts) tells its commands its pid: the shells
+ * between it and a process probe are patchlab's own, not the host's.
+ */
+export const PROBE_SHELL_VARIABLE = 'PATCHLAB_PROBE_SHELL';
+
+/*
+ * A fixed script, nothing interpolated: the glob needs a shell. Before the process table it
+ * prints the pids of the processes that run it, from itself up to the batch's shell when it runs
+ * in one, then up through the GNU timeout an exec wraps it in (a kept shell is a `sh` in every
+ * fleet host: a user's `process: sh: running: false` must still pass), and the command line of
+ * PID 1 (a lab container's idle loop is patchlab's too). It then becomes cat, so it hides under
+ * its own pid. Processes that exit between the glob and the read make cat complain; what it did
+ * read is still the answer.
+ */
+export const PROCESS_LISTING = `p=$$ own=$$ top=\${${PROBE_SHELL_VARIABLE}:-} reached=
+[ -n "$top" ] || reached=1
+while read -r st </proc/$p/stat; do
+  st=\${st##*) }; set -- $st; p=$2
+  [ "$p" -gt 1 ] || break
+  if [ -z "$reached" ]; then own="$own $p"; [ "$p" = "$top" ] && reached=1
+  else read -r comm </proc/$p/comm && [ "$comm" = timeout ] || break; own="$own $p"; fi
+done
+[ -n "$reached" ] || own=$$
+echo "own: $own"
+printf 'init: '; tr '\\0' ' ' </proc/1/cmdline; echo
+exec cat /proc/[0-9]*/stat 2>/dev/null`;
+
 export async function runningProcesses(ctx: ProbeContext): Promise<Set<string>> {
-  // A fixed script, nothing interpolated: the glob needs a shell. Processes that exit between
-  // the glob and the read make cat complain; what it did read is still the answer.
-  const result = await probe(ctx, ['sh', '-c', 'cat /proc/[0-9]*/stat 2>/dev/null']);
+  const result = await probe(ctx, ['sh', '-c', PROCESS_LISTING]);
   return runningProcessNames(result.stdout);
 }
 
+const IDLE_INIT = `init: ${IDLE_COMMAND.join(' ')} `;
+
 /**
  * Command names (the kernel's comm, as goss uses) of live processes, from /proc/PID/stat lines:
- * "PID (comm) STATE ...". Zombies are left out: a stopped daemon nobody reaped is not running. Pure.
+ * "PID (comm) STATE PPID ...". Zombies are left out: a stopped daemon nobody reaped is not
+ * running. So is patchlab's own part of the table, from the header runningProcesses prints: the
+ * probe's shells ("own: PID..."), and a lab container's idle PID 1 with its sleep ("init: ..."). Pure.
  */
-export function runningProcessNames(procStat: string): Set<string> {
+export function runningProcessNames(listing: string): Set<string> {
   const names = new Set<string>();
-  for (const line of procStat.split('\n')) {
+  const lines = listing.split('\n');
+  const own = new Set(lines.find((l) => l.startsWith('own: '))?.slice(5).trim().split(/\s+/));
+  const idle = lines.includes(IDLE_INIT);
+  for (const line of lines) {
     const open = line.indexOf('(');
     const close = line.lastIndexOf(')');
     if (open < 0 || close < open) continue;
-    const state = line.charAt(close + 2);
-    if (state !== 'Z' && state !== 'X') names.add(line.slice(open + 1, close));
+    const pid = line.slice(0, open).trim();
+    const comm = line.slice(open + 1, close);
+    const [state = '', ppid = ''] = line.slice(close + 2).split(' ');
+    if (own.has(pid) || (idle && (pid === '1' || (ppid === '1' && comm === 'sleep')))) continue;
+    if (state !== 'Z' && state !== 'X') names.add(comm);
   }
   return names;
 }

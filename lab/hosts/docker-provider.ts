@@ -2,13 +2,12 @@ import type Docker from 'dockerode';
 import { Writable } from 'node:stream';
 import { dockerClient } from './docker-client.ts';
 import type { Endpoint, ExecOptions, ExecResult, FileToCopy, Host, HostProvider, HostSpec } from './host.ts';
+import { IDLE_COMMAND } from './idle-command.ts';
 import { hostLabels } from './labels.ts';
 import { firstFileOf, packFiles } from './tar.ts';
 
 const MAX_CAPTURE = 4 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 120_000;
-/** PID 1 that idles and stops at once on SIGTERM, so the lab decides which services run and when. */
-export const IDLE_COMMAND = ['/bin/sh', '-c', 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done'];
 
 class CappedSink extends Writable {
   private chunks: Buffer[] = [];
@@ -155,7 +154,7 @@ export class DockerHostProvider implements HostProvider {
       container = await this.docker.createContainer({
         Image: spec.image,
         ...(spec.name ? { name: spec.name } : {}),
-        Cmd: spec.command ?? IDLE_COMMAND,
+        Cmd: spec.command ?? [...IDLE_COMMAND],
         Entrypoint: [],
         Labels: labels,
         Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),

@@ -1,10 +1,14 @@
 import Docker from 'dockerode';
 import fc from 'fast-check';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchedExecs } from '../../lab/checks/exec-batch.ts';
 import { DockerHostProvider } from '../../lab/hosts/docker-provider.ts';
 import type { ExecOptions, ExecResult, Host } from '../../lab/hosts/host.ts';
 import { resolveImage } from '../../lab/images/build.ts';
+import { loadCheckSuite } from '../../lab/run/check-suite.ts';
 import { ShellSession } from '../../rollout/fleets/containers/shell-session.ts';
 
 /*
@@ -109,6 +113,29 @@ describe('execs run together', () => {
     expect(listing.stdout).toMatch(/^sh$/m);
     expect(listing.stdout).not.toMatch(/plprobe/);
   }, 60_000);
+
+  it("hide patchlab's own processes (the probe's shells, the kept shell, the container's idle loop) from a goss process check, and nothing else", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'patchlab-own-shells-'));
+    const goss = join(dir, 'goss.yaml');
+    writeFileSync(goss, 'process:\n  sh:\n    running: false\n  timeout:\n    running: false\n  sleep:\n    running: false\n');
+    const suite = await loadCheckSuite([goss], { screenshotDir: dir });
+    const statuses = async (target: Host, label: string) => (await suite.run({ host: target, label })).map((r) => `${label} ${r.id} ${r.status}`);
+    try {
+      for (const [way, batched] of [['alone', host] as [string, Host], ...ways()]) {
+        // Twice: the second round finds the kept shell open and idle.
+        for (let round = 0; round < 2; round++) expect(await statuses(batched, way)).toEqual(['pass', 'pass', 'pass'].map((s, i) => `${way} process:${['sh', 'timeout', 'sleep'][i]} ${s}`));
+      }
+      // A shell and a sleep of the host's own are seen, however the probe reaches the host.
+      await host.exec(['sh', '-c', 'nohup sh -c "sleep 300; true" >/dev/null 2>&1 &']);
+      for (const [way, batched] of [['alone', host] as [string, Host], ...ways()]) {
+        expect(await statuses(batched, way)).toEqual([`${way} process:sh fail`, `${way} process:timeout pass`, `${way} process:sleep fail`]);
+      }
+    } finally {
+      await host.exec(['sh', '-c', 'for p in /proc/[0-9]*; do grep -qs "sleep 300" $p/cmdline && kill ${p#/proc/}; done; true']);
+      await suite.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('leave nothing behind in the host: each script removes its temp folder', async () => {
     const before = (await host.exec(['sh', '-c', 'ls -a /tmp'])).stdout;

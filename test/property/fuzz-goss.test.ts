@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadGossFile, type GossCheck } from '../../lab/checks/goss-load.ts';
 import { runGossChecks } from '../../lab/checks/goss-run.ts';
+import { PROCESS_LISTING } from '../../lab/checks/host-probes.ts';
 import { scriptedHost } from '../fixtures/checks/scripted-host.ts';
 import {
   anyValue,
@@ -113,7 +114,7 @@ function textsIn(value: unknown): string[] {
 
 /** Every word patchlab itself writes into a probe's argv (lab/checks/host-probes.ts). */
 const FIXED_WORDS = new Set([
-  'dpkg-query', '-W', '-f=${db:Status-Status}\t${Version}\n', 'sh', '-c', 'cat /proc/[0-9]*/stat 2>/dev/null',
+  'dpkg-query', '-W', '-f=${db:Status-Status}\t${Version}\n', 'sh', '-c', PROCESS_LISTING,
   'cat', '/proc/net/tcp', '/proc/net/tcp6', 'stat', '%F\t%a\t%U\t%G\t%s\t%u\t%g', '--', 'sha256sum',
   'getent', 'passwd', 'group', 'id', '-Gn', 'ip', '-o', 'addr', 'show', 'dev',
 ]);
@@ -235,7 +236,7 @@ describe('goss loader fuzzing', () => {
             // sh -c with one script: patchlab's own fixed one, or a command check's command, verbatim.
             expect(argv).toHaveLength(3);
             expect(argv[1]).toBe('-c');
-            expect(argv[2] === 'cat /proc/[0-9]*/stat 2>/dev/null' || commands.has(argv[2] as string), JSON.stringify(argv)).toBe(true);
+            expect(argv[2] === PROCESS_LISTING || commands.has(argv[2] as string), JSON.stringify(argv)).toBe(true);
             continue;
           }
           if (argv[2] === 'perl') {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGoss } from '../../lab/checks/goss-load.ts';
 import { runGossChecks } from '../../lab/checks/goss-run.ts';
-import { parseStat, runningProcessNames } from '../../lab/checks/host-probes.ts';
+import { parseStat, PROCESS_LISTING, runningProcessNames } from '../../lab/checks/host-probes.ts';
 import { reachOnHost } from '../../lab/checks/http-probe.ts';
 import { scriptedHost, type Answer } from '../fixtures/checks/scripted-host.ts';
 
@@ -19,6 +19,14 @@ const PROC_STAT = [
 describe('what the probes read', () => {
   it('takes command names from /proc/PID/stat, with spaces and parentheses, and leaves zombies out', () => {
     expect([...runningProcessNames(PROC_STAT)].sort()).toEqual(['a) b) c', 'nginx', 'sh', 'systemd-journald']);
+  });
+
+  it("leaves out the probe's own processes and a lab container's idle PID 1 with its sleep, and only those", () => {
+    const sleeping = ['7 (sleep) S 1 1 1 0 -1', '8 (sleep) S 21 21 21 0 -1', '50 (timeout) S 0 50 50 0 -1', '51 (sh) S 50 50 50 0 -1', '52 (cat) R 51 50 50 0 -1'].join('\n');
+    const idle = 'init: /bin/sh -c trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done ';
+    expect([...runningProcessNames(`own: 52 51 50\n${idle}\n${PROC_STAT}\n${sleeping}`)].sort()).toEqual(['a) b) c', 'nginx', 'sleep', 'systemd-journald']);
+    // PID 1 of a host's own (a server's init, an image's own entry point) stays, with its children.
+    expect([...runningProcessNames(`own: 52\ninit: /sbin/init \n${PROC_STAT}\n${sleeping}`)].sort()).toEqual(['a) b) c', 'nginx', 'sh', 'sleep', 'systemd-journald', 'timeout']);
   });
 
   it('reads stat -c lines', () => {
@@ -46,7 +54,7 @@ describe('runGossChecks on a scripted host', () => {
         ? { stdout: 'installed\t1.22.1-9+deb12u9\n' }
         : { exitCode: 1, stderr: `dpkg-query: no packages found matching ${rest.at(-1)}\n` };
     }
-    if (command === 'sh' && rest[1]?.startsWith('cat /proc/')) return { stdout: PROC_STAT };
+    if (command === 'sh' && rest[1] === PROCESS_LISTING) return { stdout: PROC_STAT };
     if (command === 'cat' && rest[0] === '/proc/net/tcp') {
       return { stdout: '  sl  local_address rem_address   st\n   0: 00000000:0050 00000000:0000 0A 00000000:00000000\n' };
     }
