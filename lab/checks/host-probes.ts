@@ -69,14 +69,21 @@ export async function installedVersions(ctx: ProbeContext, name: string): Promis
  */
 export const PROBE_SHELL_VARIABLE = 'PATCHLAB_PROBE_SHELL';
 
+/**
+ * The argument a kept check shell (rollout/fleets/containers/shell-session.ts) is started with,
+ * so that a process check on the host knows it, and what it runs, for patchlab's: another
+ * fleet's (a driver taken over, a worker's) as well as its own.
+ */
+export const KEPT_SHELL_ARGUMENT = 'patchlab-check-shell';
+
 /*
  * A fixed script, nothing interpolated: the glob needs a shell. Before the process table it
- * prints the pids of the processes that run it, from itself up to the batch's shell when it runs
- * in one, then up through the GNU timeout an exec wraps it in (a kept shell is a `sh` in every
- * fleet host: a user's `process: sh: running: false` must still pass), and the command line of
- * PID 1 (a lab container's idle loop is patchlab's too). It then becomes cat, so it hides under
- * its own pid. Processes that exit between the glob and the read make cat complain; what it did
- * read is still the answer.
+ * prints what of it is patchlab's: the pids of the processes that run it, from itself up to the
+ * batch's shell when it runs in one, then up through the GNU timeout an exec wraps it in; the
+ * kept check shells; and the command line of PID 1 (a lab container's idle loop). A user's
+ * `process: sh: running: false` must pass on a host patchlab checks through a shell. It then
+ * becomes cat, so it hides under its own pid. Processes that exit between the glob and the
+ * read make cat complain; what it did read is still the answer.
  */
 export const PROCESS_LISTING = `p=$$ own=$$ top=\${${PROBE_SHELL_VARIABLE}:-} reached=
 [ -n "$top" ] || reached=1
@@ -88,6 +95,7 @@ while read -r st </proc/$p/stat; do
 done
 [ -n "$reached" ] || own=$$
 echo "own: $own"
+echo kept: $(grep -lxzF ${KEPT_SHELL_ARGUMENT} /proc/[0-9]*/cmdline 2>/dev/null)
 printf 'init: '; tr '\\0' ' ' </proc/1/cmdline; echo
 exec cat /proc/[0-9]*/stat 2>/dev/null`;
 
@@ -102,21 +110,31 @@ const IDLE_INIT = `init: ${IDLE_COMMAND.join(' ')} `;
  * Command names (the kernel's comm, as goss uses) of live processes, from /proc/PID/stat lines:
  * "PID (comm) STATE PPID ...". Zombies are left out: a stopped daemon nobody reaped is not
  * running. So is patchlab's own part of the table, from the header runningProcesses prints: the
- * probe's shells ("own: PID..."), and a lab container's idle PID 1 with its sleep ("init: ..."). Pure.
+ * probe's shells ("own: PID..."), kept check shells and what runs under them ("kept:
+ * /proc/PID/cmdline..."), and a lab container's idle PID 1 with its sleep ("init: ..."). Pure.
  */
 export function runningProcessNames(listing: string): Set<string> {
-  const names = new Set<string>();
   const lines = listing.split('\n');
-  const own = new Set(lines.find((l) => l.startsWith('own: '))?.slice(5).trim().split(/\s+/));
+  const header = (name: string) => lines.find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2).trim().split(/\s+/) ?? [];
+  const own = new Set(header('own'));
+  const kept = new Set(header('kept').map((path) => path.split('/')[2]));
   const idle = lines.includes(IDLE_INIT);
+  const table = new Map<string, { comm: string; state: string; ppid: string }>();
   for (const line of lines) {
     const open = line.indexOf('(');
     const close = line.lastIndexOf(')');
     if (open < 0 || close < open) continue;
-    const pid = line.slice(0, open).trim();
-    const comm = line.slice(open + 1, close);
     const [state = '', ppid = ''] = line.slice(close + 2).split(' ');
-    if (own.has(pid) || (idle && (pid === '1' || (ppid === '1' && comm === 'sleep')))) continue;
+    table.set(line.slice(0, open).trim(), { comm: line.slice(open + 1, close), state, ppid });
+  }
+  const underKept = (pid: string): boolean => {
+    // Each step goes to a parent, so a table of n processes is walked in at most n steps (a pid reused mid-read cannot loop).
+    for (let at: string | undefined = pid, steps = 0; at !== undefined && steps <= table.size; at = table.get(at)?.ppid, steps++) if (kept.has(at)) return true;
+    return false;
+  };
+  const names = new Set<string>();
+  for (const [pid, { comm, state, ppid }] of table) {
+    if (own.has(pid) || underKept(pid) || (idle && (pid === '1' || (ppid === '1' && comm === 'sleep')))) continue;
     if (state !== 'Z' && state !== 'X') names.add(comm);
   }
   return names;

@@ -25,6 +25,10 @@ describe('what the probes read', () => {
     const sleeping = ['7 (sleep) S 1 1 1 0 -1', '8 (sleep) S 21 21 21 0 -1', '50 (timeout) S 0 50 50 0 -1', '51 (sh) S 50 50 50 0 -1', '52 (cat) R 51 50 50 0 -1'].join('\n');
     const idle = 'init: /bin/sh -c trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done ';
     expect([...runningProcessNames(`own: 52 51 50\n${idle}\n${PROC_STAT}\n${sleeping}`)].sort()).toEqual(['a) b) c', 'nginx', 'sleep', 'systemd-journald']);
+    // Kept check shells (another fleet's too) and whatever runs under them.
+    const kept = ['60 (sh) S 0 60 60 0 -1', '61 (sh) S 60 60 60 0 -1', '62 (timeout) S 61 60 60 0 -1', '63 (nginx) S 62 60 60 0 -1'].join('\n');
+    expect([...runningProcessNames(`own: 52 51 50\nkept: /proc/60/cmdline\n${idle}\n${PROC_STAT}\n${sleeping}\n${kept}`)].sort()).toEqual(['a) b) c', 'nginx', 'sleep', 'systemd-journald']);
+    expect([...runningProcessNames(`own: 52 51 50\nkept:\n${idle}\n${kept}`)].sort()).toEqual(['nginx', 'sh', 'timeout']);
     // PID 1 of a host's own (a server's init, an image's own entry point) stays, with its children.
     expect([...runningProcessNames(`own: 52\ninit: /sbin/init \n${PROC_STAT}\n${sleeping}`)].sort()).toEqual(['a) b) c', 'nginx', 'sh', 'sleep', 'systemd-journald', 'timeout']);
   });

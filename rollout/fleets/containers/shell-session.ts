@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { Writable } from 'node:stream';
+import { KEPT_SHELL_ARGUMENT } from '../../../lab/checks/host-probes.ts';
 import type { ExecResult } from '../../../lab/hosts/host.ts';
 
 /** As a lone exec keeps of a command's output: past this the session is dropped and what it said is kept. */
@@ -10,8 +11,9 @@ const MAX_CAPTURE = 4 * 1024 * 1024;
 const IDLE_MS = 60_000;
 
 /**
- * One shell kept open in a fleet host (an exec of `sh -s` whose stdin stays attached), to which
- * each batch of a check's probes is written as a script. A fleet host is checked every few
+ * One shell kept open in a fleet host (an exec of `sh -s` whose stdin stays attached; its
+ * argument tells process checks it is patchlab's, see host-probes.ts), to which each batch of a
+ * check's probes is written as a script. A fleet host is checked every few
  * seconds for the whole rollout; each new exec costs runc and the engine far more CPU than the
  * probes themselves, so the host's checks start no exec at all once the shell is open.
  *
@@ -80,7 +82,7 @@ export class ShellSession {
 
   private async start(): Promise<{ stream: Duplex; output: Output }> {
     try {
-      const exec = await this.docker.getContainer(this.containerId).exec({ Cmd: ['sh', '-s'], AttachStdin: true, AttachStdout: true, AttachStderr: true });
+      const exec = await this.docker.getContainer(this.containerId).exec({ Cmd: ['sh', '-s', KEPT_SHELL_ARGUMENT], AttachStdin: true, AttachStdout: true, AttachStderr: true });
       const stream = (await exec.start({ hijack: true, stdin: true })) as Duplex;
       socketOf(stream)?.unref();
       const output = new Output();
