@@ -1,3 +1,4 @@
+import { batchedExecs } from '../checks/exec-batch.ts';
 import type { CheckResult } from '../checks/types.ts';
 import type { Host, HostProvider, Mount } from '../hosts/host.ts';
 import { startService, type ServiceOutcome } from '../hosts/services.ts';
@@ -92,11 +93,15 @@ export class LabSets {
     return outcomes;
   }
 
-  /** Every host's checks on one set; in a topology each id and name says which host it ran on. */
+  /**
+   * Every host's checks on one set; in a topology each id and name says which host it ran on. A
+   * host's probes that start together run as one exec (exec-batch.ts): a run checks each twin
+   * while the other installs, and each exec costs the engine (or ssh, for a VM) more than its probe.
+   */
   async runChecks(set: Map<string, Host>, role: string): Promise<HostCheckResult[]> {
     const perHost = await Promise.all(
       this.members.map(async (m) => {
-        const results = await m.checks.run({ host: set.get(m.name) as Host, label: this.label(role, m.name) });
+        const results = await m.checks.run({ host: batchedExecs(set.get(m.name) as Host), label: this.label(role, m.name) });
         return this.topology ? results.map((r) => ({ ...r, id: `${m.name}/${r.id}`, name: `${m.name}: ${r.name}`, host: m.name })) : results;
       }),
     );

@@ -9,6 +9,7 @@ import { DockerHostProvider } from '../../lab/hosts/docker-provider.ts';
 import type { ExecOptions, ExecResult, Host } from '../../lab/hosts/host.ts';
 import { resolveImage } from '../../lab/images/build.ts';
 import { loadCheckSuite } from '../../lab/run/check-suite.ts';
+import { LabSets } from '../../lab/run/lab-sets.ts';
 import { ShellSession } from '../../rollout/fleets/containers/shell-session.ts';
 
 /*
@@ -142,6 +143,61 @@ describe('execs run together', () => {
     for (const [, batched] of ways()) await Promise.all([batched.exec(['true']), batched.exec(['echo', 'x'])]);
     expect((await host.exec(['sh', '-c', 'ls -a /tmp'])).stdout).toBe(before);
   }, 60_000);
+});
+
+/** The host, counting the execs made through it. */
+function counted(target: Host): { host: Host; execs: () => number } {
+  let execs = 0;
+  const host = new Proxy(target, {
+    get(t, property) {
+      if (property === 'exec') return (argv: readonly string[], options?: ExecOptions) => ((execs += 1), t.exec(argv, options));
+      const value: unknown = Reflect.get(t, property, t);
+      return typeof value === 'function' ? value.bind(t) : value;
+    },
+  });
+  return { host, execs: () => execs };
+}
+
+describe("a lab run's checks", () => {
+  it('run a host\'s probes of one step as one exec, with the findings, failures and time-outs each probe gives alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'patchlab-lab-batch-'));
+    const goss = join(dir, 'goss.yaml');
+    writeFileSync(
+      goss,
+      [
+        'package: {nginx-light: {installed: true}, apache2: {installed: true}}',
+        'process: {nginx: {running: true}}',
+        'port: {"tcp:80": {listening: false}}',
+        'command: {"echo hello": {exit-status: 0, stdout: [hello]}, "echo oops >&2; exit 3": {exit-status: 0}, "sleep 4": {exit-status: 0, timeout: 1000}}',
+        'file: {/etc/nginx/sites-available/default: {exists: true, contains: [healthz]}, /etc/no-such: {exists: true}}',
+        '',
+      ].join('\n'),
+    );
+    const suite = await loadCheckSuite([goss], { screenshotDir: dir });
+    try {
+      const alone = counted(host);
+      const expected = await suite.run({ host: alone.host, label: 'baseline' });
+      const inRun = counted(host);
+      // The run's own host set, on this test's container: start() hands it over, and the run's checks go through runChecks.
+      const sets = new LabSets([{ name: 'web', image: { name: 'web', tag: 'unused' }, checks: suite }], { provider: { start: async () => inRun.host }, runId, mounts: [] });
+      const results = await sets.runChecks(await sets.start('baseline'), 'baseline');
+      const findings = (list: { id: string; status: string; message: string }[]) => list.map((r) => `${r.id} ${r.status} ${r.message}`);
+      expect(findings(results)).toEqual(findings(expected));
+      expect(findings(results).filter((f) => !f.includes(' pass '))).toEqual([
+        expect.stringMatching(/^package:apache2 fail installed: expected true/),
+        expect.stringMatching(/^process:nginx fail running: expected true/),
+        expect.stringMatching(/^command:echo oops >&2; exit 3 fail exit-status: expected 0, got 3/),
+        expect.stringMatching(/^command:sleep 4 error .*timed out after 1000 ms/),
+        expect.stringMatching(/^file:\/etc\/no-such fail exists: expected true/),
+      ]);
+      // One exec per probe alone; one per step together (a file's stat, then its contents).
+      expect(alone.execs()).toBeGreaterThanOrEqual(results.length);
+      expect(inRun.execs()).toBeLessThanOrEqual(2);
+    } finally {
+      await suite.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('a shell kept open in a host', () => {

@@ -1,3 +1,4 @@
+import { batchedExecs } from '../../../lab/checks/exec-batch.ts';
 import type { ImageDefinition } from '../../../lab/images/definition.ts';
 import { SshHostError } from '../../../lab/hosts/ssh/ssh-host.ts';
 import { restartService } from '../../../lab/hosts/services.ts';
@@ -220,7 +221,8 @@ export class ServerFleet implements Fleet {
     }
     try {
       await member.link.connected();
-      const results = await this.options.checks.run({ host: member.link, label: hostId });
+      // One ssh exec per step of the probes, not one per probe: each costs a session, sudo and a shell on the server.
+      const results = await this.options.checks.run({ host: batchedExecs(member.link), label: hostId });
       return { hostId, at, version: member.version, checks: results.map((r) => ({ id: r.id, status: r.status, ...(r.metrics ? { metrics: r.metrics } : {}) })) };
     } catch (error) {
       if (!(error instanceof SshHostError)) throw error;
