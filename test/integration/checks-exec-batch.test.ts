@@ -11,6 +11,7 @@ import { resolveImage } from '../../lab/images/build.ts';
 import { loadCheckSuite } from '../../lab/run/check-suite.ts';
 import { LabSets } from '../../lab/run/lab-sets.ts';
 import { ShellSession } from '../../rollout/fleets/containers/shell-session.ts';
+import { counted } from '../fixtures/checks/counted-host.ts';
 
 /*
  * The execs of a check, run together: through one exec of sh, and through a shell kept open in
@@ -144,19 +145,6 @@ describe('execs run together', () => {
     expect((await host.exec(['sh', '-c', 'ls -a /tmp'])).stdout).toBe(before);
   }, 60_000);
 });
-
-/** The host, counting the execs made through it. */
-function counted(target: Host): { host: Host; execs: () => number } {
-  let execs = 0;
-  const host = new Proxy(target, {
-    get(t, property) {
-      if (property === 'exec') return (argv: readonly string[], options?: ExecOptions) => ((execs += 1), t.exec(argv, options));
-      const value: unknown = Reflect.get(t, property, t);
-      return typeof value === 'function' ? value.bind(t) : value;
-    },
-  });
-  return { host, execs: () => execs };
-}
 
 describe("a lab run's checks", () => {
   it('run a host\'s probes of one step as one exec, with the findings, failures and time-outs each probe gives alone', async () => {

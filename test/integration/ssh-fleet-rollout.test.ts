@@ -4,14 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mustExec } from '../../lab/hosts/host.ts';
+import { mustExec, type Host } from '../../lab/hosts/host.ts';
+import { SshHost } from '../../lab/hosts/ssh/ssh-host.ts';
 import { PackageCache } from '../../lab/patches/cache.ts';
 import type { Decision } from '../../rollout/engine/decision.ts';
 import { runRollout } from '../../rollout/drive/run-rollout.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 import type { Store } from '../../rollout/store/store.ts';
+import { serverCheckSuite } from '../../rollout/fleets/ssh/server-checks.ts';
+import { ServerFleet } from '../../rollout/fleets/ssh/server-fleet.ts';
+import { DEFAULT_WAITS } from '../../rollout/fleets/ssh/server-fleet-plan.ts';
+import { ServerLink } from '../../rollout/fleets/ssh/server-link.ts';
 import { loadScenario } from '../../scenarios/load.ts';
-import { aptIsRunning, resetServers, server, slowDpkg, replacements, startWebServers, versionOn, writeInventory, writeScenario } from '../fixtures/server-fleet.ts';
+import { counted } from '../fixtures/checks/counted-host.ts';
+import { aptIsRunning, resetServers, server, slowDpkg, replacements, startWebServers, versionOn, WEB_GOSS, writeInventory, writeScenario } from '../fixtures/server-fleet.ts';
 import type { StandIns } from '../fixtures/ssh-servers.ts';
 
 /*
@@ -60,6 +66,48 @@ describe('a rollout to servers over SSH, from an Ansible INI inventory', () => {
     await standIns?.stop();
     if (home) rmSync(home, { recursive: true, force: true });
   });
+
+  it('a check round makes one ssh exec per server and step of its probes, not one per probe, and finds what the probes find alone', async () => {
+    const checks = await serverCheckSuite([WEB_GOSS], 80, home);
+    const links = new Map<string, ReturnType<typeof counted>>();
+    const client = { configFile: standIns.sshConfig, hostKeys: 'strict' as const };
+    const servers = standIns.servers.slice(0, 2).map((s) => ({ name: s.name, address: s.address, ...(s.name === 'srv2' ? { user: 'deploy' } : {}), groups: [], labels: {} }));
+    const fleet = await ServerFleet.open({
+      rolloutId: `${runId}-count`,
+      plan: { inventory: 'counted', sshConfig: standIns.sshConfig, servers, waits: DEFAULT_WAITS },
+      image: { tag: 'unused' },
+      prepared: { name: 'tzdata', version: 'patched', baseVersion: 'base', packages: [{ name: 'tzdata', from: base, to: `${base}+1` }], installFiles: [], removals: [], baseVersions: {}, faultDebs: {} },
+      cache,
+      checks,
+      faults: new Map(),
+      reboots: new Map(),
+      connect: async (target, c) => {
+        const link = counted(await SshHost.connect(target, c));
+        links.set(target.name, link);
+        return link.host;
+      },
+    });
+    try {
+      for (const s of servers) {
+        // Alone: each probe its own ssh exec, through the same kind of link the fleet keeps.
+        const alone = counted(new ServerLink(s, client) as Host);
+        const expected = await checks.run({ host: alone.host, label: s.name });
+        await alone.host.stop();
+        const link = links.get(s.name);
+        for (let round = 0; round < 2; round++) {
+          link?.reset();
+          const observation = await fleet.check(s.name);
+          expect(observation.checks.map((c) => `${s.name} ${c.id} ${c.status}`)).toEqual(expected.map((r) => `${s.name} ${r.id} ${r.status}`));
+          // The web file's probes come in two steps (a file's stat, then what it holds).
+          expect(link?.execs(), s.name).toBeLessThanOrEqual(2);
+        }
+        expect(alone.execs(), s.name).toBeGreaterThanOrEqual(6);
+      }
+      expect(links.size).toBe(2);
+    } finally {
+      await fleet.close();
+    }
+  }, 120_000);
 
   it('a bad patch is caught in canary and rolled back: every server back on its versions, pilot and broad untouched', async () => {
     const file = writeScenario(standIns, 'ssh-bad', {
