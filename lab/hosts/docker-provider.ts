@@ -26,8 +26,12 @@ class CappedSink extends Writable {
 
 export class DockerHost implements Host {
   readonly kind = 'container';
-  /** GNU timeout inside the host kills a hung command for real; without it the lab only stops waiting. */
-  private hasTimeout: boolean | undefined;
+  /**
+   * GNU timeout inside the host kills a hung command for real; without it the lab only stops
+   * waiting. Asked once; execs started while it is asked wait for the answer, or the first probes
+   * of a check, which start together, would run with no limit inside the host.
+   */
+  private hasTimeout: Promise<boolean> | undefined;
 
   constructor(
     private readonly docker: Docker,
@@ -47,16 +51,13 @@ export class DockerHost implements Host {
   async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     if (argv.length === 0) throw new Error(`on host ${this.name}: empty command`);
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    if (this.hasTimeout === undefined) {
-      this.hasTimeout = false;
-      const probe = await this.run(['timeout', '--version'], {}, 10_000).catch(() => undefined);
-      this.hasTimeout = probe?.exitCode === 0;
-    }
+    this.hasTimeout ??= this.run(['timeout', '--version'], {}, 10_000).then((probe) => probe.exitCode === 0, () => false);
+    const hasTimeout = await this.hasTimeout;
     const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
-    const cmd = this.hasTimeout ? ['timeout', '--kill-after=2', `${seconds}s`, ...argv] : [...argv];
+    const cmd = hasTimeout ? ['timeout', '--kill-after=2', `${seconds}s`, ...argv] : [...argv];
     // The outer timer is the backstop for hosts without GNU timeout and for a wedged engine.
     const result = await this.run(cmd, options, timeoutMs + 5_000);
-    if (this.hasTimeout && (result.exitCode === 124 || result.exitCode === 137) && result.durationMs >= timeoutMs - 50) {
+    if (hasTimeout && (result.exitCode === 124 || result.exitCode === 137) && result.durationMs >= timeoutMs - 50) {
       return { ...result, timedOut: true };
     }
     return result;
