@@ -22,7 +22,8 @@ import { openWorkQueue, type WorkQueue } from '../../lab/jobs/work-queue.ts';
 import { runnerStore } from '../store/runner-store.ts';
 import { DATABASE_URL_VARIABLE, openConfiguredStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
-import { giveCommand } from './control.ts';
+import { hostsGone } from '../engine/hosts-gone.ts';
+import { giveCommand, storeStep } from './control.ts';
 import { HeldLease, isLeaseLost, recordTakeOver, type LeaseSettings } from './driver-lease.ts';
 import { fleetChecks, newRollout, reapFinishedFleets, type RolloutMeta } from './new-rollout.ts';
 import type { RolloutPlan } from './rollout-plan.ts';
@@ -181,6 +182,14 @@ async function drive(id: string, store: Store, fleet: Fleet, policy: RolloutPoli
       if (notification) options.onNotification?.(notification);
     },
     onError: (message) => progress(message),
+    onHostsGone: async (hostIds) => {
+      progress(`rollout ${id}: ${hostIds.length} of its hosts are gone from its fleet (${hostIds.join(', ')}), removed outside patchlab: they are no longer checked, and a patch of one fails at once`);
+      const payload = { name: 'hosts-gone', hosts: hostIds };
+      await storeStep(store, id, 'hosts-gone', (state, at) => hostsGone(state, hostIds, lease.owner, at), { actor: lease.owner, kind: 'command', payload }, options.now ?? Date.now, lease.fence).catch((error: unknown) => {
+        if (isLeaseLost(error)) lease.markLost(error);
+        throw error;
+      });
+    },
     onObservations: async (batch, state) => {
       if (batch.length === 0) return;
       await store.recordObservations(id, batch, lease.fence).catch((error: unknown) => {

@@ -6,6 +6,7 @@ import type { Observation } from '../engine/observations.ts';
 import type { RolloutPolicy } from '../engine/policy.ts';
 import { hostsInFlight, type Phase, type RolloutState } from '../engine/state.ts';
 import { apply, applyHostEvents, type HostEvent } from '../engine/transitions.ts';
+import { GONE_REASON } from '../engine/hosts-gone.ts';
 import { CheckRounds } from './check-rounds.ts';
 
 /** The slice of the store the runner needs: read the current state, append a transition atomically. */
@@ -35,6 +36,12 @@ export interface RunnerOptions {
    * (the engine, the fleet's events, a command given elsewhere); not for the phase it found.
    */
   onPhase?: (state: RolloutState, previous: Phase) => void;
+  /**
+   * Told once, before anything is done, of the rollout's hosts its fleet does not have (removed
+   * by hand while nobody drove it). They are never checked; a patch of one fails at once with
+   * GONE_REASON, and a rollback of one is done, as nothing runs there.
+   */
+  onHostsGone?: (hostIds: string[], state: RolloutState) => Promise<void>;
   /** Observations from before a restart. */
   history?: Observation[];
   signal?: AbortSignal;
@@ -112,8 +119,11 @@ export async function driveRollout(id: string, options: RunnerOptions): Promise<
       },
     );
   };
+  let gone: ReadonlySet<string> | undefined;
+  const hostOf = (state: RolloutState, hostId: string) => state.hosts.find((h) => h.id === hostId);
   const patchOrConfirm = (hostId: string, state: RolloutState) =>
     work(hostId, async () => {
+      if (gone?.has(hostId)) return { type: 'patch-failed', hostId, version: hostOf(state, hostId)?.version ?? '', reason: GONE_REASON };
       // After a restart the host may have finished before the process died: never patch it twice.
       const version = options.fleet.hosts().find((h) => h.id === hostId)?.version;
       if (version === state.patch.version) return { type: 'patched', hostId, version };
@@ -121,6 +131,7 @@ export async function driveRollout(id: string, options: RunnerOptions): Promise<
     });
   const rollbackOrConfirm = (hostId: string, state: RolloutState) =>
     work(hostId, async () => {
+      if (gone?.has(hostId)) return { type: 'rolled-back', hostId, version: hostOf(state, hostId)?.baseVersion ?? '' };
       const version = options.fleet.hosts().find((h) => h.id === hostId)?.version;
       if (version !== undefined && version !== state.patch.version) {
         const base = state.hosts.find((h) => h.id === hostId)?.baseVersion;
@@ -140,6 +151,13 @@ export async function driveRollout(id: string, options: RunnerOptions): Promise<
       continue;
     }
     const { state, seq } = await options.store.current(id);
+    if (gone === undefined) {
+      const inFleet = new Set(options.fleet.hosts().map((h) => h.id));
+      gone = new Set(state.hosts.filter((h) => !inFleet.has(h.id)).map((h) => h.id));
+      // Said once: asked every tick, a fleet without them answered the same error every few seconds, forever.
+      if (gone.size > 0) await options.onHostsGone?.([...gone], state);
+      continue;
+    }
     if (phase !== undefined && state.phase !== phase) options.onPhase?.(state, phase);
     phase = state.phase;
     if (isTerminal(state.phase) && busy.size === 0) {
@@ -161,7 +179,7 @@ export async function driveRollout(id: string, options: RunnerOptions): Promise<
       else rollbackOrConfirm(host.id, state);
     }
 
-    checks.startDue(state, busy);
+    checks.startDue(state, gone.size > 0 ? new Set([...busy, ...gone]) : busy);
 
     if (!isTerminal(state.phase)) {
       const decision = decide(state, observations, now(), options.policy);

@@ -68,7 +68,7 @@ export interface RingState {
   promotedAt: number | null;
 }
 
-export type AuditAction = Exclude<DecisionAction, 'hold'> | CommandName | 'rolled-back' | 'take-over';
+export type AuditAction = Exclude<DecisionAction, 'hold'> | CommandName | 'rolled-back' | 'take-over' | 'hosts-gone';
 
 export interface AuditEntry {
   at: number;

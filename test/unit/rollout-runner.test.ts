@@ -5,6 +5,7 @@ import type { Observation } from '../../rollout/engine/observations.ts';
 import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
 import { driveRollout, type RunnerStore } from '../../rollout/drive/runner.ts';
 import { createRollout, type RolloutState } from '../../rollout/engine/state.ts';
+import { GONE_REASON } from '../../rollout/engine/hosts-gone.ts';
 import type { HostEvent } from '../../rollout/engine/transitions.ts';
 import { BASE_VERSION, CHECK, fleetOf, NEW_VERSION, T0 } from './rollout-harness.ts';
 
@@ -73,6 +74,45 @@ describe('the rollout runner', () => {
     const gaps = attempts.slice(1).map((at, i) => at - attempts[i]!);
     expect(gaps.every((gap) => gap >= 2_000)).toBe(true);
     expect(errors).toEqual(Array(3).fill('host web-001: connect ECONNREFUSED /var/run/docker.sock; will try again in 2 s'));
+  });
+
+  it('says once which hosts its fleet no longer has, never checks or patches them, and fails their patch at once with that reason', async () => {
+    const clock = fakeClock();
+    const asked: string[] = [];
+    const errors: string[] = [];
+    const told: string[][] = [];
+    // web-002 was removed by hand: the fleet found only web-001 again.
+    const fleet: Fleet = {
+      hosts: () => [{ id: 'web-001', labels: {}, version: BASE_VERSION }],
+      patch: async (hostId) => (asked.push(`patch ${hostId}`), { type: 'patched', hostId, version: NEW_VERSION }),
+      rollback: async (hostId) => (asked.push(`rollback ${hostId}`), { type: 'rolled-back', hostId, version: BASE_VERSION }),
+      check: async (hostId) => (asked.push(`check ${hostId}`), { hostId, at: clock.now, version: NEW_VERSION, checks: [{ id: CHECK, status: 'pass' }] }),
+      close: async () => undefined,
+    };
+    const start = createRollout({
+      id: 'rollout-1',
+      patch: { name: 'openssl', version: NEW_VERSION, severity: 'high' },
+      hosts: fleetOf(2),
+      rings: [{ name: 'only', hosts: 'rest', concurrency: { count: 2 }, failureBudget: { count: 0 }, soakMs: 0, requiresApproval: false, healthGate: { latency: false } }],
+      now: T0,
+    });
+    const final = await driveRollout('rollout-1', {
+      store: memoryStore(start),
+      fleet,
+      policy: STANDARD_POLICY,
+      checkIntervalMs: 1_000,
+      now: () => clock.now,
+      sleep: clock.sleep,
+      onError: (message) => errors.push(message),
+      onHostsGone: async (hostIds) => void told.push(hostIds),
+    });
+    expect(told).toEqual([['web-002']]);
+    expect(asked.filter((a) => a.endsWith('web-002'))).toEqual([]);
+    expect(final.phase).toBe('rolled-back');
+    expect(final.hosts.map((h) => [h.id, h.phase, h.version])).toEqual([['web-001', 'rolled-back', BASE_VERSION], ['web-002', 'rolled-back', BASE_VERSION]]);
+    // The engine's decision names why: the release manager sees the host is gone, not a failed install.
+    expect(final.audit.find((e) => e.action === 'rollback')?.reasons[0]).toContain(GONE_REASON);
+    expect(errors).toEqual([]);
   });
 
   it('returns only once the round of checks it started has ended, so nothing lands after its caller is done', async () => {
