@@ -39,7 +39,7 @@ export interface RunnerOptions {
   /**
    * Told once, before anything is done, of the rollout's hosts its fleet does not have (removed
    * by hand while nobody drove it). They are never checked; a patch of one fails at once with
-   * GONE_REASON, and a rollback of one is done, as nothing runs there.
+   * GONE_REASON once the rollout is not paused, and a rollback of one is done, as nothing runs there.
    */
   onHostsGone?: (hostIds: string[], state: RolloutState) => Promise<void>;
   /** Observations from before a restart. */
@@ -175,6 +175,8 @@ export async function driveRollout(id: string, options: RunnerOptions): Promise<
     }
 
     for (const host of hostsInFlight(state)) {
+      // A gone host's failure would be judged at once, and may roll back the others: not while a person holds the rollout paused.
+      if (gone.has(host.id) && state.phase === 'paused') continue;
       if (host.phase === 'patching') patchOrConfirm(host.id, state);
       else rollbackOrConfirm(host.id, state);
     }
