@@ -8,7 +8,8 @@ import { inTransaction } from '../store/postgres-transaction.ts';
  * not migrated with the stores' schema: a database without workers never has them.
  * - patchlab_job_results: what a finished job answered, until the one who asked reads it; its
  *   owner is the rollout or lab run it is for.
- * - patchlab_fleet_hosts: which Docker engine each host of a rollout lives on.
+ * - patchlab_fleet_hosts: which Docker engine each host of a rollout lives on, and when a worker
+ *   started it (a fleet whose rollout was never stored is removed a grace period after that).
  * - patchlab_workers: each worker process's heartbeat, so the jobs of a dead one are taken again,
  *   and the Docker engine it starts hosts on, so jobs on that engine's hosts go to it.
  */
@@ -31,6 +32,7 @@ const TABLES = `
     beat_at bigint NOT NULL
   );
   ALTER TABLE patchlab_workers ADD COLUMN IF NOT EXISTS docker_host text;
+  ALTER TABLE patchlab_fleet_hosts ADD COLUMN IF NOT EXISTS started_at bigint;
 `;
 
 /** Brings the queue's schema up to date; safe to run from several processes at once. */
