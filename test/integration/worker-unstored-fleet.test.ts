@@ -1,10 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../lab/config/paths.ts';
 import { dockerClient } from '../../lab/hosts/docker-client.ts';
 import { KEEP_LABEL, RUN_LABEL } from '../../lab/hosts/labels.ts';
 import { engineOf } from '../../lab/jobs/engine-routing.ts';
@@ -12,10 +10,10 @@ import { resolveImage } from '../../lab/images/build.ts';
 import { storeTag, STORE_LABEL } from '../../rollout/drive/new-rollout.ts';
 import { FLEET_HOST_LABEL } from '../../rollout/fleets/containers/start-hosts.ts';
 import { askFleetHosts } from '../../rollout/fleets/jobs/fleet-jobs.ts';
-import { openJobDatabase, type JobDatabase } from '../../rollout/fleets/jobs/job-store.ts';
 import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
-import { startPostgresCluster, type PostgresCluster, type TestDatabaseOnCluster } from '../contract/postgres-cluster.ts';
+import { useJobDatabase } from '../contract/job-database-fixture.ts';
 import { sampleState } from '../fixtures/store/samples.ts';
+import { spawnPatchlab, stopPatchlab, until, WORKER_READY, type PatchlabProcess } from './patchlab-process.ts';
 
 /*
  * A coordinator that died after its workers started a rollout's fleet, and never stored the
@@ -34,21 +32,13 @@ const suffix = `${process.pid}`;
 const unstored = `rollout-unstored-${suffix}`;
 const stored = `rollout-stored-${suffix}`;
 const leased = `rollout-leased-${suffix}`;
-let cluster: PostgresCluster | undefined;
-let database: TestDatabaseOnCluster | undefined;
-let jobs: JobDatabase | undefined;
-const workers: { child: ChildProcess; output: string }[] = [];
+const fixture = useJobDatabase();
+const workers: PatchlabProcess[] = [];
 const strangers: string[] = [];
 
 function startWorker() {
-  const child = spawn(join(projectRoot, 'bin/patchlab'), ['worker', '--concurrency', '1', '--docker-host', engine], {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PATCHLAB_DATABASE_URL: database!.url, PATCHLAB_HOME: home, PATCHLAB_UNSTORED_FLEET_GRACE: GRACE },
-  });
-  const worker = { child, output: '' };
-  child.stdout!.on('data', (chunk: Buffer) => (worker.output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (worker.output += chunk.toString()));
+  const env = { PATCHLAB_DATABASE_URL: fixture().database.url, PATCHLAB_HOME: home, PATCHLAB_UNSTORED_FLEET_GRACE: GRACE };
+  const worker = spawnPatchlab(['worker', '--concurrency', '1', '--docker-host', engine], env);
   workers.push(worker);
   return worker;
 }
@@ -57,7 +47,7 @@ const fleetOf = async (rolloutId: string) => (await docker.listContainers({ all:
 
 /** The coordinator's ask for a share of the fleet, as newRolloutOnWorkers makes it. */
 const startHosts = (rolloutId: string, only: string[]) =>
-  askFleetHosts(jobs!.pool, {
+  askFleetHosts(fixture().jobs.pool, {
     action: 'start',
     rolloutId,
     dockerHost: engine,
@@ -67,33 +57,27 @@ const startHosts = (rolloutId: string, only: string[]) =>
     namePrefix: 'web',
     only,
     faults: [],
-    labels: { [STORE_LABEL]: storeTag(jobs!.store) },
+    labels: { [STORE_LABEL]: storeTag(fixture().jobs.store) },
   });
 
 describe('a worker removes the fleet of a rollout that was started and never stored', () => {
   beforeAll(async () => {
     await resolveImage('web');
-    cluster = await startPostgresCluster();
-    database = await cluster.createDatabase();
-    jobs = await openJobDatabase(database.url);
   }, 300_000);
 
   afterAll(async () => {
-    for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) process.kill(-w.child.pid!, 'SIGKILL');
+    for (const w of workers) stopPatchlab(w, 'SIGKILL');
     for (const id of [unstored, stored, leased]) {
       for (const c of await docker.listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${id}`] } })) await docker.getContainer(c.Id).remove({ force: true, v: true });
     }
     for (const id of strangers) await docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined);
-    await jobs?.close();
-    await database?.drop();
-    await cluster?.stop();
     rmSync(home, { recursive: true, force: true });
   }, 120_000);
 
   it('removes them after the grace, logged once with the rollout and its hosts; a stored or leased rollout and strangers stay', async () => {
-    const { store, pool } = jobs!;
+    const { store, pool } = fixture().jobs;
     const first = [startWorker(), startWorker()];
-    for (const w of first) await until(() => /worker \S+: \d+ job\(s\) at once/.test(w.output), () => w.output);
+    for (const w of first) await until(() => WORKER_READY.test(w.output), () => w.output);
     const logs = () => workers.map((w) => w.output).join('\n---\n');
 
     // Not this project's for this store: a bare container, and a fleet host of another store.
@@ -127,10 +111,7 @@ describe('a worker removes the fleet of a rollout that was started and never sto
     expect(await fleetOf(leased)).toEqual(['web-01']);
     for (const id of strangers) expect((await docker.getContainer(id).inspect()).Id).toBe(id);
     expect(logs().split('\n').filter((line) => /removed \d+ host\(s\) of rollout/.test(line))).toHaveLength(1);
-    for (const w of workers) process.kill(-w.child.pid!, 'SIGTERM');
+    for (const w of workers) stopPatchlab(w, 'SIGTERM');
   }, 240_000);
 });
 
-async function until(done: () => boolean, what: () => string, ms = 120_000): Promise<void> {
-  for (const deadline = Date.now() + ms; !done(); await sleep(100)) if (Date.now() > deadline) throw new Error(`timed out; output:\n${what()}`);
-}

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +13,8 @@ import { mirrorlessPaths } from '../../lab/jobs/prepared-files.ts';
 import { localPathOf } from '../../lab/patches/pinned-files.ts';
 import { buildDeb } from '../../lab/patches/synthetic-deb.ts';
 import type { RolloutMeta } from '../../rollout/drive/new-rollout.ts';
-import { openJobDatabase, type JobDatabase } from '../../rollout/fleets/jobs/job-store.ts';
-import { startPostgresCluster, type PostgresCluster, type TestDatabaseOnCluster } from '../contract/postgres-cluster.ts';
+import { useJobDatabase } from '../contract/job-database-fixture.ts';
+import { exited, spawnPatchlab, stopPatchlab, until, WORKER_READY, type PatchlabProcess } from './patchlab-process.ts';
 
 /*
  * A `--patch file.deb` rollout on two workers whose package caches are separate: the .deb is on
@@ -29,40 +28,23 @@ const scenarioFile = join(projectRoot, 'test/fixtures/scenarios/workers.yaml');
 const scratch = mkdtempSync(join(tmpdir(), 'patchlab-patchdeb-'));
 const id = `rollout-patchdeb-${process.pid}`;
 const docker = dockerClient();
-let cluster: PostgresCluster | undefined;
-let database: TestDatabaseOnCluster | undefined;
-let jobs: JobDatabase | undefined;
-const children: { child: ChildProcess; output: string }[] = [];
+const fixture = useJobDatabase();
+const children: PatchlabProcess[] = [];
 
-function patchlab(args: string[], env: Record<string, string>) {
-  const child = spawn(join(projectRoot, 'bin/patchlab'), args, {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PATCHLAB_DATABASE_URL: database!.url, PATCHLAB_HOME: join(scratch, 'home'), ...env },
-  });
-  const started = { child, output: '' };
-  child.stdout!.on('data', (chunk: Buffer) => (started.output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (started.output += chunk.toString()));
+function patchlab(args: string[], env: Record<string, string> = {}) {
+  const started = spawnPatchlab(args, { PATCHLAB_DATABASE_URL: fixture().database.url, PATCHLAB_HOME: join(scratch, 'home'), ...env });
   children.push(started);
   return started;
 }
 
-const exited = (c: { child: ChildProcess }) => new Promise<number | null>((resolve) => (c.child.exitCode !== null || c.child.signalCode !== null ? resolve(c.child.exitCode) : c.child.once('exit', (code) => resolve(code))));
-
 describe('a --patch file.deb rollout on workers with caches of their own', () => {
   beforeAll(async () => {
     await resolveImage('web');
-    cluster = await startPostgresCluster();
-    database = await cluster.createDatabase();
-    jobs = await openJobDatabase(database.url);
   }, 300_000);
 
   afterAll(async () => {
-    for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) process.kill(-c.child.pid!, 'SIGKILL');
+    for (const c of children) stopPatchlab(c, 'SIGKILL');
     for (const c of await docker.listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${id}`] } })) await docker.getContainer(c.Id).remove({ force: true, v: true });
-    await jobs?.close();
-    await database?.drop();
-    await cluster?.stop();
     rmSync(scratch, { recursive: true, force: true });
   }, 120_000);
 
@@ -78,15 +60,15 @@ describe('a --patch file.deb rollout on workers with caches of their own', () =>
       { engine: engineOf(), cache: join(scratch, 'a', 'cache') },
       { engine: `unix://${join(scratch, 'b', 'docker.sock')}`, cache: join(scratch, 'b', 'cache') },
     ];
-    const workers = lab.map(({ engine, cache }) => patchlab(['worker', '--concurrency', '2', '--docker-host', engine, '--cache', cache], {}));
-    for (const w of workers) await until(() => /worker \S+: \d+ job\(s\) at once/.test(w.output), () => w.output);
+    const workers = lab.map(({ engine, cache }) => patchlab(['worker', '--concurrency', '2', '--docker-host', engine, '--cache', cache]));
+    for (const w of workers) await until(() => WORKER_READY.test(w.output), () => w.output);
     const coordinator = patchlab(['rollout', 'start', scenarioFile, '--id', id, '--keep', '--patch', deb], {
       DOCKER_HOST: `unix://${join(scratch, 'no-engine', 'docker.sock')}`,
       PATCHLAB_CACHE: join(scratch, 'coordinator', 'cache'),
     });
     const logs = () => children.map((c) => c.output).join('\n---\n');
     const code = await Promise.race([exited(coordinator), sleep(480_000).then(() => 'timeout')]);
-    const record = await jobs!.store.loadRollout(id);
+    const record = await fixture().jobs.store.loadRollout(id);
     expect(record?.state.phase, logs()).toBe('completed');
     expect(code).toBe(0);
 
@@ -113,10 +95,7 @@ describe('a --patch file.deb rollout on workers with caches of their own', () =>
       });
       expect(out, c.Labels['patchlab.fleet-host']).toContain('1.0-1');
     }
-    for (const w of workers) process.kill(-w.child.pid!, 'SIGTERM');
+    for (const w of workers) stopPatchlab(w, 'SIGTERM');
   }, 600_000);
 });
 
-async function until(done: () => boolean, what: () => string, ms = 120_000): Promise<void> {
-  for (const deadline = Date.now() + ms; !done(); await sleep(100)) if (Date.now() > deadline) throw new Error(`timed out; output:\n${what()}`);
-}

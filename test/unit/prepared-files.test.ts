@@ -1,12 +1,11 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../lab/images/hash.ts';
 import { keepMirrorlessFiles, mirrorlessPaths, takeMirrorlessFiles } from '../../lab/jobs/prepared-files.ts';
 import { localPathOf } from '../../lab/patches/pinned-files.ts';
-import { openJobDatabase, type JobDatabase } from '../../rollout/fleets/jobs/job-store.ts';
-import { startPostgresCluster, type PostgresCluster, type TestDatabaseOnCluster } from '../contract/postgres-cluster.ts';
+import { useJobDatabase } from '../contract/job-database-fixture.ts';
 
 /*
  * The bytes of pinned files no mirror has, carried between workers' caches by a real PostgreSQL
@@ -16,19 +15,9 @@ import { startPostgresCluster, type PostgresCluster, type TestDatabaseOnCluster 
 const scratch = mkdtempSync(join(tmpdir(), 'patchlab-prepared-files-'));
 const LOCAL = '/var/cache/patchlab/local/0123abcd_patchlab-hotfix_1.0-1_all.deb';
 const ARCHIVE = '/var/cache/patchlab/archives/tzdata_2025b-0+deb12u1_all.deb';
-let cluster: PostgresCluster | undefined;
-let database: TestDatabaseOnCluster | undefined;
-let jobs: JobDatabase | undefined;
+const fixture = useJobDatabase();
 
-beforeAll(async () => {
-  cluster = await startPostgresCluster();
-  database = await cluster.createDatabase();
-  jobs = await openJobDatabase(database.url);
-}, 120_000);
-afterAll(async () => {
-  await jobs?.close();
-  await database?.drop();
-  await cluster?.stop();
+afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -47,7 +36,7 @@ describe('pinned files no mirror has, through the database', () => {
   const pins = { [LOCAL]: sha256(hotfix), [ARCHIVE]: sha256(archive) };
 
   it('keeps only the mirrorless files, once each, and another cache takes back exactly their pinned bytes', async () => {
-    const { pool } = jobs!;
+    const { pool } = fixture().jobs;
     expect(mirrorlessPaths(pins)).toEqual([LOCAL]);
     const preparer = cacheWith('preparer', { [LOCAL]: hotfix, [ARCHIVE]: archive });
     expect(await keepMirrorlessFiles(pool, preparer, pins, 1)).toEqual([LOCAL]);
@@ -64,7 +53,7 @@ describe('pinned files no mirror has, through the database', () => {
   });
 
   it('refuses to keep a file that is not its pin, and writes no stored bytes that do not hash to their key', async () => {
-    const { pool } = jobs!;
+    const { pool } = fixture().jobs;
     const altered = cacheWith('altered', { [LOCAL]: Buffer.from('other bytes') });
     await expect(keepMirrorlessFiles(pool, altered, pins, 3)).rejects.toThrow(`${LOCAL} has sha256 ${sha256(Buffer.from('other bytes'))}, and the plan pinned ${pins[LOCAL]}`);
     await pool.query('UPDATE patchlab_prepared_files SET bytes = $1 WHERE sha256 = $2', [Buffer.from('tampered'), pins[LOCAL]]);

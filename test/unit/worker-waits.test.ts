@@ -3,18 +3,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { projectRoot } from '../../lab/config/paths.ts';
 import { beat, STALE_MS } from '../../lab/jobs/worker-liveness.ts';
 import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
 import { addHostStep } from '../../rollout/fleets/jobs/host-steps.ts';
 import { registerFleetHosts } from '../../rollout/fleets/jobs/job-fleet.ts';
-import { openJobDatabase, type JobDatabase } from '../../rollout/fleets/jobs/job-store.ts';
+import { openJobDatabase } from '../../rollout/fleets/jobs/job-store.ts';
 import { waitsFor, workerWaits } from '../../rollout/fleets/jobs/worker-waits.ts';
 import { rolloutJson } from '../../web/api/rollout-json.ts';
 import { whatWaits } from '../../web/model/waiting.ts';
 import { waitingBanner } from '../../web/views/waiting-banner.ts';
-import { startPostgresCluster, type PostgresCluster, type TestDatabaseOnCluster } from '../contract/postgres-cluster.ts';
+import { useJobDatabase } from '../contract/job-database-fixture.ts';
 import { sampleState } from '../fixtures/store/samples.ts';
 
 /*
@@ -26,25 +26,15 @@ import { sampleState } from '../fixtures/store/samples.ts';
 const A = 'tcp://lab-a.internal:2375';
 const B = 'unix:///run/lab-b/docker.sock';
 const ID = 'rollout-waits';
-let cluster: PostgresCluster | undefined;
-let database: TestDatabaseOnCluster | undefined;
-let jobs: JobDatabase | undefined;
+const fixture = useJobDatabase();
 const home = mkdtempSync(join(tmpdir(), 'patchlab-waits-'));
 
-beforeAll(async () => {
-  cluster = await startPostgresCluster();
-  database = await cluster.createDatabase();
-  jobs = await openJobDatabase(database.url);
-}, 120_000);
-afterAll(async () => {
-  await jobs?.close();
-  await database?.drop();
-  await cluster?.stop();
+afterAll(() => {
   rmSync(home, { recursive: true, force: true });
 });
 
 function rolloutStatus(id: string): Promise<string> {
-  const child = spawn(join(projectRoot, 'bin/patchlab'), ['rollout', 'status', id], { env: { ...process.env, PATCHLAB_DATABASE_URL: database!.url, PATCHLAB_HOME: home } });
+  const child = spawn(join(projectRoot, 'bin/patchlab'), ['rollout', 'status', id], { env: { ...process.env, PATCHLAB_DATABASE_URL: fixture().database.url, PATCHLAB_HOME: home } });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -53,7 +43,7 @@ function rolloutStatus(id: string): Promise<string> {
 
 describe('host steps waiting for a worker on their engine', () => {
   it('are said by rollout status, the API and the page, with the engine and since when, until a worker on it beats', async () => {
-    const { store, pool } = jobs!;
+    const { store, pool } = fixture().jobs;
     const state = sampleState(ID);
     await store.createRollout({ state, scenario: 'workers.yaml', policy: STANDARD_POLICY, meta: {} });
     const [onA, onB, alsoA] = [state.hosts[0]!.id, state.hosts[1]!.id, state.hosts[2]!.id];
@@ -116,7 +106,7 @@ describe('host steps waiting for a worker on their engine', () => {
   }, 60_000);
 
   it('says nothing for a database no worker ever used', async () => {
-    const bare = await cluster!.createDatabase();
+    const bare = await fixture().cluster.createDatabase();
     const other = await openJobDatabase(bare.url);
     try {
       await other.pool.query('DROP SCHEMA graphile_worker CASCADE');
