@@ -2,10 +2,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { projectRoot } from '../../lab/config/paths.ts';
+import { putResult } from '../../lab/jobs/job-results.ts';
 import { beat, STALE_MS } from '../../lab/jobs/worker-liveness.ts';
+import { askFleetHosts } from '../../rollout/fleets/jobs/fleet-jobs.ts';
 import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
 import { addHostStep } from '../../rollout/fleets/jobs/host-steps.ts';
 import { registerFleetHosts } from '../../rollout/fleets/jobs/job-fleet.ts';
@@ -104,6 +107,22 @@ describe('host steps waiting for a worker on their engine', () => {
     clearInterval(timer);
     expect((await workerWaits(pool, ID, Date.now() + STALE_MS + 5_000)).map((w) => w.engine).sort()).toEqual([A, B].sort());
   }, 60_000);
+
+  it("a coordinator's start job for an engine with no live worker says so once, and gets its answer when a worker comes", async () => {
+    const { pool } = fixture().jobs;
+    const engine = 'tcp://lab-c.internal:2375';
+    const said: string[] = [];
+    const asking = askFleetHosts(pool, { action: 'remove', rolloutId: 'rollout-start-waits', dockerHost: engine }, (why) => said.push(why));
+    for (const deadline = Date.now() + 10_000; said.length === 0 && Date.now() < deadline; ) await sleep(50);
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(new RegExp(`removing the hosts of rollout rollout-start-waits on ${engine}: waiting for a worker on engine ${engine} since \\d{4}-`));
+    // A worker on that engine beats and answers the job, as fleetHostsTask would.
+    await beat(pool, ['worker-c'], 'lab-c:1', Date.now(), engine);
+    const [job] = (await pool.query<{ key: string }>("SELECT key FROM graphile_worker.jobs WHERE key LIKE 'rollout-start-waits/%'")).rows;
+    await putResult(pool, job!.key, 'rollout-start-waits', { hosts: [] }, Date.now());
+    await expect(asking).resolves.toEqual([]);
+    expect(said).toHaveLength(1);
+  });
 
   it('says nothing for a database no worker ever used', async () => {
     const bare = await fixture().cluster.createDatabase();
