@@ -79,3 +79,20 @@ export async function readWorkerWaits(url: string | undefined, rolloutId: string
     await pool.end();
   }
 }
+
+/**
+ * For a long-lived reader (serve's page and API): the waits of a rollout from one pool, opened on
+ * first use and kept; none without a database URL.
+ */
+export function workerWaitSource(url: string | undefined): (rolloutId: string, at: number) => Promise<WorkerWait[]> {
+  if (url === undefined || url === '') return async () => [];
+  let opened: Promise<pg.Pool> | undefined;
+  return async (rolloutId, at) => {
+    opened ??= openPostgresDatabase(url).then(({ pool }) => pool);
+    const pool = await opened.catch((error: unknown) => {
+      opened = undefined;
+      throw error;
+    });
+    return workerWaits(pool, rolloutId, at);
+  };
+}
