@@ -34,6 +34,11 @@ function memoryStore(state: RolloutState): RunnerStore {
   };
 }
 
+/** The runner's standard policy, a round of checks a second, on the fake clock. */
+function onClock(clock: { now: number; sleep: (ms: number) => Promise<void> }) {
+  return { policy: STANDARD_POLICY, checkIntervalMs: 1_000, now: () => clock.now, sleep: clock.sleep };
+}
+
 /** A clock that moves only when the runner sleeps. */
 function fakeClock() {
   const clock = { now: T0, sleep: async (ms: number) => {
@@ -63,10 +68,7 @@ describe('the rollout runner', () => {
     const final = await driveRollout('rollout-1', {
       store: memoryStore(oneHostRollout()),
       fleet,
-      policy: STANDARD_POLICY,
-      checkIntervalMs: 1_000,
-      now: () => clock.now,
-      sleep: clock.sleep,
+      ...onClock(clock),
       onError: (message) => errors.push(message),
     });
     expect(final.phase).toBe('completed');
@@ -99,10 +101,7 @@ describe('the rollout runner', () => {
     const final = await driveRollout('rollout-1', {
       store: memoryStore(start),
       fleet,
-      policy: STANDARD_POLICY,
-      checkIntervalMs: 1_000,
-      now: () => clock.now,
-      sleep: clock.sleep,
+      ...onClock(clock),
       onError: (message) => errors.push(message),
       onHostsGone: async (hostIds) => void told.push(hostIds),
     });
