@@ -15,12 +15,27 @@ import type { SimulationResult } from '../../rollout/simulate/result.ts';
  */
 export const DEFAULT_PLAN_WORKER_HOSTS = 750_000;
 
+/**
+ * Plans simulated at once, each in its own thread, from that size: the machine's two cores. A plan
+ * at a million hosts peaks at about 400-450 MB with its hosts in columns (test/bench/RESULTS.md,
+ * run H), so two fit in 1 GB; `PATCHLAB_SIMULATE_PLANS_AT_ONCE` changes it.
+ */
+export const DEFAULT_PLANS_AT_ONCE = 2;
+
+export function plansAtOnce(env: NodeJS.ProcessEnv = process.env): number {
+  return wholeNumber(env, 'PATCHLAB_SIMULATE_PLANS_AT_ONCE', 'plans', DEFAULT_PLANS_AT_ONCE);
+}
+
 export function planWorkerHosts(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.PATCHLAB_SIMULATE_WORKER_HOSTS;
-  if (raw === undefined || raw === '') return DEFAULT_PLAN_WORKER_HOSTS;
+  return wholeNumber(env, 'PATCHLAB_SIMULATE_WORKER_HOSTS', 'hosts', DEFAULT_PLAN_WORKER_HOSTS);
+}
+
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, unit: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < 1) {
-    throw new Error(`PATCHLAB_SIMULATE_WORKER_HOSTS: expected a whole number of hosts from 1 up, got "${raw}"`);
+    throw new Error(`${name}: expected a whole number of ${unit} from 1 up, got "${raw}"`);
   }
   return n;
 }
