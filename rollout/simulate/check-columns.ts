@@ -9,11 +9,19 @@ import { HEALTHY, type HostColumns } from './host-columns.ts';
  * latency gate compares.
  */
 export class CheckColumns {
-  private position = new Int32Array(1024);
-  private at = new Float64Array(1024);
-  private onTarget = new Uint8Array(1024);
-  private latency = new Float64Array(1024);
+  private position: Int32Array;
+  private at: Float64Array;
+  private onTarget: Uint8Array;
+  private latency: Float64Array;
   count = 0;
+
+  /** Room for `expected` runs before the columns grow: a first run for every host, and some samples. */
+  constructor(expected = 1024) {
+    this.position = new Int32Array(expected);
+    this.at = new Float64Array(expected);
+    this.onTarget = new Uint8Array(expected);
+    this.latency = new Float64Array(expected);
+  }
 
   add(p: number, at: number, onTarget: boolean, latencyMs: number): void {
     if (this.count === this.position.length) this.grow();

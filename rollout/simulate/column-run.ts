@@ -1,11 +1,12 @@
-import { assignRingHosts } from '../engine/plan.ts';
+import { drawnOrder, listPositionsOf } from '../engine/draw-order.ts';
+import { assignRingHosts, type FleetHost } from '../engine/plan.ts';
 import { newRingStates, type RolloutState } from '../engine/state.ts';
 import { CheckColumns } from './check-columns.ts';
 import { CheckRunner } from './check-runner.ts';
 import { ColumnConsult } from './column-consult.ts';
 import { overDecisionBudget } from './decision-budget.ts';
 import { FleetDriver } from './fleet-driver.ts';
-import { indexOfHost, TARGET_VERSION } from './fleet-hosts.ts';
+import { indexOfHost, TARGET_VERSION, type SimulatedFleet } from './fleet-hosts.ts';
 import { HostColumns, LeftFastPath } from './host-columns.ts';
 import { ReleaseManager } from './release-manager.ts';
 import type { RingSummary, SimulationResult } from './result.ts';
@@ -24,7 +25,7 @@ import { BY_WAVES } from './stepping.ts';
  */
 export function simulateColumns(input: SimulationInput): SimulationResult {
   const id = `simulation-${input.seed >>> 0}`;
-  const membership = assignRingHosts(input.fleet.hosts, input.rings, id);
+  const rings = ringIndices(input.fleet, assignRingHosts(input.fleet.hosts, input.rings, id), id);
   const state: RolloutState = {
     id,
     patch: { name: input.patch?.name ?? 'the patch', version: TARGET_VERSION, severity: input.patch?.severity ?? 'high' },
@@ -32,7 +33,7 @@ export function simulateColumns(input: SimulationInput): SimulationResult {
     ring: 0,
     rings: newRingStates(
       input.rings,
-      membership.map((members) => members.map((h) => h.id)),
+      rings.map((indices) => Array.from(indices, (i) => input.fleet.ids[i]!)),
     ),
     hosts: [],
     paused: null,
@@ -41,12 +42,12 @@ export function simulateColumns(input: SimulationInput): SimulationResult {
   };
   const run = contextAround(input, BY_WAVES, state, (visit) => {
     let p = 0;
-    membership.forEach((members, ring) => {
-      for (const host of members) visit(p++, indexOfHost(input.fleet, host.id), ring);
+    rings.forEach((indices, ring) => {
+      for (let k = 0; k < indices.length; k++) visit(p++, indices[k]!, ring);
     });
   });
   const hosts = new HostColumns(input.fleet.size, state.rings);
-  const checkColumns = new CheckColumns();
+  const checkColumns = new CheckColumns(input.fleet.size + 4 * input.settings.latencySampleBudget);
   run.recordCheck = (p, at, fails, latencyMs) => {
     if (fails) throw new LeftFastPath('a check failed');
     hosts.passed(p, at);
@@ -59,6 +60,24 @@ export function simulateColumns(input: SimulationInput): SimulationResult {
   const stopReason = overDecisionBudget(state, run.settings) ?? runEvents(run, parts);
   input.whileAlive?.();
   return runResult(run, input.name, stopReason, ended(hosts, state));
+}
+
+/**
+ * Each ring's hosts as fleet indices. A ring drawn by count or share is a stretch of the draw,
+ * whose list positions the draw kept: no host is looked at (a million scattered reads). Hosts of
+ * any other ring are found by their ids.
+ */
+function ringIndices(fleet: SimulatedFleet, membership: readonly (readonly FleetHost[])[], id: string): Int32Array[] {
+  const order = drawnOrder(fleet.hosts, id);
+  const drawn = listPositionsOf(order);
+  let offset = 0;
+  return membership.map((members) => {
+    let stretch = drawn !== undefined && offset + members.length <= order.length;
+    for (let k = 0; stretch && k < members.length; k++) stretch = members[k] === order[offset + k];
+    const indices = stretch ? drawn!.subarray(offset, offset + members.length) : Int32Array.from(members, (h) => indexOfHost(fleet, h.id));
+    offset += members.length;
+    return indices;
+  });
 }
 
 /** A host whose first check comes later than the engine waits for is failed by the engine: not modelled here. */
