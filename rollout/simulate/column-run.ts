@@ -33,7 +33,7 @@ export function simulateColumns(input: SimulationInput): SimulationResult {
     ring: 0,
     rings: newRingStates(
       input.rings,
-      rings.map((indices) => Array.from(indices, (i) => input.fleet.ids[i]!)),
+      rings.map((indices) => idsOf(input.fleet, indices)),
     ),
     hosts: [],
     paused: null,
@@ -78,6 +78,12 @@ function ringIndices(fleet: SimulatedFleet, membership: readonly (readonly Fleet
     offset += members.length;
     return indices;
   });
+}
+
+function idsOf(fleet: SimulatedFleet, indices: Int32Array): string[] {
+  const ids = new Array<string>(indices.length);
+  for (let k = 0; k < indices.length; k++) ids[k] = fleet.ids[indices[k]!]!;
+  return ids;
 }
 
 /** A host whose first check comes later than the engine waits for is failed by the engine: not modelled here. */
