@@ -19,7 +19,7 @@ import { hostLabels } from '../../rollout/fleets/host-labels.ts';
 import { loadScenario, type Scenario } from '../../scenarios/load.ts';
 import { parseDuration } from '../../lab/config/duration.ts';
 import { simulationFields } from '../../scenarios/simulate-schema.ts';
-import { inWorkers, plansAtOnce, planWorkerHosts } from './simulate-workers.ts';
+import { PlanThreads, plansAtOnce, planWorkerHosts } from './simulate-workers.ts';
 
 /** Simulated hosts --hosts may ask for: a million through three rings and four policies take seconds (test/bench/RESULTS.md). */
 export const MAX_SIMULATED_HOSTS = 1_000_000;
@@ -101,8 +101,8 @@ export async function simulate(file: string, flags: SimulateFlags): Promise<void
   if (!flags.json) for (const line of model) console.log(line);
 
   const prefix = scenario.image.replace(/[^a-z0-9]+/g, '-');
-  const threads = hosts >= planWorkerHosts();
-  const runPlan = threads ? inWorkers({ shape: scenario.fleet, size: hosts, prefix }) : inThisThread(simulatedFleet(scenario.fleet, hosts, prefix));
+  const threads = hosts >= planWorkerHosts() ? new PlanThreads({ shape: scenario.fleet, size: hosts, prefix }) : null;
+  const runPlan = threads ? threads.runner : inThisThread(simulatedFleet(scenario.fleet, hosts, prefix));
   const started = performance.now();
   // Plans in threads run side by side: each run's own start.
   const runStarted = new Map<string, number>();
@@ -135,6 +135,8 @@ export async function simulate(file: string, flags: SimulateFlags): Promise<void
   } catch (error) {
     if (error instanceof PlanError) throw new InputError(scenario.file, [...error.problems]);
     throw error;
+  } finally {
+    await threads?.close();
   }
   progress(`${variants.length} policies × ${runs} run(s) simulated in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 

@@ -3,12 +3,13 @@
  * simulate.bench.ts as `node --import tsx simulate-child.ts <waves|engine-state|host-by-host|workers|workers-2> <hosts> <plans>`
  * (waves: simulateRollout, on columns while it can; engine-state: by waves on the engine's own
  * state, the path before the columns; workers: as waves, each plan in a worker thread of its own, as `patchlab simulate` runs them
- * from 750,000 hosts, one after another; workers-2: two at a time, as it now does; their per-plan
+ * from 750,000 hosts, one after another; workers-2: two threads, each building the fleet once and running
+ * plans one after another, two plans at a time, as it now does; their per-plan
  * times are not told apart). Prints one line of JSON: wall and CPU time (of every thread), peak RSS, and
  * each plan's outcome and work.
  */
 import { loadavg } from 'node:os';
-import { inWorkers, simulateInWorker } from '../../bin/commands/simulate-workers.ts';
+import { PlanThreads, simulateInWorker } from '../../bin/commands/simulate-workers.ts';
 import { comparePolicies } from '../../rollout/simulate/compare.ts';
 import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
 import { simulatedFleet } from '../../rollout/simulate/fleet-hosts.ts';
@@ -43,7 +44,8 @@ const plans = [];
 if (stepping === 'workers-2') {
   // Two plans at a time, each in a worker thread of its own, as `patchlab simulate` runs them from 750,000 hosts.
   const variants = PLANS.slice(0, Number(plansArg)).map((plan) => ({ ...plan, policy: STANDARD_POLICY }));
-  const summaries = await comparePolicies({ variants, faults: [], checkIntervalMs: MINUTE, settings, seed: 7, runs: 1 }, inWorkers({ shape, size: hosts, prefix: 'host' }), 2);
+  const threads = new PlanThreads({ shape, size: hosts, prefix: 'host' });
+  const summaries = await comparePolicies({ variants, faults: [], checkIntervalMs: MINUTE, settings, seed: 7, runs: 1 }, threads.runner, 2).finally(() => threads.close());
   for (const { name, results } of summaries) {
     const result = results[0]!;
     plans.push({ name, wallMs: 0, cpuMs: 0, outcome: result.outcome, timeTo95Ms: result.timeTo95Ms, engineSteps: result.work.engineSteps, hostEvents: result.work.hostEvents });
