@@ -61,25 +61,41 @@ export type PlanReply = { result: SimulationResult } | { planProblems: string[] 
  */
 export class PlanThreads {
   private readonly idle: Worker[] = [];
+  private readonly all = new Set<Worker>();
 
   constructor(private readonly fleet: FleetRecipe) {}
 
   readonly runner: PlanRunner = (run) => this.run(run);
 
+  /** Threads started and not yet ended. */
+  get size(): number {
+    return this.all.size;
+  }
+
   async run(run: PlanRun): Promise<SimulationResult> {
-    const worker = this.idle.pop() ?? new Worker(workerBootstrap(), { eval: true, workerData: this.fleet });
+    const worker = this.idle.pop() ?? this.start();
     const result = await runOn(worker, run).catch(async (error: unknown) => {
       // A thread that failed is not asked again.
+      this.all.delete(worker);
       await worker.terminate();
       throw error;
     });
-    this.idle.push(worker);
+    if (this.all.has(worker)) this.idle.push(worker);
     return result;
   }
 
+  /** Ends every thread, busy ones too (a plan still running when another failed): its run then fails. */
   async close(): Promise<void> {
-    const threads = this.idle.splice(0);
+    const threads = [...this.all];
+    this.all.clear();
+    this.idle.length = 0;
     await Promise.all(threads.map((worker) => worker.terminate()));
+  }
+
+  private start(): Worker {
+    const worker = new Worker(workerBootstrap(), { eval: true, workerData: this.fleet });
+    this.all.add(worker);
+    return worker;
   }
 }
 
