@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import { amount, fault } from './simulate-arbitraries.ts';
+import { fault } from './simulate-arbitraries.ts';
 import type { RingSpec } from '../../rollout/engine/plan.ts';
 import { STANDARD_POLICY } from '../../rollout/engine/policy.ts';
 import type { SimulationResult } from '../../rollout/simulate/result.ts';
@@ -16,6 +16,9 @@ import { fleetFor, MINUTE, ring, settingsFor } from '../unit/simulate-harness.ts
  * (the waves take the same events in the same order, so the times agree exactly, not just within
  * a tick).
  */
+
+const amount = (low: number, high: number) =>
+  fc.oneof(fc.record({ count: fc.integer({ min: 1, max: 12 }) }), fc.record({ percent: fc.integer({ min: low, max: high }) }));
 
 const plan = fc
   .record({
