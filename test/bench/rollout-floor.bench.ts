@@ -86,7 +86,7 @@ async function demoRollout(): Promise<void> {
       drivenMs: ended - drivenFrom,
       rings: ringTimes(final, plan.policy, ended, drivenFrom),
       concurrency: final.rings.map((r) => r.concurrency),
-      lateness: final.rings.map((_, i) => soakLateness(final, i, observations)),
+      lateness: final.rings.map((_, i) => soakLateness(final, i, observations, ended)),
     });
   } finally {
     await store.close();
