@@ -19,7 +19,7 @@ import { openStore } from '../../rollout/store/sqlite-store.ts';
 import { loadScenario } from '../../scenarios/load.ts';
 import { containerCpuMs } from './cpu-time.ts';
 import { median } from './median.ts';
-import { describeRing, ringTimes, type RingTimes } from './rollout-timeline.ts';
+import { describeRing, ringTimes, soakLateness, type RingTimes } from './rollout-timeline.ts';
 
 /*
  * The demo rollout (scenarios/demo.yaml, its own patch: the day's security updates) against its
@@ -41,7 +41,7 @@ const provider = new DockerHostProvider(docker);
 let image: ResolvedImage;
 let prepared: PreparedPatch;
 const apt: { aptMs: number; aptCpuMs: number | undefined; restartMs: number }[] = [];
-const rollouts: { wallMs: number; drivenMs: number; rings: RingTimes[]; concurrency: number[] }[] = [];
+const rollouts: { wallMs: number; drivenMs: number; teardownMs: number; rings: RingTimes[]; concurrency: number[]; lateness: string[] }[] = [];
 
 const sec = (ms: number) => (ms / 1000).toFixed(1);
 
@@ -80,7 +80,17 @@ async function demoRollout(): Promise<void> {
     const final = await runRollout(plan, { store, cache, onStart: () => (drivenFrom = Date.now()) });
     const ended = Date.now();
     if (final.phase !== 'completed') throw new Error(`the demo rollout ended ${final.phase}, not completed`);
-    rollouts.push({ wallMs: ended - started, drivenMs: ended - drivenFrom, rings: ringTimes(final, plan.policy, ended, drivenFrom), concurrency: final.rings.map((r) => r.concurrency) });
+    const observations = await store.observations(final.id);
+    // The last stored step is the engine's completion; runRollout then removes the 16 containers.
+    const completed = (await store.transitions(final.id)).at(-1)?.at ?? ended;
+    rollouts.push({
+      wallMs: ended - started,
+      drivenMs: ended - drivenFrom,
+      teardownMs: ended - completed,
+      rings: ringTimes(final, plan.policy, completed, drivenFrom),
+      concurrency: final.rings.map((r) => r.concurrency),
+      lateness: final.rings.map((_, i) => soakLateness(final, i, observations, completed)),
+    });
   } finally {
     await store.close();
     rmSync(home, { recursive: true, force: true });
@@ -111,7 +121,7 @@ function report(): void {
         ? '  core-bound floor: unknown (no cgroup v1 CPU figures)'
         : `  core-bound floor (a wave of N installs needs N x ${sec(aptCpuMs ?? 0)} s of CPU on ${availableParallelism()} cores): ${sec(bound)} s = ` +
           `${(bound / floor).toFixed(2)}x the floor; rollout / core-bound floor: ${(wall / bound).toFixed(2)}x`,
-      ...rollouts.flatMap((r, i) => [`  run ${i + 1}: prepare + start the fleet ${sec(r.wallMs - r.drivenMs)} s`, ...r.rings.map((t) => describeRing(t, aptMs))]),
+      ...rollouts.flatMap((r, i) => [`  run ${i + 1}: prepare + start the fleet ${sec(r.wallMs - r.drivenMs)} s; after completion, removing the fleet ${sec(r.teardownMs)} s`, ...r.rings.flatMap((t, i) => [describeRing(t, aptMs), r.lateness[i] ?? ''].filter(Boolean))]),
     ].join('\n'),
   );
 }

@@ -110,6 +110,40 @@ describe('applying a patch with a pre-dependency inside it', () => {
     expect(rollback.restored, rollback.output).toBe(true);
   });
 
+  it('on the demo web image a patch writes what the server runs and each copyright, but no docs, manuals or translations; a rollback puts the old bytes back', async () => {
+    // The image is as dpkg would have made it with its exclusions in place from the start.
+    const leftOver = await host.exec(['sh', '-c', 'find /usr/share/man /usr/share/locale /usr/share/info -type f; find /usr/share/doc -type f ! -name copyright']);
+    expect(leftOver.stdout).toBe('');
+    const slim = (version: string) => {
+      const file = buildDeb(
+        {
+          name: 'patchlab-slim',
+          version,
+          description: 'a package with docs, a manual and a translation',
+          files: [
+            { path: '/usr/lib/patchlab-slim/program', content: `program ${version}` },
+            { path: '/usr/share/doc/patchlab-slim/copyright', content: `copyright ${version}` },
+            { path: '/usr/share/doc/patchlab-slim/README', content: `readme ${version}` },
+            { path: '/usr/share/man/man1/patchlab-slim.1', content: `manual ${version}` },
+            { path: '/usr/share/locale/fr/LC_MESSAGES/patchlab-slim.mo', content: `traduction ${version}` },
+          ],
+        },
+        debs,
+      );
+      copyFileSync(file, join(cache.root, 'archives', file.split('/').pop() ?? ''));
+      return `${CACHE_MOUNT}/archives/${file.split('/').pop()}`;
+    };
+    const onDisk = async () => (await host.exec(['sh', '-c', 'for f in $(find /usr/lib/patchlab-slim /usr/share/doc/patchlab-slim /usr/share/man /usr/share/locale -type f | sort); do echo "$f: $(cat $f)"; done'])).stdout;
+    const installed = await applyPatch(host, [slim('1.0')]);
+    expect(installed.ok, installed.output).toBe(true);
+    const patch = await applyPatch(host, [slim('2.0')]);
+    expect(patch.ok, patch.output).toBe(true);
+    expect(await onDisk()).toBe('/usr/lib/patchlab-slim/program: program 2.0\n/usr/share/doc/patchlab-slim/copyright: copyright 2.0\n');
+    const rollback = await rollbackPatch(host, patch.before, cache);
+    expect(rollback.restored, rollback.output).toBe(true);
+    expect(await onDisk()).toBe('/usr/lib/patchlab-slim/program: program 1.0\n/usr/share/doc/patchlab-slim/copyright: copyright 1.0\n');
+  });
+
   it('never reaches a mirror: a package the cache does not hold is refused before anything changes', async () => {
     const lonely = buildDeb(
       { name: 'patchlab-needs-more', version: '1.0', description: 'depends on a package only a mirror has', depends: ['cowsay'], files: [] },

@@ -2,8 +2,8 @@ import type { Host, HostSpec } from '../../../lab/hosts/host.ts';
 
 /**
  * The disk-full fault. Docker's overlay2 here has no per-container quota, so the full disk is a
- * small tmpfs over the one directory every Debian package writes into (its copyright and
- * changelog), filled to the last byte: dpkg then fails to unpack the patch with a real
+ * small tmpfs over the one directory every Debian package writes into (its copyright, which
+ * even the demo image's doc exclusions keep), filled to the last byte: dpkg then fails to unpack the patch with a real
  * "No space left on device" and backs out, as on a host whose disk is full.
  */
 export const FULL_DIRECTORY = '/usr/share/doc';
