@@ -279,6 +279,35 @@ const targets = [
 
 const runs = new Map<string, Run[]>(targets.map((t) => [t.key, []]));
 
+/** Requests per route in the sequential CPU measurement, after CPU_WARMUP untimed ones. */
+const CPU_REQUESTS = 500;
+const CPU_WARMUP = 50;
+
+/**
+ * CPU per request, one request at a time on one connection: this process's CPU (server, client and
+ * the writer, which keeps writing meanwhile) over the requests, divided by their number. Steadier
+ * than a p99 on a machine that others load: CPU time is not the wall time spent waiting for a core.
+ */
+async function cpuPerRequest(): Promise<string[]> {
+  const lines: string[] = [];
+  let staticMs = NaN;
+  for (const target of targets) {
+    let at = target.path();
+    const ask = async () => {
+      const answer = await get(at, target.headers(), 'follow' in target);
+      if ('follow' in target) at = nextPoll(answer.body) ?? at;
+    };
+    for (let i = 0; i < CPU_WARMUP; i++) await ask();
+    const before = process.cpuUsage();
+    for (let i = 0; i < CPU_REQUESTS; i++) await ask();
+    const used = process.cpuUsage(before);
+    const ms = (used.user + used.system) / 1000 / CPU_REQUESTS;
+    if (target.key === 'static-page') staticMs = ms;
+    lines.push(`${target.key} ${ms.toFixed(2)} ms (${(ms / staticMs).toFixed(2)}x the static page's)`);
+  }
+  return [`  CPU per request, sequential (${CPU_REQUESTS} after ${CPU_WARMUP}, client and writer included): ${lines.join(', ')}`];
+}
+
 /** In-process, without HTTP: what the page's reads and its rendering cost on the store as it now is (median of 20). */
 async function breakdown(): Promise<string[]> {
   const viewer = { name: 'rm', role: 'release-manager' as const, csrfToken: 'x'.repeat(43) };
@@ -371,9 +400,11 @@ async function report(): Promise<void> {
       .map(([name, values]) => `${name} ${avg(values).toFixed(2)} (${values.length})`)
       .join(', ')}`,
   );
+  lines.push(...(await cpuPerRequest()));
   lines.push(...(await breakdown()));
   if (writeErrors.length) lines.push(`  writer errors: ${[...new Set(writeErrors)].join('; ')}`);
   if (logged.length) lines.push(`  server log: ${logged.slice(0, 3).join(' | ')}`);
+  lines.push(`  load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(', ')}`);
   console.log(lines.join('\n'));
 }
 
