@@ -201,6 +201,10 @@ describe('rollout commands', () => {
     expect(page).not.toContain(`badge severity-${state.patch.severity}`);
     const listed = await (await manager.get('/rollouts')).text();
     expect(listed).toMatch(new RegExp(`<tr id="rollout-rollout-young">[\\s\\S]*?data-status="waiting-for-age">waiting for age</span> <small class="until">until <time datetime="${until}"`));
+    // The list says the same as the summary: the policy the rule picked, and which rule.
+    const row = /<tr id="rollout-rollout-young">[\s\S]*?<\/tr>/.exec(listed)?.[0] ?? '';
+    expect(row).toContain('<span class="badge policy-by-rule" title="rule &#39;urgent-or-cve&#39;">critical-security policy</span> <small class="muted policy-from">rule &#39;urgent-or-cve&#39;</small>');
+    expect(row).not.toContain(`severity-${state.patch.severity}`);
     expect(page).not.toContain('value="override-age"');
     const refused = await manager.post('/rollouts/rollout-young/actions', { _csrf: await manager.csrf(), action: 'override-age', reason: 'hurry' }, { 'hx-request': 'true' });
     expect(refused.status).toBe(403);
