@@ -307,6 +307,61 @@ describe("the rollout page's polls", () => {
     expect((await client.get(next, htmx)).status).toBe(204);
   });
 
+  it('moves with the clock alone: with nothing written, a later poll gets the soak\'s countdown and the hosts\' "ago"', async () => {
+    const client = new Client(server.url);
+    await login(client, 'alice');
+    const poll = pollerUrl(await (await client.get(`/rollouts/${rolloutId}`)).text())!;
+    const version = (await store.loadRollout(rolloutId))!.seq;
+    clock.now += 5_000;
+    const later = await client.get(poll, htmx);
+    expect(later.status).toBe(200);
+    const delta = await later.text();
+    expect([...delta.matchAll(/<hx-partial hx-target="#live-(\w+)"/g)].map((m) => m[1])).toEqual(expect.arrayContaining(['rings', 'hosts']));
+    expect((await store.loadRollout(rolloutId))!.seq).toBe(version);
+  });
+
+  it('shares what every viewer sees alike but never a user\'s name, CSRF token or buttons: two users of two roles, one moment, one version', async () => {
+    const manager = new Client(server.url);
+    await login(manager, 'alice');
+    const viewer = new Client(server.url);
+    await login(viewer, 'victor');
+    const version = (await store.loadRollout(rolloutId))!.seq;
+    // One after the other at the same moment of the clock: the later pages are made from what the first one worked out.
+    const pages: string[] = [];
+    for (const client of [manager, viewer, manager, viewer]) pages.push(await (await client.get(`/rollouts/${rolloutId}`)).text());
+    const [managerPage, viewerPage, managerAgain, viewerAgain] = pages as [string, string, string, string];
+    expect((await store.loadRollout(rolloutId))!.seq).toBe(version);
+    expect([managerAgain, viewerAgain]).toEqual([managerPage, viewerPage]);
+
+    const tokens = (page: string) => new Set([...page.matchAll(/name="_csrf" value="([^"]+)"/g)].map((m) => m[1]));
+    const [managerToken] = [...tokens(managerPage)];
+    const [viewerToken] = [...tokens(viewerPage)];
+    expect(tokens(managerPage)).toEqual(new Set([managerToken]));
+    expect(tokens(viewerPage)).toEqual(new Set([viewerToken]));
+    expect(managerToken).not.toBe(viewerToken);
+    expect(managerPage).toContain('<span class="user" data-role="release-manager">alice');
+    expect(viewerPage).toContain('<span class="user" data-role="viewer">victor');
+    expect(viewerPage).not.toContain('data-role="release-manager"');
+    const part = (page: string, name: string) => {
+      const start = page.indexOf(`<div class="live-part" id="live-${name}">`);
+      return page.slice(start, page.indexOf('<div class="live-part"', start + 1));
+    };
+    expect(part(managerPage, 'actions')).toContain('value="pause"');
+    expect(part(viewerPage, 'actions')).not.toContain('<button');
+    expect(part(viewerPage, 'actions')).toContain('You are watching as a viewer');
+    // What both see alike is one and the same markup.
+    for (const name of ['summary', 'rings', 'chart']) expect(part(viewerPage, name)).toBe(part(managerPage, name));
+
+    // The manager's poller, asked by the viewer: the viewer's own buttons part comes back, not the manager's.
+    const answer = await viewer.get(pollerUrl(managerPage)!, htmx);
+    expect(answer.status).toBe(200);
+    const delta = await answer.text();
+    expect([...delta.matchAll(/<hx-partial hx-target="#live-(\w+)"/g)].map((m) => m[1])).toEqual(['actions']);
+    expect(delta).toContain('You are watching as a viewer');
+    expect(delta).not.toContain(managerToken);
+    expect((await manager.get(pollerUrl(managerPage)!, htmx)).status).toBe(204);
+  });
+
   it('refuses a poll whose seen digests are not the poller\'s, naming the field', async () => {
     const client = new Client(server.url);
     await login(client, 'victor');
