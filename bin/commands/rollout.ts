@@ -12,7 +12,9 @@ import { decisionLines, ringLines, waitLines } from '../../rollout/drive/live-vi
 import { storedPolicyChoice } from '../../rollout/drive/policy-choice.ts';
 import { INTERRUPT_ACTOR, runRollout, type RolloutRunOptions } from '../../rollout/drive/run-rollout.ts';
 import type { RolloutState } from '../../rollout/engine/state.ts';
-import { openConfiguredStore } from '../../rollout/store/open-store.ts';
+import { isTerminal } from '../../rollout/engine/phase.ts';
+import { DATABASE_URL_VARIABLE, openConfiguredStore } from '../../rollout/store/open-store.ts';
+import { readWorkerWaits, workerWaitText } from '../../rollout/fleets/jobs/worker-waits.ts';
 import type { Store } from '../../rollout/store/store.ts';
 import { listedPolicyLabel, policyLabel, policyLabelText } from '../../web/model/policy-label.ts';
 import { rolloutStatus, statusText } from '../../web/model/rollout-status.ts';
@@ -125,6 +127,7 @@ async function showStatus(id: string | undefined): Promise<void> {
     console.log(`rollout ${id}: ${statusText(rolloutStatus(state.phase, waitingUntil(state.ageWait, now), now))}, patch ${state.patch.name} (${state.patch.version}, ${policyLabelText(policyLabel(choice, state.patch))})`);
     console.log(choice?.text ?? `policy ${record.policy.name}`);
     for (const line of waitLines(state, now)) console.log(line);
+    if (!isTerminal(state.phase)) for (const wait of await readWorkerWaits(process.env[DATABASE_URL_VARIABLE], id, now)) console.log(workerWaitText(wait));
     for (const line of ringLines(state)) console.log(line);
     console.log('decisions (newest last):');
     for (const entry of state.audit.slice(-12)) {

@@ -56,6 +56,11 @@ export interface AskOptions {
   pollMs?: number;
   /** Stops waiting (the asker is closing). */
   stopped?: () => boolean;
+  /**
+   * Asked now and then while the job waits: why nobody takes it, if something is known (no live
+   * worker on its engine); `say` hears each new reason once.
+   */
+  whyWaiting?: { check: () => Promise<string | undefined>; say: (why: string) => void; everyMs?: number };
 }
 
 /**
@@ -67,8 +72,17 @@ export async function askJob(pool: pg.Pool, key: string, add: (client: pg.PoolCl
   const ready = await takeResultOr(pool, key, add);
   if (ready !== undefined) return ready;
   const pollMs = options.pollMs ?? 100;
+  const why = options.whyWaiting;
+  let said: string | undefined;
+  let nextLook = Date.now();
   while (!options.stopped?.()) {
     await sleep(pollMs);
+    if (why && Date.now() >= nextLook) {
+      nextLook = Date.now() + (why.everyMs ?? 5_000);
+      const reason = await why.check();
+      if (reason !== undefined && reason !== said) why.say(reason);
+      said = reason;
+    }
     const answer = await takeResult(pool, key);
     if (answer !== undefined) return answer;
     const failure = await takeFailure(pool, key);

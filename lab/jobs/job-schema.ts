@@ -4,11 +4,14 @@ import { inTransaction } from '../store/postgres-transaction.ts';
 
 /*
  * The job queue lives in the same PostgreSQL database as the stores: graphile-worker's own
- * schema (graphile_worker), plus patchlab's three tables beside it. They are created if missing,
+ * schema (graphile_worker), plus patchlab's four tables beside it. They are created if missing,
  * not migrated with the stores' schema: a database without workers never has them.
  * - patchlab_job_results: what a finished job answered, until the one who asked reads it; its
  *   owner is the rollout or lab run it is for.
- * - patchlab_fleet_hosts: which Docker engine each host of a rollout lives on.
+ * - patchlab_fleet_hosts: which Docker engine each host of a rollout lives on, and when a worker
+ *   started it (a fleet whose rollout was never stored is removed a grace period after that).
+ * - patchlab_prepared_files: the bytes of pinned files no mirror has (a `--patch` .deb, fault
+ *   packages), by sha256, for workers whose caches did not prepare them.
  * - patchlab_workers: each worker process's heartbeat, so the jobs of a dead one are taken again,
  *   and the Docker engine it starts hosts on, so jobs on that engine's hosts go to it.
  */
@@ -31,6 +34,12 @@ const TABLES = `
     beat_at bigint NOT NULL
   );
   ALTER TABLE patchlab_workers ADD COLUMN IF NOT EXISTS docker_host text;
+  ALTER TABLE patchlab_fleet_hosts ADD COLUMN IF NOT EXISTS started_at bigint;
+  CREATE TABLE IF NOT EXISTS patchlab_prepared_files (
+    sha256 text COLLATE "C" PRIMARY KEY,
+    bytes bytea NOT NULL,
+    at bigint NOT NULL
+  );
 `;
 
 /** Brings the queue's schema up to date; safe to run from several processes at once. */

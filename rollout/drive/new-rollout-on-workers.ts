@@ -42,18 +42,23 @@ export async function newRolloutOnWorkers(id: string, plan: RolloutPlan, store: 
     advisories,
   });
   const starting = share.map(({ engine, only }) =>
-    askFleetHosts(pool, {
-      action: 'start',
-      rolloutId: id,
-      dockerHost: engine,
-      image: plan.image,
-      size: ids.length,
-      groups: plan.fleet.groups,
-      namePrefix: prefix,
-      only,
-      faults: [...faults],
-      labels: { [STORE_LABEL]: storeTag(store) },
-    }),
+    askFleetHosts(
+      pool,
+      {
+        action: 'start',
+        rolloutId: id,
+        dockerHost: engine,
+        image: plan.image,
+        size: ids.length,
+        groups: plan.fleet.groups,
+        namePrefix: prefix,
+        only,
+        faults: [...faults],
+        labels: { [STORE_LABEL]: storeTag(store) },
+      },
+      progress,
+      now,
+    ),
   );
   // Settled together: a failure of one must not leave the others' rejections unhandled, nor their hosts behind.
   const [prepared, ...started] = await Promise.allSettled([preparing, ...starting]);
@@ -100,7 +105,7 @@ export async function removeFleetOnWorkers(pool: pg.Pool, id: string, progress: 
   const live = new Set(await liveEngines(pool, now()));
   const unreached = rows.filter((r) => !live.has(r.docker_host)).map((r) => r.docker_host);
   if (unreached.length > 0) progress(`rollout ${id}: hosts kept on ${unreached.join(', ')}: no live worker is on that engine to remove them`);
-  const removing = rows.filter((r) => live.has(r.docker_host)).map((r) => askFleetHosts(pool, { action: 'remove', rolloutId: id, dockerHost: r.docker_host }));
+  const removing = rows.filter((r) => live.has(r.docker_host)).map((r) => askFleetHosts(pool, { action: 'remove', rolloutId: id, dockerHost: r.docker_host }, progress, now));
   for (const outcome of await Promise.allSettled(removing)) {
     if (outcome.status === 'rejected') progress(`rollout ${id}: ${(outcome.reason as Error).message}`);
   }

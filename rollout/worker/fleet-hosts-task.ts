@@ -31,7 +31,7 @@ export function fleetHostsTask(context: { pool: pg.Pool; cache: PackageCache; do
       const image = await resolveImage(payload.image, { docker, progress: context.progress });
       const started = await startFleetHosts({ ...payload, image, cache: context.cache, faults: new Map(payload.faults), docker, progress: context.progress });
       hosts = [...started.keys()];
-      await registerFleetHosts(context.pool, rolloutId, hosts.map((hostId) => ({ hostId, dockerHost })));
+      await registerFleetHosts(context.pool, rolloutId, hosts.map((hostId) => ({ hostId, dockerHost })), now());
     } else {
       hosts = stale.map((c) => c.Labels[FLEET_HOST_LABEL] ?? c.Id);
       await context.pool.query('DELETE FROM patchlab_fleet_hosts WHERE rollout_id = $1 AND docker_host = $2', [rolloutId, dockerHost]);

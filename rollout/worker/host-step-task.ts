@@ -32,7 +32,7 @@ export interface HostStepContext {
 export function hostStepTask(context: HostStepContext): (payload: HostStepPayload) => Promise<void> {
   const suites = new Map<string, Promise<CheckSuite>>();
   const engines = new Map<string, Docker>();
-  const planFiles = new PlanFiles(context.cache, context.progress);
+  const planFiles = new PlanFiles(context.pool, context.cache, context.progress);
   const now = context.now ?? Date.now;
   return async (payload) => {
     const { rolloutId, hostId, step, key } = payload;

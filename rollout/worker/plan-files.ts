@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import type Docker from 'dockerode';
+import type pg from 'pg';
+import { takeMirrorlessFiles } from '../../lab/jobs/prepared-files.ts';
 import { imageMirror } from '../../lab/config/mirror.ts';
 import { DockerHostProvider } from '../../lab/hosts/docker-provider.ts';
 import type { ResolvedImage } from '../../lab/images/build.ts';
@@ -14,15 +16,17 @@ import { FLEET_HOST_LABEL } from '../fleets/containers/start-hosts.ts';
 
 /**
  * A worker's cache gets each rollout's pinned files once: the first host step of the rollout
- * fills it from the mirror (a fetcher host of the rollout's image on the engine the hosts live
- * on, apt reading this machine's apt sources), the later ones find it done. A fill that failed
- * is tried again by the next step.
+ * takes those no mirror has from the database (the preparing worker kept them there), then fills
+ * the rest from the mirror (a fetcher host of the rollout's image on the engine the hosts live
+ * on, apt reading this machine's apt sources) and checks every pin; the later steps find it done.
+ * A fill that failed is tried again by the next step.
  */
 export class PlanFiles {
   private readonly fills = new Map<string, Promise<void>>();
   private readonly told = new Set<string>();
 
   constructor(
+    private readonly pool: pg.Pool,
     private readonly cache: PackageCache,
     private readonly progress: Progress,
   ) {}
@@ -42,8 +46,10 @@ export class PlanFiles {
           refreshLists: 'if-stale',
           progress: this.progress,
         });
-      fill = fillPinnedFiles(this.cache.root, pins, openMirror, this.progress).then(({ fetched }) => {
-        this.progress(`rollout ${rolloutId}: package cache ${this.cache.root} holds its ${Object.keys(pins).length} pinned file(s)${fetched.length > 0 ? `, ${fetched.length} fetched from the mirror` : ''}`);
+      fill = takeMirrorlessFiles(this.pool, this.cache.root, pins).then(async (taken) => {
+        const { fetched } = await fillPinnedFiles(this.cache.root, pins, openMirror, this.progress);
+        const from = [...(taken.length > 0 ? [`${taken.length} from the database`] : []), ...(fetched.length > 0 ? [`${fetched.length} fetched from the mirror`] : [])];
+        this.progress(`rollout ${rolloutId}: package cache ${this.cache.root} holds its ${Object.keys(pins).length} pinned file(s)${from.length > 0 ? `, ${from.join(', ')}` : ''}`);
       });
       this.fills.set(rolloutId, fill);
       fill.catch(() => this.fills.delete(rolloutId));

@@ -5,6 +5,7 @@ import { dockerClientFor } from '../../lab/hosts/docker-client.ts';
 import { DockerHostProvider } from '../../lab/hosts/docker-provider.ts';
 import { resolveImage } from '../../lab/images/build.ts';
 import { putResult } from '../../lab/jobs/job-results.ts';
+import { keepMirrorlessFiles } from '../../lab/jobs/prepared-files.ts';
 import type { PackageCache } from '../../lab/patches/cache.ts';
 import { PatchRequestError } from '../../lab/patches/request.ts';
 import type { Progress } from '../../lab/progress.ts';
@@ -45,6 +46,11 @@ export function prepareTask(context: { pool: pg.Pool; cache: PackageCache; docke
     } catch (error) {
       if (!isTheRequests(error)) throw error;
       answer.error = (error as Error).message;
+    }
+    // Files no mirror has reach workers with other caches through the database (prepared-files.ts).
+    if (answer.prepared?.sha256) {
+      const kept = await keepMirrorlessFiles(context.pool, context.cache.root, answer.prepared.sha256, now());
+      if (kept.length > 0) context.progress(`rollout ${payload.rolloutId}: ${kept.length} pinned file(s) no mirror has, kept in the database for other workers' caches`);
     }
     if (answer.prepared && payload.advisories) {
       const upgrades = answer.prepared.packages.flatMap((p) => (p.from ? [{ name: p.name, installed: p.from, candidate: p.to }] : []));

@@ -16,6 +16,9 @@ import { engineOf, otherEnginesFlags } from '../../lab/jobs/engine-routing.ts';
 import { FLEET_HOSTS_TASK, PREPARE_TASK, type FleetHostsPayload, type PreparePayload } from '../fleets/jobs/fleet-jobs.ts';
 import { fleetHostsTask } from './fleet-hosts-task.ts';
 import { prepareTask } from './prepare-task.ts';
+import { dockerClientFor } from '../../lab/hosts/docker-client.ts';
+import { reapUnstoredFleets } from './reap-unstored-fleets.ts';
+import { unstoredGraceFrom } from './unstored-fleets.ts';
 
 /** What a job may need beyond a Docker engine (qemu for VM twins); a worker takes only the jobs it has every flag of. */
 export const CAPABILITIES = ['qemu', 'kvm'] as const;
@@ -33,18 +36,27 @@ export interface WorkerOptions {
   dockerHost?: string;
   /** This worker's own package cache (--cache, PATCHLAB_CACHE); the default cache of its home otherwise. */
   cacheDir?: string;
+  /** How long after its start a fleet no stored rollout names is removed; PATCHLAB_UNSTORED_FLEET_GRACE by default. */
+  unstoredGraceMs?: number;
 }
+
+/** Looks for unstored fleets a few times per grace period, and at least every 30 s. */
+const reapEvery = (graceMs: number) => Math.min(30_000, Math.max(1_000, Math.floor(graceMs / 3)));
 
 /**
  * A lab worker: takes jobs from the queue in the database until the signal stops it. Host steps
  * reach each host on the engine the rollout stored for it.
  */
 export async function runWorker(options: WorkerOptions): Promise<void> {
+  const graceMs = options.unstoredGraceMs ?? unstoredGraceFrom();
   const { pool } = await openPostgresDatabase(options.databaseUrl);
   const store = await openPostgresStore(options.databaseUrl);
   const workerIds: string[] = [];
   const tag = `${hostname()}:${process.pid}`;
   let timer: NodeJS.Timeout | undefined;
+  let reapTimer: NodeJS.Timeout | undefined;
+  // One look at a time, and the last one finished before the pool closes.
+  let reapingNow: Promise<void> | undefined;
   try {
     await ensureJobSchema(pool);
     const utils = await makeWorkerUtils({ pgPool: pool, logger: quietLogger });
@@ -85,6 +97,12 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     };
     await tick();
     timer = setInterval(() => void tick().catch((error: Error) => options.progress(`heartbeat: ${error.message}`)), BEAT_MS);
+    const reaping = { pool, store, docker: dockerClientFor(dockerHost), dockerHost, graceMs, progress: options.progress, now: Date.now };
+    reapTimer = setInterval(() => {
+      reapingNow ??= reapUnstoredFleets(reaping)
+        .then(() => undefined, (error: Error) => options.progress(`removing fleets of unstored rollouts: ${error.message}`))
+        .finally(() => (reapingNow = undefined));
+    }, reapEvery(graceMs));
     options.progress(`worker ${tag}: ${options.concurrency} job(s) at once, engine ${dockerHost}, capabilities: ${options.capabilities.join(', ') || 'none'}`);
     await new Promise<void>((resolve) => {
       if (options.signal.aborted) resolve();
@@ -95,6 +113,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     await utils.release();
   } finally {
     if (timer) clearInterval(timer);
+    if (reapTimer) clearInterval(reapTimer);
+    await reapingNow;
     await leave(pool, workerIds).catch(() => undefined);
     await store.close();
     await pool.end();

@@ -4,6 +4,7 @@ import { availableActions } from '../../rollout/engine/commands.ts';
 import type { RolloutSummary, StoredRollout } from '../../rollout/store/rollout-store.ts';
 import { rolloutStatus } from '../model/rollout-status.ts';
 import { listedPolicyChoice, policyLabel, policyLabelText } from '../model/policy-label.ts';
+import type { EngineWait } from '../model/waiting.ts';
 
 /**
  * A rollout as the API lists it: its summary, what it is doing (`status`: its phase, or
@@ -23,8 +24,12 @@ export function summaryJson(summary: RolloutSummary, now: number) {
   };
 }
 
-/** A rollout as the API gives it: its state, how it came by its policy, what it waits for, the commands it would accept now, and its audit log. */
-export function rolloutJson(record: StoredRollout, now: number) {
+/**
+ * A rollout as the API gives it: its state, how it came by its policy, what it waits for (the
+ * minimum age; `engines`, host steps queued for an engine no live worker is on), the commands it
+ * would accept now, and its audit log.
+ */
+export function rolloutJson(record: StoredRollout, now: number, engines: readonly EngineWait[] = []) {
   const { state } = record;
   const until = waitingUntil(state.ageWait, now);
   const iso = (at: number) => new Date(at).toISOString();
@@ -42,6 +47,8 @@ export function rolloutJson(record: StoredRollout, now: number) {
     policyChoice: storedPolicyChoice(record.meta),
     /** Set while updates younger than the minimum age hold the first patch back: until when. */
     waitingUntil: until === null ? null : iso(until),
+    /** One entry per Docker engine whose hosts' steps are queued with no live worker on it; empty when none waits (or without workers). */
+    waitingForWorkers: engines.map((e) => ({ engine: e.engine, since: iso(e.since), hosts: [...e.hosts], text: `waiting for a worker on engine ${e.engine} since ${iso(e.since)}` })),
     ageWait: state.ageWait
       ? { ...state.ageWait, until: iso(state.ageWait.until), young: state.ageWait.young.map((u) => ({ ...u, firstSeenAt: iso(u.firstSeenAt) })), override: state.ageWait.override && { ...state.ageWait.override, at: iso(state.ageWait.override.at) } }
       : null,

@@ -3,6 +3,7 @@ import type { SourceAdvisory } from '../../../lab/advisories/advisory.ts';
 import type { Hold } from '../../../lab/holds/holds.ts';
 import { engineFlag } from '../../../lab/jobs/engine-routing.ts';
 import { addJob, askJob } from '../../../lab/jobs/job-results.ts';
+import { liveEngines } from '../../../lab/jobs/worker-liveness.ts';
 import type { PatchRequest } from '../../../lab/patches/request.ts';
 import type { HostFault, PreparedPatch } from '../containers/prepared-patch.ts';
 
@@ -76,11 +77,18 @@ export async function askPrepare(pool: pg.Pool, payload: Omit<PreparePayload, 'k
   return answer;
 }
 
-/** Asks a worker on `payload.dockerHost` to start or remove the rollout's hosts there; returns the ids it started or removed. */
-export async function askFleetHosts(pool: pg.Pool, payload: Omit<StartHostsPayload, 'key'> | Omit<RemoveHostsPayload, 'key'>): Promise<string[]> {
+/**
+ * Asks a worker on `payload.dockerHost` to start or remove the rollout's hosts there; returns the
+ * ids it started or removed. While no live worker is on that engine the job waits, and `say`
+ * hears so once (and again if the worker that came goes).
+ */
+export async function askFleetHosts(pool: pg.Pool, payload: Omit<StartHostsPayload, 'key'> | Omit<RemoveHostsPayload, 'key'>, say?: (why: string) => void, now: () => number = Date.now): Promise<string[]> {
   const key = `${payload.rolloutId}/${payload.action}-hosts/${engineFlag(payload.dockerHost)}`;
   const job = { task: FLEET_HOSTS_TASK, payload: { ...payload, key }, key, maxAttempts: ATTEMPTS, flags: [engineFlag(payload.dockerHost)], queue: key };
   const what = `${payload.action === 'start' ? 'starting' : 'removing'} the hosts of rollout ${payload.rolloutId} on ${payload.dockerHost}`;
-  const answer = (await askJob(pool, key, (client) => addJob(client, job), { what, pollMs: 250 })) as { hosts: string[] };
+  const since = now();
+  const check = async () =>
+    (await liveEngines(pool, now())).includes(payload.dockerHost) ? undefined : `rollout ${payload.rolloutId}: ${what}: waiting for a worker on engine ${payload.dockerHost} since ${new Date(since).toISOString()}`;
+  const answer = (await askJob(pool, key, (client) => addJob(client, job), { what, pollMs: 250, ...(say ? { whyWaiting: { check, say } } : {}) })) as { hosts: string[] };
   return answer.hosts;
 }

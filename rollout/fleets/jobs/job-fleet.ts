@@ -70,12 +70,12 @@ export class JobFleet implements Fleet {
 }
 
 /** Where each host of a rollout lives, for the workers that take its steps. */
-export async function registerFleetHosts(pool: pg.Pool, rolloutId: string, hosts: readonly { hostId: string; dockerHost: string }[]): Promise<void> {
+export async function registerFleetHosts(pool: pg.Pool, rolloutId: string, hosts: readonly { hostId: string; dockerHost: string }[], at: number = Date.now()): Promise<void> {
   for (const h of hosts) {
     await pool.query(
-      `INSERT INTO patchlab_fleet_hosts (rollout_id, host_id, docker_host) VALUES ($1, $2, $3)
-       ON CONFLICT (rollout_id, host_id) DO UPDATE SET docker_host = excluded.docker_host`,
-      [rolloutId, h.hostId, h.dockerHost],
+      `INSERT INTO patchlab_fleet_hosts (rollout_id, host_id, docker_host, started_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (rollout_id, host_id) DO UPDATE SET docker_host = excluded.docker_host, started_at = excluded.started_at`,
+      [rolloutId, h.hostId, h.dockerHost, at],
     );
   }
 }
