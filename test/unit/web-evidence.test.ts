@@ -85,6 +85,10 @@ describe('a failed host on the page', () => {
     expect([evidence.newest?.at, evidence.newest?.checks.map((c) => [c.id, c.expectations[0]?.got])]).toEqual([5000, [['http /healthz', '503']]]);
     // Without a later run the re-check is the newest failing run.
     expect(hostEvidence(failed, history, NEW_VERSION)?.newest?.at).toBe(4000);
+    // A re-check that failed the same way is not shown again.
+    const same = [run(3000, { 'nginx -t': 'exit-status: expected 0, got 1' }), run(4000, { 'nginx -t': 'exit-status: expected 0, got 1' })].map((o) => ({ ...o, checks: o.checks.map((c) => ({ ...c, output: c.status === 'fail' ? 'nginx: [emerg]' : undefined })) }));
+    const again = { ...failed, failure: { ...failed.failure, reason: 'failed nginx -t, and again on re-check' } };
+    expect(hostEvidence(again, same, NEW_VERSION)).toMatchObject({ at: 3000, newest: null });
 
     const { state } = modelLab({ hosts: fleetOf(8), rings: WEB_RINGS });
     const view = rolloutView({ ...state, hosts: state.hosts.map((h) => (h.id === failed.id ? { ...failed, ring: h.ring } : h)) }, WEB_POLICY, later, 6000);

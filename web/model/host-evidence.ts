@@ -30,14 +30,15 @@ export interface EvidenceRun {
 }
 
 export interface HostEvidence extends EvidenceRun {
-  /** The host's newest failing run, when it is not the run above (the one its failure's reason names). */
+  /** The host's newest failing run, when it is not the run above (the one its failure's reason names) and failed otherwise. */
   newest: EvidenceRun | null;
 }
 
 /**
  * Why the host failed, or is suspect: for a failed host the run its failure's reason names ("failed
  * a, b, and again on re-check" names the run that failed a and b, which its re-check confirmed),
- * with its newest failing run beside it when that is another; otherwise the latest failing run on
+ * with its newest failing run beside it when that failed otherwise (other checks, other
+ * expectations or output); otherwise the latest failing run on
  * the new version (a suspect waiting for its re-check, or a failure whose reason names no run). A
  * host that failed once and passed since has nothing to explain. Null when there is no failing run
  * (a patch that did not install fails without one; its failure's reason says why).
@@ -48,7 +49,9 @@ export function hostEvidence(host: HostState, history: readonly Observation[], t
   if (!newest) return null;
   const named = host.failure ? namedRun(host.failure, history, target, since) : undefined;
   if (!named || named === newest) return { ...evidenceRun(newest), newest: null };
-  return { ...evidenceRun(named), newest: evidenceRun(newest) };
+  const [shown, latest] = [evidenceRun(named), evidenceRun(newest)];
+  // A re-check that failed the same way (usually the newest run) would only repeat the evidence.
+  return { ...shown, newest: JSON.stringify(latest.checks) === JSON.stringify(shown.checks) ? null : latest };
 }
 
 /** The latest failing run on the target since the patch, when it still needs explaining: always for a failed host, else only while it is the newest run. */
