@@ -11,6 +11,7 @@ import { UserStore } from '../../web/auth/user-store.ts';
 import { listen, type RunningServer } from '../../web/server.ts';
 import { PatchDiscovery } from '../../web/services/patch-discovery.ts';
 import { ageWaitFor } from '../../rollout/engine/age-wait.ts';
+import type { EngineWait } from '../../web/model/waiting.ts';
 import { fleetOf, modelLab } from './rollout-harness.ts';
 import { driveModel, storeSnapshot, WEB_POLICY, WEB_RINGS } from './web-fixtures.ts';
 import { Client, login as loginAs } from './web-client.ts';
@@ -275,6 +276,32 @@ describe('a rollout no process drives', () => {
       clock.now -= 30_000;
     } finally {
       await store.releaseLease(lease);
+    }
+  });
+});
+
+describe('a rollout whose host steps wait for a worker', () => {
+  it('says so in the banner, and a poll in the same second follows the waits as they change', async () => {
+    let waits: EngineWait[] = [{ engine: 'tcp://lab-2.internal:2375', since: clock.now - 60_000, hosts: ['web-003'] }];
+    const app = createApp({ store, users, now: () => clock.now, workerWaits: async (id) => (id === rolloutId ? waits : []), log: (m) => logged.push(m) });
+    const own = await listen(app, { host: '127.0.0.1', port: 0 });
+    try {
+      const client = new Client(own.url);
+      await login(client, 'victor');
+      const page = await (await client.get(`/rollouts/${rolloutId}`)).text();
+      expect(page).toContain('data-waits="worker"');
+      expect(page).toContain('Waiting for a worker on engine <code>tcp://lab-2.internal:2375</code>');
+      const poll = /id="live-poller" hidden hx-get="([^"]+)"/.exec(page)![1]!.replaceAll('&amp;', '&');
+      expect((await client.get(poll, { 'hx-request': 'true' })).status).toBe(204);
+      // A worker started on that engine: nothing else changed, not even the second.
+      waits = [];
+      const answer = await client.get(poll, { 'hx-request': 'true' });
+      expect(answer.status).toBe(200);
+      const delta = await answer.text();
+      expect([...delta.matchAll(/<hx-partial hx-target="#live-(\w+)"/g)].map((m) => m[1])).toEqual(['waiting']);
+      expect(delta).not.toContain('data-waits="worker"');
+    } finally {
+      await own.close();
     }
   });
 });

@@ -97,7 +97,7 @@ export function rolloutRoutes(ctx: WebContext): Router {
   };
   const load = async (id: string, reason?: string, loaded?: StoredRollout): Promise<RolloutPageData> => {
     const record = loaded ?? (await loadRecord(id));
-    const [index, samples, leases] = await Promise.all([observations.index(id), healthSamples.samples(id), ctx.store.liveLeases(ctx.now())]);
+    const [index, samples, leases, engines] = await Promise.all([observations.index(id), healthSamples.samples(id), ctx.store.liveLeases(ctx.now()), ctx.workerWaits(id, ctx.now())]);
     const driver = leases.find((lease) => lease.rolloutId === id);
     const choice = storedPolicyChoice(record.meta);
     const { view, now } = views.of(record, index, ctx.now());
@@ -106,6 +106,7 @@ export function rolloutRoutes(ctx: WebContext): Router {
       scenario: record.scenario,
       ...(choice ? { policyChoice: choice } : {}),
       ...(driver ? { driver } : {}),
+      ...(engines.length > 0 ? { engines } : {}),
       samples,
       now,
       pollMs: ctx.pollMs,
