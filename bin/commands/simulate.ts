@@ -19,7 +19,7 @@ import { hostLabels } from '../../rollout/fleets/host-labels.ts';
 import { loadScenario, type Scenario } from '../../scenarios/load.ts';
 import { parseDuration } from '../../lab/config/duration.ts';
 import { simulationFields } from '../../scenarios/simulate-schema.ts';
-import { inWorkers, planWorkerHosts } from './simulate-workers.ts';
+import { PlanThreads, plansAtOnce, planWorkerHosts } from './simulate-workers.ts';
 
 /** Simulated hosts --hosts may ask for: a million through three rings and four policies take seconds (test/bench/RESULTS.md). */
 export const MAX_SIMULATED_HOSTS = 1_000_000;
@@ -101,9 +101,12 @@ export async function simulate(file: string, flags: SimulateFlags): Promise<void
   if (!flags.json) for (const line of model) console.log(line);
 
   const prefix = scenario.image.replace(/[^a-z0-9]+/g, '-');
-  const runPlan = hosts >= planWorkerHosts() ? inWorkers({ shape: scenario.fleet, size: hosts, prefix }) : inThisThread(simulatedFleet(scenario.fleet, hosts, prefix));
+  const threads = hosts >= planWorkerHosts() ? new PlanThreads({ shape: scenario.fleet, size: hosts, prefix }) : null;
+  const runPlan = threads ? threads.runner : inThisThread(simulatedFleet(scenario.fleet, hosts, prefix));
   const started = performance.now();
-  let runStarted = started;
+  // Plans in threads run side by side: each run's own start.
+  const runStarted = new Map<string, number>();
+  const runKey = (name: string, runSeed: number) => `${name}\u0000${runSeed}`;
   let summaries: PolicySummary[];
   try {
     summaries = await comparePolicies(
@@ -117,19 +120,23 @@ export async function simulate(file: string, flags: SimulateFlags): Promise<void
         patch: { name: scenario.patchWords.join(' '), severity: scenario.severity },
         onRun: ({ variant, seed: runSeed, result }) => {
           if (!result) {
-            runStarted = performance.now();
+            runStarted.set(runKey(variant.name, runSeed), performance.now());
             return;
           }
-          const seconds = ((performance.now() - runStarted) / 1000).toFixed(1);
-          const rate = Math.round(result.work.hostEvents / Math.max((performance.now() - runStarted) / 1000, 1e-3)).toLocaleString('en');
+          const elapsed = performance.now() - (runStarted.get(runKey(variant.name, runSeed)) ?? started);
+          const seconds = (elapsed / 1000).toFixed(1);
+          const rate = Math.round(result.work.hostEvents / Math.max(elapsed / 1000, 1e-3)).toLocaleString('en');
           progress(`${variant.name} (seed ${runSeed}): ${result.outcome} in ${seconds} s, ${result.work.engineSteps} engine steps, ${rate} host events/s`);
         },
       },
       runPlan,
+      threads ? plansAtOnce() : 1,
     );
   } catch (error) {
     if (error instanceof PlanError) throw new InputError(scenario.file, [...error.problems]);
     throw error;
+  } finally {
+    await threads?.close();
   }
   progress(`${variants.length} policies × ${runs} run(s) simulated in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 

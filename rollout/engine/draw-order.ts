@@ -11,6 +11,8 @@ interface Identified {
 }
 
 const orders = new WeakMap<readonly Identified[], Map<string, readonly Identified[]>>();
+/** Each draw order's list positions: order[k] is hosts[indices[k]]. */
+const drawnIndices = new WeakMap<readonly Identified[], Int32Array>();
 const repeats = new WeakMap<readonly Identified[], string[]>();
 
 /** The hosts in draw order: by their hash, equal hashes by id, equal ids as listed. */
@@ -25,9 +27,19 @@ export function drawnOrder<H extends Identified>(hosts: readonly H[], seed: stri
     const drawn = shuffled(hosts, seed);
     order = drawn.order;
     bySeed.set(seed, order);
+    drawnIndices.set(order, drawn.indices);
     repeats.set(hosts, drawn.repeated);
   }
   return order;
+}
+
+/**
+ * Where in the host list each host of a draw order (as drawnOrder gave it) is listed: a caller
+ * that keeps hosts by list position reads the draw without a look at a host. Undefined for a
+ * list drawnOrder did not give.
+ */
+export function listPositionsOf(order: readonly Identified[]): Int32Array | undefined {
+  return drawnIndices.get(order);
 }
 
 /**
@@ -46,6 +58,7 @@ const POSITION_BITS = 2 ** 21;
 
 interface Drawn<H> {
   order: H[];
+  indices: Int32Array;
   repeated: string[];
 }
 
@@ -56,28 +69,33 @@ function shuffled<H extends Identified>(hosts: readonly H[], seed: string): Draw
   for (let i = 0; i < hosts.length; i++) keyed[i] = mix(prefix, hosts[i]!.id) >>> 0;
   if (hosts.length >= POSITION_BITS) {
     const drawn = hosts.map((host, i) => ({ host, i, key: keyed[i]! })).sort((a, b) => a.key - b.key || compare(a.host.id, b.host.id));
-    return { order: drawn.map((d) => d.host), repeated: repeatedIn(drawn.map((d) => d.i), hosts) };
+    return { order: drawn.map((d) => d.host), indices: Int32Array.from(drawn, (d) => d.i), repeated: repeatedIn(drawn.map((d) => d.i), hosts) };
   }
   const packed = keyed;
   for (let i = 0; i < hosts.length; i++) packed[i] = packed[i]! * POSITION_BITS + i;
   packed.sort();
   const order: H[] = new Array<H>(hosts.length);
+  const indices = new Int32Array(hosts.length);
   const ties: number[] = [];
   for (let start = 0; start < packed.length; ) {
     const key = Math.floor(packed[start]! / POSITION_BITS);
     let end = start + 1;
     while (end < packed.length && Math.floor(packed[end]! / POSITION_BITS) === key) end++;
     if (end === start + 1) {
-      order[start] = hosts[packed[start]! - key * POSITION_BITS]!;
+      indices[start] = packed[start]! - key * POSITION_BITS;
+      order[start] = hosts[indices[start]!]!;
     } else {
       // A stable sort by id, as the packed positions already are in list order.
       const tied = Array.from(packed.subarray(start, end), (p) => p - key * POSITION_BITS).sort((a, b) => compare(hosts[a]!.id, hosts[b]!.id));
-      for (let k = 0; k < tied.length; k++) order[start + k] = hosts[tied[k]!]!;
+      for (let k = 0; k < tied.length; k++) {
+        indices[start + k] = tied[k]!;
+        order[start + k] = hosts[tied[k]!]!;
+      }
       ties.push(...tied, -1);
     }
     start = end;
   }
-  return { order, repeated: repeatedIn(ties, hosts) };
+  return { order, indices, repeated: repeatedIn(ties, hosts) };
 }
 
 /** Of list positions where equal ids are neighbours, each id listed twice, by where its second listing is. */

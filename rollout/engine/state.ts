@@ -137,29 +137,34 @@ export function createRollout({ id, patch, hosts, rings, now, ageWait }: NewRoll
     patch,
     phase: 'running',
     ring: 0,
-    rings: rings.map((spec, index) => {
-      const ids = hostIds[index] ?? [];
-      return {
-        name: spec.name,
-        hostIds: ids,
-        concurrency: resolveConcurrency(spec.concurrency, ids.length),
-        failureBudget: resolveFailureBudget(spec.failureBudget, ids.length),
-        soakMs: spec.soakMs,
-        requiresApproval: spec.requiresApproval,
-        healthGate: { ...spec.healthGate },
-        approval: null,
-        startedAt: null,
-        soakStartedAt: null,
-        pausedDuringSoakMs: 0,
-        promotedAt: null,
-      };
-    }),
+    rings: newRingStates(rings, hostIds),
     hosts: states,
     paused: null,
     ...(ageWait ? { ageWait } : {}),
     createdAt: now,
     audit: [],
   };
+}
+
+/** The rings of a new rollout, from their specs and the ids each drew (as createRollout makes them). */
+export function newRingStates(rings: readonly RingSpec[], hostIds: readonly string[][]): RingState[] {
+  return rings.map((spec, index) => {
+    const ids = hostIds[index] ?? [];
+    return {
+      name: spec.name,
+      hostIds: ids,
+      concurrency: resolveConcurrency(spec.concurrency, ids.length),
+      failureBudget: resolveFailureBudget(spec.failureBudget, ids.length),
+      soakMs: spec.soakMs,
+      requiresApproval: spec.requiresApproval,
+      healthGate: { ...spec.healthGate },
+      approval: null,
+      startedAt: null,
+      soakStartedAt: null,
+      pausedDuringSoakMs: 0,
+      promotedAt: null,
+    };
+  });
 }
 
 export function currentRing(state: RolloutState): RingState {

@@ -1,6 +1,5 @@
 import { checkLatency, runFails, skipDraw } from './check-results.ts';
 import { CHECK_DEADLINE, CHECK_REPORTED } from './event-kinds.ts';
-import { TARGET_VERSION } from './fleet-hosts.ts';
 import { failProbability } from './host-faults.ts';
 import { PATCHED } from './host-reports.ts';
 import { IDLE } from './host-table.ts';
@@ -25,7 +24,7 @@ export class CheckRunner {
   /** The latest round each host has an observation for; -1 when none. */
   readonly lastObservedRound: Float64Array;
 
-  constructor(private readonly run: RunContext) {
+  constructor(protected readonly run: RunContext) {
     const n = run.fleet.size;
     this.nextRound = new Float64Array(n);
     this.nextFails = new Uint8Array(n);
@@ -70,7 +69,7 @@ export class CheckRunner {
     const at = SIMULATION_START + round * intervalMs;
     const i = hosts.indexAt[p]!;
     const latency = checkLatency(seed, i, round, settings.checkLatencyMs, settings.latencySpread, faults.latencyAddMs[p] ?? 0);
-    this.run.log.append(this.run.factory.observation(this.run.fleet.ids[i]!, at, TARGET_VERSION, fails ? 'fail' : 'pass', latency), p);
+    this.run.recordCheck(p, at, fails, latency);
     this.lastObservedRound[p] = round;
 
     const first = this.reportedSincePatch[p] === 0;

@@ -53,17 +53,20 @@ export interface PolicySummary {
 
 /**
  * Every policy on the same fleet with the same seeds: the same hosts break, take as long to patch,
- * report as late. One run at a time, in order, whatever `runPlan` does with each.
+ * report as late. Up to `parallel` runs at a time (a runner that runs them elsewhere, such as in
+ * worker threads, can use several cores), started in order; the summaries do not depend on it.
  */
-export async function comparePolicies(input: ComparisonInput, runPlan: PlanRunner): Promise<PolicySummary[]> {
+export async function comparePolicies(input: ComparisonInput, runPlan: PlanRunner, parallel = 1): Promise<PolicySummary[]> {
   const breakProbability = uniformBreakProbability(input.faults);
-  const summaries: PolicySummary[] = [];
-  for (const variant of input.variants) {
-    const results: SimulationResult[] = [];
-    for (let run = 0; run < input.runs; run++) {
-      const seed = (input.seed + run) >>> 0;
+  const jobs = input.variants.flatMap((variant) => Array.from({ length: input.runs }, (_, run) => ({ variant, seed: (input.seed + run) >>> 0 })));
+  const results = new Array<SimulationResult>(jobs.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < jobs.length) {
+      const k = next++;
+      const { variant, seed } = jobs[k]!;
       input.onRun?.({ variant, seed });
-      const result = await runPlan({
+      const run = {
         name: variant.name,
         rings: variant.rings,
         policy: variant.policy,
@@ -72,13 +75,18 @@ export async function comparePolicies(input: ComparisonInput, runPlan: PlanRunne
         seed,
         settings: input.settings,
         ...(input.patch ? { patch: input.patch } : {}),
+      };
+      const result = await Promise.resolve(runPlan(run)).catch((error: unknown) => {
+        next = jobs.length; // no lane starts another run once one failed
+        throw error;
       });
       input.onRun?.({ variant, seed, result });
-      results.push(result);
+      results[k] = result;
     }
-    summaries.push(summarize(variant.name, results, breakProbability));
-  }
-  return summaries;
+  };
+  // Each lane handles its own failure: Promise.all settles on the first and still listens to the rest.
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, jobs.length)) }, lane));
+  return input.variants.map((variant, v) => summarize(variant.name, results.slice(v * input.runs, (v + 1) * input.runs), breakProbability));
 }
 
 export function summarize(name: string, results: readonly SimulationResult[], breakProbability: number | null): PolicySummary {

@@ -4,19 +4,17 @@ import { decide } from '../engine/engine.ts';
 import { ENGINE, type RolloutState } from '../engine/state.ts';
 import { apply, applyHostEvents } from '../engine/transitions.ts';
 import type { CheckRunner } from './check-runner.ts';
-import { SOAK_END } from './event-kinds.ts';
 import type { FleetDriver } from './fleet-driver.ts';
 import { indexOfHost } from './fleet-hosts.ts';
-import { addLatencySamples } from './latency-samples.ts';
+import { addLatencySamples, sampleSource } from './latency-samples.ts';
 import type { ReleaseManager } from './release-manager.ts';
 import { keepState, type RunContext } from './run-context.ts';
-import { SIMULATION_START } from './simulation-input.ts';
-import { latencyWaitEndsAt, soakEndsAt, soakOver } from './soak.ts';
+import { SoakWakes } from './soak-wakes.ts';
 
 /** A decision that changes the state is followed by another at the same instant, as the runner does; never endlessly. */
-const DECISIONS_PER_CONSULT = 16;
+export const DECISIONS_PER_CONSULT = 16;
 
-function finished(state: RolloutState): boolean {
+export function finished(state: RolloutState): boolean {
   return state.phase === 'completed' || state.phase === 'rolled-back';
 }
 
@@ -25,16 +23,16 @@ function finished(state: RolloutState): boolean {
  * applied, then the real engine decides and its decisions are applied and handed to the driver.
  */
 export class EngineConsult {
-  /** By ring: 1 once samples were added at the end of its soak, 2 at the end of its wait for more. */
-  private readonly latencySampled = new Map<number, number>();
-  private readonly soakEndsPushed = new Set<number>();
+  private readonly wakes: SoakWakes;
 
   constructor(
     private readonly run: RunContext,
     private readonly driver: FleetDriver,
     private readonly checks: CheckRunner,
     private readonly releaseManager: ReleaseManager,
-  ) {}
+  ) {
+    this.wakes = new SoakWakes(run);
+  }
 
   consult(): void {
     const { clock, counters, policy, log } = this.run;
@@ -64,7 +62,7 @@ export class EngineConsult {
     keepState(this.run, state);
     if (state.phase === 'rolling-back') this.driver.dispatchRollbacks(now);
     this.releaseManager.scheduleAnswers(now);
-    this.scheduleSoakEnd(now);
+    this.wakes.scheduleSoakEnd(now);
   }
 
   /** Why the engine holds now, in its own words. */
@@ -93,55 +91,12 @@ export class EngineConsult {
     this.run.figures.record(now, ENGINE, decision.action, ring, decision.reasons);
   }
 
-  /**
-   * The latency gate is judged once the soak is over; its samples are added just before, and
-   * once more when the engine stops soaking on for samples it lacked.
-   */
+  /** The latency gate is judged once the soak is over; its samples are added just before (soak-wakes.ts). */
   private prepareLatencyGate(state: RolloutState, now: number): void {
-    const ring = state.rings[state.ring];
-    if (state.phase !== 'running' || !ring?.healthGate.latency || ring.soakStartedAt === null) return;
-    const waitEnd = latencyWaitEndsAt(ring, this.run.policy)!;
-    const stage = now >= waitEnd ? 2 : soakOver(ring, this.run.policy, now) ? 1 : 0;
-    if (stage <= (this.latencySampled.get(state.ring) ?? 0)) return;
-    this.latencySampled.set(state.ring, stage);
-    const { settings, faults } = this.run;
-    addLatencySamples({
-      state,
-      ring: state.ring,
-      now,
-      startedAt: SIMULATION_START,
-      intervalMs: this.run.intervalMs,
-      seed: this.run.seed,
-      fleet: this.run.fleet,
-      index: this.run.log,
-      factory: this.run.factory,
-      onPatch: this.run.hosts.onPatch,
-      indexAt: this.run.hosts.indexAt,
-      lastObservedRound: this.checks.lastObservedRound,
-      offline: faults.offline,
-      reportDelayMs: faults.reportDelayMs,
-      latencyAddMs: faults.latencyAddMs,
-      checkLatencyMs: settings.checkLatencyMs,
-      latencySpread: settings.latencySpread,
-      budget: settings.latencySampleBudget,
-    });
-  }
-
-  /** The end of the soak is an event of its own: the engine may promote then, with no check arriving. */
-  private scheduleSoakEnd(now: number): void {
-    const state = this.run.state;
-    const ring = state.rings[state.ring];
-    if (state.phase !== 'running' || !ring) return;
-    const end = soakEndsAt(ring, this.run.policy);
-    if (end === null) return;
-    // Still in this ring with its soak over and a latency gate: the engine soaks on for samples.
-    const waiting = ring.healthGate.latency && end <= now;
-    this.pushSoakEnd(waiting ? latencyWaitEndsAt(ring, this.run.policy)! : end, now, state.ring);
-  }
-
-  private pushSoakEnd(at: number, now: number, ring: number): void {
-    if (at <= now || this.soakEndsPushed.has(at)) return;
-    this.soakEndsPushed.add(at);
-    this.run.queue.push(at, SOAK_END, ring);
+    if (!this.wakes.latencySamplesDue(state, now)) return;
+    const run = this.run;
+    const add = (p: number, at: number, version: string, latencyMs: number) =>
+      run.log.append(run.factory.observation(run.fleet.ids[run.hosts.indexAt[p]!]!, at, version, 'pass', latencyMs), p);
+    addLatencySamples(sampleSource(run, this.checks.lastObservedRound, state, now, add));
   }
 }

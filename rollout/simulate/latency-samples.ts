@@ -1,7 +1,8 @@
-import type { ObservationLog } from '../engine/observation-log.ts';
 import type { RolloutState } from '../engine/state.ts';
-import { checkLatency, type ObservationFactory } from './check-results.ts';
-import { BASE_VERSION, TARGET_VERSION, type SimulatedFleet } from './fleet-hosts.ts';
+import { checkLatency } from './check-results.ts';
+import { BASE_VERSION, TARGET_VERSION } from './fleet-hosts.ts';
+import type { RunContext } from './run-context.ts';
+import { SIMULATION_START } from './simulation-input.ts';
 
 /** What the latency samples are drawn from: the run's hosts as the simulator knows them. */
 export interface SampleSource {
@@ -11,9 +12,8 @@ export interface SampleSource {
   startedAt: number;
   intervalMs: number;
   seed: number;
-  fleet: SimulatedFleet;
-  index: ObservationLog;
-  factory: ObservationFactory;
+  /** Where a drawn sample goes, as a passing check run of the host at a position. */
+  add: (position: number, at: number, version: string, latencyMs: number) => void;
   // Per host by position in the rollout's host list, as the run keeps them.
   /** 1 where the host runs the patch. */
   onPatch: Uint8Array;
@@ -28,6 +28,29 @@ export interface SampleSource {
   latencySpread: number;
   /** Samples each side gets at most. */
   budget: number;
+}
+
+/** The run's side of a draw of samples for the current ring, going to `add`. */
+export function sampleSource(run: RunContext, lastObservedRound: Float64Array, state: RolloutState, now: number, add: SampleSource['add']): SampleSource {
+  const { settings, faults } = run;
+  return {
+    state,
+    ring: state.ring,
+    now,
+    startedAt: SIMULATION_START,
+    intervalMs: run.intervalMs,
+    seed: run.seed,
+    add,
+    onPatch: run.hosts.onPatch,
+    indexAt: run.hosts.indexAt,
+    lastObservedRound,
+    offline: faults.offline,
+    reportDelayMs: faults.reportDelayMs,
+    latencyAddMs: faults.latencyAddMs,
+    checkLatencyMs: settings.checkLatencyMs,
+    latencySpread: settings.latencySpread,
+    budget: settings.latencySampleBudget,
+  };
 }
 
 /**
@@ -48,8 +71,19 @@ export function addLatencySamples(source: SampleSource): { patched: number; base
     if (host.ring === ring && host.phase === 'healthy' && host.patchedAt !== null && source.onPatch[p] === 1) patched.push(p);
     else if (host.phase === 'pending' && source.onPatch[p] === 0 && source.offline[p] === 0) baseline.push(p);
   });
+  return drawLatencySamples(source, patched, baseline, (p) => state.hosts[p]!.patchedAt!, ringStart);
+}
+
+/** The samples of the chosen hosts (positions, ascending): patched ones since their patch, baseline ones since the ring started. */
+export function drawLatencySamples(
+  source: SampleSource,
+  patched: readonly number[],
+  baseline: readonly number[],
+  patchedSince: (p: number) => number,
+  ringStart: number,
+): { patched: number; baseline: number } {
   return {
-    patched: sample(source, patched, TARGET_VERSION, (p) => state.hosts[p]!.patchedAt!),
+    patched: sample(source, patched, TARGET_VERSION, patchedSince),
     baseline: sample(source, baseline, BASE_VERSION, () => ringStart),
   };
 }
@@ -62,14 +96,13 @@ function sample(source: SampleSource, hosts: readonly number[], version: string,
   for (let k = 0; k < hosts.length; k += stride) {
     const host = hosts[k]!;
     const i = source.indexAt[host]!;
-    const id = source.fleet.ids[i]!;
     const reported = Math.floor((source.now - (source.reportDelayMs[host] ?? 0) - source.startedAt) / source.intervalMs);
     const first = Math.max(Math.ceil((since(host) - source.startedAt) / source.intervalMs), (source.lastObservedRound[host] ?? -1) + 1, reported - perHost + 1);
     if (first > reported) continue;
     const addMs = version === TARGET_VERSION ? (source.latencyAddMs[host] ?? 0) : 0;
     for (let round = first; round <= reported; round++) {
       const latency = checkLatency(source.seed, i, round, source.checkLatencyMs, source.latencySpread, addMs);
-      source.index.append(source.factory.observation(id, source.startedAt + round * source.intervalMs, version, 'pass', latency), host);
+      source.add(host, source.startedAt + round * source.intervalMs, version, latency);
       added++;
     }
     source.lastObservedRound[host] = reported;

@@ -44,11 +44,15 @@ export interface RunContext {
   readonly stepping: Stepping;
   /** Host events since the engine last looked, applied at its next consult. */
   readonly reported: HostReports;
+  /** Where a check run of the host at position p goes: the engine's log, or the columns of the fast path. */
+  recordCheck(p: number, at: number, fails: boolean, latencyMs: number): void;
 }
+
+/** Visits every host of the rollout: its position in the host list, its fleet index and its ring. */
+export type EachHost = (visit: (p: number, index: number, ring: number) => void) => void;
 
 export function createRunContext(input: SimulationInput, stepping: Stepping): RunContext {
   const seed = input.seed >>> 0;
-  const size = input.fleet.size;
   const created = createRollout({
     id: `simulation-${seed}`,
     patch: { name: input.patch?.name ?? 'the patch', version: TARGET_VERSION, severity: input.patch?.severity ?? 'high' },
@@ -57,10 +61,19 @@ export function createRunContext(input: SimulationInput, stepping: Stepping): Ru
     now: SIMULATION_START,
   });
   const state = stepping.ownsState ? adoptRollout(created) : created;
+  const run = contextAround(input, stepping, state, (visit) => state.hosts.forEach((host, p) => visit(p, indexOfHost(input.fleet, host.id), host.ring)));
+  run.recordCheck = (p, at, fails, latencyMs) =>
+    run.log.append(run.factory.observation(run.fleet.ids[run.hosts.indexAt[p]!]!, at, TARGET_VERSION, fails ? 'fail' : 'pass', latencyMs), p);
+  return run;
+}
+
+/** The parts of a run around a state that is given (the engine's, or a shell of it whose hosts live in columns). */
+export function contextAround(input: SimulationInput, stepping: Stepping, state: RolloutState, eachHost: EachHost): RunContext {
+  const seed = input.seed >>> 0;
+  const size = input.fleet.size;
   const hosts = new HostTable(size, state.rings.length);
-  state.hosts.forEach((host, p) => {
-    const i = indexOfHost(input.fleet, host.id);
-    hosts.ringOf[p] = host.ring;
+  eachHost((p, i, ring) => {
+    hosts.ringOf[p] = ring;
     hosts.position[i] = p;
     hosts.indexAt[p] = i;
   });
@@ -90,6 +103,7 @@ export function createRunContext(input: SimulationInput, stepping: Stepping): Ru
     state,
     stepping,
     reported: new HostReports(),
+    recordCheck: () => {},
   };
 }
 

@@ -18,3 +18,7 @@ export const fault: fc.Arbitrary<Fault> = fc.oneof(
   fc.record({ kind: fc.constant('slow-report' as const), hosts: fc.record({ probability: percent(0.2) }), delayMs: fc.integer({ min: 1, max: 30 }).map((m) => m * MINUTE) }),
   fc.record({ kind: fc.constant('check-noise' as const), hosts: fc.constant({}), flipProbability: percent(0.02) }),
 );
+
+/** A ring's concurrency: a count, or a share of the ring from `low` to `high` percent. */
+export const amount = (low: number, high: number) =>
+  fc.oneof(fc.record({ count: fc.integer({ min: 1, max: 12 }) }), fc.record({ percent: fc.integer({ min: low, max: high }) }));
