@@ -20,6 +20,7 @@ import { scheduleRoutes } from './routes/schedule-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
 import { PatchDiscovery } from './services/patch-discovery.ts';
 import { PatchAdvisories, type ReadAdvisories } from './model/patch-advisories.ts';
+import type { EngineWait } from './model/waiting.ts';
 import { errorFlash, errorPage } from './views/error-page.ts';
 
 export interface WebAppOptions {
@@ -35,6 +36,8 @@ export interface WebAppOptions {
   pollMs?: number;
   bodyLimitBytes?: number;
   log?: (message: string) => void;
+  /** A rollout's waits for workers (rollout/fleets/jobs/worker-waits.ts's workerWaitSource); none without it. */
+  workerWaits?: (rolloutId: string, at: number) => Promise<readonly EngineWait[]>;
 }
 
 const PUBLIC_DIR = join(import.meta.dirname, 'public');
@@ -96,6 +99,7 @@ export function createApp(options: WebAppOptions): express.Express {
     pollMs: options.pollMs ?? 2_000,
     bodyLimitBytes: options.bodyLimitBytes ?? 16 * 1024,
     log: options.log ?? ((message) => process.stderr.write(`${message}\n`)),
+    workerWaits: options.workerWaits ?? (async () => []),
   };
 
   const app = express();

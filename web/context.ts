@@ -4,6 +4,7 @@ import type { LoginThrottle } from './auth/login-throttle.ts';
 import type { UserStore } from './auth/user-store.ts';
 import type { PatchAdvisories } from './model/patch-advisories.ts';
 import type { PatchDiscovery } from './services/patch-discovery.ts';
+import type { EngineWait } from './model/waiting.ts';
 
 /** What the routes share: the stores, the clock and the settings, injected so tests can set each. */
 export interface WebContext {
@@ -20,6 +21,8 @@ export interface WebContext {
   pollMs: number;
   /** Largest request body accepted; anything bigger is refused with 413 before it is read. */
   bodyLimitBytes: number;
+  /** A rollout's host steps queued for an engine no live worker is on (none without workers). */
+  workerWaits: (rolloutId: string, at: number) => Promise<readonly EngineWait[]>;
   /** Where unexpected errors go, with their stack; the client only hears that something failed. */
   log: (message: string) => void;
 }

@@ -16,7 +16,7 @@ import { isTerminal } from '../../rollout/engine/phase.ts';
 import { DATABASE_URL_VARIABLE, openConfiguredStore } from '../../rollout/store/open-store.ts';
 import { readWorkerWaits, workerWaitText } from '../../rollout/fleets/jobs/worker-waits.ts';
 import type { Store } from '../../rollout/store/store.ts';
-import { policyLabel, policyLabelText } from '../../web/model/policy-label.ts';
+import { listedPolicyLabel, policyLabel, policyLabelText } from '../../web/model/policy-label.ts';
 import { rolloutStatus, statusText } from '../../web/model/rollout-status.ts';
 import { waitingUntil } from '../../rollout/engine/age-wait.ts';
 import { collect, currentHolds, loadProjectScenario, mirrorOverrides, withStore, NOTIFY_GRACE_MS, webhookNotifier, type MirrorFlags } from './common.ts';
@@ -106,12 +106,12 @@ function refuseUnlessAdmin(name: CommandName, actor: string): void {
   }
 }
 
-/** One line a rollout: id, what it is doing (a wait for the minimum age with until when), ring, patch, last change. */
+/** One line a rollout: id, what it is doing (a wait for the minimum age with until when), ring, patch and the policy that applies, last change. */
 async function listRollouts(store: Store): Promise<void> {
   const now = Date.now();
   for (const r of await store.listRollouts()) {
     const status = statusText(rolloutStatus(r.phase, r.ageWaitUntil, now));
-    console.log(`${r.id.padEnd(32)} ${status.padEnd(17)} ring ${String(r.ring).padEnd(8)} ${r.patch.name} (${r.patch.version})  ${new Date(r.updatedAt).toISOString()}`);
+    console.log(`${r.id.padEnd(32)} ${status.padEnd(17)} ring ${String(r.ring).padEnd(8)} ${r.patch.name} (${r.patch.version}, ${policyLabelText(listedPolicyLabel(r))})  ${new Date(r.updatedAt).toISOString()}`);
   }
 }
 

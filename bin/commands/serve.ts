@@ -21,6 +21,7 @@ import { dockerDiscover } from '../../lab/patches/discover.ts';
 import { PatchDiscovery } from '../../web/services/patch-discovery.ts';
 import { claimSlotWithJob, scheduledRunPayload } from '../../lab/jobs/scheduled-run-job.ts';
 import { openWorkQueue } from '../../lab/jobs/work-queue.ts';
+import { workerWaitSource } from '../../rollout/fleets/jobs/worker-waits.ts';
 
 export function parsePort(value: string): number {
   const port = Number(value);
@@ -58,7 +59,14 @@ export async function serve(flags: ServeFlags): Promise<void> {
   const cache = new PackageCache();
   const discovery = new PatchDiscovery(dockerDiscover(cache), () => [...imageCatalog().keys()]);
   // Advisories of a rollout's patch come from the cache the lab runs fill; never a download from the page.
-  const app = createApp({ store, users, discovery, hostScans: new JsonHostScanStore(), readAdvisories: (updates) => advisoriesFromCache(cache, updates) });
+  const app = createApp({
+    store,
+    users,
+    discovery,
+    hostScans: new JsonHostScanStore(),
+    readAdvisories: (updates) => advisoriesFromCache(cache, updates),
+    workerWaits: workerWaitSource(process.env[DATABASE_URL_VARIABLE]),
+  });
   const server = await listen(app, { host: flags.host, port: flags.port });
   console.log(`patchlab serve: ${server.url}`);
   const notifier = webhookNotifier();

@@ -168,16 +168,30 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX health_samples_by_rollout_id ON health_samples (rollout_id, id);
   `,
+  // How each rollout came by its policy (its meta's policyChoice), copied out so that a list of
+  // rollouts shows the policy that applies. json, not jsonb: it keeps the text as written.
+  `
+  ALTER TABLE rollouts ADD COLUMN policy_choice text;
+  UPDATE rollouts SET policy_choice = (meta::json -> 'policyChoice')::text WHERE json_typeof(meta::json -> 'policyChoice') = 'object';
+  `,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
+
+/** The schema version just before the first migration whose SQL holds `marker`: where a test of that migration starts. */
+export function versionBefore(marker: string): number {
+  const at = MIGRATIONS.findIndex((sql) => sql.includes(marker));
+  if (at === -1) throw new Error(`no migration holds ${JSON.stringify(marker)}`);
+  return at;
+}
 
 /**
  * Brings the schema up to date in one transaction, under an advisory lock so that two processes
  * starting at once do not both migrate: the second waits, then finds the work done. A database
  * from a newer patchlab is refused untouched (the transaction, table creation included, is rolled back).
+ * `upTo` stops earlier: a test makes a database as an older patchlab left it.
  */
-export async function migrate(pool: pg.Pool, location: string): Promise<void> {
+export async function migrate(pool: pg.Pool, location: string, upTo = POSTGRES_SCHEMA_VERSION): Promise<void> {
   await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -192,7 +206,7 @@ export async function migrate(pool: pg.Pool, location: string): Promise<void> {
         `${location} has schema version ${version}, but this patchlab knows versions up to ${POSTGRES_SCHEMA_VERSION}: upgrade patchlab to use it`,
       );
     }
-    for (let next = version + 1; next <= POSTGRES_SCHEMA_VERSION; next++) {
+    for (let next = version + 1; next <= upTo; next++) {
       await client.query(MIGRATIONS[next - 1]!);
       await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [next]);
     }

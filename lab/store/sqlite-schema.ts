@@ -166,12 +166,28 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX health_samples_by_rollout_row ON health_samples (rollout_id);
   `,
+  // How each rollout came by its policy (its meta's policyChoice), copied out so that a list of
+  // rollouts shows the policy that applies rather than the plan's severity, which a rule overrides.
+  `
+  ALTER TABLE rollouts ADD COLUMN policy_choice TEXT;
+  UPDATE rollouts SET policy_choice = json_extract(meta, '$.policyChoice') WHERE json_type(meta, '$.policyChoice') = 'object';
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Brings the schema up to date in one transaction; a database from a newer patchlab is refused untouched. */
-export function migrate(db: Database.Database, path: string): void {
+/** The schema version just before the first migration whose SQL holds `marker`: where a test of that migration starts. */
+export function versionBefore(marker: string): number {
+  const at = MIGRATIONS.findIndex((sql) => sql.includes(marker));
+  if (at === -1) throw new Error(`no migration holds ${JSON.stringify(marker)}`);
+  return at;
+}
+
+/**
+ * Brings the schema up to date in one transaction; a database from a newer patchlab is refused
+ * untouched. `upTo` stops earlier: a test makes a database as an older patchlab left it.
+ */
+export function migrate(db: Database.Database, path: string, upTo = SCHEMA_VERSION): void {
   const versionOf = () => db.pragma('user_version', { simple: true }) as number;
   const refuseNewer = (version: number) => {
     if (version > SCHEMA_VERSION) {
@@ -183,12 +199,12 @@ export function migrate(db: Database.Database, path: string): void {
   };
   const found = versionOf();
   refuseNewer(found);
-  if (found === SCHEMA_VERSION) return;
+  if (found >= upTo) return;
   // Immediate, and read again inside: two processes opening a new database must not both migrate it.
   db.transaction(() => {
     const version = versionOf();
     refuseNewer(version);
-    for (const sql of MIGRATIONS.slice(version)) db.exec(sql);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    for (const sql of MIGRATIONS.slice(version, upTo)) db.exec(sql);
+    db.pragma(`user_version = ${Math.max(version, upTo)}`);
   }).immediate();
 }

@@ -24,6 +24,7 @@ export function composeStore(parts: {
     createRollout: (rollout) => rollouts.createRollout(rollout),
     recordTransition: (id, transition, after, expectedSeq, fence) => rollouts.recordTransition(id, transition, after, expectedSeq, fence),
     loadRollout: (id) => rollouts.loadRollout(id),
+    rolloutVersion: (id) => rollouts.rolloutVersion(id),
     listRollouts: () => rollouts.listRollouts(),
     transitions: (id, range) => rollouts.transitions(id, range),
     recordHealthSample: (id, sample, fence) => rollouts.recordHealthSample(id, sample, fence),

@@ -24,6 +24,7 @@ import {
   storedObservation,
   storedRollout,
   storedTransition,
+  SUMMARY_COLUMNS,
   transitionWrite,
   type HealthRow,
   type ObservationRow,
@@ -69,6 +70,8 @@ async function fenced(client: pg.PoolClient, id: string, fence: LeaseFence | und
   checkFence(id, fence, rows[0]);
 }
 
+const SEQ_OF = 'SELECT seq FROM rollouts WHERE id = $1';
+
 export class PostgresRolloutStore implements RolloutStore {
   constructor(
     private readonly pool: pg.Pool,
@@ -80,9 +83,9 @@ export class PostgresRolloutStore implements RolloutStore {
     const r = newRolloutRow(rollout);
     try {
       await this.pool.query(
-        `INSERT INTO rollouts (id, scenario, created_at, updated_at, seq, phase, ring, patch_name, patch_version, patch_severity, state, policy, meta, age_wait_until)
-         VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-        [r.id, r.scenario, r.created_at, r.updated_at, r.phase, r.ring, r.patch_name, r.patch_version, r.patch_severity, r.state, r.policy, r.meta, r.age_wait_until],
+        `INSERT INTO rollouts (id, scenario, created_at, updated_at, seq, phase, ring, patch_name, patch_version, patch_severity, state, policy, meta, age_wait_until, policy_choice)
+         VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+        [r.id, r.scenario, r.created_at, r.updated_at, r.phase, r.ring, r.patch_name, r.patch_version, r.patch_severity, r.state, r.policy, r.meta, r.age_wait_until, r.policy_choice],
       );
     } catch (error) {
       if (pgCode(error) === PG_UNIQUE_VIOLATION) throw rolloutDuplicate(r.id);
@@ -105,7 +108,7 @@ export class PostgresRolloutStore implements RolloutStore {
         [id, w.expected, w.at, w.phase, w.ring, w.state, w.age_wait_until],
       );
       if (updated.rowCount === 0) {
-        const { rows } = await client.query<{ seq: number }>('SELECT seq FROM rollouts WHERE id = $1', [id]);
+        const { rows } = await client.query<{ seq: number }>(SEQ_OF, [id]);
         throw rows[0] === undefined ? rolloutNotFound(id) : staleTransition(id, rows[0].seq, w.expected);
       }
       await client.query('INSERT INTO transitions (rollout_id, seq, at, actor, kind, payload) VALUES ($1, $2, $3, $4, $5, $6)', [
@@ -126,11 +129,13 @@ export class PostgresRolloutStore implements RolloutStore {
     return rows[0] && storedRollout(rows[0]);
   }
 
+  async rolloutVersion(id: string): Promise<number | undefined> {
+    const { rows } = await this.pool.query<{ seq: number }>(SEQ_OF, [id]);
+    return rows[0]?.seq;
+  }
+
   async listRollouts(): Promise<RolloutSummary[]> {
-    const { rows } = await this.pool.query<RolloutSummaryRow>(
-      `SELECT id, scenario, created_at, updated_at, seq, phase, ring, patch_name, patch_version, patch_severity, age_wait_until
-       FROM rollouts ORDER BY created_at DESC, id`,
-    );
+    const { rows } = await this.pool.query<RolloutSummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM rollouts ORDER BY created_at DESC, id`);
     return rows.map(rolloutSummary);
   }
 

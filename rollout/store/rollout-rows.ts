@@ -32,6 +32,8 @@ export interface RolloutRow {
   patch_version: string;
   patch_severity: RolloutSummary['patch']['severity'];
   age_wait_until: number | null;
+  /** meta.policyChoice as JSON, copied out so that a list of rollouts can say which policy applies. */
+  policy_choice: string | null;
   state: string;
   policy: string;
   meta: string;
@@ -89,6 +91,7 @@ export function newRolloutRow({ state, scenario, policy, meta = {} }: NewStoredR
     patch_name: state.patch.name,
     patch_version: state.patch.version,
     patch_severity: state.patch.severity,
+    policy_choice: isRecord(meta.policyChoice) ? strictJson(meta.policyChoice, `policy choice of rollout ${state.id}`) : null,
     state: strictJson(state, `state of rollout ${state.id}`),
     policy: strictJson(policy, `policy of rollout ${state.id}`),
     meta: strictJson(meta, `meta of rollout ${state.id}`),
@@ -119,8 +122,14 @@ export function rolloutSummary(row: RolloutSummaryRow): RolloutSummary {
     updatedAt: row.updated_at,
     seq: row.seq,
     ageWaitUntil: row.age_wait_until,
+    policyChoice: row.policy_choice === null ? null : (JSON.parse(row.policy_choice) as Record<string, unknown>),
   };
 }
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The columns a list of rollouts reads: everything but the state, the policy and the meta. */
+export const SUMMARY_COLUMNS = 'id, scenario, created_at, updated_at, seq, phase, ring, patch_name, patch_version, patch_severity, age_wait_until, policy_choice';
 
 /** Refuses ('invalid') a state of another rollout, and a state or payload JSON would not give back equal. */
 export function transitionWrite(id: string, transition: NewTransition, stateAfter: RolloutState, expectedSeq: number): TransitionWrite {

@@ -56,6 +56,11 @@ export interface RolloutSummary {
   seq: number;
   /** Until when its first patch waits for the updates' minimum age; null without a wait or once an admin overrode it. */
   ageWaitUntil: number | null;
+  /**
+   * How the rollout came by its policy, as its meta stored it when it was created (read it with
+   * readPolicyChoice, rollout/drive/policy-choice.ts); null for a rollout from before policy choices.
+   */
+  policyChoice: Record<string, unknown> | null;
 }
 
 /** A decision of the engine, host events a fleet driver reported, or a release manager's command. */
@@ -97,6 +102,12 @@ export interface RolloutStore {
    */
   recordTransition(id: string, transition: NewTransition, stateAfter: RolloutState, expectedSeq: number, fence?: LeaseFence): Promise<number>;
   loadRollout(id: string): Promise<StoredRollout | undefined>;
+  /**
+   * The rollout's seq alone, by its key (undefined for an unknown rollout): every write of a stored
+   * rollout moves its seq, so a reader that keeps a loaded rollout learns whether it is still the
+   * one stored without reading and parsing its state again.
+   */
+  rolloutVersion(id: string): Promise<number | undefined>;
   /** Newest first. */
   listRollouts(): Promise<RolloutSummary[]>;
   /** In seq order; `afterSeq` gives only the newer ones, for a timeline that polls. */

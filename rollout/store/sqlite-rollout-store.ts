@@ -16,6 +16,7 @@ import {
   storedObservation,
   storedRollout,
   storedTransition,
+  SUMMARY_COLUMNS,
   transitionWrite,
   type HealthRow,
   type ObservationRow,
@@ -60,8 +61,8 @@ export class SqliteRolloutStore implements RolloutStore {
     readonly location: string,
   ) {
     this.insertRollout = db.prepare<Omit<RolloutRow, 'seq'>>(
-      `INSERT INTO rollouts (id, scenario, created_at, updated_at, seq, phase, ring, patch_name, patch_version, patch_severity, age_wait_until, state, policy, meta)
-       VALUES (@id, @scenario, @created_at, @updated_at, 0, @phase, @ring, @patch_name, @patch_version, @patch_severity, @age_wait_until, @state, @policy, @meta)`,
+      `INSERT INTO rollouts (id, scenario, created_at, updated_at, seq, phase, ring, patch_name, patch_version, patch_severity, age_wait_until, policy_choice, state, policy, meta)
+       VALUES (@id, @scenario, @created_at, @updated_at, 0, @phase, @ring, @patch_name, @patch_version, @patch_severity, @age_wait_until, @policy_choice, @state, @policy, @meta)`,
     );
     this.updateState = db.prepare<{ id: string; expected: number; updated_at: number; phase: string; ring: string; age_wait_until: number | null; state: string }>(
       `UPDATE rollouts SET seq = seq + 1, updated_at = @updated_at, phase = @phase, ring = @ring, age_wait_until = @age_wait_until, state = @state
@@ -73,10 +74,7 @@ export class SqliteRolloutStore implements RolloutStore {
     );
     this.leaseOf = db.prepare<[string], Pick<LeaseRow, 'owner' | 'epoch'>>('SELECT owner, epoch FROM rollout_leases WHERE rollout_id = ?');
     this.selectRollout = db.prepare<[string], RolloutRow>('SELECT * FROM rollouts WHERE id = ?');
-    this.selectSummaries = db.prepare<[], RolloutSummaryRow>(
-      `SELECT id, scenario, created_at, updated_at, seq, phase, ring, patch_name, patch_version, patch_severity, age_wait_until
-       FROM rollouts ORDER BY created_at DESC, id`,
-    );
+    this.selectSummaries = db.prepare<[], RolloutSummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM rollouts ORDER BY created_at DESC, id`);
     this.selectTransitions = db.prepare<[string, number, number], TransitionRow>(
       'SELECT seq, at, actor, kind, payload FROM transitions WHERE rollout_id = ? AND seq > ? ORDER BY seq LIMIT ?',
     );
@@ -142,6 +140,10 @@ export class SqliteRolloutStore implements RolloutStore {
   async loadRollout(id: string): Promise<StoredRollout | undefined> {
     const row = this.selectRollout.get(id);
     return row && storedRollout(row);
+  }
+
+  async rolloutVersion(id: string): Promise<number | undefined> {
+    return this.seqOf.get(id);
   }
 
   async listRollouts(): Promise<RolloutSummary[]> {

@@ -13,6 +13,13 @@ export interface StoreHarness<S> {
   create(): Promise<TestDatabase<S>>;
   /** How the implementation's error reads when a row breaks a constraint of the schema. */
   constraintFailure: RegExp;
+  /**
+   * A database as an older patchlab left it: migrated up to just before the first migration whose
+   * SQL holds `marker`, with these rows written to `table` as that schema had them; open() migrates
+   * the rest, as a newer patchlab does on first use. A harness over another's database (the job
+   * queue's) leaves the migrations to that database's own harness.
+   */
+  createBefore?(marker: string, table: string, rows: readonly Record<string, string | number | null>[]): Promise<TestDatabase<S>>;
 }
 
 /**

@@ -7,12 +7,22 @@ import { ENGINE, type RolloutState } from '../../rollout/engine/state.ts';
 import { StoreError } from '../../lab/store/store-error.ts';
 import type { NewTransition, RolloutStore } from '../../rollout/store/rollout-store.ts';
 import { apply } from '../../rollout/engine/transitions.ts';
+import { newRolloutRow } from '../../rollout/store/rollout-rows.ts';
 import { sampleState, T0 } from '../fixtures/store/samples.ts';
 
 type Store = RolloutStore & { close(): Promise<void> };
 
 const MINUTE = 60_000;
 const alice = { actor: 'alice', reason: 'change freeze until the incident review' };
+/** How a rollout came by its policy, as rollout/drive/policy-choice.ts stores it in the meta. */
+const byRule = {
+  policy: 'critical-security',
+  by: 'rule',
+  rule: 'urgent-or-cve',
+  rulesFrom: 'patchlab.yaml',
+  evidence: { cves: ['CVE-2026-1234'], urgency: 'high', advisories: [], sources: ['openssl'] },
+  text: "policy critical-security, picked by rule 'urgent-or-cve' (CVE-2026-1234, urgency high, from the package changelog)",
+};
 
 /** What every rollout store does, whatever keeps it: each implementation's test runs it. */
 export function rolloutStoreContract(harness: StoreHarness<Store>): void {
@@ -182,8 +192,8 @@ export function rolloutStoreContract(harness: StoreHarness<Store>): void {
       await store.recordTransition(older.id, { at: T0 + 6 * MINUTE, actor: 'alice', kind: 'command', payload: {} }, paused, 1);
 
       expect(await store.listRollouts()).toEqual([
-        { id: 'rollout-b', scenario: 'b.yaml', phase: 'running', ring: 'canary', patch: newer.patch, createdAt: T0 + MINUTE, updatedAt: T0 + MINUTE, seq: 0, ageWaitUntil: null },
-        { id: 'rollout-a', scenario: 'a.yaml', phase: 'paused', ring: 'pilot', patch: older.patch, createdAt: T0, updatedAt: T0 + 6 * MINUTE, seq: 2, ageWaitUntil: null },
+        { id: 'rollout-b', scenario: 'b.yaml', phase: 'running', ring: 'canary', patch: newer.patch, createdAt: T0 + MINUTE, updatedAt: T0 + MINUTE, seq: 0, ageWaitUntil: null, policyChoice: null },
+        { id: 'rollout-a', scenario: 'a.yaml', phase: 'paused', ring: 'pilot', patch: older.patch, createdAt: T0, updatedAt: T0 + 6 * MINUTE, seq: 2, ageWaitUntil: null, policyChoice: null },
       ]);
     });
 
@@ -197,6 +207,50 @@ export function rolloutStoreContract(harness: StoreHarness<Store>): void {
       const overridden = overrideAge(waiting, { actor: 'root', reason: 'CVE fix needed today' }, T0 + MINUTE);
       await store.recordTransition(waiting.id, { at: T0 + MINUTE, actor: 'root', kind: 'command', payload: {} }, overridden, 0);
       expect((await store.listRollouts()).map((r) => [r.id, r.phase, r.ageWaitUntil])).toEqual([['rollout-young', 'running', null]]);
+    });
+
+    it('lists how each rollout came by its policy, as its meta stored it, and nothing for one from before policy choices', async () => {
+      await store.createRollout({ state: sampleState('rollout-ruled', 40, T0), scenario: 'a.yaml', policy: CRITICAL_SECURITY_POLICY, meta: { policyChoice: byRule, labRunId: 'run-1' } });
+      await store.createRollout({ state: sampleState('rollout-old', 40, T0 + MINUTE), scenario: 'b.yaml', policy: STANDARD_POLICY, meta: { labRunId: 'run-2' } });
+      expect((await store.listRollouts()).map((r) => [r.id, r.policyChoice])).toEqual([
+        ['rollout-old', null],
+        ['rollout-ruled', byRule],
+      ]);
+    });
+
+    it.runIf(harness.createBefore)('fills in the policy choice of rollouts stored before the list had it, from their meta', async () => {
+      const row = (id: string, at: number, meta: Record<string, unknown>) => {
+        const { policy_choice: _, ...older } = newRolloutRow({ state: sampleState(id, 40, at), scenario: 's.yaml', policy: STANDARD_POLICY, meta });
+        return { ...older, seq: 0 };
+      };
+      const old = await harness.createBefore!('policy_choice', 'rollouts', [row('rollout-ruled', T0, { policyChoice: byRule }), row('rollout-old', T0 + MINUTE, { labRunId: 'run-2' })]);
+      const migrated = await old.open();
+      try {
+        expect((await migrated.listRollouts()).map((r) => [r.id, r.policyChoice])).toEqual([
+          ['rollout-old', null],
+          ['rollout-ruled', byRule],
+        ]);
+        expect((await migrated.loadRollout('rollout-ruled'))?.meta).toEqual({ policyChoice: byRule });
+      } finally {
+        await migrated.close();
+        await old.dispose();
+      }
+    });
+
+    it('gives a rollout\'s version without its state: its seq, moved by every transition, and nothing for an unknown rollout', async () => {
+      const start = sampleState();
+      await store.createRollout({ state: start, scenario: 's.yaml', policy: STANDARD_POLICY });
+      expect(await store.rolloutVersion(start.id)).toBe(0);
+      const { decision, next } = patchFirstCanary(start);
+      await store.recordTransition(start.id, decided(decision), next, 0);
+      expect(await store.rolloutVersion(start.id)).toBe(1);
+      await store.recordTransition(start.id, { at: T0 + 2 * MINUTE, actor: 'alice', kind: 'command', payload: {} }, pause(next, alice, T0 + 2 * MINUTE), 1);
+      expect(await store.rolloutVersion(start.id)).toBe((await store.loadRollout(start.id))?.seq);
+      expect(await store.rolloutVersion(start.id)).toBe(2);
+      // A refused write leaves the version where it was.
+      await expectRefusal(store.recordTransition(start.id, decided(decision), next, 0), 'stale');
+      expect(await store.rolloutVersion(start.id)).toBe(2);
+      expect(await store.rolloutVersion('nope')).toBeUndefined();
     });
 
     it('sees everything after the store is closed and opened again', async () => {

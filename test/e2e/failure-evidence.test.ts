@@ -60,15 +60,17 @@ describe('a rolled-back canary on the rollout page', () => {
     await page.goto(`${lab.url}/rollouts/${final.id}`);
 
     const tile = page.locator(`[id="host-${canaryHost}"]`);
-    const nginx = tile.locator('.failed-check[data-check="command:nginx -t"]');
+    // The run the failure's reason names (its newest failing run, when that failed otherwise, follows in .evidence-newest).
+    const named = tile.locator('.evidence > .failed-checks');
+    const nginx = named.locator('.failed-check[data-check="command:nginx -t"]');
     expect(await nginx.locator('.expectations div').first().textContent()).toMatch(/^exit-statusexpected 0, got 1\b/);
     expect(await nginx.locator('.excerpt').textContent()).toContain('unknown directive "worker_tuning_level"');
-    const healthz = tile.locator('.failed-check[data-check="http:http://localhost/healthz"]');
+    const healthz = named.locator('.failed-check[data-check="http:http://localhost/healthz"]');
     expect(await healthz.textContent()).toMatch(/fail|error/);
     // Each check is named once, in the evidence; the lines above it count them.
     expect(await tile.locator('.check').textContent()).toMatch(/^✗ \d of 7 checks fail · /);
     expect(await tile.locator('.failure').textContent()).toMatch(/^failed \d checks, and again on re-check$/);
-    expect(await tile.locator('.failed-check').count()).toBe(Number(/\d/.exec((await tile.locator('.failure').textContent()) ?? '')?.[0]));
+    expect(await named.locator('.failed-check').count()).toBe(Number(/\d/.exec((await tile.locator('.failure').textContent()) ?? '')?.[0]));
 
     const card = page.locator('#ring-canary');
     expect(await card.locator('.host-counts').textContent()).toBe('1 rolled back of 1');

@@ -63,6 +63,14 @@ describe('rollout list and status', () => {
     expect(lines.find((l) => l.startsWith('rollout-overridden'))).toMatch(/^rollout-overridden\s+running\s+ring canary/);
   });
 
+  it('lists the policy that applies and where it came from: the rule\'s, or the severity of a rollout from before policy choices', async () => {
+    const lines = await run('list');
+    const young = lines.find((l) => l.startsWith('rollout-young'))!;
+    expect(young).toMatch(/ \(\S+, critical-security policy \(rule 'urgent-or-cve' of patchlab\.yaml\)\) /);
+    expect(young).not.toContain('high');
+    expect(lines.find((l) => l.startsWith('rollout-overridden'))).toMatch(/ \(\S+, high\) /);
+  });
+
   it('names the policy a rule picked and the rule, not the severity the plan had', async () => {
     const lines = await run('status', 'rollout-young');
     expect(lines[0]).toMatch(/^rollout rollout-young: waiting for age until \S+Z, patch \S+ \(\S+, critical-security policy \(rule 'urgent-or-cve' of patchlab\.yaml\)\)$/);

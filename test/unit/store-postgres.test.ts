@@ -1,4 +1,6 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe } from 'vitest';
+import { migrate, versionBefore } from '../../lab/store/postgres-schema.ts';
 import { openPostgresStore } from '../../rollout/store/postgres-store.ts';
 import type { Store } from '../../rollout/store/store.ts';
 import type { StoreHarness } from '../contract/harness.ts';
@@ -33,6 +35,21 @@ const postgres: StoreHarness<Store> = {
     return { open: () => openPostgresStore(database.url), dispose: () => database.drop() };
   },
   constraintFailure: /violates check constraint/,
+  async createBefore(marker, table, rows) {
+    if (!cluster) throw new Error('the PostgreSQL cluster did not start (see the error of beforeAll)');
+    const database = await cluster.createDatabase();
+    const pool = new pg.Pool({ connectionString: database.url });
+    try {
+      await migrate(pool, database.name, versionBefore(marker));
+      for (const row of rows) {
+        const columns = Object.keys(row);
+        await pool.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`, Object.values(row));
+      }
+    } finally {
+      await pool.end();
+    }
+    return { open: () => openPostgresStore(database.url), dispose: () => database.drop() };
+  },
 };
 
 describe('PostgreSQL store', () => {

@@ -52,12 +52,17 @@ describe('the JSON API', () => {
     const list = await (await api('/rollouts', tokens.viewer)).json();
     expect(list.rollouts.map((r: { id: string }) => r.id)).toEqual([rolloutId]);
     expect(list.rollouts[0]).toMatchObject({ phase: 'running', status: 'running', waitingUntil: null });
+    // A rollout from before policy choices: no policy named, its severity says what applied.
+    expect(list.rollouts[0]).toMatchObject({ policy: null, policyChoice: null, policyLabel: list.rollouts[0].patch.severity });
     // A rollout whose update is younger than the minimum age: waiting, until when, not "running".
     const { state } = (await store.loadRollout(rolloutId))!;
     const until = state.createdAt + 3 * 86_400_000;
     await store.createRollout({ state: { ...state, id: 'rollout-young', createdAt: state.createdAt + 1, ageWait: { until, minimumAgeMs: 7 * 86_400_000, young: [], override: null } }, scenario: 's.yaml', policy: WEB_POLICY });
-    const young = (await (await api('/rollouts', tokens.viewer)).json()).rollouts[0];
+    const byRule = { policy: 'critical-security', by: 'rule', rule: 'urgent-or-cve', rulesFrom: 'patchlab.yaml', text: "policy critical-security, picked by rule 'urgent-or-cve' (urgency high)" };
+    await store.createRollout({ state: { ...state, id: 'rollout-ruled', createdAt: state.createdAt + 2 }, scenario: 's.yaml', policy: WEB_POLICY, meta: { policyChoice: byRule } });
+    const [ruled, young] = (await (await api('/rollouts', tokens.viewer)).json()).rollouts;
     expect(young).toMatchObject({ id: 'rollout-young', phase: 'running', status: 'waiting-for-age', waitingUntil: new Date(until).toISOString() });
+    expect(ruled).toMatchObject({ id: 'rollout-ruled', policy: 'critical-security', policyLabel: "critical-security policy (rule 'urgent-or-cve' of patchlab.yaml)", policyChoice: byRule });
     const one = await (await api(`/rollouts/${rolloutId}`, tokens.viewer)).json();
     expect(one).toMatchObject({ id: rolloutId, phase: 'running', ring: 'canary', actions: { pause: true, rollback: true } });
     expect(one.rings.map((r: { name: string }) => r.name)).toEqual(['canary', 'pilot', 'broad']);

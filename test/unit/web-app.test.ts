@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LabReport } from '../../lab/run/report.ts';
 import { openStore } from '../../rollout/store/sqlite-store.ts';
 import type { Store } from '../../rollout/store/store.ts';
@@ -11,6 +11,7 @@ import { UserStore } from '../../web/auth/user-store.ts';
 import { listen, type RunningServer } from '../../web/server.ts';
 import { PatchDiscovery } from '../../web/services/patch-discovery.ts';
 import { ageWaitFor } from '../../rollout/engine/age-wait.ts';
+import type { EngineWait } from '../../web/model/waiting.ts';
 import { fleetOf, modelLab } from './rollout-harness.ts';
 import { driveModel, storeSnapshot, WEB_POLICY, WEB_RINGS } from './web-fixtures.ts';
 import { Client, login as loginAs } from './web-client.ts';
@@ -33,6 +34,8 @@ let clock: { now: number };
 let logged: string[];
 let rolloutId: string;
 let discovered: string[];
+/** Ends the discovery in progress: the test says when, so "still discovering" does not depend on the machine's speed. */
+let finishDiscovery: () => void;
 let dir: string;
 
 beforeAll(() => {
@@ -57,7 +60,7 @@ beforeEach(async () => {
   const discovery = new PatchDiscovery(
     async (image) => {
       discovered.push(image);
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise<void>((r) => (finishDiscovery = r));
       return { candidates: [{ name: 'tzdata', installed: '2024a-0+deb12u1', candidate: '2025b-0+deb12u1', suite: 'bookworm-updates', origin: 'Debian', security: false }], advisories: [] };
     },
     () => ['web'],
@@ -201,6 +204,10 @@ describe('rollout commands', () => {
     expect(page).not.toContain(`badge severity-${state.patch.severity}`);
     const listed = await (await manager.get('/rollouts')).text();
     expect(listed).toMatch(new RegExp(`<tr id="rollout-rollout-young">[\\s\\S]*?data-status="waiting-for-age">waiting for age</span> <small class="until">until <time datetime="${until}"`));
+    // The list says the same as the summary: the policy the rule picked, and which rule.
+    const row = /<tr id="rollout-rollout-young">[\s\S]*?<\/tr>/.exec(listed)?.[0] ?? '';
+    expect(row).toContain('<span class="badge policy-by-rule" title="rule &#39;urgent-or-cve&#39;">critical-security policy</span> <small class="muted policy-from">rule &#39;urgent-or-cve&#39;</small>');
+    expect(row).not.toContain(`severity-${state.patch.severity}`);
     expect(page).not.toContain('value="override-age"');
     const refused = await manager.post('/rollouts/rollout-young/actions', { _csrf: await manager.csrf(), action: 'override-age', reason: 'hurry' }, { 'hx-request': 'true' });
     expect(refused.status).toBe(403);
@@ -275,6 +282,32 @@ describe('a rollout no process drives', () => {
   });
 });
 
+describe('a rollout whose host steps wait for a worker', () => {
+  it('says so in the banner, and a poll in the same second follows the waits as they change', async () => {
+    let waits: EngineWait[] = [{ engine: 'tcp://lab-2.internal:2375', since: clock.now - 60_000, hosts: ['web-003'] }];
+    const app = createApp({ store, users, now: () => clock.now, workerWaits: async (id) => (id === rolloutId ? waits : []), log: (m) => logged.push(m) });
+    const own = await listen(app, { host: '127.0.0.1', port: 0 });
+    try {
+      const client = new Client(own.url);
+      await login(client, 'victor');
+      const page = await (await client.get(`/rollouts/${rolloutId}`)).text();
+      expect(page).toContain('data-waits="worker"');
+      expect(page).toContain('Waiting for a worker on engine <code>tcp://lab-2.internal:2375</code>');
+      const poll = /id="live-poller" hidden hx-get="([^"]+)"/.exec(page)![1]!.replaceAll('&amp;', '&');
+      expect((await client.get(poll, { 'hx-request': 'true' })).status).toBe(204);
+      // A worker started on that engine: nothing else changed, not even the second.
+      waits = [];
+      const answer = await client.get(poll, { 'hx-request': 'true' });
+      expect(answer.status).toBe(200);
+      const delta = await answer.text();
+      expect([...delta.matchAll(/<hx-partial hx-target="#live-(\w+)"/g)].map((m) => m[1])).toEqual(['waiting']);
+      expect(delta).not.toContain('data-waits="worker"');
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe("the rollout page's polls", () => {
   const htmx = { 'hx-request': 'true' };
   const pollerUrl = (markup: string) => /id="live-poller" hidden hx-get="([^"]+)"/.exec(markup)?.[1]?.replaceAll('&amp;', '&');
@@ -301,6 +334,61 @@ describe("the rollout page's polls", () => {
     const next = pollerUrl(delta)!;
     expect(next).not.toBe(poll);
     expect((await client.get(next, htmx)).status).toBe(204);
+  });
+
+  it('moves with the clock alone: with nothing written, a later poll gets the soak\'s countdown and the hosts\' "ago"', async () => {
+    const client = new Client(server.url);
+    await login(client, 'alice');
+    const poll = pollerUrl(await (await client.get(`/rollouts/${rolloutId}`)).text())!;
+    const version = (await store.loadRollout(rolloutId))!.seq;
+    clock.now += 5_000;
+    const later = await client.get(poll, htmx);
+    expect(later.status).toBe(200);
+    const delta = await later.text();
+    expect([...delta.matchAll(/<hx-partial hx-target="#live-(\w+)"/g)].map((m) => m[1])).toEqual(expect.arrayContaining(['rings', 'hosts']));
+    expect((await store.loadRollout(rolloutId))!.seq).toBe(version);
+  });
+
+  it('shares what every viewer sees alike but never a user\'s name, CSRF token or buttons: two users of two roles, one moment, one version', async () => {
+    const manager = new Client(server.url);
+    await login(manager, 'alice');
+    const viewer = new Client(server.url);
+    await login(viewer, 'victor');
+    const version = (await store.loadRollout(rolloutId))!.seq;
+    // One after the other at the same moment of the clock: the later pages are made from what the first one worked out.
+    const pages: string[] = [];
+    for (const client of [manager, viewer, manager, viewer]) pages.push(await (await client.get(`/rollouts/${rolloutId}`)).text());
+    const [managerPage, viewerPage, managerAgain, viewerAgain] = pages as [string, string, string, string];
+    expect((await store.loadRollout(rolloutId))!.seq).toBe(version);
+    expect([managerAgain, viewerAgain]).toEqual([managerPage, viewerPage]);
+
+    const tokens = (page: string) => new Set([...page.matchAll(/name="_csrf" value="([^"]+)"/g)].map((m) => m[1]));
+    const [managerToken] = [...tokens(managerPage)];
+    const [viewerToken] = [...tokens(viewerPage)];
+    expect(tokens(managerPage)).toEqual(new Set([managerToken]));
+    expect(tokens(viewerPage)).toEqual(new Set([viewerToken]));
+    expect(managerToken).not.toBe(viewerToken);
+    expect(managerPage).toContain('<span class="user" data-role="release-manager">alice');
+    expect(viewerPage).toContain('<span class="user" data-role="viewer">victor');
+    expect(viewerPage).not.toContain('data-role="release-manager"');
+    const part = (page: string, name: string) => {
+      const start = page.indexOf(`<div class="live-part" id="live-${name}">`);
+      return page.slice(start, page.indexOf('<div class="live-part"', start + 1));
+    };
+    expect(part(managerPage, 'actions')).toContain('value="pause"');
+    expect(part(viewerPage, 'actions')).not.toContain('<button');
+    expect(part(viewerPage, 'actions')).toContain('You are watching as a viewer');
+    // What both see alike is one and the same markup.
+    for (const name of ['summary', 'rings', 'chart']) expect(part(viewerPage, name)).toBe(part(managerPage, name));
+
+    // The manager's poller, asked by the viewer: the viewer's own buttons part comes back, not the manager's.
+    const answer = await viewer.get(pollerUrl(managerPage)!, htmx);
+    expect(answer.status).toBe(200);
+    const delta = await answer.text();
+    expect([...delta.matchAll(/<hx-partial hx-target="#live-(\w+)"/g)].map((m) => m[1])).toEqual(['actions']);
+    expect(delta).toContain('You are watching as a viewer');
+    expect(delta).not.toContain(managerToken);
+    expect((await manager.get(pollerUrl(managerPage)!, htmx)).status).toBe(204);
   });
 
   it('refuses a poll whose seen digests are not the poller\'s, naming the field', async () => {
@@ -501,10 +589,9 @@ describe('patches page', () => {
     const again = await manager.post('/patches/web/refresh', { _csrf: token }, { 'hx-request': 'true' });
     expect(await again.text()).toContain('discovering');
     expect((await manager.post('/patches/nope/refresh', { _csrf: token })).status).toBe(404);
-    await new Promise((r) => setTimeout(r, 100));
     expect(discovered).toEqual(['web']);
-    const page = await (await manager.get('/patches')).text();
-    expect(page).toContain('data-package="tzdata"');
-    expect(page).toContain('severity-medium');
+    finishDiscovery();
+    await vi.waitFor(async () => expect(await (await manager.get('/patches')).text()).toContain('data-package="tzdata"'));
+    expect(await (await manager.get('/patches')).text()).toContain('severity-medium');
   });
 });

@@ -3,9 +3,11 @@ import type { CheckResult } from '../../lab/checks/types.ts';
 import { rollback } from '../../rollout/engine/commands.ts';
 import { evidenceOf, EVIDENCE_MAX_CHARS } from '../../rollout/fleets/containers/container-fleet.ts';
 import { hostEvidence, splitMessage } from '../../web/model/host-evidence.ts';
+import { judgeHost } from '../../rollout/engine/host-verdict.ts';
 import { rolloutView } from '../../web/model/rollout-view.ts';
-import { BASE_VERSION, CHECK, MINUTE, NEW_VERSION, tick } from './rollout-harness.ts';
-import { driveModel, WEB_POLICY } from './web-fixtures.ts';
+import { hostGrid } from '../../web/views/host-grid.ts';
+import { BASE_VERSION, CHECK, fleetOf, MINUTE, modelLab, NEW_VERSION, tick } from './rollout-harness.ts';
+import { driveModel, WEB_POLICY, WEB_RINGS } from './web-fixtures.ts';
 
 /*
  * Why a host failed, as the rollout page shows it: the evidence the fleet keeps with each
@@ -54,11 +56,61 @@ describe('a failed host on the page', () => {
 
   it('shows the failing run that failed it, with its evidence; a host that recovered shows none', () => {
     const evidence = hostEvidence(failedHost, [observation(2000, 'fail'), observation(3000, 'fail')], NEW_VERSION);
-    expect(evidence).toEqual({ at: 3000, version: NEW_VERSION, checks: [{ id: CHECK, status: 'fail', expectations: [{ attribute: 'status', expected: '200', got: '502' }], notes: [], output: '<html>502 Bad Gateway</html>' }] });
+    expect(evidence).toEqual({ at: 3000, version: NEW_VERSION, checks: [{ id: CHECK, status: 'fail', expectations: [{ attribute: 'status', expected: '200', got: '502' }], notes: [], output: '<html>502 Bad Gateway</html>' }], newest: null });
     const recovered = { ...failedHost, phase: 'healthy' as const, failure: null };
     expect(hostEvidence(recovered, [observation(2000, 'fail'), observation(3000, 'pass')], NEW_VERSION)).toBeNull();
     // A suspect: its latest run failed, and the page says why before the re-check.
     expect(hostEvidence(recovered, [observation(2000, 'pass'), observation(3000, 'fail')], NEW_VERSION)?.at).toBe(3000);
+  });
+
+  it('shows the run the failure\'s reason names, and the newest failing run beside it when its re-check failed other checks', () => {
+    const run = (at: number, failing: Record<string, string>) => ({
+      hostId: 'web-001',
+      at,
+      version: NEW_VERSION,
+      checks: ['nginx -t', 'http /healthz', 'port 80'].map((id) =>
+        failing[id] === undefined ? { id, status: 'pass' as const } : { id, status: 'fail' as const, message: failing[id], output: `${id} at ${at}` },
+      ),
+    });
+    const patched = { id: 'web-001', ring: 0, phase: 'healthy' as const, baseVersion: BASE_VERSION, version: NEW_VERSION, patchStartedAt: 0, patchedAt: 1000, failure: null };
+    // The suspect run fails nginx -t and the port; its re-check fails /healthz alone; then one more run.
+    const history = [run(2000, {}), run(3000, { 'nginx -t': 'exit-status: expected 0, got 1', 'port 80': 'listening: expected true, got false' }), run(4000, { 'http /healthz': 'status: expected 200, got 502' })];
+    const verdict = judgeHost(patched, history, NEW_VERSION, 4500, WEB_POLICY);
+    expect(verdict).toEqual({ kind: 'failed', reason: 'failed nginx -t, port 80, and again on re-check' });
+    const failed = { ...patched, phase: 'failed' as const, failure: { reason: verdict.kind === 'failed' ? verdict.reason : '', at: 4500, acceptedBy: null } };
+    const later = [...history, run(5000, { 'http /healthz': 'status: expected 200, got 503' })];
+
+    const evidence = hostEvidence(failed, later, NEW_VERSION)!;
+    expect([evidence.at, evidence.checks.map((c) => c.id)]).toEqual([3000, ['nginx -t', 'port 80']]);
+    expect([evidence.newest?.at, evidence.newest?.checks.map((c) => [c.id, c.expectations[0]?.got])]).toEqual([5000, [['http /healthz', '503']]]);
+    // Without a later run the re-check is the newest failing run.
+    expect(hostEvidence(failed, history, NEW_VERSION)?.newest?.at).toBe(4000);
+    // A re-check that failed the same way is not shown again.
+    const same = [run(3000, { 'nginx -t': 'exit-status: expected 0, got 1' }), run(4000, { 'nginx -t': 'exit-status: expected 0, got 1' })].map((o) => ({ ...o, checks: o.checks.map((c) => ({ ...c, output: c.status === 'fail' ? 'nginx: [emerg]' : undefined })) }));
+    const again = { ...failed, failure: { ...failed.failure, reason: 'failed nginx -t, and again on re-check' } };
+    expect(hostEvidence(again, same, NEW_VERSION)).toMatchObject({ at: 3000, newest: null });
+
+    const { state } = modelLab({ hosts: fleetOf(8), rings: WEB_RINGS });
+    const view = rolloutView({ ...state, hosts: state.hosts.map((h) => (h.id === failed.id ? { ...failed, ring: h.ring } : h)) }, WEB_POLICY, later, 6000);
+    const tile = hostGrid(view.rings, view.hosts, NEW_VERSION, 6000).value;
+    // The reason's list of checks is cut to their number, as the evidence names each of those it names.
+    expect(tile).toContain('<div class="failure">failed 2 checks, and again on re-check</div>');
+    const [named, newest] = tile.split('<div class="evidence-newest">') as [string, string];
+    expect(named).toMatch(/Failed checks at <time datetime="1970-01-01T00:00:03.000Z"[^>]*>00:00:03<\/time> on/);
+    expect([...named.matchAll(/data-check="([^"]+)"/g)].map((m) => m[1])).toEqual(['nginx -t', 'port 80']);
+    expect(newest).toMatch(/Newest failing run at <time datetime="1970-01-01T00:00:05.000Z"/);
+    expect([...newest.matchAll(/data-check="([^"]+)"/g)].map((m) => m[1])).toEqual(['http /healthz']);
+    expect(newest).toContain('<code class="got">503</code>');
+  });
+
+  it('shows the run a failure not re-checked in time names, and the newest run of a failure whose reason names none', () => {
+    const run = (at: number, failing: string[]) => ({ hostId: 'web-001', at, version: NEW_VERSION, checks: ['a', 'b'].map((id) => ({ id, status: failing.includes(id) ? ('fail' as const) : ('pass' as const) })) });
+    const host = (reason: string) => ({ id: 'web-001', ring: 0, phase: 'failed' as const, baseVersion: BASE_VERSION, version: NEW_VERSION, patchStartedAt: 0, patchedAt: 1000, failure: { reason, at: 30_000, acceptedBy: null } });
+    const history = [run(2000, ['a']), run(3000, []), run(4000, ['a', 'b']), run(40_000, ['b'])];
+    const late = hostEvidence(host('failed a, b and was not re-checked within 20 min'), history, NEW_VERSION)!;
+    expect([late.at, late.newest?.at]).toEqual([4000, 40_000]);
+    const flapped = hostEvidence(host('flapped 3 times, more than the 2 tolerated'), history, NEW_VERSION)!;
+    expect([flapped.at, flapped.newest]).toEqual([40_000, null]);
   });
 
   it('keeps the figures of the rollback on a rolled-back ring, as the timeline has them', () => {

@@ -184,7 +184,7 @@ describe('timeline update', () => {
 describe('rollouts table', () => {
   it('escapes what the store holds and links each rollout by its encoded id', () => {
     const out = rolloutsTable(
-      [{ id: 'r/1?', scenario: '<b>x</b>', phase: 'running', ring: 'canary', patch: { name: 'tzdata', version: '1', severity: 'high' }, createdAt: 0, updatedAt: 0, seq: 1, ageWaitUntil: null }],
+      [{ id: 'r/1?', scenario: '<b>x</b>', phase: 'running', ring: 'canary', patch: { name: 'tzdata', version: '1', severity: 'high' }, createdAt: 0, updatedAt: 0, seq: 1, ageWaitUntil: null, policyChoice: null }],
       1000,
       2000,
     ).value;

@@ -35,7 +35,7 @@ export function apiRoutes(ctx: WebContext): Router {
     const record = await ctx.store.loadRollout(param(req, 'id'));
     if (!record) throw new HttpError(404, `no rollout ${param(req, 'id')}`);
     const { packages, labRunId } = readMeta(record.meta);
-    res.json({ ...rolloutJson(record, ctx.now()), advisories: packages === null ? null : await ctx.advisories.of(packages, labRunId) });
+    res.json({ ...rolloutJson(record, ctx.now(), await ctx.workerWaits(record.id, ctx.now())), advisories: packages === null ? null : await ctx.advisories.of(packages, labRunId) });
   });
 
   router.get('/patches', (_req, res) => {
@@ -60,7 +60,7 @@ export function apiRoutes(ctx: WebContext): Router {
     await giveCommand(ctx.store, id, { ...command, actor: res.locals.apiUser!.name }, ctx.now);
     const record = await ctx.store.loadRollout(id);
     if (!record) throw new HttpError(404, `no rollout ${id}`);
-    res.json(rolloutJson(record, ctx.now()));
+    res.json(rolloutJson(record, ctx.now(), await ctx.workerWaits(record.id, ctx.now())));
   });
 
   router.get('/lab-runs', async (req, res) => {

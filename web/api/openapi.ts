@@ -25,7 +25,7 @@ export function openApiDocument() {
       },
     },
     paths: {
-      '/rollouts': { get: { summary: 'Rollouts, newest first; each with its status: its phase, or waiting-for-age with waitingUntil (ISO time) while its updates are younger than the minimum age', responses: { 200: json('{ rollouts: [...] }'), 401: error } } },
+      '/rollouts': { get: { summary: 'Rollouts, newest first; each with its status: its phase, or waiting-for-age with waitingUntil (ISO time) while its updates are younger than the minimum age; and the policy that applies (policy, null for a rollout from before policy choices), where it came from (policyLabel), and policyChoice', responses: { 200: json('{ rollouts: [...] }'), 401: error } } },
       '/rollouts/{id}': {
         get: { summary: 'One rollout: phase, rings, hosts, the commands it accepts now, its audit log, what its patch fixes (advisories per source package, from the package changelogs; null when unknown), and waitingForWorkers: per Docker engine whose hosts\' steps are queued with no live worker on it, the engine, since when (ISO time) and the hosts (empty when none waits)', parameters: [id('id', 'rollout id')], responses: { 200: json('the rollout'), ...refusals } },
       },

@@ -3,12 +3,25 @@ import { waitingUntil } from '../../rollout/engine/age-wait.ts';
 import { availableActions } from '../../rollout/engine/commands.ts';
 import type { RolloutSummary, StoredRollout } from '../../rollout/store/rollout-store.ts';
 import { rolloutStatus } from '../model/rollout-status.ts';
+import { listedPolicyChoice, policyLabel, policyLabelText } from '../model/policy-label.ts';
 import type { EngineWait } from '../model/waiting.ts';
 
-/** A rollout as the API lists it: its summary, and what it is doing (`status`: its phase, or waiting-for-age with `waitingUntil`). */
+/**
+ * A rollout as the API lists it: its summary, what it is doing (`status`: its phase, or
+ * waiting-for-age with `waitingUntil`), and the policy that applies with where it came from
+ * (`policy`, null for a rollout from before policy choices; `policyLabel`; `policyChoice`).
+ */
 export function summaryJson(summary: RolloutSummary, now: number) {
   const status = rolloutStatus(summary.phase, summary.ageWaitUntil, now);
-  return { ...summary, status: status.key, waitingUntil: status.until === null ? null : new Date(status.until).toISOString() };
+  const choice = listedPolicyChoice(summary);
+  return {
+    ...summary,
+    status: status.key,
+    waitingUntil: status.until === null ? null : new Date(status.until).toISOString(),
+    policy: choice?.policy ?? null,
+    policyLabel: policyLabelText(policyLabel(choice, summary.patch)),
+    policyChoice: choice,
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
-import type { PolicyChoice } from '../../rollout/drive/policy-choice.ts';
+import { storedPolicyChoice, type PolicyChoice } from '../../rollout/drive/policy-choice.ts';
 import type { PatchRef } from '../../rollout/engine/state.ts';
+import type { RolloutSummary } from '../../rollout/store/rollout-store.ts';
 
 /*
  * The label beside a rollout's patch: the policy that applies and where it came from. A patch's
@@ -31,6 +32,12 @@ export function policyLabel(choice: PolicyChoice | null, patch: PatchRef): Polic
       return { text, from: `severity ${choice.severity ?? patch.severity}`, className: `severity-${choice.severity ?? patch.severity}` };
   }
 }
+
+/** A listed rollout's policy choice, from its summary (read as loosely as from its meta). */
+export const listedPolicyChoice = (summary: Pick<RolloutSummary, 'policyChoice'>): PolicyChoice | null => storedPolicyChoice({ policyChoice: summary.policyChoice });
+
+/** The label of a listed rollout: the same as its page's summary shows. */
+export const listedPolicyLabel = (summary: Pick<RolloutSummary, 'policyChoice' | 'patch'>): PolicyLabel => policyLabel(listedPolicyChoice(summary), summary.patch);
 
 /** One line: "critical-security policy (rule 'urgent-or-cve' of patchlab.yaml)". */
 export const policyLabelText = (label: PolicyLabel): string => (label.from ? `${label.text} (${label.from})` : label.text);

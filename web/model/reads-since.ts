@@ -5,6 +5,8 @@
  * rollout runs.
  */
 
+import { PerRollout } from './per-rollout.ts';
+
 interface Entry<T> {
   value: T;
   lastId: number;
@@ -13,7 +15,7 @@ interface Entry<T> {
 }
 
 export class ReadsSince<T, Row extends { id: number }> {
-  private readonly entries = new Map<string, Entry<T>>();
+  private readonly entries: PerRollout<Entry<T>>;
 
   constructor(
     /** The rollout's rows stored after `afterId`, in id order. */
@@ -22,19 +24,15 @@ export class ReadsSince<T, Row extends { id: number }> {
     /** The value with the batch added; the same value when the batch is empty, a new one otherwise. */
     private readonly fold: (value: T, batch: readonly Row[]) => T,
     /** Rollouts kept; the least recently asked for goes first. */
-    private readonly capacity = 16,
-  ) {}
+    capacity = 16,
+  ) {
+    this.entries = new PerRollout(capacity);
+  }
 
   /** The rollout's value as stored now. */
   get(rolloutId: string): Promise<T> {
     const entry = this.entries.get(rolloutId) ?? { value: this.empty(), lastId: 0, reading: Promise.resolve(this.empty()) };
-    // Most recently used last, so the first key is the one to drop.
-    this.entries.delete(rolloutId);
     this.entries.set(rolloutId, entry);
-    for (const oldest of this.entries.keys()) {
-      if (this.entries.size <= this.capacity) break;
-      this.entries.delete(oldest);
-    }
     entry.reading = entry.reading
       .catch(() => entry.value)
       .then(async () => {

@@ -19,7 +19,8 @@ import { ObservationCache } from '../model/observation-cache.ts';
 import { LabRunPatches } from '../model/lab-run-patches.ts';
 import { readMeta, type Provenance } from '../model/provenance.ts';
 import { rollbackReach } from '../model/rollback-reach.ts';
-import { rolloutView } from '../model/rollout-view.ts';
+import { RolloutViews } from '../model/rollout-views.ts';
+import { StoredRollouts } from '../model/stored-rollouts.ts';
 import { COMMAND_LABELS } from '../views/command-labels.ts';
 import { errorFlash } from '../views/error-page.ts';
 import type { Viewer } from '../views/layout.ts';
@@ -75,9 +76,12 @@ const timelineQuery = {
 
 export function rolloutRoutes(ctx: WebContext): Router {
   const router = Router();
-  // Every poll of an open rollout page reads only the check results stored since the last one.
+  // Every poll of an open rollout page reads only the check results stored since the last one,
+  // parses the rollout only when its version moved, and works its view out once a second at most.
   const observations = new ObservationCache(ctx.store);
   const healthSamples = new HealthSampleCache(ctx.store);
+  const rollouts = new StoredRollouts(ctx.store);
+  const views = new RolloutViews();
   const labRuns = new LabRunPatches(ctx.store);
 
   // Who drives what: the leases in the store, whichever machine their drivers run on.
@@ -87,21 +91,22 @@ export function rolloutRoutes(ctx: WebContext): Router {
   };
 
   const loadRecord = async (id: string) => {
-    const record = await ctx.store.loadRollout(id);
+    const record = await rollouts.load(id);
     if (!record) throw new HttpError(404, `no rollout ${id}`);
     return record;
   };
   const load = async (id: string, reason?: string, loaded?: StoredRollout): Promise<RolloutPageData> => {
     const record = loaded ?? (await loadRecord(id));
-    const now = ctx.now();
-    const [index, samples, leases] = await Promise.all([observations.index(id), healthSamples.samples(id), ctx.store.liveLeases(now)]);
+    const [index, samples, leases, engines] = await Promise.all([observations.index(id), healthSamples.samples(id), ctx.store.liveLeases(ctx.now()), ctx.workerWaits(id, ctx.now())]);
     const driver = leases.find((lease) => lease.rolloutId === id);
     const choice = storedPolicyChoice(record.meta);
+    const { view, now } = views.of(record, index, ctx.now());
     return {
-      view: rolloutView(record.state, record.policy, index, now),
+      view,
       scenario: record.scenario,
       ...(choice ? { policyChoice: choice } : {}),
       ...(driver ? { driver } : {}),
+      ...(engines.length > 0 ? { engines } : {}),
       samples,
       now,
       pollMs: ctx.pollMs,

@@ -1,5 +1,5 @@
 import { html, type SafeHtml } from '../html.ts';
-import type { HostEvidence } from '../model/host-evidence.ts';
+import type { EvidenceRun, HostEvidence } from '../model/host-evidence.ts';
 import type { HostView, RingView } from '../model/rollout-view.ts';
 import { ago, breakable, clock, words } from './format.ts';
 import { PHASE_ORDER } from './ring-cards.ts';
@@ -59,11 +59,20 @@ function failureReason(host: HostView): string {
   return `failed ${plural(host.evidence.checks.length, 'check')}${reason.slice(named.length)}`;
 }
 
-/** Each failing check of the run that failed the host: what it expected, what it got, what it printed. */
+/**
+ * Each failing check of the run that failed the host (the one its reason names): what it expected,
+ * what it got, what it printed; and the host's newest failing run beside it when that is another.
+ */
 function evidenceList(evidence: HostEvidence): SafeHtml {
   return html`<div class="evidence">
-  <p class="evidence-head">Failed checks at ${clock(evidence.at)} on ${breakable(evidence.version)}:</p>
-  <ul class="failed-checks">${evidence.checks.map(
+  ${failedChecks(evidence, 'Failed checks')}
+  ${evidence.newest ? html`<div class="evidence-newest">${failedChecks(evidence.newest, 'Newest failing run')}</div>` : ''}
+</div>`;
+}
+
+function failedChecks(run: EvidenceRun, title: string): SafeHtml {
+  return html`<p class="evidence-head">${title} at ${clock(run.at)} on ${breakable(run.version)}:</p>
+  <ul class="failed-checks">${run.checks.map(
     (check) => html`<li class="failed-check" data-check="${check.id}">
     <p><b class="check-id">${breakable(check.id)}</b> <span class="status status-${check.status}">${check.status}</span></p>
     ${check.expectations.length > 0
@@ -75,6 +84,5 @@ function evidenceList(evidence: HostEvidence): SafeHtml {
     ${check.output ? html`<pre class="excerpt" tabindex="0" aria-label="output of ${check.id}">${check.output}</pre>` : ''}
     ${check.expectations.length === 0 && check.notes.length === 0 && !check.output ? html`<p class="note muted">no detail was recorded for this check</p>` : ''}
   </li>`,
-  )}</ul>
-</div>`;
+  )}</ul>`;
 }

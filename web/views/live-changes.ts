@@ -15,7 +15,17 @@ export type LivePart = (typeof LIVE_PARTS)[number];
 
 const DIGEST = /^[A-Za-z0-9_-]{8}$/;
 
-export const digestOf = (markup: SafeHtml): string => createHash('sha1').update(markup.value).digest('base64url').slice(0, 8);
+/** Digests already taken: a part rendered once and kept (rollout-page.ts) is sent to many polls. */
+const digests = new WeakMap<SafeHtml, string>();
+
+export function digestOf(markup: SafeHtml): string {
+  let digest = digests.get(markup);
+  if (digest === undefined) {
+    digest = createHash('sha1').update(markup.value).digest('base64url').slice(0, 8);
+    digests.set(markup, digest);
+  }
+  return digest;
+}
 
 export function partVersions(parts: Record<LivePart, SafeHtml>): string[] {
   return LIVE_PARTS.map((name) => digestOf(parts[name]));

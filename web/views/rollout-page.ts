@@ -5,7 +5,7 @@ import type { HealthSample } from '../../rollout/store/rollout-store.ts';
 import { html, path, type SafeHtml } from '../html.ts';
 import type { RolloutView } from '../model/rollout-view.ts';
 import type { Provenance } from '../model/provenance.ts';
-import { whatWaits } from '../model/waiting.ts';
+import { whatWaits, type EngineWait } from '../model/waiting.ts';
 import { breakable, dateTime } from './format.ts';
 import { healthChart } from './health-chart.ts';
 import { hostGrid } from './host-grid.ts';
@@ -36,6 +36,8 @@ export interface RolloutPageData {
   provenance?: Provenance;
   /** How the rollout came by its policy: the summary's label says it short, the full page in a line. */
   policyChoice?: PolicyChoice;
+  /** Its host steps queued for an engine no live worker is on. */
+  engines?: readonly EngineWait[];
 }
 
 /** Who drives the rollout, from its lease in the store; or that nobody does, and how to change that. */
@@ -48,18 +50,38 @@ function driverLine(data: RolloutPageData): SafeHtml {
   return html`<p class="muted" id="driver">Driven by patchlab process ${pid ?? '?'} on ${host ?? '?'} (lease epoch ${data.driver.epoch}).</p>`;
 }
 
-/** Everything on the page that changes while the rollout runs, part by part, in the order shown. */
-export function liveParts(data: RolloutPageData, viewer: Viewer): Record<LivePart, SafeHtml> {
+type SharedPart = Exclude<LivePart, 'actions'>;
+
+/** The parts every viewer sees alike, as last rendered from each view (views are never changed once made). */
+const rendered = new WeakMap<RolloutView, { inputs: unknown[]; parts: Record<SharedPart, SafeHtml> }>();
+
+/**
+ * The parts that are the same for every viewer, rendered once for the inputs given: a view handed
+ * to many requests (RolloutViews keeps one a second) is rendered once. The viewer's own part (the
+ * buttons of their role, with their session's CSRF token) is never kept: see liveParts.
+ */
+function sharedParts(data: RolloutPageData): Record<SharedPart, SafeHtml> {
   const { view, samples, now } = data;
+  // The waits for workers are read afresh for each request: compared by what they say.
+  const inputs = [now, samples, data.policyChoice, data.scenario, data.driver?.owner, data.driver?.epoch, (data.approvers ?? []).join('\n'), JSON.stringify(data.engines ?? [])];
+  const known = rendered.get(view);
+  if (known && known.inputs.every((input, i) => Object.is(input, inputs[i]))) return known.parts;
   const { state } = view;
-  return {
+  const parts = {
     summary: rolloutSummary(view, now, view.finished ? '' : driverLine(data), policyLabel(data.policyChoice ?? null, state.patch)),
-    waiting: waitingBanner(whatWaits(state, now), data.approvers ?? [], now),
-    actions: rolloutActions(state, viewer, { reason: data.reason, rollback: data.rollback }),
+    waiting: waitingBanner(whatWaits(state, now, data.engines), data.approvers ?? [], now),
     rings: html`<section class="card" aria-labelledby="rings-title"><h2 id="rings-title">Rings</h2>${ringCards(view.rings)}</section>`,
     chart: html`<section class="card" aria-labelledby="chart-title"><h2 id="chart-title">Ring health over time</h2>${healthChart(samples, state.rings.map((r) => r.name))}</section>`,
     hosts: html`<section class="card hosts" aria-labelledby="hosts-title"><h2 id="hosts-title">Hosts</h2>${hostGrid(view.rings, view.hosts, state.patch.version, now)}</section>`,
   };
+  rendered.set(view, { inputs, parts });
+  return parts;
+}
+
+/** Everything on the page that changes while the rollout runs, part by part, in the order shown. */
+export function liveParts(data: RolloutPageData, viewer: Viewer): Record<LivePart, SafeHtml> {
+  const { summary, waiting, rings, chart, hosts } = sharedParts(data);
+  return { summary, waiting, actions: rolloutActions(data.view.state, viewer, { reason: data.reason, rollback: data.rollback }), rings, chart, hosts };
 }
 
 /** The whole live section, swapped by morphing so nothing flickers; its poller then asks only for what changed. */

@@ -15,13 +15,18 @@ export function rolloutSummary(view: RolloutView, now: number, undriven: SafeHtm
   <div class="summary-head">
     <span class="badge phase-${status.key}" id="rollout-phase" data-phase="${state.phase}">${words(status.key)}</span>
     <span class="patch"><b>${state.patch.name}</b> ${breakable(state.patch.version)}</span>
-    <span class="badge ${policy.className}" id="policy-label"${policy.from ? html` title="${policy.from}"` : ''}>${policy.text}</span>${policy.from ? html` <small class="muted policy-from">${policy.from}</small>` : ''}
+    ${policyBadge(policy, 'policy-label')}
     <a href="#provenance" class="packages-link">packages</a>
   </div>
   <p class="progress"><span id="rollout-progress">${view.progress.onTarget} of ${view.progress.total}</span> hosts on the new version · ring ${state.rings[state.ring]?.name ?? '?'} · policy ${view.policy.name}</p>
   <p class="estimate" id="estimate">${endLine(view, now)}</p>
   ${undriven}
 </section>`;
+}
+
+/** The policy that applies as a badge, and where it came from beside it (the page's summary and the list of rollouts). */
+export function policyBadge(policy: PolicyLabel, id?: string): SafeHtml {
+  return html`<span class="badge ${policy.className}"${id ? html` id="${id}"` : ''}${policy.from ? html` title="${policy.from}"` : ''}>${policy.text}</span>${policy.from ? html` <small class="muted policy-from">${policy.from}</small>` : ''}`;
 }
 
 function endLine(view: RolloutView, now: number): SafeHtml {

@@ -4,6 +4,8 @@ import { html, path, type SafeHtml } from '../html.ts';
 import { ago, breakable, dateTime, words } from './format.ts';
 import { layout, type Viewer } from './layout.ts';
 import { rolloutStatus, type RolloutStatus } from '../model/rollout-status.ts';
+import { listedPolicyLabel } from '../model/policy-label.ts';
+import { policyBadge } from './rollout-summary.ts';
 
 /** The phase as a badge; a wait for the minimum age names its end. */
 export function statusBadge(status: RolloutStatus): SafeHtml {
@@ -12,7 +14,9 @@ export function statusBadge(status: RolloutStatus): SafeHtml {
 }
 
 /**
- * The table of rollouts, newest first; polls itself while any rollout can still change. Pure.
+ * The table of rollouts, newest first, each with the policy that applies and where it came from
+ * (never the plan's severity beside a policy a rule picked); polls itself while any rollout can
+ * still change. Pure.
  * `undriven`: unfinished rollouts no live process drives, which stand still until one does.
  */
 export function rolloutsTable(rollouts: readonly RolloutSummary[], now: number, pollMs: number, undriven: ReadonlySet<string> = new Set()): SafeHtml {
@@ -28,7 +32,7 @@ export function rolloutsTable(rollouts: readonly RolloutSummary[], now: number, 
   <tbody>${rollouts.map(
     (r) => html`<tr id="rollout-${r.id}">
     <td><a href="${path`/rollouts/${r.id}`}">${breakable(r.id)}</a><br><small class="muted">${dateTime(r.createdAt)}</small></td>
-    <td><b>${r.patch.name}</b> <small>${breakable(r.patch.version)}</small> <span class="badge severity-${r.patch.severity}">${r.patch.severity}</span></td>
+    <td><b>${r.patch.name}</b> <small>${breakable(r.patch.version)}</small> ${policyBadge(listedPolicyLabel(r))}</td>
     <td>${statusBadge(rolloutStatus(r.phase, r.ageWaitUntil, now))}${undriven.has(r.id) ? html`<br><small class="undriven" title="nothing moves until patchlab rollout start runs with --id ${r.id}">no process drives it</small>` : ''}</td>
     <td>${r.ring}</td>
     <td class="wide scenario">${r.scenario}</td>

@@ -1,5 +1,6 @@
 import { ENGINE, type AuditEntry, type RolloutState } from '../../rollout/engine/state.ts';
 import { html, path, type SafeHtml } from '../html.ts';
+import { PerRollout } from '../model/per-rollout.ts';
 import { clock, figure, words } from './format.ts';
 
 /*
@@ -61,15 +62,14 @@ export function olderEntriesUpdate(state: RolloutState, before: number): SafeHtm
  * written, so the full page of a long rollout renders only its new entries. An entry is reused
  * only where the one rendered at that place was written the same (the same JSON and ring name).
  */
-const ROLLOUTS_KEPT = 16;
-const rendered = new Map<string, { key: string; html: SafeHtml }[]>();
+const rendered = new PerRollout<{ key: string; html: SafeHtml }[]>();
 
 function renderedEntry(entry: AuditEntry, index: number, state: RolloutState): SafeHtml {
   let list = rendered.get(state.id);
-  rendered.delete(state.id);
-  if (!list) list = [];
-  rendered.set(state.id, list);
-  if (rendered.size > ROLLOUTS_KEPT) rendered.delete(rendered.keys().next().value!);
+  if (!list) {
+    list = [];
+    rendered.set(state.id, list);
+  }
   const key = `${state.rings[entry.ring]?.name ?? ''}\n${JSON.stringify(entry)}`;
   const known = list[index];
   if (known?.key === key) return known.html;
@@ -86,7 +86,18 @@ export function timelineCursor(id: string, seen: number, pollMs: number, live: b
 
 const firstShown = (state: RolloutState): number => Math.max(0, state.audit.length - TIMELINE_PAGE);
 
+/** The section as last rendered from each state: a state handed to many requests (StoredRollouts) is rendered once. */
+const sections = new WeakMap<RolloutState, { pollMs: number; live: boolean; section: SafeHtml }>();
+
 export function timelineSection(state: RolloutState, pollMs: number, live: boolean): SafeHtml {
+  const known = sections.get(state);
+  if (known?.pollMs === pollMs && known.live === live) return known.section;
+  const section = renderSection(state, pollMs, live);
+  sections.set(state, { pollMs, live, section });
+  return section;
+}
+
+function renderSection(state: RolloutState, pollMs: number, live: boolean): SafeHtml {
   return html`<section class="timeline card" aria-labelledby="timeline-title">
   <h2 id="timeline-title">Decisions <small>newest first</small></h2>
   ${timelineCursor(state.id, state.audit.length, pollMs, live)}
