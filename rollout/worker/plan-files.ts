@@ -29,6 +29,7 @@ export class PlanFiles {
     private readonly pool: pg.Pool,
     private readonly cache: PackageCache,
     private readonly progress: Progress,
+    private readonly now: () => number = Date.now,
   ) {}
 
   ensure(rolloutId: string, prepared: PreparedPatch, image: ResolvedImage, docker: Docker): Promise<void> {
@@ -46,7 +47,7 @@ export class PlanFiles {
           refreshLists: 'if-stale',
           progress: this.progress,
         });
-      fill = takeMirrorlessFiles(this.pool, this.cache.root, pins).then(async (taken) => {
+      fill = takeMirrorlessFiles(this.pool, this.cache.root, pins, this.now()).then(async (taken) => {
         const { fetched } = await fillPinnedFiles(this.cache.root, pins, openMirror, this.progress);
         const from = [...(taken.length > 0 ? [`${taken.length} from the database`] : []), ...(fetched.length > 0 ? [`${fetched.length} fetched from the mirror`] : [])];
         this.progress(`rollout ${rolloutId}: package cache ${this.cache.root} holds its ${Object.keys(pins).length} pinned file(s)${from.length > 0 ? `, ${from.join(', ')}` : ''}`);

@@ -18,7 +18,9 @@ import { fleetHostsTask } from './fleet-hosts-task.ts';
 import { prepareTask } from './prepare-task.ts';
 import { dockerClientFor } from '../../lab/hosts/docker-client.ts';
 import { reapUnstoredFleets } from './reap-unstored-fleets.ts';
+import { forgetUnusedPreparedFiles, preparedFilesKeepFrom } from '../../lab/jobs/prepared-files.ts';
 import { unstoredGraceFrom } from './unstored-fleets.ts';
+import { formatDuration } from '../engine/format.ts';
 
 /** What a job may need beyond a Docker engine (qemu for VM twins); a worker takes only the jobs it has every flag of. */
 export const CAPABILITIES = ['qemu', 'kvm'] as const;
@@ -38,6 +40,8 @@ export interface WorkerOptions {
   cacheDir?: string;
   /** How long after its start a fleet no stored rollout names is removed; PATCHLAB_UNSTORED_FLEET_GRACE by default. */
   unstoredGraceMs?: number;
+  /** How long a prepared file no rollout uses stays in the database; PATCHLAB_PREPARED_FILES_KEEP by default. */
+  preparedFilesKeepMs?: number;
 }
 
 /** Looks for unstored fleets a few times per grace period, and at least every 30 s. */
@@ -49,6 +53,7 @@ const reapEvery = (graceMs: number) => Math.min(30_000, Math.max(1_000, Math.flo
  */
 export async function runWorker(options: WorkerOptions): Promise<void> {
   const graceMs = options.unstoredGraceMs ?? unstoredGraceFrom();
+  const keepPreparedMs = options.preparedFilesKeepMs ?? preparedFilesKeepFrom();
   const { pool } = await openPostgresDatabase(options.databaseUrl);
   const store = await openPostgresStore(options.databaseUrl);
   const workerIds: string[] = [];
@@ -101,6 +106,13 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     reapTimer = setInterval(() => {
       reapingNow ??= reapUnstoredFleets(reaping)
         .then(() => undefined, (error: Error) => options.progress(`removing fleets of unstored rollouts: ${error.message}`))
+        .then(() => forgetUnusedPreparedFiles(pool, Date.now(), keepPreparedMs))
+        .then(
+          (forgotten) => {
+            if (forgotten.length > 0) options.progress(`forgot ${forgotten.length} prepared file(s) unused for ${formatDuration(keepPreparedMs)}: ${forgotten.join(', ')}`);
+          },
+          (error: Error) => options.progress(`forgetting unused prepared files: ${error.message}`),
+        )
         .finally(() => (reapingNow = undefined));
     }, reapEvery(graceMs));
     options.progress(`worker ${tag}: ${options.concurrency} job(s) at once, engine ${dockerHost}, capabilities: ${options.capabilities.join(', ') || 'none'}`);
