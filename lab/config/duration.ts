@@ -14,3 +14,12 @@ export function parseDuration(text: string): number | null {
   const ms = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
   return ms <= MAX_DURATION_MS ? ms : null;
 }
+
+/** An environment variable holding a duration above 0; unset or empty: `fallbackMs`; unusable: an error naming the variable. */
+export function durationFromEnv(env: NodeJS.ProcessEnv, variable: string, fallbackMs: number): number {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return fallbackMs;
+  const ms = parseDuration(raw);
+  if (ms === null || ms <= 0) throw new Error(`${variable}: expected ${durationExpected(1)}, got ${JSON.stringify(raw)}`);
+  return ms;
+}

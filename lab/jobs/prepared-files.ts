@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type pg from 'pg';
-import { durationExpected, parseDuration } from '../config/duration.ts';
+import { durationFromEnv } from '../config/duration.ts';
 import { sha256 } from '../images/hash.ts';
 import { archiveDebs } from '../patches/cache-fill.ts';
 import { localPathOf, type Pins } from '../patches/pinned-files.ts';
@@ -22,11 +22,7 @@ export const PREPARED_FILES_KEEP_VARIABLE = 'PATCHLAB_PREPARED_FILES_KEEP';
 
 /** PATCHLAB_PREPARED_FILES_KEEP as a duration (12h, 30d); unset: 30 days; unusable: an error naming the variable. */
 export function preparedFilesKeepFrom(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env[PREPARED_FILES_KEEP_VARIABLE];
-  if (raw === undefined || raw === '') return DEFAULT_PREPARED_FILES_KEEP_MS;
-  const ms = parseDuration(raw);
-  if (ms === null || ms <= 0) throw new Error(`${PREPARED_FILES_KEEP_VARIABLE}: expected ${durationExpected(1)}, got ${JSON.stringify(raw)}`);
-  return ms;
+  return durationFromEnv(env, PREPARED_FILES_KEEP_VARIABLE, DEFAULT_PREPARED_FILES_KEEP_MS);
 }
 
 /** The pinned files a mirror cannot give: every pin that is not an apt archive's .deb. Pure. */

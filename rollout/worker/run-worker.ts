@@ -106,7 +106,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     reapTimer = setInterval(() => {
       reapingNow ??= reapUnstoredFleets(reaping)
         .then(() => undefined, (error: Error) => options.progress(`removing fleets of unstored rollouts: ${error.message}`))
-        .then(() => forgetUnusedPreparedFiles(pool, Date.now(), keepPreparedMs))
+        .then(() => forgetUnusedPreparedFiles(pool, reaping.now(), keepPreparedMs))
         .then(
           (forgotten) => {
             if (forgotten.length > 0) options.progress(`forgot ${forgotten.length} prepared file(s) unused for ${formatDuration(keepPreparedMs)}: ${forgotten.join(', ')}`);

@@ -1,4 +1,4 @@
-import { durationExpected, parseDuration } from '../../lab/config/duration.ts';
+import { durationFromEnv } from '../../lab/config/duration.ts';
 
 /*
  * A coordinator that dies while its workers start a rollout's fleet, and is never run again with
@@ -41,9 +41,5 @@ export function judgeUnstoredFleet(facts: UnstoredFleetFacts, now: number, grace
 
 /** PATCHLAB_UNSTORED_FLEET_GRACE as a duration (30s, 5m); unset: the default; unusable: an error naming the variable. */
 export function unstoredGraceFrom(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env[UNSTORED_GRACE_VARIABLE];
-  if (raw === undefined || raw === '') return DEFAULT_UNSTORED_GRACE_MS;
-  const ms = parseDuration(raw);
-  if (ms === null || ms <= 0) throw new Error(`${UNSTORED_GRACE_VARIABLE}: expected ${durationExpected(1)}, got ${JSON.stringify(raw)}`);
-  return ms;
+  return durationFromEnv(env, UNSTORED_GRACE_VARIABLE, DEFAULT_UNSTORED_GRACE_MS);
 }
